@@ -1,0 +1,44 @@
+// One measurement of one network on one image: a row of the results CSV and the
+// core of `nicenergy measure --json`. Field names are the CSV column names.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nicenergy {
+
+struct MeasurementRecord {
+  std::string network;      // CompressAI name, e.g. "bmshj2018_factorized"
+  std::string abbr;         // paper abbreviation, e.g. "Bfac"
+  int quality = 0;          // CompressAI quality index
+  std::string level;        // "low" or "high" parameter level
+  std::string image;        // image path or generated-image label
+  int width = 0;
+  int height = 0;
+  int64_t pixels = 0;       // width * height (S in the paper)
+  int padded_width = 0;
+  int padded_height = 0;
+  double energy_j = 0;      // dynamic energy per execution, Eq. (1)
+  double energy_ci_j = 0;   // half-width of its confidence interval
+  int k = 0;                // number of measurement windows
+  int64_t m = 0;            // executions per window
+  double duration_s = 0;    // wall time per execution
+  double idle_power_w = 0;
+  double mean_power_w = 0;  // mean power over the measurement windows
+  std::string meter;        // "nvml", "rapl", "estimate", "replay"
+  std::string method;       // "counter", "samples" or "estimate"
+  std::string device;       // "cuda:0 NVIDIA H100 ...", "cpu"
+  std::string started_at;   // ISO 8601 UTC
+};
+
+// Column order of the results CSV; extra columns may follow in a file.
+inline const std::vector<std::string>& measurement_columns() {
+  static const std::vector<std::string> columns = {
+      "network", "abbr", "quality", "level", "image", "width", "height", "pixels",
+      "padded_width", "padded_height", "energy_j", "energy_ci_j", "k", "m",
+      "duration_s", "idle_power_w", "mean_power_w", "meter", "method", "device",
+      "started_at"};
+  return columns;
+}
+
+}  // namespace nicenergy
