@@ -1,0 +1,126 @@
+// Energy models after Herglotz et al., "Processing energy modeling for neural
+// network based image compression" (ICIP):
+//   Eq. (2)  E = alpha * S + beta      per network and parameter level,
+//            S = width * height pixels, E = dynamic energy per execution (J);
+//   Eq. (3)  MRE = (1/n) * sum |E_pred - E_meas| / E_meas;
+//   Sec. 5   alpha = slope * kMAC/pixel + offset across networks and levels.
+// Torch-free: the kMAC numbers come from the caller (the complexity module).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/record.h"
+
+namespace nicenergy {
+
+// Ordinary least squares y = slope * x + intercept with Pearson's r.
+struct LineFit {
+  double slope = 0;
+  double intercept = 0;
+  double pearson = 0;
+  int n = 0;
+};
+// Throws nicenergy::Error (naming `what`) for fewer than 2 points, sizes that
+// differ, or x all equal (slope undefined).
+LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, const std::string& what);
+
+// Eq. (3), as a fraction (0.05 = 5 %). Throws on empty input or a zero measurement.
+double mean_relative_error(const std::vector<double>& predicted, const std::vector<double>& measured);
+
+// One network at one parameter level: Eq. (2) fitted over all its images and
+// qualities at that level.
+struct EnergyFit {
+  std::string network;           // CompressAI name
+  std::string abbr;              // "Bfac", ...
+  std::string level;             // "low" or "high"
+  int n = 0;                     // measurements in the fit
+  double alpha_j_per_pixel = 0;  // slope, J per pixel
+  double beta_j = 0;             // offset, J
+  double pearson = 0;            // correlation of E and S
+  double mre = 0;                // Eq. (3) under 10-fold cross-validation, fraction
+  double mre_in_sample = 0;      // Eq. (3) of the fit on all points, fraction
+};
+
+// alpha against kMAC per pixel (Sec. 5), one point per network and level.
+struct KmacFit {
+  double slope = 0;          // J per pixel per (kMAC per pixel)
+  double offset = 0;         // J per pixel
+  double pearson = 0;
+  double mre = 0;            // Eq. (3) on alpha, leave-one-out, fraction
+  double mre_in_sample = 0;  // Eq. (3) on alpha, fit on all points, fraction
+  int n = 0;                 // networks x levels in the fit
+};
+
+struct FitResult {
+  std::vector<EnergyFit> fits;                  // sorted by network order of the paper, then level
+  std::optional<KmacFit> alpha_vs_kmac;         // against kMAC/pixel of the whole network
+  std::optional<KmacFit> alpha_vs_kmac_2nd;     // against kMAC/pixel up to the 2nd downsampling
+  std::vector<std::string> notes;               // why a kMAC fit is absent; not in the JSON
+};
+
+// The complexity of one network at one quality, as the complexity module reports it.
+struct ComplexityRow {
+  std::string abbr;
+  std::string network;
+  std::string level;
+  int quality = 0;
+  int n = 0;                    // CompressAI's N
+  int m = 0;                    // CompressAI's M
+  int64_t params = 0;           // learnable parameters
+  double kmac_per_pixel = 0;
+  double kmac_per_pixel_2nd = 0;  // MACs up to the 2nd downsampling, per input pixel
+};
+
+// One network-level point for the alpha-vs-kMAC fit.
+struct KmacPoint {
+  std::string abbr;
+  std::string level;
+  double kmac_per_pixel = 0;
+  double kmac_per_pixel_2nd = 0;
+};
+
+// One point per (abbr, level): the mean over its qualities (all qualities of a
+// level share N and M, so they agree up to padding).
+std::vector<KmacPoint> kmac_points(const std::vector<ComplexityRow>& rows);
+
+// Cross-validation folds of Eq. (3), fixed so that results are reproducible:
+// the points of a group are ranked by (pixels, width, image, quality, energy_j)
+// and the point of rank i goes to fold i mod 10. With fewer than 10 points this
+// is leave-one-out. Returns the fold of each record, in the input order.
+std::vector<int> cv_folds(const std::vector<MeasurementRecord>& group);
+
+// Eq. (2) per (network, level) with Pearson and both MREs. Throws
+// nicenergy::Error for empty input, a group with fewer than 3 measurements or a
+// single distinct image size, or a cross-validation fold whose training points
+// all share one size.
+std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records);
+
+// alpha = slope * kMAC + offset over the fits that have a kMAC point (matched on
+// abbr and level). use_2nd picks kmac_per_pixel_2nd. Throws nicenergy::Error
+// with fewer than 3 matched network-levels or kMAC values all equal.
+KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<KmacPoint>& points,
+                          bool use_2nd);
+
+// fit_energy, then both kMAC fits where possible; a kMAC fit that is not
+// possible is left empty with a line in notes (an empty `points` gives a note too).
+FitResult fit_models(const std::vector<MeasurementRecord>& records, const std::vector<KmacPoint>& points);
+
+// {"fits": [{"network","abbr","level","n","alpha","beta","pearson","mre","mre_in_sample"}...],
+//  "alpha_vs_kmac": {"slope","offset","pearson","mre","mre_in_sample","n"} or null,
+//  "alpha_vs_kmac_2nd": same}; alpha in J/pixel, beta in J, MREs as fractions.
+nlohmann::json to_json(const FitResult& result);
+// Throws nicenergy::Error naming `source` (a file name, say) when the JSON is malformed.
+FitResult fit_result_from_json(const nlohmann::json& json, const std::string& source);
+FitResult read_fit_result(const std::string& path);
+void write_fit_result(const FitResult& result, const std::string& path);
+
+// The paper's Table 2: one row per network, alpha (µJ/pixel), beta (J), Pearson
+// and MRE (%) for the low and the high level. format "table" or "markdown" gives
+// that wide layout; "csv" gives one row per fit with units in the column names.
+std::string format_fit_table(const FitResult& result, const std::string& format);
+
+}  // namespace nicenergy

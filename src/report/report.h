@@ -1,0 +1,50 @@
+// The report of a campaign: the paper's figures (via gnuplot, SVG and PNG),
+// Tables 1 and 2 (Markdown and CSV) and an index.html that gathers them.
+// The .gp scripts and .dat files stay in the folder so figures can be restyled:
+// `cd OUT && gnuplot fig2_energy_low.gp`.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "modeling/fit.h"
+#include "protocol/record.h"
+
+namespace nicenergy {
+
+struct ReportOptions {
+  std::string gnuplot = "gnuplot";  // program run on each .gp script (a name on PATH or a path)
+};
+
+struct ReportResult {
+  std::vector<std::string> files;     // file names written, relative to out_dir
+  std::vector<std::string> warnings;  // e.g. gnuplot missing: tables and page written, figures not
+};
+
+// One sample of a power trace: window is the measurement window's index, -1 outside.
+struct TracePoint {
+  double time_s = 0;
+  double power_w = 0;
+  int window = -1;
+};
+
+// Reads a CSV with the columns time_s, power_w, window (any order, header first).
+// Throws nicenergy::Error naming the file and line when it is missing or malformed.
+std::vector<TracePoint> read_trace(const std::string& path);
+
+// Writes into out_dir (created if needed):
+//   fig1_power.{gp,dat,svg,png}            power over time, windows shaded (only with trace_csv)
+//   fig2_energy_<level>.{gp,dat,svg,png}   E over S per level, error bars energy_ci_j, fitted lines
+//   fig3_alpha_kmac.{gp,dat,svg,png}       alpha over kMAC/pixel with the Sec. 5 line
+//   fig3_alpha_kmac_2nd.{...}              the same over kMAC/pixel up to the 2nd downsampling
+//   table1_complexity.{md,csv}             params, kMAC/px, kMAC/px 2nd and measured alpha
+//   table2_fits.{md,csv}                   format_fit_table
+//   index.html                             all of it, with meter, method and an ESTIMATE banner
+// trace_csv empty means no Fig. 1. A figure without data (no complexity rows,
+// say) is skipped with a warning. Without gnuplot, tables and page are written
+// and a warning returned; nothing is thrown for that. Throws nicenergy::Error
+// for no records, an unreadable trace, or an out_dir that cannot be written.
+ReportResult write_report(const std::vector<MeasurementRecord>& records, const FitResult& fit,
+                          const std::vector<ComplexityRow>& complexity, const std::string& trace_csv,
+                          const std::string& out_dir, const ReportOptions& options = {});
+
+}  // namespace nicenergy
