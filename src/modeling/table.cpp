@@ -80,7 +80,13 @@ std::string render_markdown(const TextTable& table) {
   std::string out = "|";
   for (const auto& h : table.header) out += " " + cell(h) + " |";
   out += "\n|";
-  for (size_t c = 0; c < table.header.size(); ++c) out += c == 0 ? " --- |" : " ---: |";
+  // Right-align a column whose cells are all numbers (or "-" for none).
+  for (size_t c = 0; c < table.header.size(); ++c) {
+    bool numeric = !table.rows.empty();
+    for (const auto& row : table.rows)
+      if (c >= row.size() || !(looks_numeric(row[c]) || row[c] == "-")) numeric = false;
+    out += numeric ? " ---: |" : " --- |";
+  }
   out += "\n";
   for (const auto& row : table.rows) {
     out += "|";
