@@ -303,6 +303,12 @@ bool write_fig3(Writer& w, const FitResult& fit, const std::vector<KmacPoint>& p
     dat += std::string(level == std::string("low") ? "" : "\n\n") + "# " + level + " level\n";
     for (const Point& p : at_level) dat += num(p.kmac) + " " + num(p.alpha_uj) + " \"" + p.abbr + "\"\n";
     labels += "\n\n# labels, " + std::string(level) + " level\n";
+    // gnuplot merges runs of blank lines, so an empty block needs a line to keep
+    // the block numbers; the plot command leaves such a block out.
+    if (at_level.empty()) {
+      dat += "NaN NaN \"\"\n";
+      labels += "NaN NaN \"\"\n";
+    }
     for (size_t i = 0; i < at_level.size();) {
       size_t j = i + 1;
       while (j < at_level.size() && at_level[j].kmac - at_level[j - 1].kmac < 0.04 * max_kmac &&
@@ -330,14 +336,23 @@ bool write_fig3(Writer& w, const FitResult& fit, const std::vector<KmacPoint>& p
         "set ylabel 'α (µJ per pixel)'\n"
         "set key top left box opaque Left reverse\n"
         "set xrange [0:" + num(max_kmac * 1.12) + "]\nset yrange [0:" + num(max_alpha * 1.15) + "]\n";
-  std::string plot =
-      "plot '" + stem + ".dat' index 0 using 1:2 with points pt 7 ps 1.3 lc rgb '#1f77b4' title 'low level', \\\n"
-      "     '" + stem + ".dat' index 1 using 1:2 with points pt 5 ps 1.3 lc rgb '#d62728' title 'high level', \\\n"
-      "     '" + stem + ".dat' index 2 using 1:2:3 with labels offset char 0.8,-0.9 left font ',12' tc rgb '#1f77b4' notitle, \\\n"
-      "     '" + stem + ".dat' index 3 using 1:2:3 with labels offset char -0.8,0.9 right font ',12' tc rgb '#d62728' notitle";
+  // A level without points is left out of the plot command: gnuplot warns on empty blocks.
+  bool has_level[2] = {false, false};
+  for (const Point& p : joined)
+    if (p.level == "low" || p.level == "high") has_level[p.level == "high" ? 1 : 0] = true;
+  std::string plot;
+  auto add = [&](const std::string& clause) { plot += (plot.empty() ? "plot " : ", \\\n     ") + clause; };
+  if (has_level[0]) {
+    add("'" + stem + ".dat' index 0 using 1:2 with points pt 7 ps 1.3 lc rgb '#1f77b4' title 'low level'");
+    add("'" + stem + ".dat' index 2 using 1:2:3 with labels offset char 0.8,-0.9 left font ',12' tc rgb '#1f77b4' notitle");
+  }
+  if (has_level[1]) {
+    add("'" + stem + ".dat' index 1 using 1:2 with points pt 5 ps 1.3 lc rgb '#d62728' title 'high level'");
+    add("'" + stem + ".dat' index 3 using 1:2:3 with labels offset char -0.8,0.9 right font ',12' tc rgb '#d62728' notitle");
+  }
   if (line)
     plot += ", \\\n     " + num(line->slope * 1e6) + " * x + " + num(line->offset * 1e6) +
-            " with lines lw 1.5 lc rgb '#444444' title sprintf('fit, ρ = %.3f, MRE = %.1f %%', " +
+            " with lines lw 1.5 lc rgb '#444444' title sprintf('fit, ρ = %.3f, leave-one-out MRE = %.1f %%', " +
             num(line->pearson) + ", " + num(line->mre * 100) + ")";
   gp += plot + "\n" + gp_footer(stem);
   w.write(stem + ".gp", gp);
