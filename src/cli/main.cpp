@@ -1,0 +1,51 @@
+// nicenergy: the command line. Each command parses its options, calls the
+// library and prints; errors from anywhere below surface here as one line.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "error.h"
+
+namespace nicenergy {
+int cmd_zoo(Args& args);
+int cmd_complexity(Args& args);
+int cmd_run(Args& args);
+}  // namespace nicenergy
+
+static const char* usage =
+    "usage: nicenergy COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  zoo         the six networks at every quality: parameters and kMAC per pixel\n"
+    "  complexity  per-layer complexity of one network (--model NAME --quality Q)\n"
+    "  run         reconstruct one image with one network (--model --quality --input)\n"
+    "\n"
+    "Run 'nicenergy COMMAND --help' for the options of a command.\n";
+
+int main(int argc, char** argv) {
+  using namespace nicenergy;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  try {
+    Args args(argc - 2, argv + 2);
+    if (command == "zoo") return cmd_zoo(args);
+    if (command == "complexity") return cmd_complexity(args);
+    if (command == "run") return cmd_run(args);
+    throw Error("unknown command '" + command + "': run 'nicenergy --help' for the list");
+  } catch (const Error& e) {
+    std::fprintf(stderr, "nicenergy %s: error: %s\n", command.c_str(), e.what());
+    return 1;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "nicenergy %s: error from LibTorch: %s\n", command.c_str(), e.what_without_backtrace());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nicenergy %s: error: %s\n", command.c_str(), e.what());
+    return 1;
+  }
+}

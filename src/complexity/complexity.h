@@ -1,0 +1,49 @@
+// Complexity accounting computed from the modules: every convolution and GDN
+// the chain executes reports itself (models/layers.h) during a shape-only run,
+// and the figures below are sums over those records.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "models/network.h"
+
+namespace nicenergy {
+
+struct LayerComplexity {
+  LayerRecord layer;
+  std::string transform;        // g_a, h_a, h_s, context_prediction, entropy_parameters, g_s
+  double scale = 0;             // input resolution of the layer relative to the image (1, 1/2, ...)
+  double kmac_per_pixel = 0;    // per image pixel
+  double activation_bytes_per_pixel = 0;
+  bool in_2nd = false;          // part of the "up to the 2nd downsampling" figure
+};
+
+struct Complexity {
+  std::string network, abbr, level;
+  int quality = 0, n = 0, m = 0, padding = 0;
+  int64_t params = 0;
+  // The paper's rule: convolutions only, a convolution at its output positions,
+  // a transposed convolution at its input positions; per input pixel, in kMAC.
+  double kmac_per_pixel = 0;          // the full chain (forward)
+  double kmac_per_pixel_2nd = 0;      // g_a up to the 2nd downsampling + g_s from its 2nd-to-last upsampling
+  double kmac_per_pixel_encoder = 0;  // what the sender runs (encode)
+  double kmac_per_pixel_decoder = 0;  // what the receiver runs (decode)
+  double kmac_per_pixel_with_gdn = 0; // full chain, GDN/IGDN counted as the 1x1 convolutions they are
+  double activation_bytes_per_pixel = 0;  // bytes written by the counted layers, full chain
+  std::vector<LayerComplexity> layers;    // full chain, in execution order
+};
+
+// Accounts the network on a shape-only run over a height x width input
+// (a multiple of the network's padding; the default suits every network).
+Complexity compute_complexity(NetworkImpl& network, int64_t height = 256, int64_t width = 256);
+// Builds the network and accounts it; cached per network and parameter level,
+// whose members share (N, M) and so every figure but the quality.
+Complexity complexity_of(const std::string& name_or_abbr, int quality);
+// Every network at every quality, in zoo order.
+std::vector<Complexity> zoo_complexity();
+
+// Renderings for the CLI: format is table, csv or json.
+std::string format_zoo(const std::vector<Complexity>& rows, const std::string& format);
+std::string format_layers(const Complexity& complexity, const std::string& format);
+
+}  // namespace nicenergy

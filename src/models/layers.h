@@ -1,0 +1,172 @@
+// CompressAI's building blocks in LibTorch, with CompressAI's parameter and
+// buffer names so that a converted CompressAI state_dict loads one to one.
+//
+// Every convolution and GDN runs through run_conv / run_deconv / run_gdn, which
+// report the layer to the active LayerRecorder (if any). That is how complexity
+// accounting is computed from the modules themselves instead of a typed table.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace nicenergy {
+
+// One executed layer: what it is and what it cost on the tensors it saw.
+struct LayerRecord {
+  std::string name;   // state_dict prefix, e.g. "g_a.0" or "g_s.1.subpel_conv.0"
+  std::string type;   // conv, deconv, masked_conv, gdn, igdn
+  int64_t in_channels = 0, out_channels = 0, kernel = 0, stride = 1;
+  int64_t in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int64_t params = 0;            // weights + bias of this layer
+  double macs = 0;               // multiply-accumulates for this call
+  int64_t activation_bytes = 0;  // bytes of the output tensor
+};
+
+// Collects LayerRecords while active on this thread. In shape_only mode the
+// recorded layers return uninitialised tensors of the right shape instead of
+// computing: accounting then costs microseconds, not a real forward pass.
+class LayerRecorder {
+ public:
+  LayerRecorder(const torch::nn::Module& root, bool shape_only);
+  ~LayerRecorder();
+  LayerRecorder(const LayerRecorder&) = delete;
+  LayerRecorder& operator=(const LayerRecorder&) = delete;
+
+  bool shape_only() const { return shape_only_; }
+  std::string name_of(const torch::nn::Module* module) const;
+  void add(LayerRecord record) { records_.push_back(std::move(record)); }
+  const std::vector<LayerRecord>& records() const { return records_; }
+
+  static LayerRecorder* active();
+
+ private:
+  std::unordered_map<const torch::nn::Module*, std::string> names_;
+  std::vector<LayerRecord> records_;
+  bool shape_only_;
+  LayerRecorder* previous_;
+};
+
+torch::Tensor run_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x);
+torch::Tensor run_deconv(torch::nn::ConvTranspose2dImpl& deconv, const torch::Tensor& x);
+// Runs a Sequential child by child so that convolutions are recorded.
+torch::Tensor run_sequential(torch::nn::Sequential& sequential, torch::Tensor x);
+
+// compressai.ops.LowerBound: max(x, bound) with a registered buffer "bound".
+struct LowerBoundImpl : torch::nn::Module {
+  explicit LowerBoundImpl(double bound);
+  torch::Tensor forward(const torch::Tensor& x) { return torch::maximum(x, bound); }
+  torch::Tensor bound;
+};
+TORCH_MODULE(LowerBound);
+
+// compressai.ops.NonNegativeParametrizer: stores sqrt(x + pedestal), returns
+// max(stored, bound)^2 - pedestal.
+struct NonNegativeParametrizerImpl : torch::nn::Module {
+  explicit NonNegativeParametrizerImpl(double minimum = 0, double reparam_offset = 1.0 / 262144.0);
+  torch::Tensor init(const torch::Tensor& x) const;
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor pedestal;
+  LowerBound lower_bound{nullptr};
+};
+TORCH_MODULE(NonNegativeParametrizer);
+
+// compressai.layers.GDN (and inverse GDN): y = x / sqrt(beta + gamma * x^2).
+struct GDNImpl : torch::nn::Module {
+  explicit GDNImpl(int64_t channels, bool inverse = false, double beta_min = 1e-6, double gamma_init = 0.1);
+  torch::Tensor forward(const torch::Tensor& x);
+  bool inverse;
+  NonNegativeParametrizer beta_reparam{nullptr}, gamma_reparam{nullptr};
+  torch::Tensor beta, gamma;
+};
+TORCH_MODULE(GDN);
+
+// compressai.layers.MaskedConv2d, mask type A (the context model of mbt2018).
+struct MaskedConv2dImpl : torch::nn::Module {
+  MaskedConv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel);
+  torch::Tensor forward(const torch::Tensor& x);
+  int64_t in_channels, out_channels, kernel;
+  torch::Tensor weight, bias, mask;
+};
+TORCH_MODULE(MaskedConv2d);
+
+// subpel_conv3x3: a 3x3 convolution to out*r*r channels and a pixel shuffle,
+// CompressAI's nn.Sequential(conv, PixelShuffle) with children "0" and "1".
+struct SubpelConvImpl : torch::nn::Module {
+  SubpelConvImpl(int64_t in, int64_t out, int64_t r);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::PixelShuffle shuffle{nullptr};
+};
+TORCH_MODULE(SubpelConv);
+
+// compressai.layers.ResidualBlock / ResidualBlockWithStride / ResidualBlockUpsample.
+struct ResidualBlockImpl : torch::nn::Module {
+  ResidualBlockImpl(int64_t in_ch, int64_t out_ch);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, skip{nullptr};
+};
+TORCH_MODULE(ResidualBlock);
+
+struct ResidualBlockWithStrideImpl : torch::nn::Module {
+  ResidualBlockWithStrideImpl(int64_t in_ch, int64_t out_ch, int64_t stride = 2);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, skip{nullptr};
+  GDN gdn{nullptr};
+};
+TORCH_MODULE(ResidualBlockWithStride);
+
+struct ResidualBlockUpsampleImpl : torch::nn::Module {
+  ResidualBlockUpsampleImpl(int64_t in_ch, int64_t out_ch, int64_t upsample = 2);
+  torch::Tensor forward(const torch::Tensor& x);
+  SubpelConv subpel_conv{nullptr}, upsample{nullptr};
+  torch::nn::Conv2d conv{nullptr};
+  GDN igdn{nullptr};
+};
+TORCH_MODULE(ResidualBlockUpsample);
+
+// compressai.layers.AttentionBlock (Cheng et al.'s simplified attention).
+struct AttentionBlockImpl : torch::nn::Module {
+  explicit AttentionBlockImpl(int64_t n);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Sequential conv_a{nullptr}, conv_b{nullptr};
+};
+TORCH_MODULE(AttentionBlock);
+
+// CompressAI's conv()/deconv() helpers and cheng2020's conv3x3/conv1x1/subpel_conv3x3.
+torch::nn::Conv2d make_conv(int64_t in, int64_t out, int64_t kernel = 5, int64_t stride = 2);
+torch::nn::ConvTranspose2d make_deconv(int64_t in, int64_t out, int64_t kernel = 5, int64_t stride = 2);
+torch::nn::Conv2d make_conv3x3(int64_t in, int64_t out, int64_t stride = 1);
+torch::nn::Conv2d make_conv1x1(int64_t in, int64_t out, int64_t stride = 1);
+
+
+// compressai.entropy_models.EntropyBottleneck (factorized density, Balle 2018).
+// At inference forward rounds around the medians and returns likelihoods.
+struct EntropyBottleneckImpl : torch::nn::Module {
+  explicit EntropyBottleneckImpl(int64_t channels, double init_scale = 10, double tail_mass = 1e-9);
+  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x);  // (x_hat, likelihoods)
+  torch::Tensor quantize(const torch::Tensor& x);                             // x_hat only
+  torch::Tensor logits_cumulative(torch::Tensor inputs);
+  int64_t channels;
+  std::vector<torch::Tensor> matrices, biases, factors;
+  torch::Tensor quantiles, target, offset, quantized_cdf, cdf_length;
+  LowerBound likelihood_lower_bound{nullptr};
+};
+TORCH_MODULE(EntropyBottleneck);
+
+// compressai.entropy_models.GaussianConditional: Gaussian likelihoods of the
+// rounded latents given scales (and means).
+struct GaussianConditionalImpl : torch::nn::Module {
+  GaussianConditionalImpl(double scale_bound = 0.11, double tail_mass = 1e-9);
+  torch::Tensor likelihood(const torch::Tensor& y, const torch::Tensor& scales, const torch::Tensor& means);
+  torch::Tensor offset, quantized_cdf, cdf_length, scale_table, scale_bound_buffer;
+  LowerBound likelihood_lower_bound{nullptr}, lower_bound_scale{nullptr};
+};
+TORCH_MODULE(GaussianConditional);
+
+// Buffers that hold entropy-coder tables: their shapes depend on CompressAI's
+// update() and are taken as they come when loading weights.
+bool is_entropy_coder_table(const std::string& state_dict_name);
+
+}  // namespace nicenergy
