@@ -98,11 +98,15 @@ std::string shell_quote(const std::string& text) {
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-std::string gp_string(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
+// Names from the data inside gnuplot strings and data columns: quotes and
+// backslashes dropped, so no name can break a script.
+std::string plain(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    if (c != '\'' && c != '"' && c != '\\' && c != '\n' && c != '\r') out += c;
+  return out;
 }
+std::string gp_string(const std::string& text) { return "\"" + plain(text) + "\""; }
 
 // One colour per network, the same in every figure (matplotlib's tab10).
 std::string network_color(const std::string& abbr) {
@@ -126,14 +130,14 @@ int network_rank(const std::string& abbr) {
 // Both terminals from one script: SVG for the page, PNG for slides and mail.
 std::string gp_header(const std::string& stem) {
   return "# Made by nicenergy; edit and rerun with: gnuplot " + stem + ".gp\n"
-         "set terminal svg size 820,560 dynamic enhanced font 'Helvetica,14' background rgb 'white'\n"
+         "set terminal svg size 820,560 dynamic noenhanced font 'Helvetica,14' background rgb 'white'\n"
          "set output '" + stem + ".svg'\n"
          "set encoding utf8\n"
          "set grid lc rgb '#dddddd'\n"
          "set border lc rgb '#444444'\n";
 }
 std::string gp_footer(const std::string& stem) {
-  return "set terminal pngcairo size 1230,840 enhanced font 'Helvetica,19' background rgb 'white'\n"
+  return "set terminal pngcairo size 1230,840 noenhanced font 'Helvetica,19' background rgb 'white'\n"
          "set output '" + stem + ".png'\n"
          "replot\n"
          "unset output\n";
@@ -244,7 +248,7 @@ void write_fig2(Writer& w, const std::vector<MeasurementRecord>& records, const 
   std::string dat = "# one block per network (gnuplot index 0, 1, ...): megapixels energy_" + unit + " ci_" + unit +
                     " quality image\n";
   for (size_t i = 0; i < networks.size(); ++i) {
-    dat += (i ? "\n\n" : "") + std::string("# ") + networks[i] + "\n";
+    dat += (i ? "\n\n" : "") + std::string("# ") + plain(networks[i]) + "\n";
     for (const MeasurementRecord* r : rows)
       if (r->abbr == networks[i])
         dat += num(static_cast<double>(r->width) * r->height / 1e6) + " " + num(r->energy_j * scale) + " " +
@@ -253,7 +257,7 @@ void write_fig2(Writer& w, const std::vector<MeasurementRecord>& records, const 
   w.write(stem + ".dat", dat);
 
   std::string gp = gp_header(stem);
-  gp += "set title 'Energy per execution over image size, " + level + " parameter level'\n"
+  gp += "set title 'Energy per execution over image size, " + plain(level) + " parameter level'\n"
         "set xlabel 'Image size S (megapixels)'\n"
         "set ylabel 'Energy per execution E (" + unit + ")'\n"
         "set key top left box opaque Left reverse\n"
@@ -264,7 +268,7 @@ void write_fig2(Writer& w, const std::vector<MeasurementRecord>& records, const 
   for (size_t i = 0; i < networks.size(); ++i) {
     const std::string color = network_color(networks[i]);
     plot += std::string(plot.empty() ? "plot " : ", \\\n     ") + "'" + stem + ".dat' index " + std::to_string(i) +
-            " using 1:2:3 with yerrorbars pt 7 ps 0.9 lc rgb '" + color + "' title '" + networks[i] + "'";
+            " using 1:2:3 with yerrorbars pt 7 ps 0.9 lc rgb '" + color + "' title '" + plain(networks[i]) + "'";
     if (const EnergyFit* f = find_fit(fit, networks[i], level))
       plot += ", \\\n     " + num(f->alpha_j_per_pixel * 1e6 * scale) + " * x + " + num(f->beta_j * scale) +
               " with lines lw 1.5 lc rgb '" + color + "' notitle";
@@ -301,7 +305,7 @@ bool write_fig3(Writer& w, const FitResult& fit, const std::vector<KmacPoint>& p
       if (p.level == level) at_level.push_back(p);
     std::sort(at_level.begin(), at_level.end(), [](const Point& a, const Point& b) { return a.kmac < b.kmac; });
     dat += std::string(level == std::string("low") ? "" : "\n\n") + "# " + level + " level\n";
-    for (const Point& p : at_level) dat += num(p.kmac) + " " + num(p.alpha_uj) + " \"" + p.abbr + "\"\n";
+    for (const Point& p : at_level) dat += num(p.kmac) + " " + num(p.alpha_uj) + " " + gp_string(p.abbr) + "\n";
     labels += "\n\n# labels, " + std::string(level) + " level\n";
     // gnuplot merges runs of blank lines, so an empty block needs a line to keep
     // the block numbers; the plot command leaves such a block out.
@@ -321,7 +325,7 @@ bool write_fig3(Writer& w, const FitResult& fit, const std::vector<KmacPoint>& p
         x += at_level[k].kmac / (j - i);
         y += at_level[k].alpha_uj / (j - i);
       }
-      labels += num(x) + " " + num(y) + " \"" + text + "\"\n";
+      labels += num(x) + " " + num(y) + " " + gp_string(text) + "\n";
       i = j;
     }
   }
