@@ -1,0 +1,263 @@
+// The port against CompressAI: parameter counts, state_dict names and shapes,
+// the chain's shapes and determinism, the two sides, weights round trips, and
+// MAC accounting against values derived by hand from the layer definitions.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "complexity/complexity.h"
+#include "error.h"
+#include "models/codec.h"
+#include "models/network.h"
+#include "models/weights.h"
+
+using namespace nicenergy;
+
+namespace {
+
+std::map<std::string, std::vector<int64_t>> shapes(NetworkImpl& net) {
+  std::map<std::string, std::vector<int64_t>> out;
+  for (const auto& p : net.named_parameters()) out[p.key()] = p.value().sizes().vec();
+  for (const auto& b : net.named_buffers()) out[b.key()] = b.value().sizes().vec();
+  return out;
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("nicenergy_test_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+}  // namespace
+
+// CompressAI's own parameter counts (sum of p.numel() over model.parameters()),
+// as listed in the paper's Table 1.
+TEST(Models, ParameterCountsEqualCompressAI) {
+  const std::vector<std::tuple<std::string, int, int64_t>> expected = {
+      {"Bfac", 1, 2998147},   {"Bfac", 6, 7030531},   {"Bhyp", 1, 5075843},   {"Bhyp", 6, 11816323},
+      {"Mmean", 1, 7028003},  {"Mmean", 5, 17561699}, {"Mcont", 1, 14130467}, {"Mcont", 5, 25504596},
+      {"Canch", 1, 11833149}, {"Canch", 4, 26598956}, {"Cattn", 1, 13183293}, {"Cattn", 4, 29631788}};
+  for (const auto& [abbr, quality, params] : expected) {
+    Network net = make_network(abbr, quality);
+    EXPECT_EQ(count_parameters(*net), params) << abbr << " q" << quality;
+  }
+}
+
+TEST(Models, StateDictNamesAndShapesFollowCompressAI) {
+  Network bfac = make_network("bmshj2018_factorized", 1);
+  auto s = shapes(*bfac);
+  EXPECT_EQ(s["g_a.0.weight"], (std::vector<int64_t>{128, 3, 5, 5}));
+  EXPECT_EQ(s["g_a.6.weight"], (std::vector<int64_t>{192, 128, 5, 5}));
+  EXPECT_EQ(s["g_s.0.weight"], (std::vector<int64_t>{192, 128, 5, 5}));  // ConvTranspose2d: (in, out, k, k)
+  EXPECT_EQ(s["g_a.1.gamma"], (std::vector<int64_t>{128, 128}));
+  EXPECT_EQ(s["g_a.1.beta_reparam.pedestal"], (std::vector<int64_t>{1}));
+  EXPECT_EQ(s["g_s.1.gamma_reparam.lower_bound.bound"], (std::vector<int64_t>{1}));
+  EXPECT_EQ(s["entropy_bottleneck.matrices.0"], (std::vector<int64_t>{192, 3, 1}));
+  EXPECT_EQ(s["entropy_bottleneck.matrices.4"], (std::vector<int64_t>{192, 1, 3}));
+  EXPECT_EQ(s["entropy_bottleneck.factors.3"], (std::vector<int64_t>{192, 3, 1}));
+  EXPECT_EQ(s["entropy_bottleneck.quantiles"], (std::vector<int64_t>{192, 1, 3}));
+  EXPECT_EQ(s["entropy_bottleneck.target"], (std::vector<int64_t>{3}));
+  EXPECT_TRUE(s.count("entropy_bottleneck._quantized_cdf"));
+  EXPECT_FALSE(s.count("entropy_bottleneck.factors.4"));
+  EXPECT_FALSE(s.count("h_a.0.weight"));
+
+  Network mcont = make_network("mbt2018", 5);
+  s = shapes(*mcont);
+  EXPECT_EQ(s["context_prediction.weight"], (std::vector<int64_t>{640, 320, 5, 5}));
+  EXPECT_EQ(s["context_prediction.mask"], (std::vector<int64_t>{640, 320, 5, 5}));
+  EXPECT_EQ(s["entropy_parameters.4.weight"], (std::vector<int64_t>{640, 853, 1, 1}));
+  EXPECT_EQ(s["h_s.4.weight"], (std::vector<int64_t>{640, 480, 3, 3}));
+  EXPECT_EQ(s["gaussian_conditional.scale_bound"], (std::vector<int64_t>{1}));
+  EXPECT_EQ(s["gaussian_conditional.lower_bound_scale.bound"], (std::vector<int64_t>{1}));
+
+  Network cattn = make_network("cheng2020-attn", 1);
+  s = shapes(*cattn);
+  EXPECT_EQ(s["g_a.0.skip.weight"], (std::vector<int64_t>{128, 3, 1, 1}));
+  EXPECT_EQ(s["g_a.3.conv_a.0.conv.2.weight"], (std::vector<int64_t>{64, 64, 3, 3}));
+  EXPECT_EQ(s["g_a.3.conv_b.3.weight"], (std::vector<int64_t>{128, 128, 1, 1}));
+  EXPECT_EQ(s["g_s.2.subpel_conv.0.weight"], (std::vector<int64_t>{512, 128, 3, 3}));
+  EXPECT_EQ(s["g_s.2.igdn.gamma"], (std::vector<int64_t>{128, 128}));
+  EXPECT_EQ(s["g_s.9.0.weight"], (std::vector<int64_t>{12, 128, 3, 3}));
+  EXPECT_EQ(s["h_s.2.0.weight"], (std::vector<int64_t>{512, 128, 3, 3}));
+  EXPECT_FALSE(s.count("g_a.1.skip.weight"));  // ResidualBlock(N, N) has no skip
+}
+
+TEST(Models, MaskIsTypeA) {
+  Network net = make_network("Mcont", 1);
+  torch::Tensor mask = net->context_prediction->mask[0][0];
+  // Rows above the centre are visible, the centre and everything after it are not.
+  EXPECT_EQ(mask.sum().item<float>(), 12.0f);
+  EXPECT_EQ(mask[2][1].item<float>(), 1.0f);
+  EXPECT_EQ(mask[2][2].item<float>(), 0.0f);
+  EXPECT_EQ(mask[3][0].item<float>(), 0.0f);
+}
+
+TEST(Models, ChainShapesAndDeterminism) {
+  torch::NoGradGuard no_grad;
+  for (const std::string name : {"Bfac", "Bhyp", "Mmean", "Mcont", "Canch", "Cattn"}) {
+    Network a = make_network(name, 1, 7);
+    Network b = make_network(name, 1, 7);
+    torch::manual_seed(3);
+    torch::Tensor x = torch::rand({1, 3, 128, 192});
+    ChainOutput out_a = a->forward(x);
+    ChainOutput out_b = b->forward(x);
+    EXPECT_EQ(out_a.x_hat.sizes(), x.sizes()) << name;
+    EXPECT_EQ(out_a.latents.y_hat.size(2), 8) << name;
+    EXPECT_TRUE(torch::equal(out_a.x_hat, out_b.x_hat)) << name << ": same seed, different output";
+    if (name == "Mcont")  // mbt2018 rounds y without means before the context model
+      EXPECT_TRUE(torch::equal(out_a.latents.y_hat, torch::round(out_a.latents.y_hat)));
+    EXPECT_TRUE(torch::isfinite(out_a.x_hat).all().item<bool>()) << name;
+    EXPECT_TRUE((out_a.latents.y_likelihoods > 0).all().item<bool>()) << name;
+    // The two sides together give what the full chain gives.
+    torch::Tensor decoded = a->decode(a->encode(x));
+    EXPECT_TRUE(torch::allclose(decoded, out_a.x_hat)) << name;
+  }
+  Network c = make_network("Bfac", 1, 8);
+  torch::Tensor x = torch::rand({1, 3, 32, 32});
+  EXPECT_FALSE(torch::equal(c->forward(x).x_hat, make_network("Bfac", 1, 7)->forward(x).x_hat));
+}
+
+TEST(Models, PaddingAndCropping) {
+  Padding p = padding_for(500, 500, 128);
+  EXPECT_EQ(p.left + p.right + 500, 512);
+  EXPECT_EQ(p.top, 6);
+  p = padding_for(333, 751, 16);
+  EXPECT_EQ(333 + p.top + p.bottom, 336);
+  EXPECT_EQ(751 + p.left + p.right, 752);
+  torch::Tensor x = torch::rand({1, 3, 333, 751});
+  torch::Tensor padded = pad(x, p);
+  EXPECT_EQ(padded.size(2), 336);
+  EXPECT_EQ(padded.size(3), 752);
+  EXPECT_TRUE(torch::equal(crop(padded, p), x));
+  EXPECT_EQ(padded.index({0, 0, 0, 0}).item<float>(), 0.0f);
+
+  Network net = make_network("Bhyp", 1);
+  Image image{70, 50, std::vector<uint8_t>(70 * 50 * 3, 100)};
+  for (size_t i = 0; i < image.rgb.size(); ++i) image.rgb[i] = static_cast<uint8_t>(i * 7);
+  Reconstruction r = reconstruct(*net, image_to_tensor(image), torch::Device(torch::kCPU));
+  EXPECT_EQ(r.x_hat.size(2), 50);
+  EXPECT_EQ(r.x_hat.size(3), 70);
+  EXPECT_EQ(r.padded_width, 128);
+  EXPECT_GT(r.bpp, 0);
+  Image round_trip = tensor_to_image(image_to_tensor(image));
+  EXPECT_EQ(round_trip.rgb, image.rgb);
+}
+
+TEST(Models, WeightsRoundTripAndErrors) {
+  torch::NoGradGuard no_grad;
+  const std::string file = temp_path("mmean.safetensors");
+  Network source = make_network("Mmean", 1, 1);
+  source->entropy_bottleneck->quantized_cdf.set_(torch::arange(12, torch::kInt32).reshape({3, 4}));
+  save_weights(*source, file);
+  Network target = make_network("Mmean", 1, 2);
+  torch::Tensor x = torch::rand({1, 3, 128, 128});
+  EXPECT_FALSE(torch::equal(source->forward(x).x_hat, target->forward(x).x_hat));
+  load_weights(*target, file);
+  EXPECT_TRUE(torch::equal(source->forward(x).x_hat, target->forward(x).x_hat));
+  EXPECT_EQ(target->entropy_bottleneck->quantized_cdf.sizes(), (c10::IntArrayRef{3, 4}));
+
+  // The low-level file does not fit the high level: the error names a tensor and both shapes.
+  Network high = make_network("Mmean", 5);
+  try {
+    load_weights(*high, file);
+    FAIL() << "loading low-level weights into the high level must fail";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'g_a.0.weight' has shape [128, 3, 5, 5], expected [192, 3, 5, 5]"), std::string::npos) << e.what();
+  }
+  // Another network: missing and unexpected tensors are named.
+  Network bfac = make_network("Bfac", 1);
+  try {
+    load_weights(*bfac, file);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unexpected 'h_a.0.weight'"), std::string::npos) << e.what();
+  }
+  std::ofstream(temp_path("garbage.safetensors")) << "this is not a safetensors file";
+  EXPECT_THROW(load_weights(*bfac, temp_path("garbage.safetensors")), Error);
+  EXPECT_THROW(load_weights(*bfac, temp_path("missing.safetensors")), Error);
+  std::filesystem::remove(file);
+  std::filesystem::remove(temp_path("garbage.safetensors"));
+}
+
+// Hand-derived MACs per pixel (convolutions at output positions, transposed
+// convolutions at input positions), e.g. Bfac low, N=128, M=192:
+//   g_a: 3*128*25/4 + 128*128*25/16 + 128*128*25/64 + 128*192*25/256 = 2400+25600+6400+2400
+//   g_s: the mirror image, 36800; total 73600; up to the 2nd downsampling 2*(2400+25600) = 56000.
+TEST(Complexity, MatchesHandDerivedValues) {
+  Complexity bfac = complexity_of("Bfac", 1);
+  EXPECT_NEAR(bfac.kmac_per_pixel, 73.6, 1e-9);
+  EXPECT_NEAR(bfac.kmac_per_pixel_2nd, 56.0, 1e-9);
+  EXPECT_NEAR(bfac.kmac_per_pixel_encoder, 36.8, 1e-9);
+  // GDN: 128*128 MACs at 1/4, 1/16 and 1/64 of the pixels, on both sides.
+  EXPECT_NEAR(bfac.kmac_per_pixel_with_gdn - bfac.kmac_per_pixel, 2 * 128 * 128 * (1.0 / 4 + 1.0 / 16 + 1.0 / 64) / 1000, 1e-9);
+  ASSERT_FALSE(bfac.layers.empty());
+  EXPECT_EQ(bfac.layers[0].layer.name, "g_a.0");
+  EXPECT_NEAR(bfac.layers[0].kmac_per_pixel, 2.4, 1e-12);
+  EXPECT_EQ(bfac.layers[0].layer.params, 3 * 128 * 25 + 128);
+
+  // Bhyp adds h_a (192*128*9/256 + 128*128*25/1024 + 128*128*25/4096) and the mirrored h_s: 2728.
+  EXPECT_NEAR(complexity_of("Bhyp", 2).kmac_per_pixel, 76.328, 1e-9);
+  // Mmean: h_a 864+400+100, h_s 150+1350+3888 (M*3/2 = 288, M*2 = 384).
+  EXPECT_NEAR(complexity_of("Mmean", 1).kmac_per_pixel, 80.352, 1e-9);
+  // Mcont low: 158400 (g_a, g_s at N=M=192) + 2421 + 5463 = 166284 without the context model;
+  // the masked 5x5 conv (192*384*25/256 = 7200) and entropy parameters (3968) run too.
+  Complexity mcont = complexity_of("Mcont", 1);
+  EXPECT_NEAR(mcont.kmac_per_pixel, 166.284 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(mcont.kmac_per_pixel_2nd, 122.4, 1e-9);
+}
+
+TEST(Complexity, ShapeOnlyRunMatchesARealForward) {
+  torch::NoGradGuard no_grad;
+  Network net = make_network("Cattn", 1);
+  std::vector<LayerRecord> real, dry;
+  {
+    LayerRecorder recorder(*net, false);
+    net->forward(torch::rand({1, 3, 128, 128}));
+    real = recorder.records();
+  }
+  {
+    LayerRecorder recorder(*net, true);
+    net->forward(torch::empty({1, 3, 128, 128}));
+    dry = recorder.records();
+  }
+  ASSERT_EQ(real.size(), dry.size());
+  ASSERT_GT(real.size(), 100u);
+  for (size_t i = 0; i < real.size(); ++i) {
+    EXPECT_EQ(real[i].name, dry[i].name);
+    EXPECT_EQ(real[i].out_h, dry[i].out_h) << real[i].name;
+    EXPECT_EQ(real[i].out_channels, dry[i].out_channels) << real[i].name;
+    EXPECT_EQ(real[i].macs, dry[i].macs) << real[i].name;
+  }
+  // Every parameterised layer of the chain is accounted once; the network's
+  // parameters are those layers' plus the entropy bottleneck's (61 per channel).
+  int64_t recorded = 0;
+  for (const auto& r : real) recorded += r.params;
+  EXPECT_EQ(recorded + 61 * net->config().n, count_parameters(*net));
+}
+
+TEST(Complexity, ZooFormats) {
+  const std::vector<Complexity> rows = {complexity_of("Bfac", 1), complexity_of("Cattn", 6)};
+  auto json = nlohmann::json::parse(format_zoo(rows, "json"));
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[1]["abbr"], "Cattn");
+  EXPECT_EQ(json[1]["level"], "high");
+  EXPECT_EQ(json[0].size(), 13u);
+  EXPECT_EQ(json[0]["params"], 2998147);
+  EXPECT_THROW(format_zoo(rows, "xml"), Error);
+  const std::string csv = format_zoo(rows, "csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+}
+
+TEST(Zoo, NamesQualitiesAndLevels) {
+  EXPECT_EQ(find_network("cheng2020-anchor").abbr, "Canch");
+  EXPECT_EQ(find_network("MCONT").name, "mbt2018");
+  EXPECT_THROW(find_network("mbt2019"), Error);
+  EXPECT_THROW(quality_config(find_network("Canch"), 7), Error);
+  EXPECT_THROW(quality_config(find_network("Bfac"), 0), Error);
+  EXPECT_EQ(quality_config(find_network("Mmean"), 4).level, "low");
+  EXPECT_EQ(quality_config(find_network("Mmean"), 5).level, "high");
+  EXPECT_EQ(level_qualities(find_network("Cattn"), "high"), (std::vector<int>{4, 5, 6}));
+  EXPECT_THROW(level_qualities(find_network("Cattn"), "medium"), Error);
+  EXPECT_THROW(parse_device("tpu"), Error);
+  if (!torch::cuda::is_available()) EXPECT_THROW(parse_device("cuda"), Error);
+}
