@@ -204,6 +204,10 @@ TEST(Complexity, MatchesHandDerivedValues) {
   Complexity mcont = complexity_of("Mcont", 1);
   EXPECT_NEAR(mcont.kmac_per_pixel, 166.284 + 7.2 + 3.968, 1e-9);
   EXPECT_NEAR(mcont.kmac_per_pixel_2nd, 122.4, 1e-9);
+  // Canch low, blocks g_a.0-2 (0.864 + 36.864 + 0.096 + 2*36.864 + 2*9.216 + 1.024) and
+  // g_s.5-7 (3*36.864 + 2*36.864 + 3.456): the attention blocks of Cattn lie outside.
+  EXPECT_NEAR(complexity_of("Canch", 1).kmac_per_pixel_2nd, 131.008 + 187.776, 1e-9);
+  EXPECT_NEAR(complexity_of("Cattn", 1).kmac_per_pixel_2nd, 131.008 + 187.776, 1e-9);
 }
 
 TEST(Complexity, ShapeOnlyRunMatchesARealForward) {

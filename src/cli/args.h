@@ -67,6 +67,16 @@ class Args {
     if (value != static_cast<int>(value)) throw Error("option --" + name + " wants a whole number");
     return static_cast<int>(value);
   }
+  int require_integer(const std::string& name) {
+    const std::string text = require(name);
+    try {
+      size_t used = 0;
+      const int value = std::stoi(text, &used);
+      if (used == text.size()) return value;
+    } catch (const std::exception&) {
+    }
+    throw Error(name + " '" + text + "' is not a whole number");
+  }
   const std::vector<std::string>& positionals() const { return positionals_; }
   // Call after reading every option: anything not read is a typo or an option of another command.
   void finish(size_t max_positionals = 0) {

@@ -11,17 +11,6 @@
 
 namespace nicenergy {
 
-static int parse_quality(Args& args) {
-  const std::string text = args.require("quality");
-  try {
-    size_t used = 0;
-    const int q = std::stoi(text, &used);
-    if (used == text.size()) return q;
-  } catch (const std::exception&) {
-  }
-  throw Error("quality '" + text + "' is not a whole number");
-}
-
 int cmd_zoo(Args& args) {
   if (args.help()) {
     std::puts("usage: nicenergy zoo [--format table|csv|json]\n"
@@ -43,7 +32,7 @@ int cmd_complexity(Args& args) {
     return 0;
   }
   const std::string model = args.require("model");
-  const int quality = parse_quality(args);
+  const int quality = args.require_integer("quality");
   const std::string format = args.get("format", "table");
   args.finish();
   std::cout << format_layers(complexity_of(model, quality), format);
@@ -61,7 +50,7 @@ int cmd_run(Args& args) {
     return 0;
   }
   const std::string model = args.require("model");
-  const int quality = parse_quality(args);
+  const int quality = args.require_integer("quality");
   const std::string input = args.require("input");
   const std::string weights = args.get("weights");
   const std::string output = args.get("output");

@@ -39,6 +39,43 @@ static double conv_kmac(const std::vector<LayerRecord>& records, double pixels) 
   return macs / pixels / 1000.0;
 }
 
+// Index of the top-level child of g_a or g_s a layer belongs to ("g_s.5.conv" -> 5).
+static int block_index(const std::string& name) {
+  const size_t start = name.find('.') + 1;
+  return std::stoi(name.substr(start, name.find('.', start) - start));
+}
+
+// "Up to the 2nd downsampling": the blocks of g_a up to and including the one
+// with the second downsampling, and the blocks of g_s from the one with the
+// second-to-last upsampling to the output. Blocks are g_a's and g_s's top-level
+// children (a layer, or a residual/attention block); downsampling and
+// upsampling are read off the recorded shapes. Only convolutions count.
+static void mark_2nd(std::vector<LayerComplexity>& layers, int64_t height) {
+  int downsamplings = 0, last_encoder_block = -1;
+  int64_t finest = height, coarsest = 0;
+  std::vector<int> upsampling_blocks;
+  for (const auto& l : layers) {
+    if (l.transform == "g_a" && l.layer.out_h < finest) {
+      finest = l.layer.out_h;
+      if (++downsamplings == 2) last_encoder_block = block_index(l.layer.name);
+    }
+    if (l.transform == "g_s") {
+      if (coarsest == 0) coarsest = l.layer.in_h;
+      if (l.layer.out_h > coarsest) {
+        coarsest = l.layer.out_h;
+        upsampling_blocks.push_back(block_index(l.layer.name));
+      }
+    }
+  }
+  const int first_decoder_block =
+      upsampling_blocks.size() >= 2 ? upsampling_blocks[upsampling_blocks.size() - 2] : 1 << 30;
+  for (auto& l : layers) {
+    if (!is_convolution(l.layer.type)) continue;
+    if (l.transform == "g_a" && block_index(l.layer.name) <= last_encoder_block) l.in_2nd = true;
+    if (l.transform == "g_s" && block_index(l.layer.name) >= first_decoder_block) l.in_2nd = true;
+  }
+}
+
 Complexity compute_complexity(NetworkImpl& network, int64_t height, int64_t width) {
   const QualityConfig& config = network.config();
   if (height % config.spec->padding != 0 || width % config.spec->padding != 0)
@@ -62,19 +99,17 @@ Complexity compute_complexity(NetworkImpl& network, int64_t height, int64_t widt
     l.scale = static_cast<double>(r.in_h) / height;
     l.kmac_per_pixel = r.macs / pixels / 1000.0;
     l.activation_bytes_per_pixel = r.activation_bytes / pixels;
-    // "Up to the 2nd downsampling": the part of g_a and g_s that runs at a
-    // quarter of the resolution or finer (g_a outputs at >= 1/4, g_s inputs at >= 1/4).
     const bool counted = is_convolution(r.type);
-    if (counted && l.transform == "g_a" && r.out_h * 4 >= height) l.in_2nd = true;
-    if (counted && l.transform == "g_s" && r.in_h * 4 >= height) l.in_2nd = true;
     if (counted) {
       c.kmac_per_pixel += l.kmac_per_pixel;
       c.activation_bytes_per_pixel += l.activation_bytes_per_pixel;
     }
-    if (l.in_2nd) c.kmac_per_pixel_2nd += l.kmac_per_pixel;
     c.kmac_per_pixel_with_gdn += l.kmac_per_pixel;
     c.layers.push_back(l);
   }
+  mark_2nd(c.layers, height);
+  for (const auto& l : c.layers)
+    if (l.in_2nd) c.kmac_per_pixel_2nd += l.kmac_per_pixel;
   c.kmac_per_pixel_encoder = conv_kmac(record_layers(network, height, width, "encode"), pixels);
   c.kmac_per_pixel_decoder = conv_kmac(record_layers(network, height, width, "decode"), pixels);
   return c;

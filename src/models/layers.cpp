@@ -197,7 +197,18 @@ SubpelConvImpl::SubpelConvImpl(int64_t in, int64_t out, int64_t r) {
   shuffle = register_module("1", torch::nn::PixelShuffle(r));
 }
 
-torch::Tensor SubpelConvImpl::forward(const torch::Tensor& x) { return shuffle->forward(run_conv(*conv, x)); }
+torch::Tensor SubpelConvImpl::forward(const torch::Tensor& x) {
+  torch::Tensor before = run_conv(*conv, x);
+  LayerRecorder* recorder = LayerRecorder::active();
+  if (recorder == nullptr) return shuffle->forward(before);
+  // Recorded (at no MACs) so that accounting sees where the resolution goes up.
+  const int64_t r = shuffle->options.upscale_factor();
+  torch::Tensor y = recorder->shape_only()
+                        ? torch::empty({before.size(0), before.size(1) / (r * r), before.size(2) * r, before.size(3) * r}, before.options())
+                        : shuffle->forward(before);
+  record(*recorder, *shuffle, "pixel_shuffle", before, y, 1, 1, 0);
+  return y;
+}
 
 // ---------------------------------------------------------------- residual blocks
 
