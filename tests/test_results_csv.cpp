@@ -1,0 +1,328 @@
+// The results CSV: round trip with quoting, header-driven reading, clear errors,
+// torn last rows, and merging.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "error.h"
+#include "protocol/results_csv.h"
+
+namespace fs = std::filesystem;
+using namespace nicenergy;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() /
+           ("nicenergy_csv_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void spit(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+MeasurementRecord sample(const std::string& network, int quality, const std::string& image, int w, int h,
+                         const std::string& started_at = "2024-05-01T10:00:00Z") {
+  MeasurementRecord r;
+  r.network = network;
+  r.abbr = network.substr(0, 4);
+  r.quality = quality;
+  r.level = quality >= 5 ? "high" : "low";
+  r.image = image;
+  r.width = w;
+  r.height = h;
+  r.pixels = int64_t(w) * h;
+  r.padded_width = (w + 15) / 16 * 16;
+  r.padded_height = (h + 15) / 16 * 16;
+  r.energy_j = 1.0 / 3.0 * w;
+  r.energy_ci_j = 0.1 + h;
+  r.k = 4;
+  r.m = 12345678901LL;
+  r.duration_s = 1e-300;
+  r.idle_power_w = 61.25;
+  r.mean_power_w = 2.0 / 7.0;
+  r.meter = "nvml";
+  r.method = "counter";
+  r.device = "cuda:0 NVIDIA H100";
+  r.started_at = started_at;
+  return r;
+}
+
+void expect_same(const MeasurementRecord& a, const MeasurementRecord& b) {
+  EXPECT_EQ(a.network, b.network);
+  EXPECT_EQ(a.abbr, b.abbr);
+  EXPECT_EQ(a.quality, b.quality);
+  EXPECT_EQ(a.level, b.level);
+  EXPECT_EQ(a.image, b.image);
+  EXPECT_EQ(a.width, b.width);
+  EXPECT_EQ(a.height, b.height);
+  EXPECT_EQ(a.pixels, b.pixels);
+  EXPECT_EQ(a.padded_width, b.padded_width);
+  EXPECT_EQ(a.padded_height, b.padded_height);
+  EXPECT_EQ(a.energy_j, b.energy_j);  // exact: doubles must round-trip
+  EXPECT_EQ(a.energy_ci_j, b.energy_ci_j);
+  EXPECT_EQ(a.k, b.k);
+  EXPECT_EQ(a.m, b.m);
+  EXPECT_EQ(a.duration_s, b.duration_s);
+  EXPECT_EQ(a.idle_power_w, b.idle_power_w);
+  EXPECT_EQ(a.mean_power_w, b.mean_power_w);
+  EXPECT_EQ(a.meter, b.meter);
+  EXPECT_EQ(a.method, b.method);
+  EXPECT_EQ(a.device, b.device);
+  EXPECT_EQ(a.started_at, b.started_at);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(ResultsCsv, RoundTripWithQuoting) {
+  TempDir dir;
+  const std::string path = dir.file("r.csv");
+  std::vector<MeasurementRecord> written = {
+      sample("bmshj2018_factorized", 1, "plain.png", 768, 512),
+      sample("bmshj2018_hyperprior", 6, "a,comma.png", 751, 500),
+      sample("mbt2018", 2, "say \"cheese\".png", 33, 17),
+      sample("cheng2020_attn", 3, "two\nlines.png", 2048, 1366),
+  };
+  written[3].device = "cpu, 2 cores \"x86\"";
+  written[2].energy_j = 0.1;
+  written[1].energy_j = 123456789.123456789;
+  for (const auto& r : written) append_record(path, r);
+
+  const std::string text = slurp(path);
+  EXPECT_EQ(text.rfind("network,abbr,quality,", 0), 0u) << "header first";
+  EXPECT_NE(text.find("\"a,comma.png\""), std::string::npos);
+  EXPECT_NE(text.find("\"say \"\"cheese\"\".png\""), std::string::npos);
+  EXPECT_NE(text.find("\"two\nlines.png\""), std::string::npos);
+  EXPECT_NE(text.find(",plain.png,"), std::string::npos) << "plain fields are not quoted";
+  EXPECT_NE(text.find(",0.1,"), std::string::npos) << "shortest round-trip form";
+
+  const auto read = read_results(path);
+  ASSERT_EQ(read.size(), written.size());
+  for (size_t i = 0; i < read.size(); ++i) expect_same(read[i], written[i]);
+  EXPECT_EQ(format_record_row(read[3]), format_record_row(written[3]));
+}
+
+TEST(ResultsCsv, WriteHeaderStartsAFreshFile) {
+  TempDir dir;
+  const std::string path = dir.file("sub/r.csv");
+  append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
+  write_header(path);
+  EXPECT_TRUE(read_results(path).empty());
+  append_record(path, sample("mbt2018", 2, "y.png", 8, 8));
+  ASSERT_EQ(read_results(path).size(), 1u);
+  EXPECT_EQ(read_results(path)[0].quality, 2);
+}
+
+TEST(ResultsCsv, ColumnsInAnyOrderAndExtraColumnsIgnored) {
+  TempDir dir;
+  const std::string path = dir.file("shuffled.csv");
+  const MeasurementRecord r = sample("cheng2020_anchor", 4, "k.png", 640, 448);
+  // Build the file by hand with columns reversed and an extra one in the middle.
+  std::vector<std::string> columns = measurement_columns();
+  std::reverse(columns.begin(), columns.end());
+  const std::string row_in_order = format_record_row(r);
+  std::vector<std::string> fields;
+  std::stringstream ss(row_in_order.substr(0, row_in_order.size() - 1));
+  for (std::string f; std::getline(ss, f, ',');) fields.push_back(f);
+  ASSERT_EQ(fields.size(), measurement_columns().size());
+  std::reverse(fields.begin(), fields.end());
+  std::string header, row;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    header += (i ? "," : "") + columns[i];
+    row += (i ? "," : "") + fields[i];
+    if (i == 5) {
+      header += ",comment";
+      row += ",\"ignored, really\"";
+    }
+  }
+  spit(path, header + "\n" + row + "\n");
+  const auto read = read_results(path);
+  ASSERT_EQ(read.size(), 1u);
+  expect_same(read[0], r);
+}
+
+TEST(ResultsCsv, CrLfLineEndingsAreRead) {
+  TempDir dir;
+  const std::string path = dir.file("crlf.csv");
+  append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
+  std::string text = slurp(path), crlf;
+  for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  spit(path, crlf);
+  const auto read = read_results(path);
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].started_at, "2024-05-01T10:00:00Z");
+}
+
+TEST(ResultsCsv, MissingColumnsNamed) {
+  TempDir dir;
+  const std::string path = dir.file("short.csv");
+  std::string header;
+  for (const auto& c : measurement_columns())
+    if (c != "energy_j" && c != "started_at") header += (header.empty() ? "" : ",") + c;
+  spit(path, header + "\n");
+  const std::string message = error_of([&] { read_results(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("energy_j"), std::string::npos) << message;
+  EXPECT_NE(message.find("started_at"), std::string::npos) << message;
+  EXPECT_EQ(message.find("energy_ci_j"), std::string::npos) << "only the missing ones: " << message;
+}
+
+TEST(ResultsCsv, MalformedRowsGiveTheLine) {
+  TempDir dir;
+  const std::string path = dir.file("bad.csv");
+  append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
+  append_record(path, sample("mbt2018", 2, "y.png", 8, 8));
+  const std::string good = slurp(path);
+
+  spit(path, good + "mbt2018,Mcon,3\n");
+  std::string message = error_of([&] { read_results(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("line 4"), std::string::npos) << message;
+
+  std::string row = format_record_row(sample("mbt2018", 3, "z.png", 8, 8));
+  row.replace(row.find(",8,8,"), 5, ",8,eight,");
+  spit(path, good + row);
+  message = error_of([&] { read_results(path); });
+  EXPECT_NE(message.find("line 4"), std::string::npos) << message;
+  EXPECT_NE(message.find("height"), std::string::npos) << message;
+  EXPECT_NE(message.find("eight"), std::string::npos) << message;
+
+  spit(path, good + "mbt\"2018,x\n");
+  message = error_of([&] { read_results(path); });
+  EXPECT_NE(message.find("line 4"), std::string::npos) << message;
+}
+
+TEST(ResultsCsv, MissingFileIsAnErrorEmptyFileHasNoRows) {
+  TempDir dir;
+  EXPECT_NE(error_of([&] { read_results(dir.file("none.csv")); }).find("none.csv"), std::string::npos);
+  spit(dir.file("empty.csv"), "");
+  EXPECT_TRUE(read_results(dir.file("empty.csv")).empty());
+  EXPECT_EQ(repair_results(dir.file("none.csv")), 0u);
+}
+
+TEST(ResultsCsv, TornLastRowIgnoredAndRepaired) {
+  TempDir dir;
+  const std::string path = dir.file("torn.csv");
+  append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
+  append_record(path, sample("mbt2018", 2, "y.png", 8, 8));
+  const std::string good = slurp(path);
+  const std::string next = format_record_row(sample("mbt2018", 3, "z.png", 8, 8));
+
+  for (size_t cut : {size_t(1), next.size() / 2, next.size() - 1}) {
+    spit(path, good + next.substr(0, cut));
+    EXPECT_EQ(read_results(path).size(), 2u) << "cut at " << cut;
+    EXPECT_EQ(repair_results(path), cut);
+    EXPECT_EQ(slurp(path), good);
+    EXPECT_EQ(repair_results(path), 0u) << "a complete file is left alone";
+  }
+  append_record(path, sample("mbt2018", 3, "z.png", 8, 8));
+  ASSERT_EQ(read_results(path).size(), 3u);
+  EXPECT_EQ(slurp(path), good + next);
+}
+
+TEST(ResultsCsv, TornInsideAQuotedFieldWithALineBreak) {
+  TempDir dir;
+  const std::string path = dir.file("torn_quoted.csv");
+  append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
+  const std::string good = slurp(path);
+  const std::string next = format_record_row(sample("mbt2018", 2, "two\nlines.png", 8, 8));
+  const size_t cut = next.find('\n') + 1;  // ends with a newline, but inside quotes
+  spit(path, good + next.substr(0, cut));
+  EXPECT_EQ(read_results(path).size(), 1u);
+  EXPECT_EQ(repair_results(path), cut);
+  EXPECT_EQ(slurp(path), good);
+}
+
+TEST(ResultsCsv, TornHeaderLeavesAnEmptyFile) {
+  TempDir dir;
+  const std::string path = dir.file("torn_header.csv");
+  spit(path, "network,abbr,qua");
+  EXPECT_TRUE(read_results(path).empty());
+  EXPECT_EQ(repair_results(path), 16u);
+  EXPECT_EQ(fs::file_size(path), 0u);
+  append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
+  EXPECT_EQ(read_results(path).size(), 1u);
+}
+
+TEST(ResultsCsv, AppendRefusesAnotherHeader) {
+  TempDir dir;
+  const std::string path = dir.file("other.csv");
+  spit(path, "image,network\nx.png,mbt2018\n");
+  const std::string message = error_of([&] { append_record(path, sample("mbt2018", 1, "x.png", 8, 8)); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_EQ(slurp(path), "image,network\nx.png,mbt2018\n") << "nothing appended";
+}
+
+TEST(ResultsCsv, KeysCanonicaliseTheNetwork) {
+  MeasurementRecord a = sample("bmshj2018_factorized", 1, "x.png", 8, 8);
+  MeasurementRecord b = a;
+  b.network = "Bfac";
+  EXPECT_TRUE(measurement_key(a) == measurement_key(b));
+  b.height = 9;
+  EXPECT_FALSE(measurement_key(a) == measurement_key(b));
+}
+
+TEST(ResultsCsv, MergeKeepsEachKeyOnceInPlanOrder) {
+  TempDir dir;
+  // Network order of network_specs(): Bfac, Bhyp, Mmean, Mcont, Canch, Cattn (not alphabetical).
+  append_record(dir.file("a.csv"), sample("cheng2020_anchor", 1, "k.png", 64, 64, "2024-05-01T10:00:05Z"));
+  append_record(dir.file("a.csv"), sample("mbt2018_mean", 1, "big.png", 128, 64, "2024-05-01T10:00:01Z"));
+  append_record(dir.file("a.csv"), sample("mbt2018_mean", 1, "k.png", 64, 64, "2024-05-01T10:00:09Z"));
+  append_record(dir.file("b.csv"), sample("mbt2018_mean", 1, "k.png", 64, 64, "2024-05-01T10:00:02Z"));
+  append_record(dir.file("b.csv"), sample("bmshj2018_factorized", 2, "k.png", 64, 64, "2024-05-01T10:00:03Z"));
+  append_record(dir.file("b.csv"), sample("bmshj2018_factorized", 1, "k.png", 64, 64, "2024-05-01T10:00:04Z"));
+
+  const MergeSummary s = merge_results({dir.file("a.csv"), dir.file("b.csv")}, dir.file("merged.csv"));
+  EXPECT_EQ(s.rows, 5u);
+  EXPECT_EQ(s.duplicates, 1u);
+  const auto merged = read_results(dir.file("merged.csv"));
+  ASSERT_EQ(merged.size(), 5u);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"bmshj2018_factorized", "k.png"}, {"bmshj2018_factorized", "k.png"}, {"mbt2018_mean", "k.png"},
+      {"mbt2018_mean", "big.png"}, {"cheng2020_anchor", "k.png"}};
+  for (size_t i = 0; i < merged.size(); ++i) {
+    EXPECT_EQ(merged[i].network, expected[i].first) << i;
+    EXPECT_EQ(merged[i].image, expected[i].second) << i;
+    if (i) {
+      EXPECT_FALSE(record_before(merged[i], merged[i - 1])) << i;
+    }
+  }
+  EXPECT_EQ(merged[0].quality, 1);
+  EXPECT_EQ(merged[1].quality, 2);
+  EXPECT_EQ(merged[2].started_at, "2024-05-01T10:00:02Z") << "the earliest measurement of a key is kept";
+
+  // Merging is idempotent: the merged file merged again is the same bytes.
+  merge_results({dir.file("merged.csv")}, dir.file("again.csv"));
+  EXPECT_EQ(slurp(dir.file("again.csv")), slurp(dir.file("merged.csv")));
+}
