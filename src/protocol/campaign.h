@@ -1,0 +1,136 @@
+// Campaigns: a TOML config names networks x quality levels x images; the plan is
+// their product in a fixed order; the runner measures each point through callbacks
+// the CLI supplies, appends one fsynced row per point to the results CSV, and on a
+// second start skips the points already there (resume). Torch-free.
+//
+// Paths in the config (image files and folders, replay:FILE) are relative to the
+// config file's folder; `output` is relative to the current directory.
+#pragma once
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/zoo.h"
+#include "protocol/record.h"
+#include "protocol/results_csv.h"
+
+namespace nicenergy {
+
+// Values of the [protocol] table; unset ones keep the protocol's defaults.
+struct ProtocolOverrides {
+  std::optional<double> idle_s;          // idle reference measurement length
+  std::optional<double> window_s;        // length of one measurement window
+  std::optional<int> k_min;              // windows at least
+  std::optional<int> k_max;              // windows at most
+  std::optional<double> ci_target;       // stop when CI half-width / mean is below this
+  std::optional<double> confidence;      // of the confidence interval
+  std::optional<double> preheat_max_s;   // longest preheat
+  std::optional<double> preheat_temp_c;  // preheat until this temperature (GPU)
+  std::optional<double> sample_hz;       // power sampling rate of sampling meters
+};
+
+// One image of the campaign: a file, or one generated from natural photographs.
+struct ImageSource {
+  std::string label;                 // the CSV "image" column
+  std::string path;                  // file to load; empty for a generated image
+  std::string method;                // "" for a file; "mosaic" or "resize"
+  std::vector<std::string> sources;  // generated: photographs to build from (mosaic
+                                     // tiles all in order, resize uses the first)
+  int width = 0;
+  int height = 0;
+};
+
+struct CampaignConfig {
+  std::string path;                   // the config file
+  std::string name;
+  std::string output;                 // results CSV
+  std::string device = "cpu";         // cpu | cuda | cuda:N
+  std::string meter = "auto";         // auto | nvml | rapl | estimate | replay:FILE (FILE resolved)
+  std::vector<NetworkSpec> networks;  // in network_specs() order
+  std::vector<std::string> levels;    // used when qualities is empty
+  std::vector<int> qualities;         // explicit qualities for every network
+  double idle_refresh_s = 1800;
+  ProtocolOverrides protocol;
+  std::vector<ImageSource> images;    // sorted by pixels, width, height, label
+};
+
+// Throws Error naming the file (and line) and the problem: unknown key, unknown
+// network, bad level or quality, bad size, missing image file or folder,
+// impossible protocol values.
+CampaignConfig load_campaign_config(const std::string& path);
+
+// The qualities measured for a network: explicit ones, else the first quality of
+// each level.
+std::vector<int> campaign_qualities(const CampaignConfig& config, const NetworkSpec& spec);
+
+struct CampaignPoint {
+  size_t index = 0;  // position in the full plan (0-based), before sharding
+  NetworkSpec spec;
+  int quality = 0;
+  std::string level;
+  ImageSource image;
+  std::string label() const;  // "Bfac q1 kodim01.png 768x512"
+};
+
+// Network (network_specs() order), quality, image (pixels, width, height, label):
+// the order record_before sorts rows in, so a merged CSV follows the plan.
+std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config);
+
+MeasurementKey point_key(const CampaignPoint& point);
+
+// --shard i/n: this run takes the points whose plan index mod n == i - 1.
+struct Shard {
+  int index = 1;  // 1-based
+  int count = 1;
+};
+Shard parse_shard(const std::string& text);  // "2/4"; throws Error otherwise
+std::vector<CampaignPoint> shard_points(const std::vector<CampaignPoint>& plan, const Shard& shard);
+// results/x.csv with shard 2/4 -> results/x.shard2of4.csv (the output itself for 1/1).
+std::string shard_output_path(const std::string& output, const Shard& shard);
+
+// Lower bound of the time to measure `points` points: the first idle reference and
+// preheat, per point a calibration window and k_min windows, and an idle
+// reference again every idle_refresh_s. Protocol values the config leaves out
+// are taken as the paper's (idle 120 s, window 5 s, k_min 3, preheat 60 s).
+double estimate_duration_s(const CampaignConfig& config, size_t points);
+
+struct CampaignCallbacks {
+  // Measures the idle power; called before the first point measured and again
+  // once idle_refresh_s of campaign time have passed since the last time.
+  std::function<double()> measure_idle;
+  // Measures one point. A std::exception is recorded (stderr and <output>.errors)
+  // and the campaign goes on; anything else propagates and ends the run.
+  std::function<MeasurementRecord(const CampaignPoint&, double idle_power_w)> measure_point;
+};
+
+struct CampaignOptions {
+  Shard shard;
+  bool dry_run = false;  // print the plan and the estimate, measure nothing
+  bool resume = true;    // skip points already in the output; false: refuse a non-empty output
+  std::string output;    // overrides the config's output (and the shard naming)
+  std::ostream* out = nullptr;  // dry-run text; std::cout when null
+  std::ostream* log = nullptr;  // progress and errors; std::cerr when null
+  int redraw = -1;              // progress redrawn in place: 1, 0, or -1 = when stderr is a TTY
+  std::function<double()> clock_s;  // campaign time in seconds; steady clock when empty
+};
+
+struct CampaignSummary {
+  std::string output;   // the results CSV written
+  size_t planned = 0;   // points in this shard
+  size_t measured = 0;  // measured now
+  size_t skipped = 0;   // already in the output
+  size_t failed = 0;    // measure_point threw; see <output>.errors
+  size_t repaired_bytes = 0;  // torn last row cut from the output
+  double elapsed_s = 0;
+};
+
+// The dry-run text: the plan of this shard with done points marked, the counts and
+// the duration estimate.
+std::string dry_run_text(const CampaignConfig& config, const CampaignOptions& options);
+
+CampaignSummary run_campaign(const CampaignConfig& config, const CampaignOptions& options,
+                             const CampaignCallbacks& callbacks);
+
+}  // namespace nicenergy

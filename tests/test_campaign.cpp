@@ -1,0 +1,650 @@
+// Campaigns: config parsing and its errors, the plan, shards, resume after a kill
+// or a torn row, failures, idle refresh, merging shards, dry run, progress output.
+// The measurer is a fake: deterministic rows from the point alone.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "error.h"
+#include "image/image.h"
+#include "protocol/campaign.h"
+#include "protocol/progress.h"
+#include "protocol/results_csv.h"
+
+namespace fs = std::filesystem;
+using namespace nicenergy;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() /
+           ("nicenergy_campaign_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(path);
+    fs::create_directories(path / "photos");
+    // Two of the repository's Kodak images; config paths are relative to the config.
+    fs::copy_file("data/images/kodim01.png", path / "photos/kodim01.png");
+    fs::copy_file("data/images/kodim02.png", path / "photos/kodim02.png");
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void spit(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+const char* kCampaign =
+    "name = \"t\"\n"
+    "networks = [\"Bfac\", \"bmshj2018-hyperprior\", \"cattn\"]\n"
+    "levels = [\"low\", \"high\"]\n"
+    "idle_refresh_s = 100\n";
+const char* kProtocol = "idle_s = 2\nwindow_s = 0.5\nk_min = 3\nk_max = 6\nci_target = 0.05\n";
+const char* kImages =
+    "[[images]]\nfiles = [\"photos/kodim01.png\"]\n"
+    "[[images]]\nsizes = [\"64x48\", \"32x32\", \"96x64\"]\nfrom = \"photos\"\n";
+
+// Writes a config into the temp dir; the output goes there too unless given.
+std::string write_config(const TempDir& dir, const std::string& campaign = kCampaign,
+                         const std::string& protocol = kProtocol, const std::string& images = kImages,
+                         const std::string& name = "c.toml") {
+  std::string text = "[campaign]\n" + campaign;
+  if (campaign.find("output") == std::string::npos) text += "output = \"" + dir.file("out.csv") + "\"\n";
+  text += "[protocol]\n" + protocol + images;
+  spit(dir.file(name), text);
+  return dir.file(name);
+}
+
+std::string load_error(const std::string& path) {
+  try {
+    load_campaign_config(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+MeasurementRecord fake_record(const CampaignPoint& p, double idle_w) {
+  MeasurementRecord r;
+  r.network = p.spec.name;
+  r.abbr = p.spec.abbr;
+  r.quality = p.quality;
+  r.level = p.level;
+  r.image = p.image.label;
+  r.width = p.image.width;
+  r.height = p.image.height;
+  r.pixels = int64_t(r.width) * r.height;
+  r.energy_j = 1e-7 * r.pixels * p.quality + 0.01 * (p.index + 1);
+  r.energy_ci_j = r.energy_j / 50;
+  r.k = 3;
+  r.m = 1 + p.index;
+  r.duration_s = r.pixels * 1e-9;
+  r.idle_power_w = idle_w;
+  r.mean_power_w = idle_w + 20;
+  r.meter = "estimate";
+  r.method = "estimate";
+  r.device = "cpu";
+  char t[64];
+  std::snprintf(t, sizeof t, "2024-05-01T00:%02zu:%02zuZ", p.index / 60, p.index % 60);
+  r.started_at = t;
+  return r;
+}
+
+struct Fake {
+  int idle_calls = 0;
+  std::vector<size_t> measured;  // plan indices, in call order
+  std::function<void(const CampaignPoint&)> before;  // may throw
+  CampaignCallbacks callbacks() {
+    CampaignCallbacks c;
+    c.measure_idle = [this] { return 50.0 + ++idle_calls; };
+    c.measure_point = [this](const CampaignPoint& p, double idle_w) {
+      if (before) before(p);
+      measured.push_back(p.index);
+      return fake_record(p, idle_w);
+    };
+    return c;
+  }
+};
+
+struct Quiet {
+  std::ostringstream out, log;
+  CampaignOptions options(Shard shard = {}) {
+    CampaignOptions o;
+    o.shard = shard;
+    o.out = &out;
+    o.log = &log;
+    o.redraw = 0;
+    return o;
+  }
+};
+
+struct Killed {};  // not a std::exception: the campaign lets it through, like a kill
+
+std::vector<MeasurementKey> keys_of(const std::vector<MeasurementRecord>& records) {
+  std::vector<MeasurementKey> keys;
+  for (const auto& r : records) keys.push_back(measurement_key(r));
+  return keys;
+}
+
+std::vector<MeasurementKey> keys_of(const std::vector<CampaignPoint>& points) {
+  std::vector<MeasurementKey> keys;
+  for (const auto& p : points) keys.push_back(point_key(p));
+  return keys;
+}
+
+}  // namespace
+
+// ---- config ----------------------------------------------------------------
+
+TEST(CampaignConfig, LoadsAGoodConfig) {
+  TempDir dir;
+  const std::string path =
+      write_config(dir, std::string(kCampaign) + "output = \"results/t.csv\"\nmeter = \"estimate\"\ndevice = \"cuda:1\"\n");
+  const CampaignConfig c = load_campaign_config(path);
+  EXPECT_EQ(c.name, "t");
+  EXPECT_EQ(c.output, "results/t.csv") << "output stays relative to the current directory";
+  EXPECT_EQ(c.meter, "estimate");
+  EXPECT_EQ(c.device, "cuda:1");
+  EXPECT_EQ(c.idle_refresh_s, 100);
+  ASSERT_EQ(c.networks.size(), 3u);
+  EXPECT_EQ(c.networks[0].abbr, "Bfac");
+  EXPECT_EQ(c.networks[1].abbr, "Bhyp");
+  EXPECT_EQ(c.networks[2].abbr, "Cattn");
+  EXPECT_EQ(*c.protocol.idle_s, 2);
+  EXPECT_EQ(*c.protocol.window_s, 0.5);
+  EXPECT_EQ(*c.protocol.k_min, 3);
+  EXPECT_EQ(*c.protocol.k_max, 6);
+  EXPECT_FALSE(c.protocol.confidence.has_value()) << "unset values keep the protocol's defaults";
+
+  // Images sorted by pixels; the file resolved against the config's folder.
+  ASSERT_EQ(c.images.size(), 4u);
+  for (size_t i = 1; i < c.images.size(); ++i)
+    EXPECT_LE(int64_t(c.images[i - 1].width) * c.images[i - 1].height,
+              int64_t(c.images[i].width) * c.images[i].height);
+  const ImageSource& file = c.images.back();
+  EXPECT_EQ(file.label, "photos/kodim01.png");
+  EXPECT_TRUE(fs::equivalent(file.path, dir.file("photos/kodim01.png")));
+  const ImageInfo info = image_info(dir.file("photos/kodim01.png"));
+  EXPECT_EQ(file.width, info.width);
+  EXPECT_EQ(file.height, info.height);
+  const ImageSource& small = c.images.front();
+  EXPECT_EQ(small.width, 32);
+  EXPECT_EQ(small.method, "mosaic");
+  EXPECT_TRUE(small.path.empty());
+  ASSERT_EQ(small.sources.size(), 2u);
+  EXPECT_TRUE(fs::equivalent(small.sources[1], dir.file("photos/kodim02.png")));
+  EXPECT_NE(small.label.find("32x32"), std::string::npos);
+
+  // Levels: each measured at its first quality.
+  EXPECT_EQ(campaign_qualities(c, c.networks[0]), (std::vector<int>{1, 6}));
+  EXPECT_EQ(campaign_qualities(c, c.networks[2]), (std::vector<int>{1, 4}));
+}
+
+TEST(CampaignConfig, DefaultsFolderImagesQualitiesAndReplay) {
+  TempDir dir;
+  spit(dir.file("trace.csv"), "t,w\n");
+  const std::string path = write_config(dir, "qualities = [3, 1, 3]\nmeter = \"replay:trace.csv\"\n", "",
+                                        "[[images]]\nfolder = \"photos\"\n", "mine.toml");
+  const CampaignConfig c = load_campaign_config(path);
+  EXPECT_EQ(c.name, "mine") << "name defaults to the file's stem";
+  EXPECT_EQ(c.networks.size(), network_specs().size()) << "all six by default";
+  EXPECT_EQ(c.qualities, (std::vector<int>{1, 3}));
+  EXPECT_TRUE(fs::equivalent(c.meter.substr(7), dir.file("trace.csv")));
+  ASSERT_EQ(c.images.size(), 2u);
+  EXPECT_EQ(c.images[0].label, "photos/kodim01.png");
+  EXPECT_EQ(c.images[1].label, "photos/kodim02.png");
+  const auto plan = plan_campaign(c);
+  EXPECT_EQ(plan.size(), network_specs().size() * 2 * 2);
+  EXPECT_EQ(plan[1].level, "low");
+  EXPECT_EQ(plan[2].quality, 3);
+}
+
+TEST(CampaignConfig, BadConfigsNameTheProblem) {
+  TempDir dir;
+  struct Case {
+    std::string campaign, protocol, images, expected;
+  };
+  const std::string c = kCampaign, p = kProtocol, i = kImages;
+  const std::vector<Case> cases = {
+      {c + "colour = \"red\"\n", p, i, "colour"},
+      {c, p + "windows = 3\n", i, "windows"},
+      {c, p, i + "[extra]\nx = 1\n", "extra"},
+      {"networks = [\"Bfac\", \"Bxyz\"]\n", p, i, "Bxyz"},
+      {"levels = [\"medium\"]\n", p, i, "medium"},
+      {"qualities = [7]\n", p, i, "quality 7"},  // Cheng networks have 6
+      {"levels = [\"low\"]\nqualities = [1]\n", p, i, "not both"},
+      {c + "device = \"tpu\"\n", p, i, "tpu"},
+      {c + "meter = \"wattmeter\"\n", p, i, "wattmeter"},
+      {c + "meter = \"replay:nope.csv\"\n", p, i, "nope.csv"},
+      {"idle_refresh_s = 0\n", p, i, "idle_refresh_s must be"},
+      {c, p, std::string(kImages) + "size = 3\n", "unknown key 'size' in [[images]]"},
+      {c, p, "[[images]]\nsizes = [\"64by48\"]\nfrom = \"photos\"\n", "64by48"},
+      {c, p, "[[images]]\nsizes = [\"64x48\"]\nfrom = \"nowhere\"\n", "nowhere"},
+      {c, p, "[[images]]\nsizes = [\"64x48\"]\nfrom = \"photos\"\nmethod = \"warp\"\n", "warp"},
+      {c, p, "[[images]]\nsizes = [\"64x48\"]\n", "from"},
+      {c, p, "[[images]]\nfiles = [\"photos/missing.png\"]\n", "missing.png"},
+      {c, p, "[[images]]\nfolder = \"empty_folder_that_is_not_there\"\n", "empty_folder_that_is_not_there"},
+      {c, p, "[[images]]\nfiles = [\"photos/kodim01.png\"]\nfolder = \"photos\"\n", "exactly one"},
+      {c, p, "", "[[images]]"},
+      {c, "k_min = 5\nk_max = 4\n", i, "k_min"},
+      {c, "window_s = 0\n", i, "window_s"},
+      {c, "window_s = -1.5\n", i, "window_s"},
+      {c, "k_min = 1\n", i, "k_min"},
+      {c, "confidence = 95\n", i, "confidence"},
+      {c, "ci_target = 0\n", i, "ci_target"},
+      {c, "idle_s = -1\n", i, "idle_s"},
+      {c, "k_max = 2.5\n", i, "k_max"},
+      {c, "window_s = \"fast\"\n", i, "window_s"},
+      {"networks = 3\n", p, i, "networks must be a list"},
+      {c + "name = \"again\"\n", p, i, "TOML"},  // a duplicate key
+      {"name = \"unterminated\n", p, i, "TOML"},
+  };
+  for (const auto& k : cases) {
+    const std::string path = write_config(dir, k.campaign, k.protocol, k.images);
+    const std::string message = load_error(path);
+    EXPECT_NE(message.find(k.expected), std::string::npos)
+        << "expected '" << k.expected << "' in: " << message << "\nconfig:\n" << slurp(path);
+    EXPECT_NE(message.find(path), std::string::npos) << "names the file: " << message;
+    if (std::getenv("NICENERGY_SHOW_ERRORS")) std::cerr << message << "\n";
+  }
+  EXPECT_NE(load_error(dir.file("absent.toml")).find("absent.toml"), std::string::npos);
+}
+
+TEST(CampaignConfig, UnknownKeyErrorGivesTheLine) {
+  TempDir dir;
+  const std::string path = write_config(dir, std::string(kCampaign) + "colour = \"red\"\n");
+  const std::string message = load_error(path);
+  EXPECT_NE(message.find("line 6"), std::string::npos) << message;  // [campaign] + 4 lines + colour
+}
+
+TEST(CampaignConfig, ShippedConfigsLoad) {
+  const CampaignConfig d = load_campaign_config("configs/default.toml");
+  EXPECT_EQ(d.device, "cpu");
+  EXPECT_EQ(d.meter, "auto");
+  ASSERT_EQ(d.networks.size(), 2u);
+  EXPECT_EQ(d.networks[0].abbr, "Bfac");
+  EXPECT_EQ(d.networks[1].abbr, "Bhyp");
+  const auto plan = plan_campaign(d);
+  EXPECT_GE(plan.size(), 6u);
+  EXPECT_LE(plan.size(), 10u);
+  for (const auto& point : plan) EXPECT_LE(int64_t(point.image.width) * point.image.height, 640 * 480);
+  EXPECT_LT(estimate_duration_s(d, plan.size()), 180) << "the small default campaign stays small";
+
+  const CampaignConfig e = load_campaign_config("configs/example.toml");
+  EXPECT_EQ(e.networks.size(), network_specs().size());
+  EXPECT_EQ(e.levels, (std::vector<std::string>{"low", "high"}));
+  EXPECT_EQ(e.device, "cuda");
+  EXPECT_GE(*e.protocol.idle_s, 60);
+  EXPECT_GT(estimate_duration_s(e, plan_campaign(e).size()), 1800) << "a real campaign takes an hour or more";
+}
+
+// ---- plan and shards ---------------------------------------------------------
+
+TEST(CampaignPlan, OrderAndSize) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  const auto plan = plan_campaign(c);
+  size_t expected = 0;
+  for (const auto& spec : c.networks) expected += campaign_qualities(c, spec).size() * c.images.size();
+  ASSERT_EQ(plan.size(), expected);
+  ASSERT_EQ(plan.size(), 3u * 2 * 4);
+  std::set<MeasurementKey> unique;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    EXPECT_EQ(plan[i].index, i);
+    unique.insert(point_key(plan[i]));
+    EXPECT_EQ(plan[i].level, quality_config(plan[i].spec, plan[i].quality).level);
+    if (i) {
+      // The plan follows the order merged rows are sorted in.
+      EXPECT_TRUE(record_before(fake_record(plan[i - 1], 0), fake_record(plan[i], 0))) << i;
+    }
+  }
+  EXPECT_EQ(unique.size(), plan.size());
+  EXPECT_EQ(plan.front().spec.abbr, "Bfac");
+  EXPECT_EQ(plan.back().spec.abbr, "Cattn");
+  EXPECT_EQ(plan.back().quality, 4);
+  EXPECT_NE(plan.front().label().find("Bfac q1"), std::string::npos);
+}
+
+TEST(CampaignPlan, ParseShard) {
+  EXPECT_EQ(parse_shard("2/4").index, 2);
+  EXPECT_EQ(parse_shard(" 3 / 3 ").count, 3);
+  for (const char* bad : {"0/4", "5/4", "1/0", "2", "a/b", "1/2/3", "-1/2", ""}) {
+    try {
+      parse_shard(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("shard"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(shard_output_path("results/x.csv", {2, 4}), "results/x.shard2of4.csv");
+  EXPECT_EQ(shard_output_path("results/x.csv", {1, 1}), "results/x.csv");
+}
+
+TEST(CampaignPlan, ShardsCoverEveryPointOnce) {
+  TempDir dir;
+  const auto plan = plan_campaign(load_campaign_config(write_config(dir)));
+  for (int n = 1; n <= 7; ++n) {
+    std::map<size_t, int> seen;
+    for (int i = 1; i <= n; ++i) {
+      const auto shard = shard_points(plan, {i, n});
+      for (const auto& p : shard) {
+        ++seen[p.index];
+        EXPECT_EQ(p.index % n, static_cast<size_t>(i - 1));
+      }
+    }
+    ASSERT_EQ(seen.size(), plan.size()) << "n = " << n;
+    for (const auto& [index, count] : seen) EXPECT_EQ(count, 1) << "point " << index << ", n = " << n;
+  }
+}
+
+// ---- running -----------------------------------------------------------------
+
+TEST(CampaignRun, MeasuresEveryPointInPlanOrder) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  Fake fake;
+  Quiet q;
+  const CampaignSummary s = run_campaign(c, q.options(), fake.callbacks());
+  const auto plan = plan_campaign(c);
+  EXPECT_EQ(s.planned, plan.size());
+  EXPECT_EQ(s.measured, plan.size());
+  EXPECT_EQ(s.skipped + s.failed, 0u);
+  EXPECT_EQ(s.output, dir.file("out.csv"));
+  EXPECT_EQ(fake.idle_calls, 1);
+  const auto rows = read_results(s.output);
+  EXPECT_EQ(keys_of(rows), keys_of(plan));
+  EXPECT_TRUE(q.out.str().empty()) << "nothing for stdout outside a dry run";
+  EXPECT_NE(q.log.str().find(std::to_string(plan.size()) + " measured"), std::string::npos) << q.log.str();
+
+  // A second run finds everything done and measures nothing.
+  Fake again;
+  const CampaignSummary s2 = run_campaign(c, q.options(), again.callbacks());
+  EXPECT_EQ(s2.skipped, plan.size());
+  EXPECT_EQ(s2.measured, 0u);
+  EXPECT_TRUE(again.measured.empty());
+  EXPECT_EQ(again.idle_calls, 0) << "no idle measurement when nothing is left";
+}
+
+TEST(CampaignRun, ResumesAfterAKill) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  const auto plan = plan_campaign(c);
+  Fake first;
+  first.before = [&](const CampaignPoint&) {
+    if (first.measured.size() == 3) throw Killed{};
+  };
+  Quiet q;
+  EXPECT_THROW(run_campaign(c, q.options(), first.callbacks()), Killed);
+  const std::string after_kill = slurp(c.output);
+  ASSERT_EQ(read_results(c.output).size(), 3u);
+
+  Fake second;
+  const CampaignSummary s = run_campaign(c, q.options(), second.callbacks());
+  EXPECT_EQ(s.skipped, 3u);
+  EXPECT_EQ(s.measured, plan.size() - 3);
+  EXPECT_EQ(second.measured.front(), 3u) << "continues with the first point not done";
+  const std::string final_text = slurp(c.output);
+  EXPECT_EQ(final_text.substr(0, after_kill.size()), after_kill) << "finished rows are untouched";
+  EXPECT_EQ(keys_of(read_results(c.output)), keys_of(plan)) << "every point once, in plan order";
+  EXPECT_NE(q.log.str().find("resuming"), std::string::npos);
+}
+
+TEST(CampaignRun, RepairsATornRowAndRemeasuresIt) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  const auto plan = plan_campaign(c);
+  Fake first;
+  first.before = [&](const CampaignPoint&) {
+    if (first.measured.size() == 5) throw Killed{};
+  };
+  Quiet q;
+  EXPECT_THROW(run_campaign(c, q.options(), first.callbacks()), Killed);
+  const std::string complete = slurp(c.output);
+  // A kill in the middle of writing the sixth row.
+  const std::string sixth = format_record_row(fake_record(plan[5], 51));
+  spit(c.output, complete + sixth.substr(0, sixth.size() / 2));
+
+  Fake second;
+  const CampaignSummary s = run_campaign(c, q.options(), second.callbacks());
+  EXPECT_EQ(s.repaired_bytes, sixth.size() / 2);
+  EXPECT_EQ(s.skipped, 5u);
+  EXPECT_EQ(second.measured.front(), 5u);
+  const std::string final_text = slurp(c.output);
+  EXPECT_EQ(final_text.substr(0, complete.size()), complete);
+  EXPECT_EQ(keys_of(read_results(c.output)), keys_of(plan));
+}
+
+TEST(CampaignRun, FailedPointsAreRecordedAndRetriedLater) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  const auto plan = plan_campaign(c);
+  Fake fake;
+  fake.before = [&](const CampaignPoint& p) {
+    if (p.index == 7) throw std::runtime_error("meter lost at point seven");
+  };
+  auto callbacks = fake.callbacks();
+  const auto inner = callbacks.measure_point;
+  callbacks.measure_point = [&](const CampaignPoint& p, double idle_w) {
+    MeasurementRecord r = inner(p, idle_w);
+    if (p.index == 9) r.width += 1;  // a measurer that mislabels its row
+    return r;
+  };
+  Quiet q;
+  const CampaignSummary s = run_campaign(c, q.options(), callbacks);
+  EXPECT_EQ(s.failed, 2u);
+  EXPECT_EQ(s.measured, plan.size() - 2);
+  const std::string errors = slurp(c.output + ".errors");
+  EXPECT_NE(errors.find("meter lost at point seven"), std::string::npos) << errors;
+  EXPECT_NE(errors.find(point_key(plan[7]).text()), std::string::npos) << errors;
+  EXPECT_NE(errors.find(point_key(plan[9]).text()), std::string::npos) << errors;
+  EXPECT_NE(q.log.str().find("meter lost at point seven"), std::string::npos) << q.log.str();
+
+  Fake retry;
+  const CampaignSummary s2 = run_campaign(c, q.options(), retry.callbacks());
+  EXPECT_EQ(retry.measured, (std::vector<size_t>{7, 9}));
+  EXPECT_EQ(s2.failed, 0u);
+  std::set<MeasurementKey> got;
+  for (const auto& k : keys_of(read_results(c.output))) EXPECT_TRUE(got.insert(k).second) << k.text();
+  EXPECT_EQ(got.size(), plan.size());
+}
+
+TEST(CampaignRun, IdleReferenceIsRefreshed) {
+  TempDir dir;
+  // idle_refresh_s = 100; each point takes 30 s of (fake) campaign time.
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  double now = 0;
+  Fake fake;
+  fake.before = [&](const CampaignPoint&) { now += 30; };
+  std::vector<double> idle_seen;
+  auto callbacks = fake.callbacks();
+  const auto inner = callbacks.measure_point;
+  callbacks.measure_point = [&](const CampaignPoint& p, double idle_w) {
+    idle_seen.push_back(idle_w);
+    return inner(p, idle_w);
+  };
+  Quiet q;
+  CampaignOptions o = q.options();
+  o.clock_s = [&] { return now; };
+  run_campaign(c, o, callbacks);
+  // Points start at 0, 30, 60, ...: idle at 0, then at 120 (>= 100 after 0), 240, ...
+  const size_t n = plan_campaign(c).size();
+  ASSERT_EQ(idle_seen.size(), n);
+  int expected_calls = 0;
+  double last = -1e9;
+  for (size_t i = 0; i < n; ++i) {
+    const double start = 30.0 * i;
+    if (start - last >= 100) {
+      ++expected_calls;
+      last = start;
+    }
+    EXPECT_EQ(idle_seen[i], 50.0 + expected_calls) << "point " << i << " uses the latest idle reference";
+  }
+  EXPECT_EQ(fake.idle_calls, expected_calls);
+  EXPECT_GT(fake.idle_calls, 1);
+}
+
+TEST(CampaignRun, MergedShardsEqualOneRun) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  Quiet q;
+  Fake whole;
+  run_campaign(c, q.options(), whole.callbacks());
+
+  std::vector<std::string> shards;
+  for (int i = 1; i <= 3; ++i) {
+    CampaignOptions o = q.options({i, 3});
+    Fake f;
+    const CampaignSummary s = run_campaign(c, o, f.callbacks());
+    EXPECT_EQ(s.output, shard_output_path(c.output, {i, 3}));
+    EXPECT_NE(s.output, c.output);
+    shards.push_back(s.output);
+  }
+  const MergeSummary m = merge_results(shards, dir.file("merged.csv"));
+  EXPECT_EQ(m.duplicates, 0u);
+  const auto merged = read_results(dir.file("merged.csv"));
+  const auto one = read_results(c.output);
+  EXPECT_EQ(keys_of(merged), keys_of(one));
+  for (size_t i = 0; i < merged.size() && i < one.size(); ++i) EXPECT_EQ(merged[i].energy_j, one[i].energy_j);
+}
+
+TEST(CampaignRun, DryRunPlansAndChangesNothing) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  const size_t n = plan_campaign(c).size();
+  Fake first;
+  first.before = [&](const CampaignPoint&) {
+    if (first.measured.size() == 4) throw Killed{};
+  };
+  Quiet q;
+  EXPECT_THROW(run_campaign(c, q.options(), first.callbacks()), Killed);
+  spit(c.output, slurp(c.output) + "bmshj2018_fac");  // a torn row a dry run must leave alone
+  const std::string before = slurp(c.output);
+
+  Quiet dry;
+  CampaignOptions o = dry.options();
+  o.dry_run = true;
+  Fake none;
+  const CampaignSummary s = run_campaign(c, o, none.callbacks());
+  EXPECT_TRUE(none.measured.empty());
+  EXPECT_EQ(none.idle_calls, 0);
+  EXPECT_EQ(s.skipped, 4u);
+  EXPECT_EQ(slurp(c.output), before);
+  const std::string text = dry.out.str();
+  EXPECT_TRUE(dry.log.str().empty()) << dry.log.str();
+  EXPECT_NE(text.find("4 of " + std::to_string(n) + " points already done"), std::string::npos) << text;
+  size_t done_marks = 0;
+  for (size_t at = text.find("[done]"); at != std::string::npos; at = text.find("[done]", at + 1)) ++done_marks;
+  EXPECT_EQ(done_marks, 4u);
+  EXPECT_NE(text.find("lower bound"), std::string::npos) << "k_max > k_min: " << text;
+  EXPECT_NE(text.find(format_duration(estimate_duration_s(c, n - 4))), std::string::npos) << text;
+  for (const auto& p : plan_campaign(c)) EXPECT_NE(text.find(p.image.label), std::string::npos);
+}
+
+TEST(CampaignRun, EstimateGrowsWithPointsAndWindows) {
+  TempDir dir;
+  CampaignConfig c = load_campaign_config(write_config(dir));
+  EXPECT_EQ(estimate_duration_s(c, 0), 0);
+  const double ten = estimate_duration_s(c, 10), twenty = estimate_duration_s(c, 20);
+  // idle 2 s + preheat (paper default) + per point (1 + k_min) windows of 0.5 s.
+  EXPECT_NEAR(twenty - ten, 10 * 0.5 * (1 + 3), 2.0 + 1e-9);
+  c.protocol.k_min = 6;
+  EXPECT_GT(estimate_duration_s(c, 10), ten);
+}
+
+TEST(CampaignRun, NoResumeRefusesAFileWithRows) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  Quiet q;
+  CampaignOptions o = q.options();
+  o.resume = false;
+  Fake f;
+  f.before = [&](const CampaignPoint&) {
+    if (f.measured.size() == 2) throw Killed{};
+  };
+  EXPECT_THROW(run_campaign(c, o, f.callbacks()), Killed) << "a fresh file is fine";
+  try {
+    Fake g;
+    run_campaign(c, o, g.callbacks());
+    ADD_FAILURE() << "resume = false ran over existing rows";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(c.output), std::string::npos) << e.what();
+  }
+}
+
+TEST(CampaignRun, WritesNothingToStdoutOrStderrWhenGivenStreams) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  Quiet q;
+  Fake f;
+  f.before = [&](const CampaignPoint& p) {
+    if (p.index == 2) throw std::runtime_error("boom");
+  };
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  run_campaign(c, q.options(), f.callbacks());
+  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(out.empty()) << out;
+  EXPECT_TRUE(err.empty()) << err;
+  EXPECT_NE(q.log.str().find("boom"), std::string::npos);
+  EXPECT_NE(q.log.str().find(plan_campaign(c)[3].label()), std::string::npos);
+}
+
+// ---- progress ----------------------------------------------------------------
+
+TEST(Progress, PlainLinesWhenNotATerminal) {
+  std::ostringstream s;
+  ProgressBar bar(s, false, 10);
+  bar.show(1, 4, "Bfac q1 a.png 64x48", 0, -1);
+  bar.show(3, 4, "Bhyp q1 b.png 96x64", 125, 65);
+  bar.finish("done");
+  const std::string text = s.str();
+  EXPECT_EQ(text.find('\r'), std::string::npos);
+  EXPECT_NE(text.find("1/4 Bfac q1 a.png 64x48"), std::string::npos) << text;
+  EXPECT_NE(text.find("ETA ?"), std::string::npos) << text;
+  EXPECT_NE(text.find("3/4 Bhyp"), std::string::npos) << text;
+  EXPECT_NE(text.find("elapsed " + format_duration(125)), std::string::npos) << text;
+  EXPECT_NE(text.find("ETA " + format_duration(65)), std::string::npos) << text;
+  EXPECT_NE(text.find("[#####.....]"), std::string::npos) << "2 of 4 finished: " << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
+}
+
+TEST(Progress, RedrawsInPlaceOnATerminal) {
+  std::ostringstream s;
+  ProgressBar bar(s, true, 10);
+  bar.show(1, 2, "first", 0, -1);
+  bar.show(2, 2, "second", 10, 10);
+  EXPECT_EQ(s.str().find('\n'), std::string::npos) << "one line, redrawn";
+  EXPECT_NE(s.str().find('\r'), std::string::npos);
+  bar.note("error: something");
+  const std::string after_note = s.str();
+  EXPECT_NE(after_note.find("error: something\n"), std::string::npos);
+  const std::string tail = after_note.substr(after_note.find("error: something\n"));
+  EXPECT_NE(tail.find("2/2 second"), std::string::npos) << "the bar is drawn again after a note";
+  bar.finish("all done");
+  EXPECT_EQ(s.str().substr(s.str().size() - 9), "all done\n");
+}
+
+TEST(Progress, FormatDuration) {
+  EXPECT_EQ(format_duration(42.4), "42 s");
+  EXPECT_EQ(format_duration(185), "3 min 05 s");
+  EXPECT_EQ(format_duration(3720), "1 h 02 min");
+  EXPECT_EQ(format_duration(-1), "?");
+}
