@@ -1,0 +1,83 @@
+// The CPU estimate, as CodeCarbon does without RAPL: energy = process CPU time
+// (all threads) x TDP / logical cores. It models, it does not measure: the idle
+// power is ~0 by construction (an idle process uses no CPU time), and results
+// carry method "estimate" everywhere.
+#include <time.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "error.h"
+#include "meters/power_meter.h"
+
+namespace nicenergy {
+namespace {
+
+double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);  // sums all threads of the process
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos && colon + 2 <= line.size()) return line.substr(colon + 2);
+    }
+  return "";
+}
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+class EstimateMeter : public PowerMeter {
+ public:
+  EstimateMeter(double tdp_w, int logical_cores)
+      : tdp_w_(tdp_w),
+        cores_(logical_cores > 0 ? logical_cores : std::max(1u, std::thread::hardware_concurrency())),
+        cpu_model_(cpu_model_name()) {}
+
+  std::string name() const override { return "estimate"; }
+  bool available() const override { return true; }
+  std::string unavailable_reason() const override { return ""; }
+  bool is_estimate() const override { return true; }
+  bool samples_power() const override { return false; }  // the sampler derives power from the counter
+  bool has_energy_counter() const override { return true; }
+  std::optional<double> power_w() override { return std::nullopt; }
+  std::optional<double> energy_j() override { return process_cpu_s() * per_core_w(); }
+
+  DeviceState device_state() override {
+    DeviceState state;
+    state.name = cpu_model_;
+    return state;
+  }
+
+  std::map<std::string, std::string> metadata() const override {
+    return {{"meter", "estimate"}, {"method", "estimate"}, {"tdp_w", number(tdp_w_)},
+            {"logical_cores", std::to_string(cores_)}, {"per_core_w", number(per_core_w())},
+            {"cpu_model", cpu_model_}, {"source", "process CPU time x TDP / logical cores (CodeCarbon-style)"}};
+  }
+
+ private:
+  double per_core_w() const { return tdp_w_ / cores_; }
+  double tdp_w_;
+  int cores_;
+  std::string cpu_model_;
+};
+
+}  // namespace
+
+std::unique_ptr<PowerMeter> make_estimate_meter(double tdp_w, int logical_cores) {
+  if (!(tdp_w > 0)) throw Error("estimate meter: TDP " + number(tdp_w) + " W must be positive (e.g. --meter estimate:85)");
+  return std::make_unique<EstimateMeter>(tdp_w, logical_cores);
+}
+
+}  // namespace nicenergy

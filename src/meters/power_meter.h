@@ -1,0 +1,108 @@
+// Power meters: one small interface, one backend per file (nvml_meter.cpp,
+// rapl_meter.cpp, estimate_meter.cpp, replay_meter.cpp). A meter gives
+// instantaneous power (W), a cumulative energy counter (J), or both; the
+// protocol prefers the counter and integrates sampled power otherwise.
+// Times are monotonic seconds from a Clock (steady_clock unless one is given).
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "meters/clock.h"
+
+namespace nicenergy {
+
+struct PowerSample {
+  double t_s = 0;
+  double power_w = 0;
+};
+
+struct EnergySample {
+  double t_s = 0;
+  double energy_j = 0;  // counter value, from an arbitrary origin
+};
+
+// What the device says about itself; any field may be missing.
+struct DeviceState {
+  std::optional<double> temperature_c;
+  std::optional<double> sm_clock_mhz;
+  std::optional<double> mem_clock_mhz;
+  std::optional<int> performance_state;  // NVML P-state, 0 = fastest
+  std::optional<double> gpu_utilization_pct;
+  std::optional<double> mem_utilization_pct;
+  std::optional<double> power_limit_w;
+  std::string name;            // "NVIDIA H100 80GB HBM3", CPU model, ...
+  std::string driver_version;
+};
+
+class PowerMeter {
+ public:
+  virtual ~PowerMeter() = default;
+  // "nvml", "rapl", "estimate", "replay".
+  virtual std::string name() const = 0;
+  // False with a one-line reason (what is missing and what to do) when the
+  // meter cannot measure here; the other calls then return nothing.
+  virtual bool available() const = 0;
+  virtual std::string unavailable_reason() const = 0;
+  // True for modelled energy (the CPU estimate): results must say so.
+  virtual bool is_estimate() const { return false; }
+
+  virtual bool samples_power() const = 0;       // power_w() gives values
+  virtual bool has_energy_counter() const = 0;  // energy_j() gives values
+  // Instantaneous power, W. Safe to call from the sampler thread while the
+  // protocol thread calls energy_j() and device_state().
+  virtual std::optional<double> power_w() = 0;
+  // Cumulative energy, J, from an arbitrary origin; wrap-around handled.
+  virtual std::optional<double> energy_j() = 0;
+  virtual DeviceState device_state() = 0;
+  // Key/value facts for records: source of the power reading, TDP used, ...
+  virtual std::map<std::string, std::string> metadata() const = 0;
+};
+
+// --- backends -------------------------------------------------------------
+
+// NVIDIA GPU through NVML, loaded at run time (dlopen), device `index`.
+std::unique_ptr<PowerMeter> make_nvml_meter(unsigned index = 0);
+
+// RAPL through the powercap tree: package domains and their dram subdomains.
+// CPU temperature (for preheat) from hwmon coretemp/k10temp when present.
+std::unique_ptr<PowerMeter> make_rapl_meter(const std::string& powercap_root = "/sys/class/powercap",
+                                            const std::string& hwmon_root = "/sys/class/hwmon");
+
+// CodeCarbon-style estimate: process CPU time x (TDP / logical cores).
+// logical_cores <= 0: std::thread::hardware_concurrency().
+constexpr double kDefaultTdpW = 85;  // CodeCarbon's default when the CPU is unknown
+std::unique_ptr<PowerMeter> make_estimate_meter(double tdp_w = kDefaultTdpW, int logical_cores = 0);
+
+// Plays back a recorded power trace. Trace time t_first maps to the clock's
+// time when the meter is made (or to origin_s when given).
+struct ReplayOptions {
+  bool linear = true;         // linear interpolation between points; false: step-hold (value of the last point <= t)
+  bool loop = true;           // past the end, start again (the seam is a step); false: hold the last value
+  bool energy_counter = false;  // also offer a counter: the exact integral of the played-back power
+  double counter_period_s = 0;  // > 0: the counter only updates on this grid (emulates NVML's ~100 ms)
+  std::optional<double> origin_s;
+};
+std::unique_ptr<PowerMeter> make_replay_meter(std::vector<PowerSample> trace, Clock* clock = nullptr,
+                                              ReplayOptions options = {});
+// Reads `time_s,power_w` (header first; extra columns ignored; times increasing).
+std::vector<PowerSample> read_power_trace_csv(const std::string& path);
+
+// --- choosing one -----------------------------------------------------------
+
+// "nvml", "nvml:INDEX", "rapl", "estimate", "estimate:TDP_W", "replay:FILE",
+// "auto" (nvml if available, then rapl). Throws Error when the meter named is
+// unavailable, or for "auto" when none is, suggesting `--meter estimate`.
+std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock = nullptr);
+
+struct MeterInfo {
+  std::string name;
+  bool available = false;
+  std::string detail;  // what it measures here, or why it cannot
+};
+// One row per backend, for `nicenergy meters`.
+std::vector<MeterInfo> list_meters();
+
+}  // namespace nicenergy

@@ -1,0 +1,120 @@
+#include "meters/sampler.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "error.h"
+
+namespace nicenergy {
+namespace {
+
+// Index of the last sample at or before t_s (0 when none is).
+template <typename Sample>
+size_t first_kept(const std::vector<Sample>& samples, double t_s) {
+  auto it = std::upper_bound(samples.begin(), samples.end(), t_s,
+                             [](double t, const Sample& s) { return t < s.t_s; });
+  return it == samples.begin() ? 0 : static_cast<size_t>(it - samples.begin()) - 1;
+}
+
+}  // namespace
+
+Sampler::Sampler(PowerMeter& meter, double rate_hz, Clock* clock)
+    : meter_(meter), rate_hz_(rate_hz), clock_(clock ? clock : &steady_clock_instance()) {
+  if (!(rate_hz > 0 && rate_hz <= kMaxRateHz))
+    throw Error("sample rate " + std::to_string(rate_hz) + " Hz: use a rate above 0 and at most 1000 Hz (e.g. --sample-hz 10)");
+}
+
+Sampler::~Sampler() { stop(); }
+
+void Sampler::start() {
+  if (running_) return;
+  stop_requested_ = false;
+  running_ = true;
+  if (auto* virtual_clock = dynamic_cast<VirtualClock*>(clock_)) {
+    virtual_ = true;
+    virtual_clock->set_ticker(1.0 / rate_hz_, [this] { tick(); });
+    return;
+  }
+  virtual_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Sampler::stop() {
+  if (!running_) return;
+  if (virtual_) {
+    static_cast<VirtualClock*>(clock_)->set_ticker(0, nullptr);
+  } else {
+    {
+      std::lock_guard<std::mutex> lock(control_mutex_);
+      stop_requested_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  running_ = false;
+}
+
+void Sampler::loop() {
+  using clock = std::chrono::steady_clock;
+  const auto period = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / rate_hz_));
+  const auto start = clock::now();
+  std::unique_lock<std::mutex> lock(control_mutex_);
+  for (long long n = 1; !stop_requested_; ++n) {
+    lock.unlock();
+    tick();
+    lock.lock();
+    // Stay on the grid start + n * period; after a slow read skip the missed
+    // ticks rather than bursting to catch up.
+    auto next = start + n * period;
+    const auto now = clock::now();
+    if (next < now) {
+      n = (now - start) / period + 1;
+      next = start + n * period;
+    }
+    wake_.wait_until(lock, next, [this] { return stop_requested_; });
+  }
+}
+
+void Sampler::tick() {
+  const double t_s = clock_->now_s();
+  std::optional<double> power_w = meter_.samples_power() ? meter_.power_w() : std::nullopt;
+  const std::optional<double> energy_j = meter_.has_energy_counter() ? meter_.energy_j() : std::nullopt;
+  std::lock_guard<std::mutex> lock(data_mutex_);
+  if (energy_j) {
+    if (!meter_.samples_power() && !energy_.empty() && t_s > energy_.back().t_s) {
+      const EnergySample& prev = energy_.back();
+      power_.push_back({(prev.t_s + t_s) / 2, (*energy_j - prev.energy_j) / (t_s - prev.t_s)});
+    }
+    energy_.push_back({t_s, *energy_j});
+  }
+  if (power_w) power_.push_back({t_s, *power_w});
+}
+
+std::vector<PowerSample> Sampler::power_samples(double since_s) const {
+  std::lock_guard<std::mutex> lock(data_mutex_);
+  return {power_.begin() + first_kept(power_, since_s), power_.end()};
+}
+
+std::vector<EnergySample> Sampler::energy_samples(double since_s) const {
+  std::lock_guard<std::mutex> lock(data_mutex_);
+  return {energy_.begin() + first_kept(energy_, since_s), energy_.end()};
+}
+
+size_t Sampler::power_sample_count() const {
+  std::lock_guard<std::mutex> lock(data_mutex_);
+  return power_.size();
+}
+
+std::optional<double> Sampler::last_power_time_s() const {
+  std::lock_guard<std::mutex> lock(data_mutex_);
+  if (power_.empty()) return std::nullopt;
+  return power_.back().t_s;
+}
+
+void Sampler::discard_before(double t_s) {
+  std::lock_guard<std::mutex> lock(data_mutex_);
+  power_.erase(power_.begin(), power_.begin() + first_kept(power_, t_s));
+  energy_.erase(energy_.begin(), energy_.begin() + first_kept(energy_, t_s));
+}
+
+}  // namespace nicenergy

@@ -1,0 +1,444 @@
+// Meters: replay playback and its counter, trace CSV reading, RAPL on a fake
+// powercap tree (wrap-around, missing tree, unreadable counter), NVML and `auto`
+// where there is no driver, the CPU estimate, open_meter specs, and the sampler
+// thread (rate, stop, no leaked thread).
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "error.h"
+#include "meters/power_meter.h"
+#include "meters/sampler.h"
+
+using namespace nicenergy;
+
+namespace {
+
+std::string make_temp_dir() {
+  char pattern[] = "/tmp/nicenergy_meters_XXXXXX";
+  const char* dir = mkdtemp(pattern);
+  if (!dir) throw std::runtime_error("mkdtemp failed");
+  return dir;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+void remove_tree(const std::string& path) { std::system(("rm -rf '" + path + "'").c_str()); }
+
+int thread_count() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+
+double cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+}  // namespace
+
+// --- replay -----------------------------------------------------------------
+
+TEST(Replay, LinearInterpolationAndStepHold) {
+  VirtualClock clock;
+  const std::vector<PowerSample> trace = {{0, 10}, {1, 30}, {3, 30}, {4, 0}};
+  auto linear = make_replay_meter(trace, &clock, {});
+  ReplayOptions step_options;
+  step_options.linear = false;
+  auto step = make_replay_meter(trace, &clock, step_options);
+  clock.advance_s(0.25);
+  EXPECT_DOUBLE_EQ(*linear->power_w(), 15);
+  EXPECT_DOUBLE_EQ(*step->power_w(), 10);
+  clock.advance_s(3.25);  // t = 3.5
+  EXPECT_DOUBLE_EQ(*linear->power_w(), 15);
+  EXPECT_DOUBLE_EQ(*step->power_w(), 30);
+  EXPECT_FALSE(linear->has_energy_counter());
+  EXPECT_FALSE(linear->energy_j().has_value());
+}
+
+TEST(Replay, LoopsOrHoldsPastTheEnd) {
+  VirtualClock clock;
+  const std::vector<PowerSample> trace = {{0, 0}, {2, 20}};
+  auto looping = make_replay_meter(trace, &clock, {});
+  ReplayOptions hold;
+  hold.loop = false;
+  auto holding = make_replay_meter(trace, &clock, hold);
+  clock.advance_s(2.5);
+  EXPECT_NEAR(*looping->power_w(), 5, 1e-9);  // 0.5 s into the second lap
+  EXPECT_DOUBLE_EQ(*holding->power_w(), 20);
+}
+
+TEST(Replay, CounterIsTheExactIntegral) {
+  VirtualClock clock(100);  // the trace starts at the clock's time when made
+  // Ramp 0 -> 100 W over 10 s, then 100 W; uneven point spacing.
+  const std::vector<PowerSample> trace = {{5, 0}, {6, 10}, {8.5, 35}, {15, 100}, {15.3, 100}, {20, 100}};
+  ReplayOptions options;
+  options.energy_counter = true;
+  options.loop = false;
+  auto meter = make_replay_meter(trace, &clock, options);
+  const double e0 = *meter->energy_j();
+  clock.advance_s(7.3);  // inside the ramp: 10 * t^2 / 2 / ... P = 10 t
+  EXPECT_NEAR(*meter->energy_j() - e0, 5.0 * 7.3 * 7.3, 1e-9);
+  clock.advance_s(12.7);  // t = 20: 500 J ramp + 100 W * 10 s
+  EXPECT_NEAR(*meter->energy_j() - e0, 500 + 1000, 1e-9);
+  clock.advance_s(5);  // held at 100 W past the end
+  EXPECT_NEAR(*meter->energy_j() - e0, 2000, 1e-9);
+}
+
+TEST(Replay, LoopingCounterAddsWholeLaps) {
+  VirtualClock clock;
+  ReplayOptions options;
+  options.energy_counter = true;
+  auto meter = make_replay_meter({{0, 10}, {1, 30}}, &clock, options);  // 20 J per lap
+  clock.advance_s(3.5);  // 3 laps + half a lap (10 -> 20 W: 7.5 J)
+  EXPECT_NEAR(*meter->energy_j(), 3 * 20 + 7.5, 1e-9);
+}
+
+TEST(Replay, QuantisedCounterUpdatesOnItsGrid) {
+  VirtualClock clock;
+  ReplayOptions options;
+  options.energy_counter = true;
+  options.counter_period_s = 0.1;
+  auto meter = make_replay_meter({{0, 50}, {100, 50}}, &clock, options);
+  clock.advance_s(0.05);
+  EXPECT_DOUBLE_EQ(*meter->energy_j(), 0);
+  clock.advance_s(0.1);  // t = 0.15: the counter shows t = 0.1
+  EXPECT_NEAR(*meter->energy_j(), 5, 1e-9);
+  clock.advance_s(0.05);  // t = 0.2
+  EXPECT_NEAR(*meter->energy_j(), 10, 1e-9);
+}
+
+TEST(Replay, RejectsBadTraces) {
+  EXPECT_THROW(make_replay_meter({}, nullptr, {}), Error);
+  EXPECT_THROW(make_replay_meter({{1, 1}, {0, 1}}, nullptr, {}), Error);
+}
+
+TEST(ReplayCsv, ReadsNamedColumnsAndIgnoresOthers) {
+  const std::string dir = make_temp_dir();
+  write_file(dir + "/t.csv", "window,power_w,time_s\r\n-1,50.5,0\r\n0,60,0.1\n\n1,70.25,0.3\n");
+  const std::vector<PowerSample> trace = read_power_trace_csv(dir + "/t.csv");
+  ASSERT_EQ(trace.size(), 3u);
+  EXPECT_DOUBLE_EQ(trace[0].power_w, 50.5);
+  EXPECT_DOUBLE_EQ(trace[2].t_s, 0.3);
+  EXPECT_DOUBLE_EQ(trace[2].power_w, 70.25);
+
+  write_file(dir + "/nocol.csv", "time_s,watts\n0,1\n");
+  try {
+    read_power_trace_csv(dir + "/nocol.csv");
+    FAIL() << "no error for a missing column";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("power_w"), std::string::npos) << e.what();
+  }
+  write_file(dir + "/bad.csv", "time_s,power_w\n0,1\n0.1,abc\n");
+  try {
+    read_power_trace_csv(dir + "/bad.csv");
+    FAIL() << "no error for a bad number";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 3"), std::string::npos) << e.what();
+  }
+  write_file(dir + "/back.csv", "time_s,power_w\n1,1\n0.5,1\n");
+  EXPECT_THROW(read_power_trace_csv(dir + "/back.csv"), Error);
+  EXPECT_THROW(read_power_trace_csv(dir + "/absent.csv"), Error);
+  remove_tree(dir);
+}
+
+// --- RAPL -------------------------------------------------------------------
+
+namespace {
+
+struct FakePowercap {
+  std::string root = make_temp_dir();
+  void domain(const std::string& entry, const std::string& name, unsigned long long energy_uj,
+              unsigned long long max_uj) {
+    mkdir((root + "/" + entry).c_str(), 0755);
+    write_file(root + "/" + entry + "/name", name + "\n");
+    set(entry, energy_uj);
+    write_file(root + "/" + entry + "/max_energy_range_uj", std::to_string(max_uj) + "\n");
+  }
+  void set(const std::string& entry, unsigned long long energy_uj) {
+    write_file(root + "/" + entry + "/energy_uj", std::to_string(energy_uj) + "\n");
+  }
+  ~FakePowercap() { remove_tree(root); }
+};
+
+}  // namespace
+
+TEST(Rapl, SumsPackagesAndDramAndHandlesWrapAround) {
+  FakePowercap tree;
+  tree.domain("intel-rapl:0", "package-0", 900000, 1000000);
+  tree.domain("intel-rapl:0:0", "core", 5, 1000000);    // inside the package: ignored
+  tree.domain("intel-rapl:0:1", "dram", 1000, 1000000);
+  tree.domain("intel-rapl:1", "psys", 7, 1000000);      // overlaps packages: ignored
+  tree.domain("intel-rapl-mmio:0", "package-0", 0, 1000000);  // duplicate interface: ignored
+  auto meter = make_rapl_meter(tree.root, tree.root + "/no-hwmon");
+  ASSERT_TRUE(meter->available()) << meter->unavailable_reason();
+  EXPECT_FALSE(meter->samples_power());
+  EXPECT_EQ(meter->metadata()["domains"], "package-0+dram");
+  const double e0 = *meter->energy_j();
+  tree.set("intel-rapl:0", 950000);  // +0.05 J
+  tree.set("intel-rapl:0:1", 3000);  // +0.002 J
+  tree.set("intel-rapl:0:0", 999999);
+  tree.set("intel-rapl:1", 999999);
+  EXPECT_NEAR(*meter->energy_j() - e0, 0.052, 1e-12);
+  tree.set("intel-rapl:0", 100000);  // wrapped: 50000 to the top, then 100000
+  EXPECT_NEAR(*meter->energy_j() - e0, 0.052 + 0.15, 1e-12);
+  tree.set("intel-rapl:0", 100000);  // no change, no wrap
+  EXPECT_NEAR(*meter->energy_j() - e0, 0.202, 1e-12);
+}
+
+TEST(Rapl, MissingTreeSaysWhatToDo) {
+  auto meter = make_rapl_meter("/nonexistent/powercap", "/nonexistent/hwmon");
+  EXPECT_FALSE(meter->available());
+  EXPECT_NE(meter->unavailable_reason().find("/nonexistent/powercap"), std::string::npos);
+  EXPECT_NE(meter->unavailable_reason().find("--meter estimate"), std::string::npos);
+  EXPECT_FALSE(meter->energy_j().has_value());
+}
+
+TEST(Rapl, NoPackageDomain) {
+  FakePowercap tree;
+  tree.domain("intel-rapl:1", "psys", 7, 1000000);
+  auto meter = make_rapl_meter(tree.root, tree.root);
+  EXPECT_FALSE(meter->available());
+  EXPECT_NE(meter->unavailable_reason().find("no package domain"), std::string::npos);
+}
+
+TEST(Rapl, UnreadableCounterSaysRootOnly) {
+  FakePowercap tree;
+  tree.domain("intel-rapl:0", "package-0", 1, 1000000);
+  const std::string counter = tree.root + "/intel-rapl:0/energy_uj";
+  if (geteuid() != 0) {
+    chmod(counter.c_str(), 0);
+  } else {  // root reads mode-000 files: a dangling link fails to open for anyone
+    std::remove(counter.c_str());
+    ASSERT_EQ(symlink("/nonexistent/energy_uj", counter.c_str()), 0);
+  }
+  auto meter = make_rapl_meter(tree.root, tree.root);
+  EXPECT_FALSE(meter->available());
+  const std::string reason = meter->unavailable_reason();
+  EXPECT_NE(reason.find("cannot read " + counter), std::string::npos) << reason;
+  EXPECT_NE(reason.find("root"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("--meter estimate"), std::string::npos) << reason;
+}
+
+TEST(Rapl, CpuTemperatureFromHwmon) {
+  FakePowercap tree;
+  tree.domain("intel-rapl:0", "package-0", 1, 1000000);
+  const std::string hwmon = make_temp_dir();
+  mkdir((hwmon + "/hwmon0").c_str(), 0755);
+  write_file(hwmon + "/hwmon0/name", "acpitz\n");
+  write_file(hwmon + "/hwmon0/temp1_input", "20000\n");
+  mkdir((hwmon + "/hwmon1").c_str(), 0755);
+  write_file(hwmon + "/hwmon1/name", "coretemp\n");
+  write_file(hwmon + "/hwmon1/temp1_input", "61500\n");
+  auto meter = make_rapl_meter(tree.root, hwmon);
+  ASSERT_TRUE(meter->device_state().temperature_c.has_value());
+  EXPECT_DOUBLE_EQ(*meter->device_state().temperature_c, 61.5);
+  remove_tree(hwmon);
+}
+
+// --- NVML and auto ------------------------------------------------------------
+
+TEST(Nvml, WithoutDriverSaysWhy) {
+  auto meter = make_nvml_meter(0);
+  if (meter->available()) GTEST_SKIP() << "this machine has an NVIDIA driver";
+  EXPECT_EQ(meter->name(), "nvml");
+  EXPECT_FALSE(meter->unavailable_reason().empty());
+  EXPECT_NE(meter->unavailable_reason().find("NVML"), std::string::npos);
+  EXPECT_FALSE(meter->power_w().has_value());
+  EXPECT_FALSE(meter->energy_j().has_value());
+  try {
+    open_meter("nvml");
+    FAIL() << "open_meter(\"nvml\") did not throw";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--meter nvml"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Nvml, WithDriverReadsPowerAndState) {
+  auto meter = make_nvml_meter(0);
+  if (!meter->available()) GTEST_SKIP() << meter->unavailable_reason();
+  ASSERT_TRUE(meter->power_w().has_value());
+  EXPECT_GT(*meter->power_w(), 1);
+  EXPECT_LT(*meter->power_w(), 2000);
+  const DeviceState state = meter->device_state();
+  EXPECT_FALSE(state.name.empty());
+  EXPECT_TRUE(state.temperature_c.has_value());
+  if (meter->has_energy_counter()) {
+    EXPECT_GT(*meter->energy_j(), 0);
+  }
+}
+
+TEST(OpenMeter, AutoFallsThroughNvmlThenRapl) {
+  const bool nvml = make_nvml_meter(0)->available();
+  const bool rapl = make_rapl_meter()->available();
+  if (nvml || rapl) {
+    EXPECT_EQ(open_meter("auto")->name(), nvml ? "nvml" : "rapl");
+    return;
+  }
+  try {
+    open_meter("auto");
+    FAIL() << "open_meter(\"auto\") did not throw without NVML and RAPL";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--meter estimate"), std::string::npos) << e.what();
+  }
+}
+
+TEST(OpenMeter, SpecsAndErrors) {
+  auto estimate = open_meter("estimate");
+  EXPECT_EQ(estimate->name(), "estimate");
+  EXPECT_TRUE(estimate->is_estimate());
+  EXPECT_EQ(open_meter("estimate:65")->metadata()["tdp_w"], "65");
+  EXPECT_THROW(open_meter("estimate:-3"), Error);
+  EXPECT_THROW(open_meter("estimate:lots"), Error);
+  EXPECT_THROW(open_meter("nvml:x"), Error);
+  EXPECT_THROW(open_meter("replay:"), Error);
+  EXPECT_THROW(open_meter("wattmeter"), Error);
+  const std::string dir = make_temp_dir();
+  write_file(dir + "/t.csv", "time_s,power_w\n0,42\n1,42\n");
+  auto replay = open_meter("replay:" + dir + "/t.csv");
+  EXPECT_EQ(replay->name(), "replay");
+  EXPECT_DOUBLE_EQ(*replay->power_w(), 42);
+  remove_tree(dir);
+}
+
+TEST(ListMeters, OneRowPerBackend) {
+  const std::vector<MeterInfo> rows = list_meters();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].name, "nvml");
+  EXPECT_EQ(rows[1].name, "rapl");
+  EXPECT_EQ(rows[2].name, "estimate");
+  EXPECT_TRUE(rows[2].available);
+  EXPECT_NE(rows[2].detail.find("ESTIMATE"), std::string::npos);
+  for (const MeterInfo& row : rows) EXPECT_FALSE(row.detail.empty()) << row.name;
+}
+
+// --- CPU estimate -------------------------------------------------------------
+
+TEST(Estimate, CpuTimeTimesTdpShare) {
+  auto meter = make_estimate_meter(80, 4);  // 20 W per busy core
+  EXPECT_TRUE(meter->is_estimate());
+  EXPECT_TRUE(meter->has_energy_counter());
+  const double c0 = cpu_s();
+  const double e0 = *meter->energy_j();
+  volatile double sink = 0;
+  while (cpu_s() - c0 < 0.05) sink = sink + std::sqrt(sink + 1);
+  const double e1 = *meter->energy_j();
+  const double c1 = cpu_s();
+  EXPECT_GE(e1 - e0, 20 * 0.05 * 0.99);
+  EXPECT_LE(e1 - e0, 20 * (c1 - c0) * 1.01);
+  EXPECT_THROW(make_estimate_meter(0), Error);
+}
+
+// --- sampler ------------------------------------------------------------------
+
+namespace {
+
+// A meter with only a counter: energy = 100 W x virtual time.
+class CounterOnlyMeter : public PowerMeter {
+ public:
+  explicit CounterOnlyMeter(Clock& clock) : clock_(clock) {}
+  std::string name() const override { return "counter-only"; }
+  bool available() const override { return true; }
+  std::string unavailable_reason() const override { return ""; }
+  bool samples_power() const override { return false; }
+  bool has_energy_counter() const override { return true; }
+  std::optional<double> power_w() override { return std::nullopt; }
+  std::optional<double> energy_j() override { return 100 * clock_.now_s(); }
+  DeviceState device_state() override { return {}; }
+  std::map<std::string, std::string> metadata() const override { return {}; }
+
+ private:
+  Clock& clock_;
+};
+
+}  // namespace
+
+TEST(Sampler, RealThreadAt100HzStopsAndJoins) {
+  auto replay = make_replay_meter({{0, 5}, {1, 5}}, nullptr, {});
+  const int threads_before = thread_count();
+  Sampler sampler(*replay, 100);
+  sampler.start();
+  EXPECT_TRUE(sampler.running());
+  EXPECT_EQ(thread_count(), threads_before + 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  sampler.stop();
+  EXPECT_FALSE(sampler.running());
+  EXPECT_EQ(thread_count(), threads_before);
+  const size_t n = sampler.power_sample_count();
+  EXPECT_GE(n, 20u);  // ~50 expected; wide bounds for a loaded machine
+  EXPECT_LE(n, 80u);
+  const std::vector<PowerSample> samples = sampler.power_samples();
+  for (size_t i = 1; i < samples.size(); ++i) EXPECT_GT(samples[i].t_s, samples[i - 1].t_s);
+  EXPECT_DOUBLE_EQ(samples.front().power_w, 5);
+  // Stopped: no more samples.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(sampler.power_sample_count(), n);
+}
+
+TEST(Sampler, DestroyedWhileRunningJoinsItsThread) {
+  const int threads_before = thread_count();
+  {
+    auto meter = make_estimate_meter();
+    Sampler sampler(*meter, 1000);
+    sampler.start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(thread_count(), threads_before + 1);
+  }
+  EXPECT_EQ(thread_count(), threads_before);
+}
+
+TEST(Sampler, VirtualClockSamplesOnTheGrid) {
+  VirtualClock clock;
+  auto meter = make_replay_meter({{0, 0}, {10, 100}}, &clock, {});
+  Sampler sampler(*meter, 10, &clock);
+  sampler.start();
+  clock.advance_s(1.05);
+  const std::vector<PowerSample> samples = sampler.power_samples();
+  ASSERT_EQ(samples.size(), 11u);  // t = 0, 0.1, ..., 1.0
+  EXPECT_NEAR(samples[7].t_s, 0.7, 1e-12);
+  EXPECT_NEAR(samples[7].power_w, 7, 1e-9);
+  // Since a time: the sample at or before it comes first.
+  EXPECT_NEAR(sampler.power_samples(0.45).front().t_s, 0.4, 1e-12);
+  sampler.discard_before(0.45);
+  EXPECT_EQ(sampler.power_sample_count(), 7u);
+  sampler.stop();
+  clock.advance_s(1);
+  EXPECT_EQ(sampler.power_sample_count(), 7u);
+}
+
+TEST(Sampler, DerivesPowerFromACounter) {
+  VirtualClock clock;
+  CounterOnlyMeter meter(clock);
+  Sampler sampler(meter, 20, &clock);
+  sampler.start();
+  clock.advance_s(1);
+  const std::vector<PowerSample> power = sampler.power_samples();
+  EXPECT_EQ(sampler.energy_samples().size(), 21u);
+  ASSERT_EQ(power.size(), 20u);
+  EXPECT_NEAR(power[0].t_s, 0.025, 1e-12);  // middle of the first interval
+  for (const PowerSample& s : power) EXPECT_NEAR(s.power_w, 100, 1e-6);
+}
+
+TEST(Sampler, RejectsRatesOutOfRange) {
+  auto meter = make_estimate_meter();
+  EXPECT_THROW(Sampler(*meter, 0), Error);
+  EXPECT_THROW(Sampler(*meter, 2000), Error);
+  EXPECT_NO_THROW(Sampler(*meter, 1000));
+}
