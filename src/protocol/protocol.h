@@ -1,0 +1,181 @@
+// The measurement protocol of Herglotz et al. (ICIP), Section 3, one function per
+// step: idle reference, preheat, calibration of M, K windows with K chosen at run
+// time by a confidence interval. Torch-free: the network comes in as a Workload.
+//
+// Energy sources. With an energy counter (NVML, RAPL, the estimate, a replay with
+// counter) a window's energy is the counter difference (method "counter", or
+// "estimate" for the CPU estimate); the sampled power, integrated by trapezoids,
+// is kept beside it (method "samples") and is the only source for meters
+// without a counter. The NVML counter updates only every ~100 ms: a read can be
+// up to 100 ms stale, i.e. up to 100 ms x P wrong at each edge. So the protocol
+// first times the counter's updates, and where they are coarser than 5 ms each
+// window edge waits (up to counter_edge_wait_s) for the counter to tick and takes
+// that moment as the edge: the window then spans whole counter periods, and the
+// tail after the last execution (device back near idle) is paid back by the
+// idle term of Eq. (1). Even so, windows of >= 1 s are recommended (the paper
+// uses 5 s).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "meters/power_meter.h"
+#include "meters/sampler.h"
+#include "protocol/record.h"
+#include "protocol/stats.h"
+
+namespace nicenergy {
+
+// One execution of the network, and a wait for the device (no-op on CPU; an
+// empty function is a no-op too).
+struct Workload {
+  std::function<void()> run_once;
+  std::function<void()> synchronize;
+};
+
+using ProgressFn = std::function<void(const std::string& stage, double fraction)>;
+
+struct ProtocolConfig {
+  double idle_s = 120;                 // idle reference length
+  double preheat_target_c = 80;        // preheat until this temperature...
+  double preheat_stable_delta_c = 0.5; // ...or until it moves less than this...
+  double preheat_stable_window_s = 30; // ...over this long...
+  double preheat_max_s = 600;          // ...or this long at most
+  double preheat_no_sensor_s = 60;     // without a temperature sensor: preheat this long (capped by preheat_max_s; 0 skips)
+  double preheat_check_s = 1;          // temperature read period
+  double window_s = 5;                 // one measurement window lasts at least this
+  double confidence = 0.95;
+  double ci_target = 0.02;             // stop when CI half-width <= ci_target x mean
+  int k_min = 3;
+  int k_max = 30;
+  double sample_hz = 10;               // the paper's 10 Hz; up to 1000
+  double counter_edge_wait_s = 0.25;   // align window edges to counter ticks; 0 turns it off
+  ProgressFn progress;                 // stage ("idle", "preheat", "calibrate", "measure"), fraction 0..1
+};
+// Throws Error naming the first impossible value.
+void validate(const ProtocolConfig& config);
+
+struct IdleReference {
+  double start_s = 0, end_s = 0;
+  std::optional<double> counter_power_w;  // counter difference / duration
+  std::optional<double> samples_power_w;  // integrated samples / duration
+  double idle_power_w = 0;                // the protocol's method's value
+  std::string method;
+  size_t samples = 0;
+};
+// An idle power known from elsewhere (a campaign's last idle reference).
+IdleReference idle_from_power(double idle_power_w);
+
+enum class PreheatOutcome { target_reached, stable, time_limit, no_sensor, skipped };
+std::string to_string(PreheatOutcome outcome);  // "target temperature reached", "temperature stable", "time limit", "no temperature sensor", "skipped"
+struct PreheatResult {
+  PreheatOutcome outcome = PreheatOutcome::skipped;
+  double duration_s = 0;
+  int64_t executions = 0;
+  std::optional<double> start_temperature_c, end_temperature_c;
+};
+
+struct Calibration {
+  int64_t m = 1;             // executions per window
+  double duration_s = 0;     // per execution, as timed
+  int64_t timed_executions = 0;
+  double timed_s = 0;
+};
+
+struct WindowMeasurement {
+  int index = 0;
+  double start_s = 0, end_s = 0;     // window edges (meter clock)
+  double exec_s = 0;                 // time spent in the M executions
+  int64_t m = 0;
+  std::optional<double> counter_energy_j;  // energy over the window, counter
+  std::optional<double> samples_energy_j;  // energy over the window, integrated samples
+  std::optional<double> counter_dynamic_j; // Eq. (1) per execution, each method
+  std::optional<double> samples_dynamic_j;
+  double energy_j = 0;          // over the window, the protocol's method
+  double dynamic_energy_j = 0;  // per execution, the protocol's method, Eq. (1)
+  double mean_power_w = 0;
+  size_t samples = 0;           // power samples inside the window
+  double length_s() const { return end_s - start_s; }
+};
+
+struct ProtocolResult {
+  std::string meter;    // "nvml", ...
+  std::string method;   // "counter", "samples" or "estimate"
+  bool estimate = false;
+  std::map<std::string, std::string> meter_metadata;
+  ProtocolConfig config;  // as used (progress dropped in JSON)
+  double counter_update_s = 0;   // measured counter update period (0: no counter)
+  double started_s = 0, finished_s = 0;
+  IdleReference idle;
+  PreheatResult preheat;
+  Calibration calibration;
+  std::vector<WindowMeasurement> windows;
+  double idle_power_w = 0;
+  double mean_power_w = 0;       // over the windows
+  double energy_j = 0;           // dynamic energy per execution: mean over windows
+  double energy_ci_j = 0;        // half-width of its confidence interval
+  double ci_relative = 0;        // energy_ci_j / energy_j
+  int k = 0;
+  int64_t m = 0;
+  double duration_s = 0;         // wall time per execution
+  StopOutcome stop = StopOutcome::more;
+  DeviceState state_before, state_after;
+  std::vector<PowerSample> samples;        // the power trace of the run (Fig. 1)
+  std::vector<EnergySample> energy_samples;
+};
+
+class Protocol {
+ public:
+  // Validates the config and starts sampling `meter` (on `clock`, steady when null).
+  Protocol(PowerMeter& meter, ProtocolConfig config = {}, Clock* clock = nullptr);
+  ~Protocol();
+  Protocol(const Protocol&) = delete;
+  Protocol& operator=(const Protocol&) = delete;
+
+  // 1. Mean power over idle_s with nothing running.
+  IdleReference measure_idle();
+  // 2. Runs the workload until hot, stable, or out of time.
+  PreheatResult preheat(const Workload& workload);
+  // 3. Times executions; M so that one window lasts >= window_s (M >= 1).
+  Calibration calibrate(const Workload& workload);
+  // 4. One window of M executions; dynamic energy per execution by Eq. (1).
+  WindowMeasurement measure_window(const Workload& workload, int index, int64_t m, const IdleReference& idle);
+  // All steps; 5. K chosen by stop_decision. A given idle reference skips step 1.
+  ProtocolResult run(const Workload& workload, std::optional<IdleReference> idle = std::nullopt, bool preheat = true);
+
+  const std::string& method() const { return method_; }
+  Sampler& sampler() { return sampler_; }
+
+ private:
+  struct Edge {
+    double t_s = 0;
+    std::optional<double> energy_j;
+  };
+  Edge mark_edge();                       // now, aligned to a counter tick when the counter is coarse
+  double probe_counter_update_s();
+  std::optional<double> samples_energy_j(double t0_s, double t1_s, size_t* count);
+  void report(const std::string& stage, double fraction) const;
+
+  PowerMeter& meter_;
+  ProtocolConfig config_;
+  Clock& clock_;
+  Sampler sampler_;
+  std::string method_;
+  double counter_update_s_ = 0;
+};
+
+nlohmann::json to_json(const DeviceState& state);
+nlohmann::json to_json(const ProtocolResult& result);
+// time_s (from the first sample), power_w, window (index, or -1 outside windows):
+// the data of the paper's Fig. 1. Readable back by read_power_trace_csv.
+void write_trace_csv(const std::string& path, const std::vector<PowerSample>& samples,
+                     const std::vector<WindowMeasurement>& windows);
+// energy_j, energy_ci_j, k, m, duration_s, idle_power_w, mean_power_w, meter, method.
+void fill_record(const ProtocolResult& result, MeasurementRecord& record);
+
+}  // namespace nicenergy

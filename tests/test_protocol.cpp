@@ -1,0 +1,558 @@
+// Protocol: Student-t and confidence intervals, trapezoidal integration, the
+// stopping rule, each protocol step on virtual time, and full runs on replay
+// traces whose dynamic energy is known.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "error.h"
+#include "meters/power_meter.h"
+#include "protocol/protocol.h"
+#include "protocol/stats.h"
+
+using namespace nicenergy;
+
+// --- statistics ---------------------------------------------------------------
+
+TEST(Stats, StudentTQuantileMatchesTables) {
+  EXPECT_NEAR(student_t_quantile(0.975, 2), 4.303, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.975, 9), 2.262, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.975, 29), 2.045, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.95, 1), 6.314, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.995, 5), 4.032, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.975, 1e6), 1.960, 5e-4);  // the normal limit
+  EXPECT_NEAR(student_t_quantile(0.025, 9), -2.262, 5e-4);
+  EXPECT_DOUBLE_EQ(student_t_quantile(0.5, 4), 0);
+  EXPECT_THROW(student_t_quantile(1.0, 4), Error);
+  EXPECT_THROW(student_t_quantile(0.9, 0), Error);
+}
+
+TEST(Stats, IncompleteBetaAndCdf) {
+  EXPECT_NEAR(regularized_incomplete_beta(1, 1, 0.3), 0.3, 1e-12);
+  EXPECT_NEAR(regularized_incomplete_beta(3, 1, 0.6), 0.216, 1e-12);  // x^a
+  EXPECT_NEAR(regularized_incomplete_beta(2.5, 2.5, 0.5), 0.5, 1e-12);
+  EXPECT_NEAR(student_t_cdf(0, 3), 0.5, 1e-12);
+  EXPECT_NEAR(student_t_cdf(1, 1), 0.75, 1e-12);  // Cauchy: 1/2 + atan(1)/pi
+}
+
+TEST(Stats, MeanStddevAndInterval) {
+  const std::vector<double> v = {1, 2, 3};
+  EXPECT_DOUBLE_EQ(mean(v), 2);
+  EXPECT_DOUBLE_EQ(sample_stddev(v), 1);
+  const ConfidenceInterval ci = mean_confidence_interval(v, 0.95);
+  EXPECT_NEAR(ci.half_width, 4.3027 / std::sqrt(3.0), 1e-3);
+  EXPECT_TRUE(std::isinf(mean_confidence_interval({5}, 0.95).half_width));
+}
+
+TEST(Stats, IntegrationOfSampledPower) {
+  const std::vector<PowerSample> constant = {{0, 50}, {1, 50}, {2, 50}};
+  EXPECT_NEAR(integrate_power_j(constant, 0.3, 1.7), 70, 1e-12);
+  // Ramp P = 10 t on uneven samples; edges between samples are interpolated.
+  const std::vector<PowerSample> ramp = {{0, 0}, {0.1, 1}, {0.45, 4.5}, {0.5, 5}, {1.7, 17}, {3, 30}};
+  auto exact = [](double a, double b) { return 5 * (b * b - a * a); };
+  EXPECT_NEAR(integrate_power_j(ramp, 0.05, 2.2), exact(0.05, 2.2), 1e-12);
+  EXPECT_NEAR(integrate_power_j(ramp, 0.46, 0.48), exact(0.46, 0.48), 1e-12);  // no sample inside
+  // A burst: 100 W between two samples, the window edge inside the rise.
+  const std::vector<PowerSample> burst = {{0, 0}, {1, 0}, {1.01, 100}, {2, 100}, {2.01, 0}, {3, 0}};
+  EXPECT_NEAR(integrate_power_j(burst, 1.005, 2.5), 0.005 * 75 + 99 + 0.5, 1e-9);
+  // Past the samples: the nearest value is held.
+  EXPECT_NEAR(integrate_power_j(constant, -1, 3), 200, 1e-12);
+  EXPECT_DOUBLE_EQ(integrate_power_j(constant, 1, 1), 0);
+  EXPECT_THROW(integrate_power_j({}, 0, 1), Error);
+}
+
+// --- the stopping rule -----------------------------------------------------------
+
+namespace {
+
+// 10, 12, 10, 12, ...; relative half-widths by hand (t table):
+// K=5 0.126, 6 0.1045, 7 0.0911, 8 0.0813.
+std::vector<double> alternating(int n) {
+  std::vector<double> v;
+  for (int i = 0; i < n; ++i) v.push_back(i % 2 ? 12 : 10);
+  return v;
+}
+
+// The K at which windows stop: feed values one by one as the protocol does.
+int stopping_k(const std::vector<double>& values, double ci_target, int k_min, int k_max, StopOutcome* outcome) {
+  std::vector<double> seen;
+  for (double v : values) {
+    seen.push_back(v);
+    const StopDecision d = stop_decision(seen, 0.95, ci_target, k_min, k_max);
+    if (d.outcome != StopOutcome::more) {
+      *outcome = d.outcome;
+      return static_cast<int>(seen.size());
+    }
+  }
+  *outcome = StopOutcome::more;
+  return -1;
+}
+
+}  // namespace
+
+TEST(StopRule, StopsWhereTheIntervalIsNarrowEnough) {
+  StopOutcome outcome;
+  EXPECT_EQ(stopping_k(alternating(40), 0.10, 3, 30, &outcome), 7);
+  EXPECT_EQ(outcome, StopOutcome::converged);
+  EXPECT_EQ(stopping_k(alternating(40), 0.09, 3, 30, &outcome), 8);
+  EXPECT_EQ(outcome, StopOutcome::converged);
+  const StopDecision d = stop_decision(alternating(8), 0.95, 0.09, 3, 30);
+  EXPECT_NEAR(d.relative_half_width, 0.0813, 5e-4);
+  EXPECT_NEAR(d.ci.half_width, 2.3646 / std::sqrt(7.0), 1e-3);
+}
+
+TEST(StopRule, RespectsKMinAndKMax) {
+  StopOutcome outcome;
+  EXPECT_EQ(stopping_k(std::vector<double>(40, 3.5), 0.02, 5, 30, &outcome), 5);  // no noise: at k_min
+  EXPECT_EQ(outcome, StopOutcome::converged);
+  EXPECT_EQ(stopping_k(alternating(40), 0.10, 9, 30, &outcome), 9);
+  EXPECT_EQ(stopping_k(alternating(40), 0.01, 3, 12, &outcome), 12);
+  EXPECT_EQ(outcome, StopOutcome::k_max_reached);
+  EXPECT_EQ(stopping_k(std::vector<double>(40, 3.5), 0.02, 1, 30, &outcome), 2);  // a CI needs 2 values
+}
+
+TEST(StopRule, GaussianNoiseStopsNearTheExpectedK) {
+  // sd 5 % of the mean, target 2 %: K ~ (1.96 * 5 / 2)^2 ~ 24 (t pushes it up a bit).
+  std::mt19937 rng(7);
+  std::normal_distribution<double> noise(100, 5);
+  std::vector<double> values;
+  for (int i = 0; i < 200; ++i) values.push_back(noise(rng));
+  StopOutcome outcome;
+  const int k = stopping_k(values, 0.02, 3, 200, &outcome);
+  EXPECT_EQ(outcome, StopOutcome::converged);
+  EXPECT_GE(k, 10);
+  EXPECT_LE(k, 60);
+  const std::vector<double> first(values.begin(), values.begin() + k);
+  EXPECT_LE(stop_decision(first, 0.95, 0.02, 3, 200).relative_half_width, 0.02);
+}
+
+// --- protocol steps on virtual time ---------------------------------------------------
+
+namespace {
+
+// A workload taking `exec_s` of virtual time per execution.
+Workload virtual_workload(VirtualClock& clock, double exec_s, int* runs = nullptr) {
+  return {[&clock, exec_s, runs] {
+            clock.advance_s(exec_s);
+            if (runs) ++*runs;
+          },
+          [] {}};
+}
+
+ProtocolConfig fast_config() {
+  ProtocolConfig c;
+  c.idle_s = 10;
+  c.window_s = 1;
+  c.preheat_no_sensor_s = 2;
+  c.preheat_max_s = 20;
+  c.preheat_stable_window_s = 5;
+  return c;
+}
+
+// Idle 40 W until t = 12 s, then the busy level for good.
+std::vector<PowerSample> idle_then_busy(double busy_w) {
+  return {{0, 40}, {12, 40}, {12, 40}, {12.001, busy_w}, {1e6, busy_w}};
+}
+
+// A replay meter with a temperature that follows a function of time.
+class HeatingMeter : public PowerMeter {
+ public:
+  HeatingMeter(VirtualClock& clock, std::function<double(double)> temperature_c)
+      : clock_(clock), replay_(make_replay_meter({{0, 100}, {1, 100}}, &clock, {})), temperature_c_(temperature_c) {}
+  std::string name() const override { return "heating"; }
+  bool available() const override { return true; }
+  std::string unavailable_reason() const override { return ""; }
+  bool samples_power() const override { return true; }
+  bool has_energy_counter() const override { return false; }
+  std::optional<double> power_w() override { return replay_->power_w(); }
+  std::optional<double> energy_j() override { return std::nullopt; }
+  DeviceState device_state() override {
+    DeviceState s;
+    s.temperature_c = temperature_c_(clock_.now_s());
+    return s;
+  }
+  std::map<std::string, std::string> metadata() const override { return {}; }
+
+ private:
+  VirtualClock& clock_;
+  std::unique_ptr<PowerMeter> replay_;
+  std::function<double(double)> temperature_c_;
+};
+
+}  // namespace
+
+TEST(ProtocolSteps, IdleReferenceFromCounterAndSamples) {
+  VirtualClock clock;
+  ReplayOptions options;
+  options.energy_counter = true;
+  auto meter = make_replay_meter({{0, 30}, {5, 50}, {10, 30}}, &clock, options);  // triangle, mean 40 W
+  ProtocolConfig config = fast_config();
+  config.idle_s = 20;
+  Protocol protocol(*meter, config, &clock);
+  const IdleReference idle = protocol.measure_idle();
+  EXPECT_EQ(idle.method, "counter");
+  EXPECT_GE(idle.end_s - idle.start_s, 20);
+  ASSERT_TRUE(idle.counter_power_w && idle.samples_power_w);
+  // Not whole periods (the edges are 0.2 s in): compare with the exact mean over them.
+  auto exact_j = [](double t) {  // integral of the looping triangle from 0 to t
+    const double lap = std::floor(t / 10), x = t - 10 * lap;
+    const double in_lap = x <= 5 ? 30 * x + 2 * x * x : 200 + 50 * (x - 5) - 2 * (x - 5) * (x - 5);
+    return 400 * lap + in_lap;
+  };
+  const double expected_w = (exact_j(idle.end_s) - exact_j(idle.start_s)) / (idle.end_s - idle.start_s);
+  EXPECT_NEAR(*idle.counter_power_w, expected_w, 1e-9);
+  EXPECT_NEAR(*idle.samples_power_w, expected_w, 1e-3 * expected_w);
+  EXPECT_DOUBLE_EQ(idle.idle_power_w, *idle.counter_power_w);
+  EXPECT_NEAR(expected_w, 40, 0.5);
+}
+
+TEST(ProtocolSteps, PreheatWithoutSensorRunsForTheSetTime) {
+  VirtualClock clock;
+  auto meter = make_replay_meter({{0, 100}, {1, 100}}, &clock, {});
+  Protocol protocol(*meter, fast_config(), &clock);
+  int runs = 0;
+  const PreheatResult r = protocol.preheat(virtual_workload(clock, 0.01, &runs));
+  EXPECT_EQ(r.outcome, PreheatOutcome::no_sensor);
+  EXPECT_EQ(to_string(r.outcome), "no temperature sensor");
+  EXPECT_NEAR(r.duration_s, 2, 0.02);
+  EXPECT_EQ(r.executions, runs);
+  EXPECT_NEAR(runs, 200, 2);
+
+  ProtocolConfig skip = fast_config();
+  skip.preheat_no_sensor_s = 0;
+  Protocol skipping(*meter, skip, &clock);
+  runs = 0;
+  EXPECT_EQ(skipping.preheat(virtual_workload(clock, 0.01, &runs)).outcome, PreheatOutcome::skipped);
+  EXPECT_EQ(runs, 0);
+}
+
+TEST(ProtocolSteps, PreheatEndsOnTargetStabilityOrTimeLimit) {
+  VirtualClock clock;
+  const Workload work = virtual_workload(clock, 0.05);
+  {
+    HeatingMeter meter(clock, [t0 = clock.now_s()](double t) { return 40 + 5 * (t - t0); });  // 80 C after 8 s
+    const PreheatResult r = Protocol(meter, fast_config(), &clock).preheat(work);
+    EXPECT_EQ(r.outcome, PreheatOutcome::target_reached);
+    EXPECT_GE(*r.end_temperature_c, 80);
+    EXPECT_NEAR(r.duration_s, 8, 1.1);
+  }
+  {
+    HeatingMeter meter(clock, [](double) { return 65.0; });  // flat: stable after the 5 s window
+    const PreheatResult r = Protocol(meter, fast_config(), &clock).preheat(work);
+    EXPECT_EQ(r.outcome, PreheatOutcome::stable);
+    EXPECT_NEAR(r.duration_s, 5, 1.1);
+  }
+  {
+    const double t0 = clock.now_s();
+    HeatingMeter meter(clock, [t0](double t) { return 40 + 0.5 * (t - t0); });  // 2.5 C per 5 s: not stable
+    const PreheatResult r = Protocol(meter, fast_config(), &clock).preheat(work);
+    EXPECT_EQ(r.outcome, PreheatOutcome::time_limit);
+    EXPECT_NEAR(r.duration_s, 20, 1.1);
+  }
+  {
+    HeatingMeter meter(clock, [](double) { return 85.0; });  // already hot
+    int runs = 0;
+    const PreheatResult r = Protocol(meter, fast_config(), &clock).preheat(virtual_workload(clock, 0.05, &runs));
+    EXPECT_EQ(r.outcome, PreheatOutcome::target_reached);
+    EXPECT_EQ(runs, 0);
+  }
+}
+
+TEST(ProtocolSteps, CalibrationChoosesMForTheWindow) {
+  VirtualClock clock;
+  auto meter = make_replay_meter({{0, 100}, {1, 100}}, &clock, {});
+  Protocol protocol(*meter, fast_config(), &clock);
+  const Calibration fast = protocol.calibrate(virtual_workload(clock, 0.013));
+  EXPECT_NEAR(fast.duration_s, 0.013, 1e-9);
+  EXPECT_EQ(fast.m, static_cast<int64_t>(std::ceil(1 / 0.013)));
+  EXPECT_GE(fast.timed_s, 0.2);
+  EXPECT_EQ(protocol.calibrate(virtual_workload(clock, 2.5)).m, 1);  // slower than a window
+  EXPECT_THROW(protocol.calibrate(Workload{}), Error);
+}
+
+// --- full runs ---------------------------------------------------------------------
+
+namespace {
+
+struct RunCase {
+  const char* name;
+  bool counter;
+  double counter_period_s;
+};
+
+// A device that draws busy_w while an execution runs and idle_w otherwise, with
+// an energy counter that, like NVML's, updates only every update_s.
+class BusyIdleMeter : public PowerMeter {
+ public:
+  BusyIdleMeter(VirtualClock& clock, double idle_w, double busy_w, double update_s)
+      : clock_(clock), idle_w_(idle_w), busy_w_(busy_w), update_s_(update_s) {
+    changes_.push_back({clock.now_s(), 0, idle_w});
+  }
+  void set_busy(bool busy) {
+    const Change& last = changes_.back();
+    const double t = clock_.now_s();
+    changes_.push_back({t, last.energy_j + last.power_w * (t - last.t_s), busy ? busy_w_ : idle_w_});
+  }
+  std::string name() const override { return "busy-idle"; }
+  bool available() const override { return true; }
+  std::string unavailable_reason() const override { return ""; }
+  bool samples_power() const override { return true; }
+  bool has_energy_counter() const override { return true; }
+  std::optional<double> power_w() override { return changes_.back().power_w; }
+  std::optional<double> energy_j() override {
+    const double q = std::floor(clock_.now_s() / update_s_ + 1e-9) * update_s_;
+    size_t i = changes_.size() - 1;
+    while (i > 0 && changes_[i].t_s > q) --i;
+    return changes_[i].energy_j + changes_[i].power_w * (q - changes_[i].t_s);
+  }
+  DeviceState device_state() override { return {}; }
+  std::map<std::string, std::string> metadata() const override { return {}; }
+
+ private:
+  struct Change {
+    double t_s, energy_j, power_w;
+  };
+  VirtualClock& clock_;
+  double idle_w_, busy_w_, update_s_;
+  std::vector<Change> changes_;
+};
+
+}  // namespace
+
+TEST(ProtocolRun, KnownDynamicEnergyOnReplay) {
+  // Idle 40 W, busy 100 W, 10 ms per execution: E_dyn = 60 W * 0.01 s = 0.6 J.
+  for (const RunCase& c : {RunCase{"samples", false, 0}, RunCase{"counter", true, 0}}) {
+    SCOPED_TRACE(c.name);
+    VirtualClock clock;
+    ReplayOptions options;
+    options.loop = false;
+    options.energy_counter = c.counter;
+    options.counter_period_s = c.counter_period_s;
+    auto meter = make_replay_meter(idle_then_busy(100), &clock, options);
+    std::vector<std::string> stages;
+    ProtocolConfig config = fast_config();
+    config.progress = [&](const std::string& stage, double fraction) {
+      EXPECT_GE(fraction, 0);
+      EXPECT_LE(fraction, 1);
+      if (stages.empty() || stages.back() != stage) stages.push_back(stage);
+    };
+    Protocol protocol(*meter, config, &clock);
+    const ProtocolResult r = protocol.run(virtual_workload(clock, 0.01));
+    EXPECT_EQ(r.method, c.counter ? "counter" : "samples");
+    EXPECT_NEAR(r.idle_power_w, 40, 40e-3);
+    EXPECT_EQ(r.preheat.outcome, PreheatOutcome::no_sensor);
+    EXPECT_EQ(r.m, 100);
+    EXPECT_EQ(r.k, 3);  // noiseless: converged at k_min
+    EXPECT_EQ(r.stop, StopOutcome::converged);
+    EXPECT_NEAR(r.energy_j, 0.6, 0.6e-3);
+    EXPECT_NEAR(r.duration_s, 0.01, 1e-9);
+    EXPECT_NEAR(r.mean_power_w, 100, 0.1);
+    EXPECT_LT(r.energy_ci_j, 0.6e-3);
+    for (const WindowMeasurement& w : r.windows) {
+      EXPECT_GE(w.length_s(), 1 - 1e-9);  // M x 10 ms, rounding aside
+      EXPECT_NEAR(w.dynamic_energy_j, 0.6, 0.6e-3);
+      ASSERT_TRUE(w.samples_energy_j.has_value());
+      EXPECT_EQ(w.counter_energy_j.has_value(), c.counter);
+      if (c.counter) {
+        EXPECT_NEAR(*w.samples_dynamic_j, *w.counter_dynamic_j, 0.6e-3);
+      }
+      EXPECT_GE(w.samples, 9u);
+    }
+    EXPECT_EQ(stages, (std::vector<std::string>{"idle", "preheat", "calibrate", "measure"}));
+    EXPECT_FALSE(r.samples.empty());
+  }
+}
+
+TEST(ProtocolRun, CoarseCounterEdgesAreAligned) {
+  // Idle 40 W, 100 W while executing 10 ms: E_dyn = 0.6 J, with a 100 ms counter.
+  VirtualClock clock;
+  BusyIdleMeter meter(clock, 40, 100, 0.1);
+  Protocol protocol(meter, fast_config(), &clock);
+  const Workload work{[&] {
+                        meter.set_busy(true);
+                        clock.advance_s(0.01);
+                        meter.set_busy(false);
+                      },
+                      [] {}};
+  const ProtocolResult r = protocol.run(work);
+  EXPECT_EQ(r.method, "counter");
+  EXPECT_NEAR(r.counter_update_s, 0.1, 0.002);
+  EXPECT_NEAR(r.idle_power_w, 40, 40e-3);
+  EXPECT_NEAR(r.energy_j, 0.6, 0.6e-3);
+  for (const WindowMeasurement& w : r.windows) {
+    EXPECT_NEAR(w.dynamic_energy_j, 0.6, 0.6e-3);
+    EXPECT_GT(w.length_s(), w.exec_s);  // the edges waited for counter ticks
+    EXPECT_NEAR(*w.samples_dynamic_j, 0.6, 0.1 * 0.6);  // 10 Hz samples see the tails coarsely
+  }
+
+  // Without aligned edges the same counter is off by up to 100 ms x P per edge.
+  VirtualClock clock2;
+  BusyIdleMeter meter2(clock2, 40, 100, 0.1);
+  ProtocolConfig unaligned = fast_config();
+  unaligned.counter_edge_wait_s = 0;
+  Protocol protocol2(meter2, unaligned, &clock2);
+  const Workload work2{[&] {
+                         meter2.set_busy(true);
+                         clock2.advance_s(0.01);
+                         meter2.set_busy(false);
+                       },
+                       [] {}};
+  const ProtocolResult r2 = protocol2.run(work2);
+  double worst = 0;
+  for (const WindowMeasurement& w : r2.windows) worst = std::max(worst, std::fabs(w.dynamic_energy_j - 0.6));
+  EXPECT_GT(worst, 0.6e-3);
+}
+
+namespace {
+
+// 60 W with bursts to 160 W (1 ms rise and fall) every 0.37 s, 0.13 s long:
+// they cross window edges. Breakpoints on a 1 ms grid.
+std::vector<PowerSample> bursts() {
+  std::vector<PowerSample> t;
+  for (int i = 0; i < 60; ++i) {
+    const double s = 0.37 * i;
+    t.push_back({s, 60});
+    t.push_back({s + 0.1, 60});
+    t.push_back({s + 0.101, 160});
+    t.push_back({s + 0.231, 160});
+    t.push_back({s + 0.232, 60});
+  }
+  t.push_back({0.37 * 60, 60});
+  return t;
+}
+
+// Exact energy of a piecewise-linear trace over [a, b], independently of the
+// code under test: fine midpoint rule.
+double reference_energy_j(const std::vector<PowerSample>& trace, double a, double b) {
+  const int n = 200000;
+  double sum = 0;
+  for (int i = 0; i < n; ++i) sum += power_at(trace, a + (i + 0.5) * (b - a) / n);
+  return sum * (b - a) / n;
+}
+
+}  // namespace
+
+TEST(ProtocolRun, BurstsAcrossWindowEdges) {
+  VirtualClock clock;
+  ReplayOptions options;
+  options.loop = false;
+  options.energy_counter = true;
+  const std::vector<PowerSample> trace = bursts();
+  auto meter = make_replay_meter(trace, &clock, options);
+  ProtocolConfig config = fast_config();
+  config.sample_hz = 1000;
+  config.k_min = 4;
+  config.k_max = 4;
+  config.window_s = 0.95;  // windows do not line up with the 0.37 s bursts
+  Protocol protocol(*meter, config, &clock);
+  const IdleReference idle = idle_from_power(60);
+  const ProtocolResult r = protocol.run(virtual_workload(clock, 0.01), idle, /*preheat=*/false);
+  ASSERT_EQ(r.k, 4);
+  EXPECT_EQ(r.stop, StopOutcome::k_max_reached);
+  EXPECT_EQ(r.preheat.outcome, PreheatOutcome::skipped);
+  double spread = 0;
+  for (const WindowMeasurement& w : r.windows) {
+    const double expected_j = reference_energy_j(trace, w.start_s, w.end_s);
+    EXPECT_NEAR(*w.counter_energy_j, expected_j, 1e-3 * expected_j);
+    EXPECT_NEAR(*w.samples_energy_j, expected_j, 1e-3 * expected_j);
+    const double expected_dynamic_j = (expected_j - 60 * w.length_s()) / w.m;
+    EXPECT_NEAR(w.dynamic_energy_j, expected_dynamic_j, 1e-3 * expected_dynamic_j);
+    spread = std::max(spread, std::fabs(w.dynamic_energy_j - r.windows[0].dynamic_energy_j));
+  }
+  EXPECT_GT(spread, 0);  // the windows really cut the bursts differently
+}
+
+TEST(ProtocolRun, EstimateMeterIsLabelled) {
+  auto meter = make_estimate_meter();
+  ProtocolConfig config = fast_config();
+  config.sample_hz = 200;
+  Protocol protocol(*meter, config);
+  EXPECT_EQ(protocol.method(), "estimate");
+}
+
+TEST(ProtocolRun, RejectsImpossibleSettings) {
+  auto meter = make_estimate_meter();
+  ProtocolConfig c = fast_config();
+  c.k_max = 2;
+  c.k_min = 3;
+  EXPECT_THROW(validate(c), Error);
+  c = fast_config();
+  c.window_s = 0;
+  EXPECT_THROW(validate(c), Error);
+  c = fast_config();
+  c.confidence = 1;
+  EXPECT_THROW(validate(c), Error);
+  EXPECT_NO_THROW(validate(fast_config()));
+}
+
+// --- outputs -----------------------------------------------------------------------
+
+TEST(ProtocolOutput, JsonTraceAndRecord) {
+  VirtualClock clock;
+  auto meter = make_replay_meter(idle_then_busy(70), &clock, {});
+  ProtocolConfig config = fast_config();
+  config.k_max = 3;
+  Protocol protocol(*meter, config, &clock);
+  const ProtocolResult r = protocol.run(virtual_workload(clock, 0.02));
+
+  const nlohmann::json j = to_json(r);
+  EXPECT_EQ(j["meter"], "replay");
+  EXPECT_EQ(j["method"], "samples");
+  EXPECT_EQ(j["k"], r.k);
+  EXPECT_EQ(j["windows"].size(), static_cast<size_t>(r.k));
+  EXPECT_DOUBLE_EQ(j["energy_j"].get<double>(), r.energy_j);
+  EXPECT_EQ(j["preheat"]["outcome"], "no temperature sensor");
+  EXPECT_EQ(j["stop"], "converged");
+  EXPECT_TRUE(j["windows"][0]["counter_energy_j"].is_null());
+  EXPECT_TRUE(j["state_before"]["temperature_c"].is_null());
+
+  MeasurementRecord record;
+  record.network = "bmshj2018_factorized";
+  fill_record(r, record);
+  EXPECT_EQ(record.network, "bmshj2018_factorized");  // left alone
+  EXPECT_DOUBLE_EQ(record.energy_j, r.energy_j);
+  EXPECT_NEAR(record.energy_j, 30 * 0.02, 1e-3 * 0.6);
+  EXPECT_EQ(record.k, r.k);
+  EXPECT_EQ(record.m, r.m);
+  EXPECT_EQ(record.meter, "replay");
+  EXPECT_EQ(record.method, "samples");
+  EXPECT_DOUBLE_EQ(record.idle_power_w, r.idle_power_w);
+  EXPECT_DOUBLE_EQ(record.mean_power_w, r.mean_power_w);
+  EXPECT_DOUBLE_EQ(record.duration_s, r.duration_s);
+  EXPECT_DOUBLE_EQ(record.energy_ci_j, r.energy_ci_j);
+
+  char dir_pattern[] = "/tmp/nicenergy_trace_XXXXXX";
+  const std::string dir = mkdtemp(dir_pattern);
+  const std::string path = dir + "/trace.csv";
+  write_trace_csv(path, r.samples, r.windows);
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "time_s,power_w,window");
+  std::vector<int> in_window(r.k, 0);
+  size_t rows = 0;
+  while (std::getline(in, line)) {
+    double t = 0, p = 0;
+    int w = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lf,%lf,%d", &t, &p, &w), 3) << line;
+    const double abs_t = t + r.samples.front().t_s;
+    int expected = -1;
+    for (const WindowMeasurement& win : r.windows)
+      if (abs_t >= win.start_s - 1e-6 && abs_t <= win.end_s + 1e-6) expected = win.index;
+    if (std::fabs(abs_t - r.windows[0].start_s) > 1e-5 && std::fabs(abs_t - r.windows.back().end_s) > 1e-5) {
+      EXPECT_EQ(w, expected) << line;
+    }
+    if (w >= 0) ++in_window[w];
+    ++rows;
+  }
+  EXPECT_EQ(rows, r.samples.size());
+  for (int n : in_window) EXPECT_GE(n, 9);
+  EXPECT_EQ(read_power_trace_csv(path).size(), r.samples.size());  // replayable
+  EXPECT_THROW(write_trace_csv(dir + "/missing/trace.csv", r.samples, r.windows), Error);
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
