@@ -35,7 +35,7 @@ void write_file(const std::string& path, const std::string& text) {
   out << text;
 }
 
-void remove_tree(const std::string& path) { std::system(("rm -rf '" + path + "'").c_str()); }
+void remove_tree(const std::string& path) { (void)!std::system(("rm -rf '" + path + "'").c_str()); }
 
 int thread_count() {
   int n = 0;

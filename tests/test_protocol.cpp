@@ -554,5 +554,5 @@ TEST(ProtocolOutput, JsonTraceAndRecord) {
   for (int n : in_window) EXPECT_GE(n, 9);
   EXPECT_EQ(read_power_trace_csv(path).size(), r.samples.size());  // replayable
   EXPECT_THROW(write_trace_csv(dir + "/missing/trace.csv", r.samples, r.windows), Error);
-  std::system(("rm -rf '" + dir + "'").c_str());
+  (void)!std::system(("rm -rf '" + dir + "'").c_str());
 }

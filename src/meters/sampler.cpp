@@ -76,18 +76,29 @@ void Sampler::loop() {
 }
 
 void Sampler::tick() {
+  const bool sampling_power = meter_.samples_power();
   const double t_s = clock_->now_s();
-  std::optional<double> power_w = meter_.samples_power() ? meter_.power_w() : std::nullopt;
-  const std::optional<double> energy_j = meter_.has_energy_counter() ? meter_.energy_j() : std::nullopt;
-  std::lock_guard<std::mutex> lock(data_mutex_);
-  if (energy_j) {
-    if (!meter_.samples_power() && !energy_.empty() && t_s > energy_.back().t_s) {
-      const EnergySample& prev = energy_.back();
-      power_.push_back({(prev.t_s + t_s) / 2, (*energy_j - prev.energy_j) / (t_s - prev.t_s)});
-    }
-    energy_.push_back({t_s, *energy_j});
+  const std::optional<double> power_w = sampling_power ? meter_.power_w() : std::nullopt;
+  // Beside power samples the counter is only a record: read it at most at
+  // kCounterRecordHz, as NVML's energy read is slow (~4 ms on an H100) and would
+  // cap the power sampling rate. Counter-only meters read it every tick.
+  std::optional<double> energy_j;
+  double energy_t_s = t_s;
+  if (meter_.has_energy_counter() && (!sampling_power || t_s >= next_energy_s_)) {
+    const double t0 = clock_->now_s();
+    energy_j = meter_.energy_j();
+    energy_t_s = (t0 + clock_->now_s()) / 2;
+    next_energy_s_ = t_s + 1.0 / kCounterRecordHz;
   }
+  std::lock_guard<std::mutex> lock(data_mutex_);
   if (power_w) power_.push_back({t_s, *power_w});
+  if (energy_j) {
+    if (!sampling_power && !energy_.empty() && energy_t_s > energy_.back().t_s) {
+      const EnergySample& prev = energy_.back();
+      power_.push_back({(prev.t_s + energy_t_s) / 2, (*energy_j - prev.energy_j) / (energy_t_s - prev.t_s)});
+    }
+    energy_.push_back({energy_t_s, *energy_j});
+  }
 }
 
 std::vector<PowerSample> Sampler::power_samples(double since_s) const {

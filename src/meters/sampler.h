@@ -20,6 +20,7 @@ namespace nicenergy {
 class Sampler {
  public:
   static constexpr double kMaxRateHz = 1000;
+  static constexpr double kCounterRecordHz = 10;  // counter reads beside power samples
   // Throws Error for a rate outside (0, 1000] Hz.
   Sampler(PowerMeter& meter, double rate_hz = 10, Clock* clock = nullptr);
   ~Sampler();  // stops and joins the thread
@@ -52,6 +53,7 @@ class Sampler {
   std::mutex control_mutex_;
   std::condition_variable wake_;
   bool stop_requested_ = false;
+  double next_energy_s_ = -std::numeric_limits<double>::infinity();  // tick thread only
 
   mutable std::mutex data_mutex_;
   std::vector<PowerSample> power_;
