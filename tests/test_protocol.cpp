@@ -275,6 +275,37 @@ TEST(ProtocolSteps, CalibrationChoosesMForTheWindow) {
   EXPECT_THROW(protocol.calibrate(Workload{}), Error);
 }
 
+TEST(ProtocolSteps, SlowFirstExecutionDoesNotShrinkM) {
+  // The first run of a network pays for warm-up; timed alone it gave M = 1 and
+  // windows far shorter than window_s.
+  VirtualClock clock;
+  auto meter = make_replay_meter({{0, 100}, {1, 100}}, &clock, {});
+  Protocol protocol(*meter, fast_config(), &clock);
+  int runs = 0;
+  const Workload warming{[&] { clock.advance_s(runs++ == 0 ? 0.5 : 0.05); }, [] {}};
+  const Calibration cal = protocol.calibrate(warming);
+  EXPECT_NEAR(cal.duration_s, 0.05, 1e-9);
+  EXPECT_EQ(cal.m, 20);
+}
+
+TEST(ProtocolRun, WindowsShorterThanWindowSAreRedoneWithALargerM) {
+  // Executions speed up after calibration (a clock boost, a warmer cache): the
+  // first windows run short, M grows and only full-length windows count.
+  VirtualClock clock;
+  auto meter = make_replay_meter({{0, 100}, {1, 100}}, &clock, {});
+  ProtocolConfig config = fast_config();
+  config.k_min = 3;
+  config.k_max = 3;
+  Protocol protocol(*meter, config, &clock);
+  int runs = 0;
+  const Workload speeding{[&] { clock.advance_s(++runs <= 8 ? 0.1 : 0.04); }, [] {}};
+  const ProtocolResult r = protocol.run(speeding, idle_from_power(50), false);
+  ASSERT_EQ(r.k, 3);
+  EXPECT_GE(r.calibration.recalibrations, 1);
+  EXPECT_GT(r.m, 10);  // calibrated at 0.1 s per execution: M = 10
+  for (const auto& w : r.windows) EXPECT_GE(w.exec_s, config.window_s - 1e-9);
+}
+
 // --- full runs ---------------------------------------------------------------------
 
 namespace {

@@ -13,6 +13,12 @@ namespace nicenergy {
 int cmd_zoo(Args& args);
 int cmd_complexity(Args& args);
 int cmd_run(Args& args);
+int cmd_meters(Args& args);
+int cmd_measure(Args& args);
+int cmd_campaign(Args& args);
+int cmd_fit(Args& args);
+int cmd_predict(Args& args);
+int cmd_report(Args& args);
 }  // namespace nicenergy
 
 static const char* usage =
@@ -22,6 +28,12 @@ static const char* usage =
     "  zoo         the six networks at every quality: parameters and kMAC per pixel\n"
     "  complexity  per-layer complexity of one network (--model NAME --quality Q)\n"
     "  run         reconstruct one image with one network (--model --quality --input)\n"
+    "  meters      the power meters, whether each works here and why not\n"
+    "  measure     dynamic energy per execution of one network on one image (paper Sec. 3)\n"
+    "  campaign    networks x qualities x images into a results CSV (resumable, shardable)\n"
+    "  fit         E = alpha * pixels + beta per network and level, Table 2, alpha vs kMAC\n"
+    "  predict     energy of a network on an image size from fitted coefficients\n"
+    "  report      the paper's figures and tables from a results CSV (SVG, PNG, HTML)\n"
     "\n"
     "Run 'nicenergy COMMAND --help' for the options of a command.\n";
 
@@ -37,6 +49,12 @@ int main(int argc, char** argv) {
     if (command == "zoo") return cmd_zoo(args);
     if (command == "complexity") return cmd_complexity(args);
     if (command == "run") return cmd_run(args);
+    if (command == "meters") return cmd_meters(args);
+    if (command == "measure") return cmd_measure(args);
+    if (command == "campaign") return cmd_campaign(args);
+    if (command == "fit") return cmd_fit(args);
+    if (command == "predict") return cmd_predict(args);
+    if (command == "report") return cmd_report(args);
     throw Error("unknown command '" + command + "': run 'nicenergy --help' for the list");
   } catch (const Error& e) {
     std::fprintf(stderr, "nicenergy %s: error: %s\n", command.c_str(), e.what());

@@ -1,6 +1,7 @@
 #include "models/weights.h"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -48,11 +49,13 @@ static std::string shape_text(c10::IntArrayRef shape) {
 void load_weights(NetworkImpl& network, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("weights file '" + path + "' cannot be opened: give a safetensors file (see README, Weights)");
+  // Size from the file system: a short read leaves the stream failed and
+  // tellg() at -1, which once let a 7-byte file ask for an exabyte header.
+  std::error_code size_error;
+  const uint64_t file_size = std::filesystem::file_size(path, size_error);
   uint64_t header_size = 0;
   in.read(reinterpret_cast<char*>(&header_size), 8);
-  in.seekg(0, std::ios::end);
-  const uint64_t file_size = static_cast<uint64_t>(in.tellg());
-  if (file_size < 8 || header_size == 0 || header_size > file_size - 8)
+  if (size_error || !in || file_size < 8 || header_size == 0 || header_size > file_size - 8)
     throw Error("weights file '" + path + "' is not a safetensors file (bad header length)");
   std::string header(header_size, '\0');
   in.seekg(8);

@@ -237,6 +237,9 @@ Calibration Protocol::calibrate(const Workload& workload) {
   // Time batches of doubling size until one lasts a fifth of a window.
   const double target_s = config_.window_s / 5;
   Calibration cal;
+  // One untimed execution first: the first run pays for allocations, lazy
+  // initialisation and kernel selection, and timed alone it made M too small.
+  workload.run_once();
   sync(workload);
   for (int64_t n = 1;; n *= 2) {
     const double t0_s = clock_.now_s();
@@ -316,7 +319,18 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
   StopDecision decision;
   report("measure", 0);
   for (int k = 0; k < config_.k_max; ++k) {
-    r.windows.push_back(measure_window(workload, k, r.m, r.idle));
+    WindowMeasurement w = measure_window(workload, k, r.m, r.idle);
+    // A window must last at least window_s (the paper's >= 5 s). When the
+    // executions ran faster than calibrated, M grows and the window is redone.
+    if (w.exec_s < config_.window_s * (1 - 1e-6) && r.calibration.recalibrations < kMaxRecalibrations) {
+      const double grow = config_.window_s / std::max(w.exec_s, 1e-9) * 1.05;
+      r.m = std::max(r.m + 1, static_cast<int64_t>(std::ceil(static_cast<double>(r.m) * grow)));
+      r.calibration.m = r.m;
+      ++r.calibration.recalibrations;
+      --k;
+      continue;
+    }
+    r.windows.push_back(w);
     per_execution_j.push_back(r.windows.back().dynamic_energy_j);
     decision = stop_decision(per_execution_j, config_.confidence, config_.ci_target, config_.k_min, config_.k_max);
     report("measure", static_cast<double>(k + 1) / config_.k_max);
@@ -388,7 +402,8 @@ nlohmann::json to_json(const ProtocolResult& r) {
                    {"executions", r.preheat.executions}, {"start_temperature_c", opt(r.preheat.start_temperature_c)},
                    {"end_temperature_c", opt(r.preheat.end_temperature_c)}}},
       {"calibration", {{"m", r.calibration.m}, {"duration_s", r.calibration.duration_s},
-                       {"timed_executions", r.calibration.timed_executions}, {"timed_s", r.calibration.timed_s}}},
+                       {"timed_executions", r.calibration.timed_executions}, {"timed_s", r.calibration.timed_s},
+                       {"recalibrations", r.calibration.recalibrations}}},
       {"windows", windows},
       {"idle_power_w", r.idle_power_w},
       {"mean_power_w", r.mean_power_w},

@@ -83,9 +83,12 @@ struct PreheatResult {
 struct Calibration {
   int64_t m = 1;             // executions per window
   double duration_s = 0;     // per execution, as timed
-  int64_t timed_executions = 0;
+  int64_t timed_executions = 0;  // after one untimed warm-up execution
   double timed_s = 0;
+  int recalibrations = 0;  // windows redone with a larger M because they ran short
 };
+// At most this many windows are redone for running shorter than window_s.
+constexpr int kMaxRecalibrations = 3;
 
 struct WindowMeasurement {
   int index = 0;

@@ -1,0 +1,168 @@
+#include "protocol/codec_measurement.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include "error.h"
+#include "models/codec.h"
+#include "models/weights.h"
+
+#if defined(NICENERGY_WITH_CUDA)
+#include <torch/cuda.h>
+#endif
+
+namespace fs = std::filesystem;
+
+namespace nicenergy {
+
+Workload CodecWorkload::workload() const {
+  Workload w;
+  // Copies of the handles: the workload may outlive this struct's scope in a caller.
+  Network net = network;
+  torch::Tensor x = x_padded;
+  w.run_once = [net, x]() mutable {
+    torch::NoGradGuard no_grad;
+    ChainOutput out = net->forward(x);
+    (void)out;
+  };
+  if (device.is_cuda()) {
+#if defined(NICENERGY_WITH_CUDA)
+    const int64_t index = device.has_index() ? device.index() : -1;
+    w.synchronize = [index]() { torch::cuda::synchronize(index); };
+#else
+    throw Error("this build has no CUDA: rebuild against a CUDA LibTorch (see README, GPU build)");
+#endif
+  }
+  return w;
+}
+
+CodecWorkload make_codec_workload(const std::string& model, int quality, const Image& image,
+                                  const std::string& image_label, const torch::Device& device,
+                                  const std::string& weights, uint64_t seed) {
+  CodecWorkload w;
+  w.network = make_network(model, quality, seed);
+  if (!weights.empty()) load_weights(*w.network, weights);
+  w.network->eval();
+  w.network->to(device);
+  w.device = device;
+  const int64_t multiple = w.network->config().spec->padding;
+  const Padding p = padding_for(image.height, image.width, multiple);
+  w.x_padded = pad(image_to_tensor(image), p).to(device);
+  w.image = image_label;
+  w.width = image.width;
+  w.height = image.height;
+  w.padded_width = static_cast<int>(w.x_padded.size(3));
+  w.padded_height = static_cast<int>(w.x_padded.size(2));
+  return w;
+}
+
+Image load_image_source(const ImageSource& source) {
+  if (source.method.empty()) return load_image(source.path);
+  if (source.sources.empty()) throw Error("image '" + source.label + "' has no source photographs to build from");
+  if (source.method == "resize") return resize_image(load_image(source.sources.front()), source.width, source.height);
+  if (source.method == "mosaic") {
+    std::vector<Image> tiles;
+    for (const auto& path : source.sources) tiles.push_back(load_image(path));
+    return mosaic_images(tiles, source.width, source.height);
+  }
+  throw Error("image '" + source.label + "': method '" + source.method + "' is unknown: use mosaic or resize");
+}
+
+Image sized_test_image(int width, int height) {
+  if (width <= 0 || height <= 0) throw Error("image size must be positive, e.g. --size 768x512");
+  std::string folder = "data/images";
+#if defined(NICENERGY_SOURCE_DIR)
+  if (!fs::is_directory(folder)) folder = std::string(NICENERGY_SOURCE_DIR) + "/data/images";
+#endif
+  if (!fs::is_directory(folder))
+    throw Error("--size needs the repository's photographs in data/images: run from the repository root, or give --input IMAGE");
+  std::vector<Image> tiles;
+  for (const auto& path : list_images(folder)) tiles.push_back(load_image(path));
+  if (tiles.empty()) throw Error("folder '" + folder + "' holds no images: give --input IMAGE");
+  return mosaic_images(tiles, width, height);
+}
+
+std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
+                                           bool estimate_fallback, std::string* note) {
+  if (spec != "auto") return open_meter(spec);
+  // The meter that sees the device doing the work: NVML for a GPU, RAPL for the CPU.
+  std::unique_ptr<PowerMeter> meter;
+  if (device.is_cuda()) {
+    meter = make_nvml_meter(device.has_index() ? static_cast<unsigned>(device.index()) : 0u);
+  } else {
+    meter = make_rapl_meter();
+  }
+  if (meter->available()) return meter;
+  const std::string why = meter->unavailable_reason();
+  if (!estimate_fallback)
+    throw Error("--meter auto: no " + meter->name() + " meter for " + device.str() + " (" + why +
+                "); pass --meter estimate for a CPU-time ESTIMATE, or see 'nicenergy meters'");
+  if (note)
+    *note = "no " + meter->name() + " meter (" + why + "): using the CPU-time estimate; results are ESTIMATES";
+  return make_estimate_meter();
+}
+
+std::string describe_device(const torch::Device& device, PowerMeter& meter) {
+  const std::string name = meter.device_state().name;
+  std::string text = device.is_cuda() ? "cuda:" + std::to_string(device.has_index() ? device.index() : 0) : "cpu";
+  // The CPU meter names the CPU; a GPU meter names the GPU. A replay names nothing.
+  if (!name.empty() && (device.is_cuda() == (meter.name() == "nvml"))) text += " (" + name + ")";
+  return text;
+}
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& result,
+                              const std::string& device_description, const std::string& started_at) {
+  MeasurementRecord r;
+  const QualityConfig& c = w.network->config();
+  r.network = c.spec->name;
+  r.abbr = c.spec->abbr;
+  r.quality = c.quality;
+  r.level = c.level;
+  r.image = w.image;
+  r.width = w.width;
+  r.height = w.height;
+  r.pixels = static_cast<int64_t>(w.width) * w.height;
+  r.padded_width = w.padded_width;
+  r.padded_height = w.padded_height;
+  fill_record(result, r);
+  r.device = device_description;
+  r.started_at = started_at;
+  return r;
+}
+
+nlohmann::json to_json(const MeasurementRecord& r) {
+  return nlohmann::json{{"network", r.network}, {"abbr", r.abbr}, {"quality", r.quality}, {"level", r.level},
+                        {"image", r.image}, {"width", r.width}, {"height", r.height}, {"pixels", r.pixels},
+                        {"padded_width", r.padded_width}, {"padded_height", r.padded_height},
+                        {"energy_j", r.energy_j}, {"energy_ci_j", r.energy_ci_j}, {"k", r.k}, {"m", r.m},
+                        {"duration_s", r.duration_s}, {"idle_power_w", r.idle_power_w},
+                        {"mean_power_w", r.mean_power_w}, {"meter", r.meter}, {"method", r.method},
+                        {"device", r.device}, {"started_at", r.started_at}};
+}
+
+ProtocolConfig protocol_config(const ProtocolOverrides& o) {
+  ProtocolConfig c;
+  if (o.idle_s) c.idle_s = *o.idle_s;
+  if (o.window_s) c.window_s = *o.window_s;
+  if (o.k_min) c.k_min = *o.k_min;
+  if (o.k_max) c.k_max = *o.k_max;
+  if (o.ci_target) c.ci_target = *o.ci_target;
+  if (o.confidence) c.confidence = *o.confidence;
+  if (o.preheat_max_s) c.preheat_max_s = *o.preheat_max_s;  // also caps the no-sensor preheat
+  if (o.preheat_temp_c) c.preheat_target_c = *o.preheat_temp_c;
+  if (o.sample_hz) c.sample_hz = *o.sample_hz;
+  validate(c);
+  return c;
+}
+
+}  // namespace nicenergy

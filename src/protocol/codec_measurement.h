@@ -1,0 +1,69 @@
+// Measuring a codec: the bridge between the LibTorch networks and the torch-free
+// protocol. Builds the paper's workload (one execution = the full encoder-decoder
+// chain on the padded image), picks the meter for a device, and turns a
+// ProtocolResult into a MeasurementRecord. `measure` and `campaign` both use it.
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "image/image.h"
+#include "meters/power_meter.h"
+#include "models/network.h"
+#include "protocol/campaign.h"
+#include "protocol/protocol.h"
+#include "protocol/record.h"
+
+namespace nicenergy {
+
+// One network on one image on one device, ready to run back to back.
+struct CodecWorkload {
+  Network network{nullptr};
+  torch::Device device = torch::kCPU;
+  torch::Tensor x_padded;  // 1x3xHxW on `device`
+  std::string image;       // path or generated label
+  int width = 0, height = 0;
+  int padded_width = 0, padded_height = 0;
+  // run_once: the chain under NoGradGuard; synchronize: waits for CUDA (no-op on CPU).
+  Workload workload() const;
+};
+
+// Seeded weights unless `weights` names a safetensors file. Pads to the
+// network's multiple (16 or 128) and moves network and image to `device`.
+CodecWorkload make_codec_workload(const std::string& model, int quality, const Image& image,
+                                  const std::string& image_label, const torch::Device& device,
+                                  const std::string& weights = "", uint64_t seed = 0);
+
+// The image of a campaign point: the file, or a mosaic or resize of its sources.
+Image load_image_source(const ImageSource& source);
+// A natural-looking WxH image for `measure --size`: the repository's Kodak
+// photographs (data/images, from the current folder or the source tree) tiled.
+Image sized_test_image(int width, int height);
+
+// Picks the meter for a device. "auto": NVML for a CUDA device, RAPL for the
+// CPU; when that is unavailable, the CPU estimate if `estimate_fallback` (with
+// *note saying so), else an Error that names what is missing and suggests
+// --meter estimate. Any other spec goes to open_meter.
+std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
+                                           bool estimate_fallback, std::string* note = nullptr);
+
+// "cpu (Intel Xeon ...)" or "cuda:0 (NVIDIA H100 ...)".
+std::string describe_device(const torch::Device& device, PowerMeter& meter);
+
+// ISO 8601 UTC, seconds: "2026-11-23T10:15:00Z".
+std::string utc_now_iso8601();
+
+// The record of one measurement: network and image fields from the workload,
+// energy fields from the protocol (fill_record), device and start time.
+MeasurementRecord make_record(const CodecWorkload& workload, const ProtocolResult& result,
+                              const std::string& device_description, const std::string& started_at);
+
+// The record's fields under the CSV column names (numbers as numbers).
+nlohmann::json to_json(const MeasurementRecord& record);
+
+// A ProtocolConfig from the campaign's [protocol] overrides (unset: the paper's defaults).
+ProtocolConfig protocol_config(const ProtocolOverrides& overrides);
+
+}  // namespace nicenergy

@@ -1,0 +1,256 @@
+// The energy commands end to end: meters, measure, campaign (resume, kill,
+// shards, merge), fit, predict and report, on the CPU with the estimate meter
+// and on replayed power traces, so they run on any machine.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "cli_helpers.h"
+#include "models/zoo.h"
+#include "protocol/record.h"
+#include "protocol/results_csv.h"
+
+namespace fs = std::filesystem;
+
+static fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("nicenergy_energy_" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Short windows: enough for the machinery, not for precision.
+static const char* kQuick = " --idle-s 0.3 --window-s 0.1 --k-min 2 --k-max 3 --preheat-max-s 0";
+
+TEST(CliMeters, ListsEveryBackendWithItsState) {
+  Result r = run_cli("meters --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> names;
+  for (const auto& m : j) {
+    names.insert(m["name"].get<std::string>());
+    EXPECT_FALSE(m["detail"].get<std::string>().empty()) << m.dump();
+    if (m["name"] == "estimate") EXPECT_TRUE(m["available"].get<bool>());
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"nvml", "rapl", "estimate", "replay"}));
+}
+
+TEST(CliMeasure, EstimateGivesARecordWithTheCsvColumns) {
+  Result r = run_cli("measure --model Bfac --quality 1 --size 72x40 --meter estimate --json" + std::string(kQuick));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const auto& column : nicenergy::measurement_columns()) EXPECT_TRUE(j.contains(column)) << column;
+  EXPECT_EQ(j["abbr"], "Bfac");
+  EXPECT_EQ(j["pixels"], 72 * 40);
+  EXPECT_EQ(j["padded_width"], 80);  // Bfac pads to multiples of 16
+  EXPECT_EQ(j["padded_height"], 48);
+  EXPECT_EQ(j["meter"], "estimate");
+  EXPECT_EQ(j["method"], "estimate");
+  EXPECT_TRUE(j["estimate"].get<bool>());
+  EXPECT_GT(j["energy_j"].get<double>(), 0);
+  const int k = j["k"];
+  EXPECT_GE(k, 2);
+  EXPECT_LE(k, 3);
+  EXPECT_EQ(j["window_lengths_s"].size(), static_cast<size_t>(k));
+  for (const auto& length : j["window_lengths_s"]) EXPECT_GE(length.get<double>(), 0.1 * 0.99);
+  EXPECT_NE(r.err.find("ESTIMATE"), std::string::npos) << "the estimate must be labelled";
+}
+
+TEST(CliMeasure, ConstantReplayedPowerHasNoDynamicEnergy) {
+  // A flat 50 W trace: idle and load draw the same, so Eq. (1) must give ~0 J,
+  // whatever the network does; the trace file comes back with windows marked.
+  const fs::path dir = scratch("replay");
+  {
+    std::ofstream trace(dir / "flat.csv");
+    trace << "time_s,power_w\n0,50\n1,50\n2,50\n";
+  }
+  const std::string trace_out = (dir / "trace.csv").string();
+  Result r = run_cli("measure --model Bhyp --quality 1 --size 64x64 --meter replay:" + (dir / "flat.csv").string() +
+                     " --sample-hz 100 --json --trace " + trace_out + kQuick);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["meter"], "replay");
+  EXPECT_NEAR(j["idle_power_w"].get<double>(), 50, 1e-6);
+  EXPECT_NEAR(j["mean_power_w"].get<double>(), 50, 1e-6);
+  EXPECT_NEAR(j["energy_j"].get<double>(), 0, 1e-6);
+  std::ifstream in(trace_out);
+  std::string header, line;
+  std::getline(in, header);
+  EXPECT_EQ(header, "time_s,power_w,window");
+  bool in_window = false;
+  while (std::getline(in, line)) in_window |= line.substr(line.rfind(',') + 1) != "-1";
+  EXPECT_TRUE(in_window);
+}
+
+TEST(CliMeasure, BadOptionsGiveOneLineErrors) {
+  const std::string q = kQuick;
+  expect_one_line_error("measure --model Bfac --quality 1 --meter estimate" + q, "--input IMAGE or --size");
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64 --input data/images/kodim01.png --meter estimate" + q,
+                        "--input IMAGE or --size");
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x0 --meter estimate" + q, "64x0");
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64 --meter estimate --idle-s 0.3 --k-min 5 --k-max 2",
+                        "k_max");
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64 --meter estimate --confidence 1.5" + q, "confidence");
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64 --meter watts" + q, "unknown meter");
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64 --meter replay:/no/such.csv" + q, "/no/such.csv");
+  expect_one_line_error("measure --model Zfac --quality 1 --size 64x64 --meter estimate" + q, "unknown model");
+  expect_one_line_error("measure --model Cattn --quality 7 --size 64x64 --meter estimate" + q, "quality 7");
+}
+
+TEST(CliMeasure, NoMeterIsAnErrorUnlessTheEstimateIsAsked) {
+  Result meters = run_cli("meters --json");
+  ASSERT_EQ(meters.code, 0);
+  for (const auto& m : nlohmann::json::parse(meters.out))
+    if (m["name"] == "rapl" && m["available"].get<bool>()) GTEST_SKIP() << "this machine has RAPL";
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64" + std::string(kQuick), "--meter estimate");
+}
+
+// A campaign of networks x 3 sizes with the estimate meter, written beside `dir`.
+static std::string write_config(const fs::path& dir, const std::string& networks = "\"Bfac\", \"Bhyp\"") {
+  const std::string config = (dir / "quick.toml").string();
+  std::ofstream out(config);
+  out << "[campaign]\nname = \"quick\"\noutput = \"" << (dir / "quick.csv").string() << "\"\n"
+      << "device = \"cpu\"\nmeter = \"estimate\"\nnetworks = [" << networks << "]\nlevels = [\"low\"]\n"
+      << "[protocol]\nidle_s = 0.3\nwindow_s = 0.1\nk_min = 2\nk_max = 3\npreheat_max_s = 0\n"
+      << "[[images]]\nsizes = [\"64x64\", \"96x64\", \"128x96\"]\nfrom = \"" << fs::absolute("data/images").string()
+      << "\"\nmethod = \"mosaic\"\n";
+  return config;
+}
+
+static std::vector<std::string> keys_of(const std::string& csv) {
+  std::vector<std::string> keys;
+  for (const auto& r : nicenergy::read_results(csv)) keys.push_back(nicenergy::measurement_key(r).text());
+  return keys;
+}
+
+TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
+  const fs::path dir = scratch("campaign");
+  // Three networks: the alpha-versus-kMAC model needs at least three points.
+  const std::string config = write_config(dir, "\"Bfac\", \"Bhyp\", \"Mmean\"");
+  const std::string csv = (dir / "quick.csv").string();
+
+  Result plan = run_cli("campaign " + config + " --dry-run");
+  ASSERT_EQ(plan.code, 0) << plan.err;
+  EXPECT_FALSE(fs::exists(csv)) << "a dry run measures nothing";
+  EXPECT_NE(plan.out.find("128x96"), std::string::npos) << plan.out;
+
+  Result first = run_cli("campaign " + config);
+  ASSERT_EQ(first.code, 0) << first.err;
+  auto keys = keys_of(csv);
+  ASSERT_EQ(keys.size(), 9u);
+  for (const auto& r : nicenergy::read_results(csv)) {
+    EXPECT_EQ(r.method, "estimate");
+    EXPECT_GT(r.energy_j, 0);
+    const int multiple = nicenergy::find_network(r.abbr).padding;  // 16 for Bfac, 128 for the others
+    EXPECT_EQ(r.padded_width % multiple, 0);
+    EXPECT_EQ(r.padded_height % multiple, 0);
+  }
+
+  Result again = run_cli("campaign " + config);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 measured, 9 already done"), std::string::npos) << again.out;
+  EXPECT_EQ(keys_of(csv), keys);
+
+  const std::string fit_json = (dir / "fit.json").string();
+  Result fit = run_cli("fit " + csv + " --json " + fit_json);
+  ASSERT_EQ(fit.code, 0) << fit.err;
+  EXPECT_NE(fit.out.find("Bfac"), std::string::npos);
+  EXPECT_NE(fit.err.find("ESTIMATES"), std::string::npos) << "estimated energies must say so";
+  const auto coeffs = nlohmann::json::parse(std::ifstream(fit_json));
+  ASSERT_EQ(coeffs["fits"].size(), 3u);
+  EXPECT_EQ(coeffs["alpha_vs_kmac"]["n"], 3);
+  for (const auto& f : coeffs["fits"]) EXPECT_EQ(f["n"], 3);
+
+  Result own = run_cli("predict --model Bfac --quality 1 --size 100x100 --coeffs " + fit_json + " --json");
+  ASSERT_EQ(own.code, 0) << own.err;
+  const auto p = nlohmann::json::parse(own.out);
+  EXPECT_EQ(p["source"], "fit");
+  nlohmann::json bfac;
+  for (const auto& f : coeffs["fits"])
+    if (f["abbr"] == "Bfac") bfac = f;
+  EXPECT_NEAR(p["energy_j"].get<double>(),
+              bfac["alpha"].get<double>() * 10000 + bfac["beta"].get<double>(), 1e-9);
+  Result unmeasured = run_cli("predict --model Canch --quality 1 --size 100x100 --coeffs " + fit_json);
+  ASSERT_EQ(unmeasured.code, 0) << unmeasured.err;
+  EXPECT_NE(unmeasured.out.find("alpha-versus-kMAC"), std::string::npos) << unmeasured.out;
+
+  const fs::path report = dir / "report";
+  Result rep = run_cli("report " + csv + " --out " + report.string());
+  ASSERT_EQ(rep.code, 0) << rep.err;
+  EXPECT_TRUE(fs::exists(report / "index.html"));
+}
+
+TEST(CliCampaign, ShardsMergeToTheSameRowsAsOneRun) {
+  const fs::path dir = scratch("shards");
+  const std::string config = write_config(dir);
+  ASSERT_EQ(run_cli("campaign " + config + " --shard 1/2").code, 0);
+  ASSERT_EQ(run_cli("campaign " + config + " --shard 2/2").code, 0);
+  const std::string a = (dir / "quick.shard1of2.csv").string(), b = (dir / "quick.shard2of2.csv").string();
+  EXPECT_EQ(keys_of(a).size(), 3u);
+  EXPECT_EQ(keys_of(b).size(), 3u);
+  const std::string merged = (dir / "merged.csv").string();
+  Result m = run_cli("campaign merge " + b + " " + a + " --output " + merged);
+  ASSERT_EQ(m.code, 0) << m.err;
+  // Plan order: network, then quality, then image size.
+  const auto keys = keys_of(merged);
+  ASSERT_EQ(keys.size(), 6u);
+  EXPECT_NE(keys[0].find("bmshj2018_factorized"), std::string::npos);
+  EXPECT_NE(keys[0].find("64x64"), std::string::npos);
+  EXPECT_NE(keys[5].find("bmshj2018_hyperprior"), std::string::npos);
+  EXPECT_NE(keys[5].find("128x96"), std::string::npos);
+}
+
+TEST(CliCampaign, KilledCampaignResumesWithEveryRowOnce) {
+  const fs::path dir = scratch("kill");
+  const std::string config = write_config(dir);
+  const std::string csv = (dir / "quick.csv").string();
+  const std::string pid_file = (dir / "pid").string();
+  ASSERT_EQ(std::system((std::string(NICENERGY_CLI) + " campaign " + config + " >/dev/null 2>&1 & echo $! >" + pid_file).c_str()), 0);
+  pid_t pid = 0;
+  std::ifstream(pid_file) >> pid;
+  ASSERT_GT(pid, 0);
+  // Kill as soon as the first row is down, most likely in the middle of the next.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(csv) && keys_of(csv).size() >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const size_t before = keys_of(csv).size();
+  ASSERT_GE(before, 1u);
+  ASSERT_LT(before, 6u) << "the campaign finished before it could be killed";
+
+  Result resumed = run_cli("campaign " + config);
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  const auto keys = keys_of(csv);
+  EXPECT_EQ(keys.size(), 6u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 6u) << "a row measured twice";
+}
+
+TEST(CliCampaign, BadConfigsAndCsvsGiveOneLineErrors) {
+  const fs::path dir = scratch("bad");
+  expect_one_line_error("campaign " + (dir / "missing.toml").string(), "does not exist");
+  expect_one_line_error("campaign", "needs a config");
+  {
+    std::ofstream(dir / "bad.toml") << "[campaign]\nnetworks = [\"Bfoo\"]\n";
+  }
+  expect_one_line_error("campaign " + (dir / "bad.toml").string(), "Bfoo");
+  const std::string config = write_config(dir);
+  expect_one_line_error("campaign " + config + " --shard 3/2", "3/2");
+  expect_one_line_error("campaign merge " + (dir / "nothing.csv").string() + " --output " + (dir / "m.csv").string(),
+                        "nothing.csv");
+  {
+    std::ofstream(dir / "columns.csv") << "network,energy_j\nbmshj2018_factorized,1\n";
+  }
+  expect_one_line_error("fit " + (dir / "columns.csv").string(), "column");
+  expect_one_line_error("fit " + (dir / "absent.csv").string(), "absent.csv");
+  expect_one_line_error("predict --model Bfac --quality 1 --size 64x64 --coeffs " + (dir / "absent.json").string(),
+                        "absent.json");
+  expect_one_line_error("report " + (dir / "absent.csv").string(), "absent.csv");
+}
