@@ -153,7 +153,7 @@ TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
 
   Result again = run_cli("campaign " + config);
   ASSERT_EQ(again.code, 0) << again.err;
-  EXPECT_NE(again.out.find("0 measured, 9 already done"), std::string::npos) << again.out;
+  EXPECT_NE(again.err.find("0 measured, 9 already done"), std::string::npos) << again.err;
   EXPECT_EQ(keys_of(csv), keys);
 
   const std::string fit_json = (dir / "fit.json").string();
@@ -183,6 +183,12 @@ TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
   Result rep = run_cli("report " + csv + " --out " + report.string());
   ASSERT_EQ(rep.code, 0) << rep.err;
   EXPECT_TRUE(fs::exists(report / "index.html"));
+  // Every point left its power trace; Fig. 1 comes from the first one.
+  size_t traces = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "quick-traces")) traces += entry.path().extension() == ".csv";
+  EXPECT_EQ(traces, 9u);
+  EXPECT_TRUE(fs::exists(report / "fig1_power.gp"));
+  EXPECT_NE(rep.err.find("0000-Bfac-q1-64x64.csv"), std::string::npos) << rep.err;
 }
 
 TEST(CliCampaign, ShardsMergeToTheSameRowsAsOneRun) {

@@ -156,6 +156,21 @@ TEST(Report, EstimateBannerAndNoGnuplot) {
   EXPECT_FALSE(fs::exists(dir + "/fig2_energy_low.svg"));
   EXPECT_GT(fs::file_size(dir + "/table2_fits.csv"), 0u);
   EXPECT_GT(fs::file_size(dir + "/table1_complexity.md"), 0u);
+  // Not only the page: every figure title and Markdown table carries the label.
+  for (const char* file : {"fig2_energy_low.gp", "fig3_alpha_kmac.gp", "table1_complexity.md", "table2_fits.md"})
+    EXPECT_TRUE(has(read_file(dir + "/" + file), "ESTIMATES")) << file;
+  fs::remove_all(dir);
+}
+
+TEST(Report, MeasuredDataCarriesNoEstimateLabel) {
+  const std::string dir = temp_dir("measured");
+  Campaign c = synthetic_campaign("counter");
+  const FitResult fit = fit_models(c.records, kmac_points(c.complexity));
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  ASSERT_NO_THROW(write_report(c.records, fit, c.complexity, "", dir, options));
+  for (const char* file : {"index.html", "fig2_energy_low.gp", "table2_fits.md"})
+    EXPECT_FALSE(has(read_file(dir + "/" + file), "ESTIMATES")) << file;
   fs::remove_all(dir);
 }
 

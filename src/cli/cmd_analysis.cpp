@@ -1,4 +1,5 @@
 // fit, predict and report: from a results CSV to the paper's models and figures.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "image/image.h"
 #include "modeling/fit.h"
 #include "modeling/predict.h"
+#include "protocol/codec_measurement.h"
 #include "protocol/results_csv.h"
 #include "report/report.h"
 
@@ -95,15 +97,29 @@ int cmd_report(Args& args) {
   if (args.help()) {
     std::puts("usage: nicenergy report RESULTS.csv [--out DIR] [--trace TRACE.csv] [--coeffs FIT.json]\n"
               "Writes the paper's figures (power trace, energy over pixels, alpha over kMAC) as SVG\n"
-              "and PNG through gnuplot, Tables 1 and 2 as Markdown and CSV, and DIR/index.html.");
+              "and PNG through gnuplot, Tables 1 and 2 as Markdown and CSV, and DIR/index.html.\n"
+              "Fig. 1 uses --trace, else the first trace a campaign left in RESULTS-traces/.");
     return 0;
   }
   const std::string out_dir = args.get("out", "report");
-  const std::string trace = args.get("trace");
+  std::string trace = args.get("trace");
   const std::string coeffs = args.get("coeffs");
   args.finish(1);
   if (args.positionals().empty()) throw Error("report needs a results CSV: nicenergy report RESULTS.csv");
   const auto records = read_records(args.positionals()[0]);
+  if (trace.empty()) {
+    // A campaign's traces lie beside its results; Fig. 1 shows the first point's.
+    const std::filesystem::path folder = traces_folder(args.positionals()[0]);
+    std::vector<std::string> found;
+    if (std::filesystem::is_directory(folder))
+      for (const auto& entry : std::filesystem::directory_iterator(folder))
+        if (entry.path().extension() == ".csv") found.push_back(entry.path().string());
+    std::sort(found.begin(), found.end());
+    if (!found.empty()) {
+      trace = found.front();
+      std::fprintf(stderr, "Fig. 1 from %s (choose another with --trace)\n", trace.c_str());
+    }
+  }
   const auto rows = complexity_rows(records);
   const FitResult fit = coeffs.empty() ? fit_models(records, kmac_points(rows)) : read_fit_result(coeffs);
   const ReportResult result = write_report(records, fit, rows, trace, out_dir);

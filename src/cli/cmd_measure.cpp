@@ -200,6 +200,12 @@ int cmd_campaign(Args& args) {
   Protocol protocol(*meter, protocol_config(config.protocol));
   const std::string device_text = describe_device(device, *meter);
 
+  // Each point's power trace (Fig. 1, and offline re-analysis with --meter
+  // replay:FILE) goes beside the results: results/x.csv -> results/x-traces/.
+  const std::string output_path = options.output.empty() ? shard_output_path(config.output, options.shard) : options.output;
+  const std::filesystem::path traces = traces_folder(output_path);
+  std::filesystem::create_directories(traces);
+
   // The paper preheats once and then measures back to back; after an idle
   // reference (the device has cooled) it preheats again.
   bool preheat_next = true;
@@ -215,11 +221,13 @@ int cmd_campaign(Args& args) {
         make_codec_workload(point.spec.name, point.quality, image, point.image.label, device);
     const ProtocolResult result = protocol.run(w.workload(), idle_from_power(idle_power_w), preheat_next);
     preheat_next = false;
+    char name[64];
+    std::snprintf(name, sizeof name, "%04zu-%s-q%d-%dx%d.csv", point.index, point.spec.abbr.c_str(), point.quality,
+                  w.width, w.height);
+    write_trace_csv((traces / name).string(), result.samples, result.windows);
     return make_record(w, result, device_text, started_at);
   };
-  const CampaignSummary s = run_campaign(config, options, callbacks);
-  std::printf("campaign '%s': %zu measured, %zu already done, %zu failed of %zu; results in %s\n",
-              config.name.c_str(), s.measured, s.skipped, s.failed, s.planned, s.output.c_str());
+  const CampaignSummary s = run_campaign(config, options, callbacks);  // prints its own summary
   if (s.failed) {
     std::printf("failures are listed in %s.errors; run the same command again to retry them\n", s.output.c_str());
     return 1;

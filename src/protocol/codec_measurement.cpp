@@ -140,6 +140,12 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   return r;
 }
 
+std::string traces_folder(const std::string& results_csv) {
+  fs::path folder(results_csv);
+  folder.replace_extension();
+  return folder.string() + "-traces";
+}
+
 nlohmann::json to_json(const MeasurementRecord& r) {
   return nlohmann::json{{"network", r.network}, {"abbr", r.abbr}, {"quality", r.quality}, {"level", r.level},
                         {"image", r.image}, {"width", r.width}, {"height", r.height}, {"pixels", r.pixels},

@@ -60,6 +60,9 @@ std::string utc_now_iso8601();
 MeasurementRecord make_record(const CodecWorkload& workload, const ProtocolResult& result,
                               const std::string& device_description, const std::string& started_at);
 
+// Where a campaign keeps its power traces: results/x.csv -> results/x-traces.
+std::string traces_folder(const std::string& results_csv);
+
 // The record's fields under the CSV column names (numbers as numbers).
 nlohmann::json to_json(const MeasurementRecord& record);
 

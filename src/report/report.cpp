@@ -82,6 +82,7 @@ namespace {
 struct Writer {
   fs::path dir;
   ReportResult* result;
+  std::string title_note;  // appended to every figure title: the estimate label
   void write(const std::string& name, const std::string& text) {
     std::ofstream out(dir / name, std::ios::binary);
     out << text;
@@ -203,7 +204,7 @@ void write_fig1(Writer& w, const std::vector<TracePoint>& trace) {
   }
   std::string gp = gp_header("fig1_power");
   // The title explains the shading; a key would crowd the axis labels.
-  gp += "set title 'Power over time; shaded and numbered: the measurement windows'\n"
+  gp += "set title 'Power over time; shaded and numbered: the measurement windows" + w.title_note + "'\n"
         "set xlabel 'Time (s)'\nset ylabel 'Power (W)'\n"
         "unset key\n"
         "set offsets 0, 0, graph 0.08, 0\n"
@@ -257,7 +258,7 @@ void write_fig2(Writer& w, const std::vector<MeasurementRecord>& records, const 
   w.write(stem + ".dat", dat);
 
   std::string gp = gp_header(stem);
-  gp += "set title 'Energy per execution over image size, " + plain(level) + " parameter level'\n"
+  gp += "set title 'Energy per execution over image size, " + plain(level) + " parameter level" + w.title_note + "'\n"
         "set xlabel 'Image size S (megapixels)'\n"
         "set ylabel 'Energy per execution E (" + unit + ")'\n"
         "set key top left box opaque Left reverse\n"
@@ -335,7 +336,7 @@ bool write_fig3(Writer& w, const FitResult& fit, const std::vector<KmacPoint>& p
   const std::string kmac_label = use_2nd ? "kMAC per pixel up to the 2nd downsampling" : "kMAC per pixel";
 
   std::string gp = gp_header(stem);
-  gp += "set title 'α over " + kmac_label + "'\n"
+  gp += "set title 'α over " + kmac_label + w.title_note + "'\n"
         "set xlabel '" + kmac_label + "'\n"
         "set ylabel 'α (µJ per pixel)'\n"
         "set key top left box opaque Left reverse\n"
@@ -428,7 +429,13 @@ ReportResult write_report(const std::vector<MeasurementRecord>& records, const F
     throw Error("report: cannot create folder '" + out_dir + "' (" + ec.message() + "); choose another --out");
 
   ReportResult result;
-  Writer w{fs::path(out_dir), &result};
+  // Estimated energies say so in every figure and table, not only on the page.
+  const bool any_estimate = std::any_of(records.begin(), records.end(), [](const MeasurementRecord& r) {
+    return r.method == "estimate" || r.meter == "estimate";
+  });
+  Writer w{fs::path(out_dir), &result, any_estimate ? " (ESTIMATES: CPU time x TDP share)" : ""};
+  const std::string table_note =
+      any_estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
   std::vector<Figure> figures;
   std::vector<std::string> notes;
 
@@ -471,10 +478,10 @@ ReportResult write_report(const std::vector<MeasurementRecord>& records, const F
   // -- tables --
   const TextTable t1 = complexity.empty() ? TextTable{} : table1(fit, complexity);
   if (!complexity.empty()) {
-    w.write("table1_complexity.md", render_markdown(t1));
+    w.write("table1_complexity.md", table_note + render_markdown(t1));
     w.write("table1_complexity.csv", render_csv(t1));
   }
-  w.write("table2_fits.md", format_fit_table(fit, "markdown"));
+  w.write("table2_fits.md", table_note + format_fit_table(fit, "markdown"));
   w.write("table2_fits.csv", format_fit_table(fit, "csv"));
 
   // -- figures --
