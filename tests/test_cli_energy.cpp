@@ -162,6 +162,7 @@ TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
   EXPECT_NE(fit.out.find("Bfac"), std::string::npos);
   EXPECT_NE(fit.err.find("ESTIMATES"), std::string::npos) << "estimated energies must say so";
   const auto coeffs = nlohmann::json::parse(std::ifstream(fit_json));
+  EXPECT_TRUE(coeffs["estimate"].get<bool>());
   ASSERT_EQ(coeffs["fits"].size(), 3u);
   EXPECT_EQ(coeffs["alpha_vs_kmac"]["n"], 3);
   for (const auto& f : coeffs["fits"]) EXPECT_EQ(f["n"], 3);
@@ -170,6 +171,7 @@ TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
   ASSERT_EQ(own.code, 0) << own.err;
   const auto p = nlohmann::json::parse(own.out);
   EXPECT_EQ(p["source"], "fit");
+  EXPECT_TRUE(p["estimate"].get<bool>());
   nlohmann::json bfac;
   for (const auto& f : coeffs["fits"])
     if (f["abbr"] == "Bfac") bfac = f;

@@ -335,6 +335,33 @@ TEST(Json, MalformedFilesGiveClearErrors) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Json, EstimatedEnergiesStayLabelled) {
+  // Fitted to CPU-time estimates: the label must survive the JSON and reach every table.
+  std::vector<MeasurementRecord> records;
+  for (int i = 1; i <= 4; ++i) {
+    MeasurementRecord r;
+    r.network = "bmshj2018_factorized";
+    r.abbr = "Bfac";
+    r.level = "low";
+    r.width = 100 * i;
+    r.height = 100;
+    r.pixels = int64_t{100} * r.width;
+    r.energy_j = 1e-6 * r.pixels + 0.1 * (i % 2);
+    r.method = i == 3 ? "estimate" : "counter";
+    records.push_back(r);
+  }
+  const FitResult fit = fit_models(records, {});
+  EXPECT_TRUE(fit.estimate);
+  const FitResult back = fit_result_from_json(to_json(fit), "test");
+  EXPECT_TRUE(back.estimate);
+  for (const char* format : {"table", "markdown"})
+    EXPECT_NE(format_fit_table(back, format).find("ESTIMATES"), std::string::npos) << format;
+  EXPECT_NE(format_fit_table(back, "csv").find(",true"), std::string::npos);
+  for (auto& r : records) r.method = "counter";
+  EXPECT_FALSE(fit_models(records, {}).estimate);
+  EXPECT_EQ(format_fit_table(fit_models(records, {}), "table").find("ESTIMATES"), std::string::npos);
+}
+
 TEST(Table, FitTableFormats) {
   FitResult r = two_fits_with_kmac();
   const std::string text = format_fit_table(r, "table");
@@ -348,8 +375,8 @@ TEST(Table, FitTableFormats) {
 
   const std::string csv = format_fit_table(r, "csv");
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
-            "network,abbr,level,n,alpha_uj_per_pixel,beta_j,pearson,mre_percent,mre_in_sample_percent");
-  EXPECT_NE(csv.find("bmshj2018_factorized,Bfac,low,12,0.2,0.1,0.9900,4.00,3.00"), std::string::npos) << csv;
+            "network,abbr,level,n,alpha_uj_per_pixel,beta_j,pearson,mre_percent,mre_in_sample_percent,estimate");
+  EXPECT_NE(csv.find("bmshj2018_factorized,Bfac,low,12,0.2,0.1,0.9900,4.00,3.00,false"), std::string::npos) << csv;
   const std::string md = format_fit_table(r, "markdown");
   EXPECT_EQ(md.rfind("| Network |", 0), 0u);
   EXPECT_THROW(format_fit_table(r, "latex"), Error);

@@ -52,11 +52,8 @@ int cmd_fit(Args& args) {
   const FitResult result = fit_models(records, kmac_points(complexity_rows(records)));
   std::cout << format_fit_table(result, format);
   for (const auto& note : result.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
-  for (const auto& r : records)
-    if (r.method == "estimate") {
-      std::fprintf(stderr, "note: these energies are ESTIMATES (CPU time x TDP share), not measurements\n");
-      break;
-    }
+  if (result.estimate)
+    std::fprintf(stderr, "note: these energies are ESTIMATES (CPU time x TDP share), not measurements\n");
   if (!json_path.empty()) {
     write_fit_result(result, json_path);
     std::fprintf(stderr, "coefficients written to %s\n", json_path.c_str());
@@ -80,9 +77,12 @@ int cmd_predict(Args& args) {
   if (coeffs.empty())
     throw Error("no coefficients: pass --coeffs FIT.json written by 'nicenergy fit RESULTS.csv --json FIT.json'");
   const Complexity c = complexity_of(model, quality);
-  const Prediction p = predict_energy(read_fit_result(coeffs), c.abbr, c.level, size.width, size.height, c.kmac_per_pixel);
+  const FitResult fit = read_fit_result(coeffs);
+  const Prediction p = predict_energy(fit, c.abbr, c.level, size.width, size.height, c.kmac_per_pixel);
   if (json) {
-    std::cout << to_json(p).dump(2) << "\n";
+    nlohmann::json j = to_json(p);
+    j["estimate"] = fit.estimate;
+    std::cout << j.dump(2) << "\n";
     return 0;
   }
   std::printf("%s (%s) quality %d, %s level, %dx%d (%lld pixels)\n", c.network.c_str(), c.abbr.c_str(), quality,
@@ -90,6 +90,7 @@ int cmd_predict(Args& args) {
   std::printf("energy per execution  %.6g J  (expected relative error %.1f %%)\n", p.energy_j, 100 * p.expected_relative_error);
   std::printf("alpha %.6g J/pixel, beta %.6g J, from %s\n", p.alpha_j_per_pixel, p.beta_j,
               p.source == "fit" ? "this network's fit" : "the alpha-versus-kMAC model (no fit for this network)");
+  if (fit.estimate) std::printf("ESTIMATE: the coefficients were fitted to CPU-time estimates, not measurements\n");
   return 0;
 }
 

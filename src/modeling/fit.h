@@ -60,6 +60,7 @@ struct FitResult {
   std::optional<KmacFit> alpha_vs_kmac;         // against kMAC/pixel of the whole network
   std::optional<KmacFit> alpha_vs_kmac_2nd;     // against kMAC/pixel up to the 2nd downsampling
   std::vector<std::string> notes;               // why a kMAC fit is absent; not in the JSON
+  bool estimate = false;                        // fitted to estimated energies (method "estimate")
 };
 
 // The complexity of one network at one quality, as the complexity module reports it.

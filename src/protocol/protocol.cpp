@@ -105,7 +105,8 @@ Protocol::Edge Protocol::mark_edge() {
     return edge;
   }
   // A read is stamped at the middle of the call: NVML's energy read takes ~4 ms
-  // on an H100 (measured), a sizeable part of an edge's precision.
+  // on an H100 (seen in development; bench_sampler times it on yours), a sizeable
+  // part of an edge's precision.
   auto timed_read = [this](double& mid_s, double& took_s) {
     const double t0 = clock_.now_s();
     const std::optional<double> e = meter_.energy_j();

@@ -433,7 +433,7 @@ ReportResult write_report(const std::vector<MeasurementRecord>& records, const F
   const bool any_estimate = std::any_of(records.begin(), records.end(), [](const MeasurementRecord& r) {
     return r.method == "estimate" || r.meter == "estimate";
   });
-  Writer w{fs::path(out_dir), &result, any_estimate ? " (ESTIMATES: CPU time x TDP share)" : ""};
+  Writer w{fs::path(out_dir), &result, any_estimate ? " (ESTIMATES)" : ""};
   const std::string table_note =
       any_estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
   std::vector<Figure> figures;
@@ -481,7 +481,7 @@ ReportResult write_report(const std::vector<MeasurementRecord>& records, const F
     w.write("table1_complexity.md", table_note + render_markdown(t1));
     w.write("table1_complexity.csv", render_csv(t1));
   }
-  w.write("table2_fits.md", table_note + format_fit_table(fit, "markdown"));
+  w.write("table2_fits.md", format_fit_table(fit, "markdown"));  // labels estimates itself
   w.write("table2_fits.csv", format_fit_table(fit, "csv"));
 
   // -- figures --
