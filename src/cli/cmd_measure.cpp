@@ -92,10 +92,10 @@ int cmd_measure(Args& args) {
   args.finish();
   if (input.empty() == size_text.empty()) throw Error("give one of --input IMAGE or --size WxH");
   validate(config);
-  find_network(model);  // unknown names fail before anything is loaded
-  quality_config(find_network(model), quality);
+  quality_config(find_network(model), quality);  // unknown names fail before anything is loaded
 
-  const auto meter = open_meter_for(device, meter_spec, false);
+  std::string note;
+  const auto meter = open_meter_for(device, meter_spec, false, &note);
   set_deterministic(deterministic);
   Image image;
   std::string label = input;
@@ -107,8 +107,7 @@ int cmd_measure(Args& args) {
     label = "mosaic " + size_text + " of data/images";
   }
   const CodecWorkload workload = make_codec_workload(model, quality, image, label, device, weights, seed);
-  if (meter->is_estimate())
-    std::fprintf(stderr, "note: meter 'estimate': energies are ESTIMATES (CPU time x TDP share), not measurements\n");
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
 
   config.progress = stage_progress();
   const std::string started_at = utc_now_iso8601();
@@ -194,8 +193,6 @@ int cmd_campaign(Args& args) {
   std::string note;
   const auto meter = open_meter_for(device, config.meter, true, &note);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  else if (meter->is_estimate())
-    std::fprintf(stderr, "note: meter 'estimate': energies are ESTIMATES (CPU time x TDP share), not measurements\n");
   set_deterministic(true);
   Protocol protocol(*meter, protocol_config(config.protocol));
   const std::string device_text = describe_device(device, *meter);

@@ -77,15 +77,24 @@ Image sized_test_image(int width, int height) {
 #endif
   if (!fs::is_directory(folder))
     throw Error("--size needs the repository's photographs in data/images: run from the repository root, or give --input IMAGE");
-  std::vector<Image> tiles;
-  for (const auto& path : list_images(folder)) tiles.push_back(load_image(path));
-  if (tiles.empty()) throw Error("folder '" + folder + "' holds no images: give --input IMAGE");
-  return mosaic_images(tiles, width, height);
+  ImageSource source;
+  source.label = "mosaic of " + folder;
+  source.method = "mosaic";
+  source.sources = list_images(folder);
+  source.width = width;
+  source.height = height;
+  if (source.sources.empty()) throw Error("folder '" + folder + "' holds no images: give --input IMAGE");
+  return load_image_source(source);
 }
 
 std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
                                            bool estimate_fallback, std::string* note) {
-  if (spec != "auto") return open_meter(spec);
+  static const std::string estimate_note = "energies are ESTIMATES (CPU time x TDP share), not measurements";
+  if (spec != "auto") {
+    std::unique_ptr<PowerMeter> meter = open_meter(spec);
+    if (note && meter->is_estimate()) *note = "meter 'estimate': " + estimate_note;
+    return meter;
+  }
   // The meter that sees the device doing the work: NVML for a GPU, RAPL for the CPU.
   std::unique_ptr<PowerMeter> meter;
   if (device.is_cuda()) {
@@ -99,7 +108,7 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
     throw Error("--meter auto: no " + meter->name() + " meter for " + device.str() + " (" + why +
                 "); pass --meter estimate for a CPU-time ESTIMATE, or see 'nicenergy meters'");
   if (note)
-    *note = "no " + meter->name() + " meter (" + why + "): using the CPU-time estimate; results are ESTIMATES";
+    *note = "no " + meter->name() + " meter (" + why + "), so the CPU-time estimate: " + estimate_note;
   return make_estimate_meter();
 }
 

@@ -43,9 +43,9 @@ Image load_image_source(const ImageSource& source);
 Image sized_test_image(int width, int height);
 
 // Picks the meter for a device. "auto": NVML for a CUDA device, RAPL for the
-// CPU; when that is unavailable, the CPU estimate if `estimate_fallback` (with
-// *note saying so), else an Error that names what is missing and suggests
-// --meter estimate. Any other spec goes to open_meter.
+// CPU; when that is unavailable, the CPU estimate if `estimate_fallback`, else an
+// Error that names what is missing and suggests --meter estimate. Any other spec
+// goes to open_meter. Whenever the meter is the estimate, *note says so (and why).
 std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
                                            bool estimate_fallback, std::string* note = nullptr);
 
