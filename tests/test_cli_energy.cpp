@@ -261,4 +261,24 @@ TEST(CliCampaign, BadConfigsAndCsvsGiveOneLineErrors) {
   expect_one_line_error("predict --model Bfac --quality 1 --size 64x64 --coeffs " + (dir / "absent.json").string(),
                         "absent.json");
   expect_one_line_error("report " + (dir / "absent.csv").string(), "absent.csv");
+  expect_one_line_error("campaign merge " + (dir / "columns.csv").string(), "--output");
+  expect_one_line_error("campaign " + config + " " + config, "one config at a time");
+  expect_one_line_error("fit", "needs a results CSV");
+  expect_one_line_error("report", "needs a results CSV");
+  {
+    std::ofstream(dir / "empty.csv") << "network,abbr,quality,level,image,width,height,pixels,padded_width,"
+                                       "padded_height,energy_j,energy_ci_j,k,m,duration_s,idle_power_w,"
+                                       "mean_power_w,meter,method,device,started_at\n";
+  }
+  expect_one_line_error("fit " + (dir / "empty.csv").string(), "no measurements");
+  {
+    std::ofstream(dir / "notjson.json") << "alpha = 3";
+  }
+  expect_one_line_error("predict --model Bfac --quality 1 --size 64x64", "--coeffs");
+  expect_one_line_error("predict --model Bfac --quality 1 --size 64x64 --coeffs " + (dir / "notjson.json").string(),
+                        "not valid JSON");
+  expect_one_line_error("predict --model Bfac --quality 1 --size big --coeffs " + (dir / "notjson.json").string(), "big");
+  expect_one_line_error("predict --model Bfoo --quality 1 --size 64x64 --coeffs " + (dir / "notjson.json").string(),
+                        "unknown model");
+  expect_one_line_error("meters --colour red", "unknown option --colour");
 }
