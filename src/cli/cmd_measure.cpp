@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "models/codec.h"
+#include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/progress.h"
 #include "protocol/results_csv.h"
@@ -63,6 +64,7 @@ int cmd_measure(Args& args) {
         "  --idle-s S (120)  --preheat-temp-c C (80)  --preheat-max-s S (600)  --no-preheat\n"
         "  --window-s S (5)  --confidence P (0.95)  --ci-target R (0.02)  --k-min K (3)\n"
         "  --k-max K (30)  --sample-hz F (10)  --no-deterministic  --weights FILE  --seed S\n"
+        "  --threads N (0: one per core)   LibTorch intra-op threads on the CPU\n"
         "  --trace FILE.csv   power samples with the windows marked (Fig. 1)\n"
         "  --json             one JSON record on stdout (CSV column names, plus the protocol)");
     return 0;
@@ -87,6 +89,7 @@ int cmd_measure(Args& args) {
   const bool deterministic = !args.flag("no-deterministic");
   const std::string weights = args.get("weights");
   const int seed = args.integer("seed", 0);
+  const int threads = args.integer("threads", 0);
   const std::string trace = args.get("trace");
   const bool json = args.flag("json");
   args.finish();
@@ -96,6 +99,7 @@ int cmd_measure(Args& args) {
 
   std::string note;
   const auto meter = open_meter_for(device, meter_spec, false, &note);
+  set_threads(threads);
   set_deterministic(deterministic);
   Image image;
   std::string label = input;
@@ -125,7 +129,6 @@ int cmd_measure(Args& args) {
     for (const auto& w : result.windows) j["window_lengths_s"].push_back(w.length_s());
     j["deterministic"] = deterministic;
     j["weights"] = weights.empty() ? "seeded random (seed " + std::to_string(seed) + ")" : weights;
-    j["libtorch"] = TORCH_VERSION;
     j["protocol"] = to_json(result);
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -153,17 +156,20 @@ int cmd_campaign(Args& args) {
   if (args.help()) {
     std::puts(
         "usage: nicenergy campaign CONFIG.toml [--dry-run] [--shard I/N] [--output RESULTS.csv] [--no-resume]\n"
+        "                          [--threads N]\n"
         "       nicenergy campaign merge SHARD.csv... --output RESULTS.csv\n"
         "Measures networks x quality levels x images and appends one row per measurement to the\n"
         "results CSV (fsynced as it finishes). A restarted campaign skips the rows already there.\n"
         "--shard I/N takes every N-th point (RESULTS.shardIofN.csv); 'merge' joins shard CSVs in\n"
-        "plan order. See configs/example.toml for every key.");
+        "plan order. See configs/example.toml for every key. --threads N: LibTorch intra-op\n"
+        "threads on the CPU (default 0: one per core).");
     return 0;
   }
   const bool dry_run = args.flag("dry-run");
   const std::string shard = args.get("shard", "1/1");
   const std::string output = args.get("output");
   const bool no_resume = args.flag("no-resume");
+  const int threads = args.integer("threads", 0);
   args.finish(1000);
   const auto& positionals = args.positionals();
   if (positionals.empty()) throw Error("campaign needs a config: nicenergy campaign CONFIG.toml (see configs/)");
@@ -193,6 +199,7 @@ int cmd_campaign(Args& args) {
   std::string note;
   const auto meter = open_meter_for(device, config.meter, true, &note);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  set_threads(threads);
   set_deterministic(true);
   Protocol protocol(*meter, protocol_config(config.protocol));
   const std::string device_text = describe_device(device, *meter);

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "error.h"
+#include "platform/runtime.h"
 
 namespace nicenergy {
 int cmd_zoo(Args& args);
@@ -19,6 +20,7 @@ int cmd_campaign(Args& args);
 int cmd_fit(Args& args);
 int cmd_predict(Args& args);
 int cmd_report(Args& args);
+int cmd_version(Args& args);
 }  // namespace nicenergy
 
 static const char* usage =
@@ -34,6 +36,7 @@ static const char* usage =
     "  fit         E = alpha * pixels + beta per network and level, Table 2, alpha vs kMAC\n"
     "  predict     energy of a network on an image size from fitted coefficients\n"
     "  report      the paper's figures and tables from a results CSV (SVG, PNG, HTML)\n"
+    "  version     the LibTorch, CUDA and cuDNN built against, GPUs visible, CPU threads\n"
     "\n"
     "Run 'nicenergy COMMAND --help' for the options of a command.\n";
 
@@ -44,6 +47,9 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
+  // Before anything can start CUDA: cuBLAS fixes its workspace when its first
+  // handle is made, and deterministic mode needs a fixed one.
+  prepare_cublas_determinism();
   try {
     Args args(argc - 2, argv + 2);
     if (command == "zoo") return cmd_zoo(args);
@@ -55,6 +61,7 @@ int main(int argc, char** argv) {
     if (command == "fit") return cmd_fit(args);
     if (command == "predict") return cmd_predict(args);
     if (command == "report") return cmd_report(args);
+    if (command == "version" || command == "--version") return cmd_version(args);
     throw Error("unknown command '" + command + "': run 'nicenergy --help' for the list");
   } catch (const Error& e) {
     std::fprintf(stderr, "nicenergy %s: error: %s\n", command.c_str(), e.what());

@@ -1,7 +1,5 @@
 #include "models/codec.h"
 
-#include <ATen/Context.h>
-
 #include <cmath>
 
 #include "error.h"
@@ -23,11 +21,6 @@ torch::Device parse_device(const std::string& text) {
     }
   }
   throw Error("device '" + text + "' is not a device name: use cpu, cuda or cuda:N");
-}
-
-void set_deterministic(bool deterministic) {
-  at::globalContext().setDeterministicCuDNN(deterministic);
-  at::globalContext().setBenchmarkCuDNN(!deterministic);
 }
 
 torch::Tensor image_to_tensor(const Image& image) {

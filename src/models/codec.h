@@ -14,9 +14,6 @@ namespace nicenergy {
 // this LibTorch or machine has none.
 torch::Device parse_device(const std::string& text);
 
-// Deterministic kernels (cuDNN deterministic, no autotuning) or the fastest ones.
-void set_deterministic(bool deterministic);
-
 // 8-bit RGB to a 1x3xHxW float tensor in [0, 1] and back (clamped, rounded).
 torch::Tensor image_to_tensor(const Image& image);
 Image tensor_to_image(const torch::Tensor& x);

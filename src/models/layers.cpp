@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "platform/torch_compat.h"
+
 namespace nicenergy {
 
 namespace F = torch::nn::functional;
@@ -61,7 +63,7 @@ torch::Tensor run_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   if (recorder == nullptr) return conv.forward(x);
   const auto& o = conv.options;
   const int64_t k = (*o.kernel_size())[0], s = (*o.stride())[0];
-  const int64_t p = (*c10::get<torch::ExpandingArray<2>>(o.padding()))[0];
+  const int64_t p = compat::padding_of(o.padding());
   torch::Tensor y = recorder->shape_only()
                         ? torch::empty({x.size(0), o.out_channels(), conv_out(x.size(2), k, s, p),
                                         conv_out(x.size(3), k, s, p)},
@@ -78,7 +80,7 @@ torch::Tensor run_deconv(torch::nn::ConvTranspose2dImpl& deconv, const torch::Te
   if (recorder == nullptr) return deconv.forward(x);
   const auto& o = deconv.options;
   const int64_t k = (*o.kernel_size())[0], s = (*o.stride())[0];
-  const int64_t p = (*c10::get<torch::ExpandingArray<2>>(o.padding()))[0];
+  const int64_t p = compat::padding_of(o.padding());
   const int64_t op = (*o.output_padding())[0];
   auto out_size = [&](int64_t in) { return (in - 1) * s - 2 * p + k + op; };
   torch::Tensor y = recorder->shape_only()

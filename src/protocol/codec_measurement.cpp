@@ -7,6 +7,7 @@
 #include "error.h"
 #include "models/codec.h"
 #include "models/weights.h"
+#include "platform/runtime.h"
 
 #if defined(NICENERGY_WITH_CUDA)
 #include <torch/cuda.h>
@@ -146,6 +147,11 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   fill_record(result, r);
   r.device = device_description;
   r.started_at = started_at;
+  const RuntimeInfo runtime = runtime_info();
+  r.libtorch = runtime.libtorch;
+  r.cuda = runtime.cuda;
+  r.cudnn = runtime.cudnn;
+  r.threads = runtime.threads;
   return r;
 }
 
@@ -162,7 +168,8 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"energy_j", r.energy_j}, {"energy_ci_j", r.energy_ci_j}, {"k", r.k}, {"m", r.m},
                         {"duration_s", r.duration_s}, {"idle_power_w", r.idle_power_w},
                         {"mean_power_w", r.mean_power_w}, {"meter", r.meter}, {"method", r.method},
-                        {"device", r.device}, {"started_at", r.started_at}};
+                        {"device", r.device}, {"started_at", r.started_at}, {"libtorch", r.libtorch},
+                        {"cuda", r.cuda}, {"cudnn", r.cudnn}, {"threads", r.threads}};
 }
 
 ProtocolConfig protocol_config(const ProtocolOverrides& o) {

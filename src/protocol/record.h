@@ -29,6 +29,12 @@ struct MeasurementRecord {
   std::string method;       // "counter", "samples" or "estimate"
   std::string device;       // "cuda:0 NVIDIA H100 ...", "cpu"
   std::string started_at;   // ISO 8601 UTC
+  // The runtime (src/platform/runtime.h): the same network costs other joules on
+  // another LibTorch, CUDA, cuDNN or thread count.
+  std::string libtorch;     // "2.11.0"
+  std::string cuda;         // CUDA runtime of LibTorch; "" without CUDA
+  std::string cudnn;        // "" without cuDNN
+  int threads = 0;          // LibTorch intra-op threads that ran
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -37,8 +43,15 @@ inline const std::vector<std::string>& measurement_columns() {
       "network", "abbr", "quality", "level", "image", "width", "height", "pixels",
       "padded_width", "padded_height", "energy_j", "energy_ci_j", "k", "m",
       "duration_s", "idle_power_w", "mean_power_w", "meter", "method", "device",
-      "started_at"};
+      "started_at", "libtorch", "cuda", "cudnn", "threads"};
   return columns;
+}
+
+// Columns added after the first release: files written before them are still
+// read (the fields stay empty), but new rows are only appended under the
+// current header.
+inline bool is_optional_column(const std::string& column) {
+  return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads";
 }
 
 }  // namespace nicenergy

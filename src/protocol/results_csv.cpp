@@ -111,7 +111,7 @@ std::string format_record_row(const MeasurementRecord& r) {
       std::to_string(r.padded_height), format_double(r.energy_j), format_double(r.energy_ci_j),
       std::to_string(r.k), std::to_string(r.m), format_double(r.duration_s),
       format_double(r.idle_power_w), format_double(r.mean_power_w), r.meter, r.method, r.device,
-      r.started_at};
+      r.started_at, r.libtorch, r.cuda, r.cudnn, std::to_string(r.threads)};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
   return line + "\n";
@@ -285,7 +285,7 @@ std::vector<MeasurementRecord> read_results(const std::string& path) {
   for (size_t c = 0; c < rows[0].fields.size(); ++c) index.emplace(rows[0].fields[c], c);
   std::string missing;
   for (const auto& column : measurement_columns())
-    if (!index.count(column)) missing += (missing.empty() ? "" : ", ") + column;
+    if (!index.count(column) && !is_optional_column(column)) missing += (missing.empty() ? "" : ", ") + column;
   if (!missing.empty())
     throw Error("results file '" + path + "' lacks the column(s) " + missing +
                 ": is it a nicenergy results CSV? Its first line must name the columns");
@@ -323,6 +323,10 @@ std::vector<MeasurementRecord> read_results(const std::string& path) {
     m.method = str("method");
     m.device = str("device");
     m.started_at = str("started_at");
+    if (index.count("libtorch")) m.libtorch = str("libtorch");
+    if (index.count("cuda")) m.cuda = str("cuda");
+    if (index.count("cudnn")) m.cudnn = str("cudnn");
+    if (index.count("threads")) m.threads = static_cast<int>(integer("threads"));
     records.push_back(std::move(m));
   }
   return records;
