@@ -11,70 +11,98 @@
 // and the protocol uses it first. For the sampled trace we read the instantaneous
 // power field (NVML_FI_DEV_POWER_INSTANT) where the driver has it and fall back
 // to GetPowerUsage, recording which one in metadata()["power_source"].
+//
+// The library is libnvidia-ml.so.1, or the file named by the environment variable
+// NICENERGY_NVML_LIBRARY (the tests point it at a scripted fake,
+// tests/fake_nvml/). Required symbols: nvmlInit_v2, nvmlShutdown,
+// nvmlErrorString, the handle lookup used, and one of power usage, field values
+// or total energy. Everything that only describes state (name, temperature,
+// clocks, P-state, utilisation, power limit) is optional, as in nvtop: a driver
+// without it still measures, and metadata()["notes"] says what is missing.
+//
+// Which GPU: a CUDA device is matched to its NVML device by PCI bus id where the
+// build has CUDA and the device is visible to it, else through
+// CUDA_VISIBLE_DEVICES (indices or GPU-/MIG- UUIDs), so that one GPU of a Slurm
+// allocation is measured, not the whole node (CodeCarbon issue 567).
 #include <dlfcn.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 #include "error.h"
+#include "meters/nvml_api.h"
 #include "meters/power_meter.h"
+
+#if defined(NICENERGY_WITH_CUDA)
+#include <ATen/cuda/CUDAContext.h>
+#include <torch/cuda.h>
+#endif
 
 namespace nicenergy {
 namespace {
 
-// The few NVML declarations used (nvml.h, ABI-stable).
-using nvmlReturn_t = int;
-constexpr nvmlReturn_t NVML_SUCCESS = 0;
-struct nvmlDevice_st;
-using nvmlDevice_t = nvmlDevice_st*;
-constexpr int NVML_TEMPERATURE_GPU = 0;
-constexpr int NVML_CLOCK_SM = 1;
-constexpr int NVML_CLOCK_MEM = 2;
-constexpr unsigned NVML_FI_DEV_POWER_INSTANT = 186;
-enum nvmlValueType_t { NVML_VALUE_TYPE_DOUBLE = 0, NVML_VALUE_TYPE_UNSIGNED_INT = 1,
-                       NVML_VALUE_TYPE_UNSIGNED_LONG = 2, NVML_VALUE_TYPE_UNSIGNED_LONG_LONG = 3,
-                       NVML_VALUE_TYPE_SIGNED_LONG_LONG = 4, NVML_VALUE_TYPE_SIGNED_INT = 5 };
-union nvmlValue_t {
-  double dVal;
-  unsigned int uiVal;
-  unsigned long ulVal;
-  unsigned long long ullVal;
-  signed long long sllVal;
-  signed int siVal;
-};
-struct nvmlFieldValue_t {
-  unsigned int fieldId;
-  unsigned int scopeId;
-  long long timestamp;
-  long long latencyUsec;
-  nvmlValueType_t valueType;
-  nvmlReturn_t nvmlReturn;
-  nvmlValue_t value;
-};
-struct nvmlUtilization_t {
-  unsigned int gpu;
-  unsigned int memory;
-};
+using namespace nvml;
 
 struct NvmlApi {
-  nvmlReturn_t (*Init_v2)();
-  nvmlReturn_t (*Shutdown)();
-  const char* (*ErrorString)(nvmlReturn_t);
-  nvmlReturn_t (*DeviceGetHandleByIndex_v2)(unsigned, nvmlDevice_t*);
-  nvmlReturn_t (*DeviceGetName)(nvmlDevice_t, char*, unsigned);
-  nvmlReturn_t (*SystemGetDriverVersion)(char*, unsigned);
-  nvmlReturn_t (*DeviceGetPowerUsage)(nvmlDevice_t, unsigned*);
-  nvmlReturn_t (*DeviceGetFieldValues)(nvmlDevice_t, int, nvmlFieldValue_t*);
-  nvmlReturn_t (*DeviceGetTotalEnergyConsumption)(nvmlDevice_t, unsigned long long*);
-  nvmlReturn_t (*DeviceGetTemperature)(nvmlDevice_t, int, unsigned*);
-  nvmlReturn_t (*DeviceGetClockInfo)(nvmlDevice_t, int, unsigned*);
-  nvmlReturn_t (*DeviceGetPerformanceState)(nvmlDevice_t, int*);
-  nvmlReturn_t (*DeviceGetUtilizationRates)(nvmlDevice_t, nvmlUtilization_t*);
-  nvmlReturn_t (*DeviceGetEnforcedPowerLimit)(nvmlDevice_t, unsigned*);
+  Init_v2_fn* Init_v2 = nullptr;
+  Shutdown_fn* Shutdown = nullptr;
+  ErrorString_fn* ErrorString = nullptr;
+  DeviceGetHandleByIndex_v2_fn* DeviceGetHandleByIndex_v2 = nullptr;
+  DeviceGetHandleByUUID_fn* DeviceGetHandleByUUID = nullptr;
+  DeviceGetHandleByPciBusId_v2_fn* DeviceGetHandleByPciBusId_v2 = nullptr;
+  DeviceGetIndex_fn* DeviceGetIndex = nullptr;
+  DeviceGetName_fn* DeviceGetName = nullptr;
+  DeviceGetUUID_fn* DeviceGetUUID = nullptr;
+  DeviceGetPciInfo_v3_fn* DeviceGetPciInfo_v3 = nullptr;
+  SystemGetDriverVersion_fn* SystemGetDriverVersion = nullptr;
+  DeviceGetPowerUsage_fn* DeviceGetPowerUsage = nullptr;
+  DeviceGetFieldValues_fn* DeviceGetFieldValues = nullptr;
+  DeviceGetTotalEnergyConsumption_fn* DeviceGetTotalEnergyConsumption = nullptr;
+  DeviceGetTemperatureV_fn* DeviceGetTemperatureV = nullptr;
+  DeviceGetTemperature_fn* DeviceGetTemperature = nullptr;
+  DeviceGetClockInfo_fn* DeviceGetClockInfo = nullptr;
+  DeviceGetPerformanceState_fn* DeviceGetPerformanceState = nullptr;
+  DeviceGetUtilizationRates_fn* DeviceGetUtilizationRates = nullptr;
+  DeviceGetEnforcedPowerLimit_fn* DeviceGetEnforcedPowerLimit = nullptr;
 };
+
+// Which NVML device to open, and how it was chosen (for the record).
+struct NvmlTarget {
+  enum class By { index, uuid, pci_bus_id } by = By::index;
+  unsigned index = 0;
+  std::string key;     // UUID or PCI bus id
+  std::string how;     // e.g. "cuda:0 = CUDA_VISIBLE_DEVICES entry 0"
+  std::string error;   // non-empty: no such device, nothing to open
+  std::string label() const {
+    switch (by) {
+      case By::index: return "GPU index " + std::to_string(index);
+      case By::uuid: return "GPU " + key;
+      case By::pci_bus_id: return "GPU at PCI " + key;
+    }
+    return "";
+  }
+  std::string method() const {
+    return by == By::index ? "index" : by == By::uuid ? "uuid" : "pci_bus_id";
+  }
+};
+
+std::string library_path() {
+  const char* path = std::getenv("NICENERGY_NVML_LIBRARY");
+  return path && *path ? path : "libnvidia-ml.so.1";
+}
 
 class NvmlMeter : public PowerMeter {
  public:
-  explicit NvmlMeter(unsigned index) : index_(index) { open(); }
+  explicit NvmlMeter(NvmlTarget target) : target_(std::move(target)) {
+    if (!target_.error.empty()) {
+      reason_ = target_.error;
+      return;
+    }
+    open();
+  }
   ~NvmlMeter() override {
     if (initialized_) api_.Shutdown();
     if (lib_) dlclose(lib_);
@@ -83,24 +111,22 @@ class NvmlMeter : public PowerMeter {
   std::string name() const override { return "nvml"; }
   bool available() const override { return reason_.empty(); }
   std::string unavailable_reason() const override { return reason_; }
-  bool samples_power() const override { return available(); }
-  bool has_energy_counter() const override { return has_counter_; }
+  bool samples_power() const override { return available() && power_source_ != PowerSource::none; }
+  bool has_energy_counter() const override { return available() && has_counter_; }
 
   std::optional<double> power_w() override {
     if (!available()) return std::nullopt;
-    if (instant_field_) {
-      nvmlFieldValue_t field{};
-      field.fieldId = NVML_FI_DEV_POWER_INSTANT;
-      if (api_.DeviceGetFieldValues(device_, 1, &field) == NVML_SUCCESS && field.nvmlReturn == NVML_SUCCESS)
-        return field_value(field) / 1000.0;  // mW
+    if (power_source_ == PowerSource::instant) {
+      if (auto w = instant_power_w()) return w;
     }
+    if (!api_.DeviceGetPowerUsage) return std::nullopt;
     unsigned mw = 0;
     if (api_.DeviceGetPowerUsage(device_, &mw) != NVML_SUCCESS) return std::nullopt;
     return mw / 1000.0;
   }
 
   std::optional<double> energy_j() override {
-    if (!has_counter_) return std::nullopt;
+    if (!has_counter_ || !available()) return std::nullopt;
     unsigned long long mj = 0;
     if (api_.DeviceGetTotalEnergyConsumption(device_, &mj) != NVML_SUCCESS) return std::nullopt;
     return mj / 1000.0;  // 64-bit mJ since driver load: no wrap in practice
@@ -111,41 +137,72 @@ class NvmlMeter : public PowerMeter {
     if (!available()) return state;
     state.name = device_name_;
     state.driver_version = driver_version_;
+    state.temperature_c = temperature_c();
     unsigned value = 0;
-    if (api_.DeviceGetTemperature(device_, NVML_TEMPERATURE_GPU, &value) == NVML_SUCCESS) state.temperature_c = value;
-    if (api_.DeviceGetClockInfo(device_, NVML_CLOCK_SM, &value) == NVML_SUCCESS) state.sm_clock_mhz = value;
-    if (api_.DeviceGetClockInfo(device_, NVML_CLOCK_MEM, &value) == NVML_SUCCESS) state.mem_clock_mhz = value;
+    if (api_.DeviceGetClockInfo) {
+      if (api_.DeviceGetClockInfo(device_, NVML_CLOCK_SM, &value) == NVML_SUCCESS) state.sm_clock_mhz = value;
+      if (api_.DeviceGetClockInfo(device_, NVML_CLOCK_MEM, &value) == NVML_SUCCESS) state.mem_clock_mhz = value;
+    }
     int pstate = 0;
-    if (api_.DeviceGetPerformanceState(device_, &pstate) == NVML_SUCCESS && pstate <= 15) state.performance_state = pstate;
+    if (api_.DeviceGetPerformanceState && api_.DeviceGetPerformanceState(device_, &pstate) == NVML_SUCCESS &&
+        pstate >= 0 && pstate <= 15)
+      state.performance_state = pstate;
     nvmlUtilization_t util{};
-    if (api_.DeviceGetUtilizationRates(device_, &util) == NVML_SUCCESS) {
+    if (api_.DeviceGetUtilizationRates && api_.DeviceGetUtilizationRates(device_, &util) == NVML_SUCCESS) {
       state.gpu_utilization_pct = util.gpu;
       state.mem_utilization_pct = util.memory;
     }
-    if (api_.DeviceGetEnforcedPowerLimit(device_, &value) == NVML_SUCCESS) state.power_limit_w = value / 1000.0;
+    if (api_.DeviceGetEnforcedPowerLimit && api_.DeviceGetEnforcedPowerLimit(device_, &value) == NVML_SUCCESS)
+      state.power_limit_w = value / 1000.0;
     return state;
   }
 
   std::map<std::string, std::string> metadata() const override {
-    std::map<std::string, std::string> meta{{"meter", "nvml"}, {"device_index", std::to_string(index_)}};
+    std::map<std::string, std::string> meta{{"meter", "nvml"},
+                                            {"device_selection", target_.method()},
+                                            {"device_selection_detail", target_.how}};
+    if (initialized_ || !lib_path_.empty()) meta["library"] = lib_path_;
     if (!available()) return meta;
+    meta["device_index"] = index_known_ ? std::to_string(index_) : "unknown (nvmlDeviceGetIndex missing)";
+    if (!uuid_.empty()) meta["device_uuid"] = uuid_;
+    if (!pci_bus_id_.empty()) meta["device_pci_bus_id"] = pci_bus_id_;
     meta["device_name"] = device_name_;
     meta["driver_version"] = driver_version_;
-    meta["power_source"] = instant_field_ ? "NVML_FI_DEV_POWER_INSTANT" : "nvmlDeviceGetPowerUsage (1 s average on A100/H100)";
-    meta["energy_counter"] = has_counter_ ? "nvmlDeviceGetTotalEnergyConsumption (updates ~100 ms)" : "none";
+    meta["power_source"] = power_source_ == PowerSource::instant ? "NVML_FI_DEV_POWER_INSTANT"
+                           : power_source_ == PowerSource::average
+                               ? "nvmlDeviceGetPowerUsage (1 s average on A100/H100)"
+                               : "none (energy counter only)";
+    meta["energy_counter"] = has_counter_ ? "nvmlDeviceGetTotalEnergyConsumption (updates ~100 ms)"
+                                          : "none: energy integrated from power samples";
+    meta["temperature_source"] = temperature_source_;
+    if (!notes_.empty()) {
+      std::string text;
+      for (const std::string& n : notes_) text += (text.empty() ? "" : "; ") + n;
+      meta["notes"] = text;
+    }
     return meta;
   }
 
  private:
+  enum class PowerSource { instant, average, none };
+
   template <typename F>
-  bool bind(F& fn, const char* symbol) {
-    fn = reinterpret_cast<F>(dlsym(lib_, symbol));
-    if (!fn) reason_ = std::string("NVML: ") + symbol + " missing from libnvidia-ml.so.1 (driver too old; update the NVIDIA driver or use --meter estimate)";
+  bool bind_required(F*& fn, const char* symbol) {
+    fn = reinterpret_cast<F*>(dlsym(lib_, symbol));
+    if (!fn)
+      reason_ = "NVML: " + std::string(symbol) + " missing from " + lib_path_ +
+                " (driver too old or not NVML; update the NVIDIA driver, or use --meter estimate)";
     return fn != nullptr;
+  }
+  template <typename F>
+  void bind_optional(F*& fn, const char* symbol) {
+    fn = reinterpret_cast<F*>(dlsym(lib_, symbol));
+    if (!fn) missing_optional_.push_back(symbol);
   }
 
   std::string error(const char* what, nvmlReturn_t rc) const {
-    return std::string("NVML: ") + what + " failed: " + api_.ErrorString(rc);
+    const char* text = api_.ErrorString ? api_.ErrorString(rc) : nullptr;
+    return std::string("NVML: ") + what + " failed: " + (text ? text : "error " + std::to_string(rc));
   }
 
   static double field_value(const nvmlFieldValue_t& f) {
@@ -160,67 +217,231 @@ class NvmlMeter : public PowerMeter {
     return f.value.uiVal;
   }
 
+  std::optional<double> instant_power_w() {
+    if (!api_.DeviceGetFieldValues) return std::nullopt;
+    nvmlFieldValue_t field{};
+    field.fieldId = NVML_FI_DEV_POWER_INSTANT;
+    if (api_.DeviceGetFieldValues(device_, 1, &field) != NVML_SUCCESS || field.nvmlReturn != NVML_SUCCESS)
+      return std::nullopt;
+    return field_value(field) / 1000.0;  // mW
+  }
+
+  std::optional<double> temperature_c() {
+    if (api_.DeviceGetTemperatureV) {
+      nvmlTemperature_v1_t t{};
+      t.version = nvmlTemperature_v1;
+      t.sensorType = NVML_TEMPERATURE_GPU;
+      if (api_.DeviceGetTemperatureV(device_, &t) == NVML_SUCCESS) return t.temperature;
+    }
+    unsigned value = 0;
+    if (api_.DeviceGetTemperature && api_.DeviceGetTemperature(device_, NVML_TEMPERATURE_GPU, &value) == NVML_SUCCESS)
+      return value;
+    return std::nullopt;
+  }
+
   void open() {
-    lib_ = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    lib_path_ = library_path();
+    lib_ = dlopen(lib_path_.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib_) {
-      reason_ = "NVML: cannot load libnvidia-ml.so.1 (no NVIDIA driver on this machine); use --meter rapl or --meter estimate";
+      if (std::getenv("NICENERGY_NVML_LIBRARY") && *std::getenv("NICENERGY_NVML_LIBRARY")) {
+        const char* why = dlerror();
+        reason_ = "NVML: cannot load NICENERGY_NVML_LIBRARY=" + lib_path_ + " (" + (why ? why : "dlopen failed") +
+                  "); point it at libnvidia-ml.so.1 or unset it";
+      } else {
+        reason_ = "NVML: cannot load libnvidia-ml.so.1 (no NVIDIA driver on this machine); use --meter rapl or --meter estimate";
+      }
       return;
     }
-    if (!(bind(api_.Init_v2, "nvmlInit_v2") && bind(api_.Shutdown, "nvmlShutdown") &&
-          bind(api_.ErrorString, "nvmlErrorString") &&
-          bind(api_.DeviceGetHandleByIndex_v2, "nvmlDeviceGetHandleByIndex_v2") &&
-          bind(api_.DeviceGetName, "nvmlDeviceGetName") &&
-          bind(api_.SystemGetDriverVersion, "nvmlSystemGetDriverVersion") &&
-          bind(api_.DeviceGetPowerUsage, "nvmlDeviceGetPowerUsage") &&
-          bind(api_.DeviceGetFieldValues, "nvmlDeviceGetFieldValues") &&
-          bind(api_.DeviceGetTotalEnergyConsumption, "nvmlDeviceGetTotalEnergyConsumption") &&
-          bind(api_.DeviceGetTemperature, "nvmlDeviceGetTemperature") &&
-          bind(api_.DeviceGetClockInfo, "nvmlDeviceGetClockInfo") &&
-          bind(api_.DeviceGetPerformanceState, "nvmlDeviceGetPerformanceState") &&
-          bind(api_.DeviceGetUtilizationRates, "nvmlDeviceGetUtilizationRates") &&
-          bind(api_.DeviceGetEnforcedPowerLimit, "nvmlDeviceGetEnforcedPowerLimit")))
+    if (!(bind_required(api_.Init_v2, "nvmlInit_v2") && bind_required(api_.Shutdown, "nvmlShutdown") &&
+          bind_required(api_.ErrorString, "nvmlErrorString")))
       return;
+    const bool lookup_bound =
+        target_.by == NvmlTarget::By::index  ? bind_required(api_.DeviceGetHandleByIndex_v2, "nvmlDeviceGetHandleByIndex_v2")
+        : target_.by == NvmlTarget::By::uuid ? bind_required(api_.DeviceGetHandleByUUID, "nvmlDeviceGetHandleByUUID")
+                                             : bind_required(api_.DeviceGetHandleByPciBusId_v2, "nvmlDeviceGetHandleByPciBusId_v2");
+    if (!lookup_bound) return;
+    // Energy sources: at least one must be there (checked below).
+    bind_optional(api_.DeviceGetTotalEnergyConsumption, "nvmlDeviceGetTotalEnergyConsumption");
+    bind_optional(api_.DeviceGetFieldValues, "nvmlDeviceGetFieldValues");
+    bind_optional(api_.DeviceGetPowerUsage, "nvmlDeviceGetPowerUsage");
+    if (!api_.DeviceGetTotalEnergyConsumption && !api_.DeviceGetFieldValues && !api_.DeviceGetPowerUsage) {
+      reason_ = "NVML: " + lib_path_ + " has none of nvmlDeviceGetTotalEnergyConsumption, nvmlDeviceGetFieldValues, "
+                "nvmlDeviceGetPowerUsage (driver too old?); update the NVIDIA driver or use --meter estimate";
+      return;
+    }
+    // State only: optional.
+    bind_optional(api_.DeviceGetIndex, "nvmlDeviceGetIndex");
+    bind_optional(api_.DeviceGetName, "nvmlDeviceGetName");
+    bind_optional(api_.DeviceGetUUID, "nvmlDeviceGetUUID");
+    bind_optional(api_.DeviceGetPciInfo_v3, "nvmlDeviceGetPciInfo_v3");
+    bind_optional(api_.SystemGetDriverVersion, "nvmlSystemGetDriverVersion");
+    bind_optional(api_.DeviceGetTemperatureV, "nvmlDeviceGetTemperatureV");
+    bind_optional(api_.DeviceGetTemperature, "nvmlDeviceGetTemperature");
+    bind_optional(api_.DeviceGetClockInfo, "nvmlDeviceGetClockInfo");
+    bind_optional(api_.DeviceGetPerformanceState, "nvmlDeviceGetPerformanceState");
+    bind_optional(api_.DeviceGetUtilizationRates, "nvmlDeviceGetUtilizationRates");
+    bind_optional(api_.DeviceGetEnforcedPowerLimit, "nvmlDeviceGetEnforcedPowerLimit");
+
     nvmlReturn_t rc = api_.Init_v2();
     if (rc != NVML_SUCCESS) {
       reason_ = error("nvmlInit_v2", rc) + " (is the NVIDIA driver loaded? try nvidia-smi, or use --meter estimate)";
       return;
     }
     initialized_ = true;
-    rc = api_.DeviceGetHandleByIndex_v2(index_, &device_);
+    switch (target_.by) {
+      case NvmlTarget::By::index: rc = api_.DeviceGetHandleByIndex_v2(target_.index, &device_); break;
+      case NvmlTarget::By::uuid: rc = api_.DeviceGetHandleByUUID(target_.key.c_str(), &device_); break;
+      case NvmlTarget::By::pci_bus_id: rc = api_.DeviceGetHandleByPciBusId_v2(target_.key.c_str(), &device_); break;
+    }
     if (rc != NVML_SUCCESS) {
-      reason_ = error("nvmlDeviceGetHandleByIndex_v2", rc) + " for GPU index " + std::to_string(index_) +
-                " (list GPUs with nvidia-smi -L and pass --meter nvml:INDEX)";
+      const char* fn = target_.by == NvmlTarget::By::index ? "nvmlDeviceGetHandleByIndex_v2"
+                       : target_.by == NvmlTarget::By::uuid ? "nvmlDeviceGetHandleByUUID"
+                                                            : "nvmlDeviceGetHandleByPciBusId_v2";
+      reason_ = error(fn, rc) + " for " + target_.label() + (target_.how.empty() ? "" : " (" + target_.how + ")") +
+                "; list GPUs with nvidia-smi -L and pass --meter nvml:INDEX";
       return;
     }
-    char buffer[128] = {0};
-    if (api_.DeviceGetName(device_, buffer, sizeof buffer) == NVML_SUCCESS) device_name_ = buffer;
-    std::memset(buffer, 0, sizeof buffer);
-    if (api_.SystemGetDriverVersion(buffer, sizeof buffer) == NVML_SUCCESS) driver_version_ = buffer;
+    describe_device();
 
-    unsigned long long mj = 0;
-    has_counter_ = api_.DeviceGetTotalEnergyConsumption(device_, &mj) == NVML_SUCCESS;
-    nvmlFieldValue_t field{};
-    field.fieldId = NVML_FI_DEV_POWER_INSTANT;
-    instant_field_ = api_.DeviceGetFieldValues(device_, 1, &field) == NVML_SUCCESS && field.nvmlReturn == NVML_SUCCESS;
+    if (api_.DeviceGetTotalEnergyConsumption) {
+      unsigned long long mj = 0;
+      rc = api_.DeviceGetTotalEnergyConsumption(device_, &mj);
+      has_counter_ = rc == NVML_SUCCESS;
+      if (!has_counter_) notes_.push_back("no energy counter (nvmlDeviceGetTotalEnergyConsumption: " +
+                                          std::string(api_.ErrorString(rc)) + "): energy from power samples");
+    } else {
+      notes_.push_back("no energy counter (nvmlDeviceGetTotalEnergyConsumption missing): energy from power samples");
+    }
     unsigned mw = 0;
-    if (!instant_field_ && api_.DeviceGetPowerUsage(device_, &mw) != NVML_SUCCESS && !has_counter_)
-      reason_ = "NVML: GPU " + std::to_string(index_) + " (" + device_name_ +
-                ") reports neither power nor energy; use --meter estimate";
+    if (instant_power_w()) {
+      power_source_ = PowerSource::instant;
+    } else if (api_.DeviceGetPowerUsage && api_.DeviceGetPowerUsage(device_, &mw) == NVML_SUCCESS) {
+      power_source_ = PowerSource::average;
+      notes_.push_back("no instantaneous power field: power samples are nvmlDeviceGetPowerUsage's 1 s average");
+    } else {
+      power_source_ = PowerSource::none;
+    }
+    if (power_source_ == PowerSource::none && !has_counter_)
+      reason_ = "NVML: " + target_.label() + " (" + device_name_ + ") reports neither power nor energy; use --meter estimate";
+    if (!missing_optional_.empty()) {
+      std::string text = "optional NVML symbols missing (state not recorded):";
+      for (const std::string& s : missing_optional_) text += " " + s;
+      notes_.push_back(text);
+    }
   }
 
-  unsigned index_;
+  void describe_device() {
+    char buffer[128] = {0};
+    if (api_.DeviceGetName && api_.DeviceGetName(device_, buffer, sizeof buffer) == NVML_SUCCESS) device_name_ = buffer;
+    std::memset(buffer, 0, sizeof buffer);
+    if (api_.SystemGetDriverVersion && api_.SystemGetDriverVersion(buffer, sizeof buffer) == NVML_SUCCESS)
+      driver_version_ = buffer;
+    std::memset(buffer, 0, sizeof buffer);
+    if (api_.DeviceGetUUID && api_.DeviceGetUUID(device_, buffer, sizeof buffer) == NVML_SUCCESS) uuid_ = buffer;
+    nvmlPciInfo_t pci{};
+    if (api_.DeviceGetPciInfo_v3 && api_.DeviceGetPciInfo_v3(device_, &pci) == NVML_SUCCESS) {
+      pci.busId[sizeof pci.busId - 1] = 0;
+      pci_bus_id_ = pci.busId;
+    }
+    if (target_.by == NvmlTarget::By::index) {
+      index_ = target_.index;
+      index_known_ = true;
+    } else if (api_.DeviceGetIndex && api_.DeviceGetIndex(device_, &index_) == NVML_SUCCESS) {
+      index_known_ = true;
+    }
+    if (target_.by == NvmlTarget::By::pci_bus_id && pci_bus_id_.empty()) pci_bus_id_ = target_.key;
+    if (target_.by == NvmlTarget::By::uuid && uuid_.empty()) uuid_ = target_.key;
+    temperature_source_ = api_.DeviceGetTemperatureV ? "nvmlDeviceGetTemperatureV"
+                          : api_.DeviceGetTemperature ? "nvmlDeviceGetTemperature"
+                                                      : "none";
+  }
+
+  NvmlTarget target_;
+  std::string lib_path_;
   void* lib_ = nullptr;
   NvmlApi api_{};
   bool initialized_ = false;
   nvmlDevice_t device_ = nullptr;
   std::string reason_;
-  std::string device_name_, driver_version_;
+  std::string device_name_, driver_version_, uuid_, pci_bus_id_;
+  unsigned index_ = 0;
+  bool index_known_ = false;
   bool has_counter_ = false;
-  bool instant_field_ = false;
+  PowerSource power_source_ = PowerSource::none;
+  std::string temperature_source_ = "none";
+  std::vector<std::string> missing_optional_;
+  std::vector<std::string> notes_;
 };
+
+// CUDA_VISIBLE_DEVICES as the CUDA runtime reads it: comma-separated indices or
+// GPU-/MIG- UUIDs, the list ending at the first entry that is neither.
+NvmlTarget target_from_visible_devices(int cuda_index, const char* visible) {
+  NvmlTarget target;
+  const std::string cuda = "cuda:" + std::to_string(cuda_index);
+  if (!visible) {
+    target.index = static_cast<unsigned>(cuda_index);
+    target.how = cuda + " = NVML index " + std::to_string(cuda_index) + " (no CUDA_VISIBLE_DEVICES)";
+    return target;
+  }
+  std::vector<std::string> entries;
+  const std::string text = visible;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string entry = text.substr(start, comma - start);
+    entry.erase(0, entry.find_first_not_of(" \t"));
+    entry.erase(entry.find_last_not_of(" \t") + 1);
+    const bool uuid = entry.rfind("GPU-", 0) == 0 || entry.rfind("MIG-", 0) == 0;
+    const bool number = !entry.empty() && entry.find_first_not_of("0123456789") == std::string::npos;
+    if (!uuid && !number) break;
+    entries.push_back(entry);
+    start = comma + 1;
+  }
+  if (cuda_index < 0 || static_cast<size_t>(cuda_index) >= entries.size()) {
+    target.error = "NVML: " + cuda + " is not visible: CUDA_VISIBLE_DEVICES=\"" + text + "\" makes " +
+                   std::to_string(entries.size()) + " device(s) visible; use a visible cuda:N or --meter nvml:INDEX";
+    return target;
+  }
+  const std::string& entry = entries[static_cast<size_t>(cuda_index)];
+  target.how = cuda + " = CUDA_VISIBLE_DEVICES entry " + std::to_string(cuda_index) + " (" + entry + ")";
+  if (entry[0] == 'G' || entry[0] == 'M') {
+    target.by = NvmlTarget::By::uuid;
+    target.key = entry;
+  } else {
+    // CUDA orders indices fastest-first unless CUDA_DEVICE_ORDER=PCI_BUS_ID, NVML by
+    // PCI bus: the same on nodes of identical GPUs, which is where this path runs.
+    target.index = static_cast<unsigned>(std::stoul(entry));
+  }
+  return target;
+}
 
 }  // namespace
 
-std::unique_ptr<PowerMeter> make_nvml_meter(unsigned index) { return std::make_unique<NvmlMeter>(index); }
+std::unique_ptr<PowerMeter> make_nvml_meter(unsigned index) {
+  NvmlTarget target;
+  target.index = index;
+  target.how = "NVML index " + std::to_string(index) + " (--meter nvml:INDEX, or the default 0)";
+  return std::make_unique<NvmlMeter>(std::move(target));
+}
+
+std::unique_ptr<PowerMeter> make_nvml_meter_for_cuda_device(int cuda_index) {
+#if defined(NICENERGY_WITH_CUDA)
+  // The CUDA runtime knows where the device sits on the PCI bus; that id is
+  // global, so CUDA_VISIBLE_DEVICES and CUDA_DEVICE_ORDER cannot mislead it.
+  if (torch::cuda::is_available() && cuda_index >= 0 && static_cast<size_t>(cuda_index) < torch::cuda::device_count()) {
+    const cudaDeviceProp* p = at::cuda::getDeviceProperties(cuda_index);
+    char bus_id[32];
+    std::snprintf(bus_id, sizeof bus_id, "%08x:%02x:%02x.0", static_cast<unsigned>(p->pciDomainID),
+                  static_cast<unsigned>(p->pciBusID), static_cast<unsigned>(p->pciDeviceID));
+    NvmlTarget target;
+    target.by = NvmlTarget::By::pci_bus_id;
+    target.key = bus_id;
+    target.how = "cuda:" + std::to_string(cuda_index) + " at PCI " + bus_id + " (from the CUDA runtime)";
+    return std::make_unique<NvmlMeter>(std::move(target));
+  }
+#endif
+  return std::make_unique<NvmlMeter>(target_from_visible_devices(cuda_index, std::getenv("CUDA_VISIBLE_DEVICES")));
+}
 
 }  // namespace nicenergy

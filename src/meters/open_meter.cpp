@@ -22,7 +22,7 @@ std::string describe(PowerMeter& meter) {
   if (meter.samples_power()) out << "power samples";
   if (auto p = meter.power_w()) out << " (now " << *p << " W)";
   const auto meta = meter.metadata();
-  for (const char* key : {"power_source", "domains", "per_core_w"}) {
+  for (const char* key : {"power_source", "domains", "per_core_w", "notes"}) {
     auto it = meta.find(key);
     if (it != meta.end()) out << "; " << key << " " << it->second;
   }

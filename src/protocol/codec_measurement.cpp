@@ -91,6 +91,13 @@ Image sized_test_image(int width, int height) {
 std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
                                            bool estimate_fallback, std::string* note) {
   static const std::string estimate_note = "energies are ESTIMATES (CPU time x TDP share), not measurements";
+  const int cuda_index = device.is_cuda() && device.has_index() ? device.index() : 0;
+  if (spec == "nvml" && device.is_cuda()) {
+    // Plain "nvml" means the GPU doing the work; "nvml:INDEX" stays an NVML index.
+    std::unique_ptr<PowerMeter> meter = make_nvml_meter_for_cuda_device(cuda_index);
+    if (!meter->available()) throw Error("--meter nvml: " + meter->unavailable_reason());
+    return meter;
+  }
   if (spec != "auto") {
     std::unique_ptr<PowerMeter> meter = open_meter(spec);
     if (note && meter->is_estimate()) *note = "meter 'estimate': " + estimate_note;
@@ -99,7 +106,7 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
   // The meter that sees the device doing the work: NVML for a GPU, RAPL for the CPU.
   std::unique_ptr<PowerMeter> meter;
   if (device.is_cuda()) {
-    meter = make_nvml_meter(device.has_index() ? static_cast<unsigned>(device.index()) : 0u);
+    meter = make_nvml_meter_for_cuda_device(cuda_index);  // the allocated GPU, not NVML's index N
   } else {
     meter = make_rapl_meter();
   }
