@@ -1,0 +1,409 @@
+// The NVML meter end to end on a scripted fake libnvidia-ml (tests/fake_nvml/),
+// loaded through the real dlopen path with NICENERGY_NVML_LIBRARY: `meters`,
+// the protocol against a known dynamic energy, `measure` and `campaign` through
+// the CLI, every failure and degradation, and the CUDA-device-to-NVML mapping.
+#include <dlfcn.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli_helpers.h"
+#include "error.h"
+#include "meters/power_meter.h"
+#include "protocol/codec_measurement.h"
+#include "protocol/protocol.h"
+#include "protocol/results_csv.h"
+
+#if defined(NICENERGY_WITH_CUDA)
+#include <torch/cuda.h>
+#endif
+
+namespace fs = std::filesystem;
+using namespace nicenergy;
+
+namespace {
+
+// Sets environment variables for one test (the CLI inherits them) and puts the
+// old values back.
+class Env {
+ public:
+  Env(std::initializer_list<std::pair<const char*, const char*>> vars) {
+    for (const auto& [name, value] : vars) set(name, value);
+  }
+  void set(const char* name, const char* value) {
+    if (!saved_.count(name)) {
+      const char* old = std::getenv(name);
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+    }
+    if (value) ::setenv(name, value, 1);
+    else ::unsetenv(name);
+  }
+  ~Env() {
+    for (const auto& [name, old] : saved_) {
+      if (old) ::setenv(name.c_str(), old->c_str(), 1);
+      else ::unsetenv(name.c_str());
+    }
+  }
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+// The fake's test-only controls, from the same loaded copy the meter uses.
+struct FakeControls {
+  void* lib = dlopen(NICENERGY_FAKE_NVML, RTLD_NOW | RTLD_LOCAL);
+  void (*set_dynamic_w)(double) = lib ? reinterpret_cast<void (*)(double)>(dlsym(lib, "fake_nvml_set_dynamic_w")) : nullptr;
+  double (*dynamic_energy_j)() = lib ? reinterpret_cast<double (*)()>(dlsym(lib, "fake_nvml_dynamic_energy_j")) : nullptr;
+  ~FakeControls() {
+    if (lib) dlclose(lib);
+  }
+};
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("nicenergy_fake_nvml_" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Short protocol settings: machinery, not precision.
+const std::string kQuick = " --idle-s 0.3 --window-s 0.3 --k-min 2 --k-max 2 --no-preheat";
+const std::string kMeasure = "measure --model Bfac --quality 1 --size 64x64 --meter nvml --json" + kQuick;
+
+double distance_to_tick_s(double t_s, double period_s) {
+  const double phase = std::fmod(t_s, period_s);
+  return std::min(phase, period_s - phase);
+}
+
+bool cuda_runtime_present() {
+#if defined(NICENERGY_WITH_CUDA)
+  return torch::cuda::is_available();
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+// --- the meter on the fake ----------------------------------------------------
+
+TEST(FakeNvmlCli, MetersShowsTheFakeGpuWithCounterAndInstantField) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "devices=2"}};
+  Result r = run_cli("meters --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  bool seen = false;
+  for (const auto& m : nlohmann::json::parse(r.out)) {
+    if (m["name"] != "nvml") continue;
+    seen = true;
+    EXPECT_TRUE(m["available"].get<bool>()) << m.dump();
+    const std::string detail = m["detail"];
+    EXPECT_NE(detail.find("Fake NVML GPU 0"), std::string::npos) << detail;
+    EXPECT_NE(detail.find("driver 999.99-fake"), std::string::npos) << detail;
+    EXPECT_NE(detail.find("energy counter + power samples"), std::string::npos) << detail;
+    EXPECT_NE(detail.find("NVML_FI_DEV_POWER_INSTANT"), std::string::npos) << detail;
+  }
+  EXPECT_TRUE(seen) << r.out;
+  Result text = run_cli("meters");
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("Fake NVML GPU 0"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("NVML_FI_DEV_POWER_INSTANT"), std::string::npos) << text.out;
+}
+
+TEST(FakeNvmlMeter, ReportsStateAndPrefersTemperatureV) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "devices=2,idle_w=30,cpu_w=0"}};
+  auto meter = open_meter("nvml:1");
+  ASSERT_TRUE(meter->available());
+  EXPECT_TRUE(meter->has_energy_counter());
+  EXPECT_TRUE(meter->samples_power());
+  const DeviceState s = meter->device_state();
+  EXPECT_EQ(s.name, "Fake NVML GPU 1");
+  EXPECT_EQ(s.driver_version, "999.99-fake");
+  EXPECT_EQ(s.temperature_c, 35);
+  EXPECT_EQ(s.sm_clock_mhz, 345);
+  EXPECT_EQ(s.mem_clock_mhz, 2619);
+  EXPECT_EQ(s.performance_state, 8);
+  EXPECT_EQ(s.gpu_utilization_pct, 0);
+  EXPECT_EQ(s.power_limit_w, 700);
+  const auto meta = meter->metadata();
+  EXPECT_EQ(meta.at("device_selection"), "index");
+  EXPECT_EQ(meta.at("device_index"), "1");
+  EXPECT_EQ(meta.at("device_uuid"), "GPU-fa4e0000-0000-4000-8000-000000000001");
+  EXPECT_EQ(meta.at("device_pci_bus_id"), "00000000:37:00.0");
+  EXPECT_EQ(meta.at("temperature_source"), "nvmlDeviceGetTemperatureV");
+  EXPECT_EQ(meta.at("power_source"), "NVML_FI_DEV_POWER_INSTANT");
+  EXPECT_EQ(meta.at("library"), NICENERGY_FAKE_NVML);
+  EXPECT_EQ(meta.count("notes"), 0u) << meta.at("notes");
+  EXPECT_NEAR(*meter->power_w(), 30, 0.01);
+}
+
+TEST(FakeNvmlMeter, PartTimeSensorMissesBurstsTheCounterSees) {
+  // 400 ms periods, the sensor looking at the first 100 ms of each: a burst in
+  // the other 300 ms moves the counter but not the instantaneous field.
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "period_ms=400,idle_w=20,cpu_w=0"}};
+  FakeControls fake;
+  ASSERT_TRUE(fake.set_dynamic_w) << dlerror();
+  auto meter = open_meter("nvml");
+  auto wait_tick = [&] {
+    const double first = *meter->energy_j();
+    while (*meter->energy_j() == first) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return *meter->energy_j();
+  };
+  const double e0 = wait_tick();
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // past the seen part
+  fake.set_dynamic_w(200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  fake.set_dynamic_w(0);
+  const double e1 = wait_tick();
+  EXPECT_NEAR(*meter->power_w(), 20, 0.5) << "the burst fell outside the sensed quarter";
+  EXPECT_GT(e1 - e0, 20 * 0.4 + 200 * 0.1 * 0.9) << "the counter integrates everything";
+  // A load over the whole next period is seen.
+  fake.set_dynamic_w(200);
+  wait_tick();
+  fake.set_dynamic_w(0);
+  EXPECT_NEAR(*meter->power_w(), 220, 1);
+}
+
+// --- the protocol against a known dynamic energy --------------------------------
+
+TEST(FakeNvmlProtocol, EquationOneGivesTheScriptedDynamicEnergyWithEdgesOnTicks) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=20,cpu_w=0,period_ms=100"}};
+  FakeControls fake;
+  ASSERT_TRUE(fake.set_dynamic_w && fake.dynamic_energy_j) << dlerror();
+  auto meter = open_meter("nvml");
+  ASSERT_TRUE(meter->has_energy_counter());
+
+  // Each execution draws 200 W above idle for ~20 ms; the fake integrates exactly
+  // what it drew, so the truth per execution is known whatever the scheduler did.
+  std::vector<double> truth_j;
+  Workload w;
+  w.run_once = [&] {
+    const double before = fake.dynamic_energy_j();
+    fake.set_dynamic_w(200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    fake.set_dynamic_w(0);
+    truth_j.push_back(fake.dynamic_energy_j() - before);
+  };
+  ProtocolConfig config;
+  config.idle_s = 0.5;
+  config.window_s = 0.5;
+  config.k_min = 3;
+  config.k_max = 3;
+  Protocol protocol(*meter, config);
+  const ProtocolResult r = protocol.run(w, std::nullopt, false);
+
+  EXPECT_EQ(r.method, "counter");
+  EXPECT_NEAR(r.counter_update_s, 0.1, 0.01) << "the protocol timed the fake's ticks";
+  EXPECT_NEAR(r.idle_power_w, 20, 0.2);
+  ASSERT_EQ(r.k, 3);
+  // The accepted windows are the last K x M executions.
+  const size_t n = static_cast<size_t>(r.k * r.m);
+  ASSERT_GE(truth_j.size(), n);
+  double truth = 0;
+  for (size_t i = truth_j.size() - n; i < truth_j.size(); ++i) truth += truth_j[i];
+  truth /= static_cast<double>(n);
+  EXPECT_NEAR(truth, 200 * 0.020, 200 * 0.020 * 0.25) << "sanity of the scripted workload";
+  EXPECT_NEAR(r.energy_j, truth, 0.01 * truth) << "Eq. (1) against the fake's exact integral";
+  for (const WindowMeasurement& win : r.windows) {
+    ASSERT_TRUE(win.counter_dynamic_j);
+    EXPECT_NEAR(*win.counter_dynamic_j, truth, 0.02 * truth) << "window " << win.index;
+    // Edges are put half-way between the reads around a tick: within a few ms of it.
+    EXPECT_LT(distance_to_tick_s(win.start_s, 0.1), 0.01) << "start of window " << win.index;
+    EXPECT_LT(distance_to_tick_s(win.end_s, 0.1), 0.01) << "end of window " << win.index;
+    EXPECT_GE(win.length_s(), config.window_s);
+  }
+}
+
+// --- measure and campaign through the CLI -------------------------------------------
+
+TEST(FakeNvmlCli, MeasureRunsOnTheFakeWithPowerFollowingTheNetwork) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  Result r = run_cli(kMeasure);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["meter"], "nvml");
+  EXPECT_EQ(j["method"], "counter");
+  EXPECT_FALSE(j["estimate"].get<bool>());
+  EXPECT_GT(j["energy_j"].get<double>(), 0);
+  EXPECT_GT(j["mean_power_w"].get<double>(), j["idle_power_w"].get<double>()) << "the network's CPU time raises the fake's power";
+  const auto& meta = j["protocol"]["meter_metadata"];
+  EXPECT_EQ(meta["device_name"], "Fake NVML GPU 0");
+  EXPECT_EQ(meta["power_source"], "NVML_FI_DEV_POWER_INSTANT");
+  EXPECT_NEAR(j["protocol"]["counter_update_s"].get<double>(), 0.1, 0.02);
+}
+
+TEST(FakeNvmlCli, CampaignWithMeterNvmlWritesCounterRows) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  const fs::path dir = scratch("campaign");
+  const std::string config = (dir / "nvml.toml").string(), csv = (dir / "nvml.csv").string();
+  std::ofstream(config) << "[campaign]\nname = \"nvml\"\noutput = \"" << csv << "\"\n"
+                        << "device = \"cpu\"\nmeter = \"nvml\"\nnetworks = [\"Bfac\"]\nqualities = [1]\n"
+                        << "[protocol]\nidle_s = 0.3\nwindow_s = 0.3\nk_min = 2\nk_max = 2\npreheat_max_s = 0\n"
+                        << "[[images]]\nsizes = [\"64x64\"]\nfrom = \"" << fs::absolute("data/images").string()
+                        << "\"\nmethod = \"mosaic\"\n";
+  Result r = run_cli("campaign " + config);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = read_results(csv);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].meter, "nvml");
+  EXPECT_EQ(rows[0].method, "counter");
+  EXPECT_GT(rows[0].energy_j, 0);
+  EXPECT_EQ(r.err.find("ESTIMATE"), std::string::npos) << "a measurement, not the estimate: " << r.err;
+}
+
+// --- failures: one line, or a degraded meter that says so ------------------------------
+
+TEST(FakeNvmlFailures, MissingLibraryIsOneLineNamingTheOverride) {
+  Env env{{"NICENERGY_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1"}};
+  expect_one_line_error(kMeasure, "NICENERGY_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1");
+  Result r = run_cli("meters --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const auto& m : nlohmann::json::parse(r.out))
+    if (m["name"] == "nvml") {
+      EXPECT_FALSE(m["available"].get<bool>());
+      EXPECT_NE(m["detail"].get<std::string>().find("/nonexistent/"), std::string::npos) << m.dump();
+    }
+}
+
+TEST(FakeNvmlFailures, InitFailingIsOneLine) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "fail=init"}};
+  expect_one_line_error(kMeasure, "nvmlInit_v2 failed: Driver Not Loaded");
+}
+
+TEST(FakeNvmlFailures, MissingRequiredSymbolIsOneLine) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML_NO_INIT}};
+  expect_one_line_error(kMeasure, "nvmlInit_v2 missing from");
+}
+
+TEST(FakeNvmlFailures, NeitherPowerNorEnergyIsOneLine) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "fail=counter+instant+power"}};
+  expect_one_line_error(kMeasure, "reports neither power nor energy");
+}
+
+TEST(FakeNvmlFailures, NoEnergyCounterMeasuresBySamplesAndSaysSo) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "fail=counter,idle_w=40,cpu_w=150"}};
+  Result r = run_cli(kMeasure);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["meter"], "nvml");
+  EXPECT_EQ(j["method"], "samples");
+  EXPECT_GT(j["energy_j"].get<double>(), 0);
+  const auto& meta = j["protocol"]["meter_metadata"];
+  EXPECT_NE(meta["energy_counter"].get<std::string>().find("none"), std::string::npos) << meta.dump();
+  EXPECT_NE(meta["notes"].get<std::string>().find("Not Supported"), std::string::npos) << meta.dump();
+}
+
+TEST(FakeNvmlFailures, MissingCounterSymbolMeasuresBySamples) {
+  // nvmlDeviceGetTotalEnergyConsumption absent (pre-Volta drivers): optional.
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML_NO_ENERGY}, {"NICENERGY_FAKE_NVML", "idle_w=20,cpu_w=0"}};
+  auto meter = open_meter("nvml");
+  EXPECT_FALSE(meter->has_energy_counter());
+  EXPECT_TRUE(meter->samples_power());
+  EXPECT_NE(meter->metadata().at("notes").find("nvmlDeviceGetTotalEnergyConsumption missing"), std::string::npos);
+  ProtocolConfig config;
+  config.idle_s = 0.3;
+  config.window_s = 0.2;
+  config.k_min = config.k_max = 2;
+  config.sample_hz = 50;
+  Workload w;
+  w.run_once = [] { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+  Protocol protocol(*meter, config);
+  const ProtocolResult r = protocol.run(w, std::nullopt, false);
+  EXPECT_EQ(r.method, "samples");
+  EXPECT_NEAR(r.idle_power_w, 20, 0.1);
+  EXPECT_NEAR(r.energy_j, 0, 0.05) << "a workload that draws nothing costs nothing";
+}
+
+TEST(FakeNvmlFailures, NoInstantFieldFallsBackToPowerUsage) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "fail=instant,idle_w=25,cpu_w=0"}};
+  auto meter = open_meter("nvml");
+  ASSERT_TRUE(meter->samples_power());
+  const auto meta = meter->metadata();
+  EXPECT_EQ(meta.at("power_source").rfind("nvmlDeviceGetPowerUsage", 0), 0u) << meta.at("power_source");
+  EXPECT_NE(meta.at("notes").find("no instantaneous power field"), std::string::npos) << meta.at("notes");
+  EXPECT_NEAR(*meter->power_w(), 25, 0.01);
+}
+
+TEST(FakeNvmlFailures, WithoutOptionalStateSymbolsItStillMeasures) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML_MINIMAL}, {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  Result r = run_cli(kMeasure);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["method"], "counter");
+  EXPECT_GT(j["energy_j"].get<double>(), 0);
+  const auto& meta = j["protocol"]["meter_metadata"];
+  EXPECT_EQ(meta["temperature_source"], "none");
+  const std::string notes = meta["notes"];
+  for (const char* symbol : {"nvmlDeviceGetTemperatureV", "nvmlDeviceGetTemperature", "nvmlDeviceGetClockInfo",
+                             "nvmlDeviceGetPerformanceState", "nvmlDeviceGetUtilizationRates",
+                             "nvmlDeviceGetEnforcedPowerLimit", "nvmlDeviceGetName"})
+    EXPECT_NE(notes.find(symbol), std::string::npos) << symbol << " in " << notes;
+  EXPECT_TRUE(j["protocol"]["state_after"]["temperature_c"].is_null());
+}
+
+// --- which GPU: CUDA device to NVML device ------------------------------------------------
+
+TEST(FakeNvmlCudaMapping, CudaVisibleDevicesPicksTheAllocatedGpu) {
+  if (cuda_runtime_present()) GTEST_SKIP() << "with a CUDA runtime the PCI bus id decides, not the fake's devices";
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "devices=4,cpu_w=0"}};
+  auto name_of = [](int cuda) {
+    auto meter = make_nvml_meter_for_cuda_device(cuda);
+    return meter->available() ? meter->device_state().name : "unavailable: " + meter->unavailable_reason();
+  };
+
+  env.set("CUDA_VISIBLE_DEVICES", nullptr);
+  EXPECT_EQ(name_of(1), "Fake NVML GPU 1");
+
+  env.set("CUDA_VISIBLE_DEVICES", "2,0");  // one of Slurm's allocations
+  EXPECT_EQ(name_of(0), "Fake NVML GPU 2");
+  EXPECT_EQ(name_of(1), "Fake NVML GPU 0");
+  auto by_index = make_nvml_meter_for_cuda_device(0);
+  EXPECT_EQ(by_index->metadata().at("device_selection"), "index");
+  EXPECT_EQ(by_index->metadata().at("device_index"), "2");
+  EXPECT_NE(by_index->metadata().at("device_selection_detail").find("CUDA_VISIBLE_DEVICES entry 0 (2)"), std::string::npos);
+
+  env.set("CUDA_VISIBLE_DEVICES", "GPU-fa4e0000-0000-4000-8000-000000000003,GPU-fa4e0000-0000-4000-8000-000000000001");
+  EXPECT_EQ(name_of(1), "Fake NVML GPU 1");
+  auto by_uuid = make_nvml_meter_for_cuda_device(0);
+  ASSERT_TRUE(by_uuid->available()) << by_uuid->unavailable_reason();
+  const auto meta = by_uuid->metadata();
+  EXPECT_EQ(meta.at("device_selection"), "uuid");
+  EXPECT_EQ(meta.at("device_uuid"), "GPU-fa4e0000-0000-4000-8000-000000000003");
+  EXPECT_EQ(meta.at("device_index"), "3");
+  EXPECT_EQ(meta.at("device_pci_bus_id"), "00000000:77:00.0");
+
+  // Through open_meter_for, as measure and campaign reach it: auto and plain nvml
+  // follow the CUDA device, nvml:INDEX stays an NVML index.
+  env.set("CUDA_VISIBLE_DEVICES", "3,1");
+  EXPECT_EQ(open_meter_for(torch::Device("cuda:1"), "auto", false, nullptr)->device_state().name, "Fake NVML GPU 1");
+  EXPECT_EQ(open_meter_for(torch::Device("cuda:0"), "nvml", false, nullptr)->device_state().name, "Fake NVML GPU 3");
+  EXPECT_EQ(open_meter_for(torch::Device("cuda:0"), "nvml:2", false, nullptr)->device_state().name, "Fake NVML GPU 2");
+}
+
+TEST(FakeNvmlCudaMapping, DevicesOutsideTheAllocationAreClearErrors) {
+  if (cuda_runtime_present()) GTEST_SKIP() << "with a CUDA runtime the PCI bus id decides, not the fake's devices";
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "devices=4,cpu_w=0"}};
+  env.set("CUDA_VISIBLE_DEVICES", "1,bogus,2");  // CUDA stops at the first bad entry
+  auto outside = make_nvml_meter_for_cuda_device(1);
+  EXPECT_FALSE(outside->available());
+  EXPECT_NE(outside->unavailable_reason().find("cuda:1 is not visible"), std::string::npos) << outside->unavailable_reason();
+  EXPECT_THROW(open_meter_for(torch::Device("cuda:1"), "auto", false, nullptr), Error);
+
+  env.set("CUDA_VISIBLE_DEVICES", "GPU-00000000-dead-beef-0000-000000000000");
+  auto unknown = make_nvml_meter_for_cuda_device(0);
+  EXPECT_FALSE(unknown->available());
+  EXPECT_NE(unknown->unavailable_reason().find("nvmlDeviceGetHandleByUUID failed: Not Found"), std::string::npos)
+      << unknown->unavailable_reason();
+  try {
+    open_meter_for(torch::Device("cuda:0"), "nvml", false, nullptr);
+    ADD_FAILURE() << "an unknown UUID must not open";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("GPU-00000000-dead-beef"), std::string::npos) << e.what();
+  }
+}
