@@ -14,6 +14,7 @@
 #include "meters/power_meter.h"
 #include "protocol/protocol.h"
 #include "protocol/stats.h"
+#include "report/record_json.h"
 
 using namespace nicenergy;
 
@@ -30,6 +31,18 @@ TEST(Stats, StudentTQuantileMatchesTables) {
   EXPECT_DOUBLE_EQ(student_t_quantile(0.5, 4), 0);
   EXPECT_THROW(student_t_quantile(1.0, 4), Error);
   EXPECT_THROW(student_t_quantile(0.9, 0), Error);
+}
+
+// Two-sided 95 % and 99 % critical values from printed Student-t tables.
+TEST(Stats, StudentTQuantileTabulatedValues) {
+  EXPECT_NEAR(student_t_quantile(0.975, 1), 12.706, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.975, 2), 4.303, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.975, 10), 2.228, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.995, 5), 4.032, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.975, 1000), 1.962, 5e-4);
+  EXPECT_NEAR(student_t_quantile(0.9995, 1), 636.619, 5e-3);  // the far tail at one dof
+  // Cauchy (dof 1) in closed form: t_p = tan(pi (p - 1/2)).
+  EXPECT_NEAR(student_t_quantile(0.9, 1), std::tan(M_PI * 0.4), 1e-9);
 }
 
 TEST(Stats, IncompleteBetaAndCdf) {

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include <boost/math/distributions/students_t.hpp>
+#include <boost/math/special_functions/beta.hpp>
+
 #include "error.h"
 
 namespace nicenergy {
@@ -23,66 +26,20 @@ double sample_stddev(const std::vector<double>& values) {
   return std::sqrt(sum / (values.size() - 1));
 }
 
-namespace {
-
-// Continued fraction for I_x(a, b) (modified Lentz), converges for x < (a+1)/(a+b+2).
-double beta_continued_fraction(double a, double b, double x) {
-  const double tiny = 1e-300;
-  double c = 1, d = 1 - (a + b) * x / (a + 1);
-  if (std::fabs(d) < tiny) d = tiny;
-  d = 1 / d;
-  double h = d;
-  for (int m = 1; m <= 500; ++m) {
-    const double m2 = 2.0 * m;
-    double num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
-    d = 1 + num * d;
-    if (std::fabs(d) < tiny) d = tiny;
-    c = 1 + num / c;
-    if (std::fabs(c) < tiny) c = tiny;
-    d = 1 / d;
-    h *= d * c;
-    num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
-    d = 1 + num * d;
-    if (std::fabs(d) < tiny) d = tiny;
-    c = 1 + num / c;
-    if (std::fabs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const double delta = d * c;
-    h *= delta;
-    if (std::fabs(delta - 1) < 1e-15) break;
-  }
-  return h;
-}
-
-}  // namespace
-
+// Boost.Math's incomplete beta and Student-t are exact to a few ulps across
+// every dof the protocol can meet (1 up to the normal limit).
 double regularized_incomplete_beta(double a, double b, double x) {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const double log_front = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
-  if (x < (a + 1) / (a + b + 2)) return std::exp(log_front) * beta_continued_fraction(a, b, x) / a;
-  // Symmetry I_x(a, b) = 1 - I_{1-x}(b, a) where the fraction converges.
-  return 1 - std::exp(log_front) * beta_continued_fraction(b, a, 1 - x) / b;
+  return boost::math::ibeta(a, b, x);
 }
 
-double student_t_cdf(double t, double dof) {
-  // P(|T| > |t|) = I_{dof/(dof+t^2)}(dof/2, 1/2).
-  const double tail = 0.5 * regularized_incomplete_beta(dof / 2, 0.5, dof / (dof + t * t));
-  return t >= 0 ? 1 - tail : tail;
-}
+double student_t_cdf(double t, double dof) { return boost::math::cdf(boost::math::students_t(dof), t); }
 
 double student_t_quantile(double p, double dof) {
   if (!(p > 0 && p < 1) || !(dof > 0))
     throw Error("Student-t quantile: need 0 < p < 1 and dof > 0 (got p " + std::to_string(p) + ", dof " + std::to_string(dof) + ")");
-  if (p == 0.5) return 0;
-  if (p < 0.5) return -student_t_quantile(1 - p, dof);
-  double lo = 0, hi = 1;
-  while (student_t_cdf(hi, dof) < p) hi *= 2;  // dof 1, p 0.9995: ~637
-  for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; ++i) {
-    const double mid = (lo + hi) / 2;
-    (student_t_cdf(mid, dof) < p ? lo : hi) = mid;
-  }
-  return (lo + hi) / 2;
+  return boost::math::quantile(boost::math::students_t(dof), p);
 }
 
 ConfidenceInterval mean_confidence_interval(const std::vector<double>& values, double confidence) {

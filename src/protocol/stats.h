@@ -1,5 +1,5 @@
-// The statistics the protocol needs, std only: mean, standard deviation, the
-// Student-t quantile (for the confidence interval that chooses K), and the
+// The statistics the protocol needs: mean, standard deviation, the Student-t
+// quantile (Boost.Math; for the confidence interval that chooses K), and the
 // trapezoidal integral of sampled power over a window.
 #pragma once
 #include <string>
@@ -12,11 +12,12 @@ namespace nicenergy {
 double mean(const std::vector<double>& values);
 double sample_stddev(const std::vector<double>& values);  // n - 1 in the denominator; 0 for n < 2
 
-// I_x(a, b), the regularized incomplete beta function (continued fraction).
+// I_x(a, b), the regularized incomplete beta function.
 double regularized_incomplete_beta(double a, double b, double x);
 // P(T <= t) for Student's t with dof degrees of freedom.
 double student_t_cdf(double t, double dof);
-// The t with P(T <= t) = p, by bisection on the CDF; e.g. (0.975, 9) -> 2.262.
+// The t with P(T <= t) = p, e.g. (0.975, 9) -> 2.262. Throws nicenergy::Error
+// unless 0 < p < 1 and dof > 0.
 double student_t_quantile(double p, double dof);
 
 // Two-sided confidence interval of the mean: mean +- half_width with
