@@ -18,6 +18,8 @@
 #include "error.h"
 #include "meters/power_meter.h"
 #include "meters/sampler.h"
+#include "meters/trace_csv.h"
+#include "platform/host.h"
 
 using namespace nicenergy;
 
@@ -156,6 +158,44 @@ TEST(ReplayCsv, ReadsNamedColumnsAndIgnoresOthers) {
   write_file(dir + "/back.csv", "time_s,power_w\n1,1\n0.5,1\n");
   EXPECT_THROW(read_power_trace_csv(dir + "/back.csv"), Error);
   EXPECT_THROW(read_power_trace_csv(dir + "/absent.csv"), Error);
+  remove_tree(dir);
+}
+
+// The replay meter and the report read traces through the same reader.
+TEST(TraceCsv, WindowsSpacesQuotesAndALastLineWithoutNewline) {
+  const std::string dir = make_temp_dir();
+  write_file(dir + "/w.csv", "time_s, power_w ,window\n0, 50 ,-1\n\"0.1\",60,0\n  \n0.2,70,0");
+  const std::vector<TracePoint> trace = read_trace_csv(dir + "/w.csv");
+  ASSERT_EQ(trace.size(), 3u);
+  EXPECT_EQ(trace[0].window, -1);
+  EXPECT_DOUBLE_EQ(trace[1].time_s, 0.1);
+  EXPECT_EQ(trace[1].window, 0);
+  EXPECT_DOUBLE_EQ(trace[2].power_w, 70);
+  EXPECT_EQ(read_power_trace_csv(dir + "/w.csv").size(), 3u);
+
+  write_file(dir + "/nowindow.csv", "time_s,power_w\n0,1\n1,2\n");
+  const std::vector<TracePoint> plain = read_trace_csv(dir + "/nowindow.csv");
+  ASSERT_EQ(plain.size(), 2u);
+  EXPECT_EQ(plain[1].window, -1);
+
+  write_file(dir + "/junk.csv", "time_s,power_w,window\n0,1,-1\n0.1,2x,-1\n");
+  write_file(dir + "/badwindow.csv", "time_s,power_w,window\n0,1,0.5\n");
+  write_file(dir + "/back.csv", "time_s,power_w,window\n1,1,0\n0.5,1,0\n");
+  write_file(dir + "/header_only.csv", "time_s,power_w,window\n");
+  write_file(dir + "/empty.csv", "");
+  for (const char* name : {"junk.csv", "badwindow.csv", "back.csv", "header_only.csv", "empty.csv", "absent.csv"}) {
+    try {
+      read_trace_csv(dir + "/" + name);
+      ADD_FAILURE() << "no error for " << name;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
+  try {
+    read_trace_csv(dir + "/back.csv");
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 3"), std::string::npos) << e.what();
+  }
   remove_tree(dir);
 }
 
@@ -344,6 +384,19 @@ TEST(Estimate, CpuTimeTimesTdpShare) {
   EXPECT_GE(e1 - e0, 20 * 0.05 * 0.99);
   EXPECT_LE(e1 - e0, 20 * (c1 - c0) * 1.01);
   EXPECT_THROW(make_estimate_meter(0), Error);
+}
+
+// Both CPU meters name the CPU through one reader of /proc/cpuinfo.
+TEST(Estimate, CpuModelFromCpuinfo) {
+  const std::string dir = make_temp_dir();
+  write_file(dir + "/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13  \n"
+                               "processor\t: 1\nmodel name\t: AMD EPYC 7B13\n");
+  EXPECT_EQ(cpu_model(dir + "/cpuinfo"), "AMD EPYC 7B13");
+  write_file(dir + "/arm", "processor\t: 0\nBogoMIPS\t: 50.00\n");
+  EXPECT_EQ(cpu_model(dir + "/arm"), "");
+  EXPECT_EQ(cpu_model(dir + "/absent"), "");
+  EXPECT_EQ(make_estimate_meter(80, 4)->device_state().name, cpu_model());
+  remove_tree(dir);
 }
 
 // --- sampler ------------------------------------------------------------------

@@ -5,12 +5,12 @@
 #include <time.h>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "error.h"
 #include "meters/power_meter.h"
+#include "platform/host.h"
 
 namespace nicenergy {
 namespace {
@@ -19,17 +19,6 @@ double process_cpu_s() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);  // sums all threads of the process
   return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-std::string cpu_model_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos && colon + 2 <= line.size()) return line.substr(colon + 2);
-    }
-  return "";
 }
 
 std::string number(double v) {
@@ -43,7 +32,7 @@ class EstimateMeter : public PowerMeter {
   EstimateMeter(double tdp_w, int logical_cores)
       : tdp_w_(tdp_w),
         cores_(logical_cores > 0 ? logical_cores : std::max(1u, std::thread::hardware_concurrency())),
-        cpu_model_(cpu_model_name()) {}
+        cpu_model_(cpu_model()) {}
 
   std::string name() const override { return "estimate"; }
   bool available() const override { return true; }

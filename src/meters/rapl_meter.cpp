@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "meters/power_meter.h"
+#include "platform/host.h"
 
 namespace nicenergy {
 namespace {
@@ -47,17 +48,6 @@ std::vector<std::string> list_dir(const std::string& dir) {
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  return "";
 }
 
 struct Domain {

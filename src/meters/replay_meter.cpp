@@ -6,11 +6,10 @@
 // emulate NVML's ~100 ms counter.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "error.h"
 #include "meters/power_meter.h"
+#include "meters/trace_csv.h"
 
 namespace nicenergy {
 namespace {
@@ -122,46 +121,8 @@ std::unique_ptr<PowerMeter> make_replay_meter(std::vector<PowerSample> trace, Cl
 }
 
 std::vector<PowerSample> read_power_trace_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("replay trace " + path + ": cannot open it; check the path given to --meter replay:FILE");
-  std::string line;
-  auto split = [](std::string text) {
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-    std::vector<std::string> cells;
-    std::stringstream stream(text);
-    std::string cell;
-    while (std::getline(stream, cell, ',')) cells.push_back(cell);
-    return cells;
-  };
-  if (!std::getline(in, line)) throw Error("replay trace " + path + ": empty file; it needs a header time_s,power_w");
-  const std::vector<std::string> header = split(line);
-  const auto column = [&](const std::string& name) {
-    auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) throw Error("replay trace " + path + ": no " + name + " column in the header; it needs time_s,power_w");
-    return static_cast<size_t>(it - header.begin());
-  };
-  const size_t time_col = column("time_s");
-  const size_t power_col = column("power_w");
   std::vector<PowerSample> trace;
-  size_t line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty() || line == "\r") continue;
-    const std::vector<std::string> cells = split(line);
-    PowerSample s;
-    try {
-      if (cells.size() <= std::max(time_col, power_col)) throw std::invalid_argument("short row");
-      size_t used = 0;
-      s.t_s = std::stod(cells[time_col], &used);
-      s.power_w = std::stod(cells[power_col], &used);
-    } catch (const std::exception&) {
-      throw Error("replay trace " + path + " line " + std::to_string(line_no) + ": expected numbers in time_s and power_w");
-    }
-    if (!trace.empty() && s.t_s < trace.back().t_s)
-      throw Error("replay trace " + path + " line " + std::to_string(line_no) + ": time_s goes backwards; sort the trace by time");
-    trace.push_back(s);
-  }
-  if (trace.empty()) throw Error("replay trace " + path + ": no samples after the header");
+  for (const TracePoint& p : read_trace_csv(path)) trace.push_back({p.time_s, p.power_w});
   return trace;
 }
 
