@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "modeling/coefficients.h"
 #include "modeling/fit.h"
 #include "modeling/predict.h"
-#include "modeling/table.h"
+#include "report/fit_tables.h"
+#include "report/text_table.h"
 
 using namespace nicenergy;
 
@@ -113,6 +115,11 @@ TEST(Fit, HandComputedPearsonAndMre) {
   EXPECT_NEAR(fits[0].mre_in_sample, (1.0 / 12 + 1.0 / 9 + 1.0 / 30) / 3, 1e-12);
   EXPECT_NEAR(fits[0].mre, (0.5 + 1.0 / 6 + 0.2) / 3, 1e-12);
   EXPECT_NEAR(fits[0].mre, 0.2888889, 1e-7);
+}
+
+TEST(Fit, Eq2IsAlphaTimesPixelsPlusBeta) {
+  EXPECT_DOUBLE_EQ(model_energy_j(2e-6, 0.5, 1e6), 2.5);
+  EXPECT_DOUBLE_EQ(model_energy_j(1e-6, -0.25, 768.0 * 512), 768.0 * 512 * 1e-6 - 0.25);
 }
 
 TEST(Fit, MeanRelativeErrorByHand) {

@@ -5,13 +5,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "complexity/complexity.h"
 #include "error.h"
 #include "models/codec.h"
+#include "models/layer_type.h"
 #include "models/network.h"
 #include "models/weights.h"
+#include "report/complexity_tables.h"
 
 using namespace nicenergy;
 
@@ -264,4 +267,69 @@ TEST(Zoo, NamesQualitiesAndLevels) {
   EXPECT_THROW(level_qualities(find_network("Cattn"), "medium"), Error);
   EXPECT_THROW(parse_device("tpu"), Error);
   if (!torch::cuda::is_available()) EXPECT_THROW(parse_device("cuda"), Error);
+}
+
+// The spec table gives every network and quality the (N, M), level and padding
+// of CompressAI's cfgs, as the former per-name code did.
+TEST(Zoo, SpecTableGivesCompressAIsChannelsAndPadding) {
+  struct Expected { const char* abbr; int qualities, first_high, padding, n_low, m_low, n_high, m_high; };
+  const Expected table[] = {{"Bfac", 8, 6, 16, 128, 192, 192, 320},  {"Bhyp", 8, 6, 128, 128, 192, 192, 320},
+                            {"Mmean", 8, 5, 128, 128, 192, 192, 320}, {"Mcont", 8, 5, 128, 192, 192, 192, 320},
+                            {"Canch", 6, 4, 128, 128, 128, 192, 192}, {"Cattn", 6, 4, 128, 128, 128, 192, 192}};
+  ASSERT_EQ(network_specs().size(), std::size(table));
+  for (const Expected& e : table) {
+    const NetworkSpec& spec = find_network(e.abbr);
+    EXPECT_EQ(spec.padding, e.padding) << e.abbr;
+    ASSERT_EQ(spec.qualities, e.qualities) << e.abbr;
+    for (int q = 1; q <= e.qualities; ++q) {
+      const QualityConfig c = quality_config(spec, q);
+      const bool high = q >= e.first_high;
+      EXPECT_EQ(c.level, high ? "high" : "low") << e.abbr << " q" << q;
+      EXPECT_EQ(c.n, high ? e.n_high : e.n_low) << e.abbr << " q" << q;
+      EXPECT_EQ(c.m, high ? e.m_high : e.m_low) << e.abbr << " q" << q;
+    }
+  }
+  // The blocks each network has, as CompressAI's classes do.
+  EXPECT_FALSE(find_network("Bfac").hyperprior);
+  EXPECT_TRUE(find_network("Bhyp").hyper_abs && !find_network("Bhyp").means);
+  EXPECT_TRUE(find_network("Mmean").means && !find_network("Mmean").context);
+  EXPECT_TRUE(find_network("Mcont").context && find_network("Mcont").transforms == Transforms::balle);
+  EXPECT_TRUE(find_network("Canch").transforms == Transforms::cheng && !find_network("Canch").attention);
+  EXPECT_TRUE(find_network("Cattn").attention);
+  EXPECT_EQ(level_qualities(find_network("Mcont"), Level::low), (std::vector<int>{1, 2, 3, 4}));
+}
+
+TEST(Zoo, LevelTextAndNetworkRank) {
+  EXPECT_EQ(to_string(Level::low), "low");
+  EXPECT_EQ(parse_level("high"), Level::high);
+  EXPECT_THROW(parse_level("High"), Error);
+  EXPECT_FALSE(level_from_string("medium"));
+  EXPECT_LT(level_rank("low"), level_rank("high"));
+  EXPECT_LT(level_rank("high"), level_rank("medium"));
+  // The paper's order, by abbreviation or CompressAI name; unknown names last.
+  EXPECT_EQ(network_rank("Bfac"), 0);
+  EXPECT_EQ(network_rank("bmshj2018-hyperprior"), 1);
+  EXPECT_EQ(network_rank("Cattn"), 5);
+  EXPECT_EQ(network_rank("mbt2018"), 3);
+  EXPECT_EQ(network_rank("mine2024"), 6);
+  EXPECT_EQ(lookup_network("mine2024"), nullptr);
+}
+
+// Every layer a forward pass records has a known type, and the text of each
+// type reads back to it (the per-layer CSV and JSON keep their words).
+TEST(Complexity, LayerTypesReadBackFromTheirText) {
+  for (LayerType t : {LayerType::conv, LayerType::deconv, LayerType::masked_conv, LayerType::gdn, LayerType::igdn,
+                      LayerType::pixel_shuffle})
+    EXPECT_EQ(parse_layer_type(to_string(t)), t) << to_string(t);
+  EXPECT_EQ(to_string(LayerType::masked_conv), "masked_conv");
+  EXPECT_TRUE(is_convolution(LayerType::deconv));
+  EXPECT_FALSE(is_convolution(LayerType::igdn));
+  EXPECT_THROW(parse_layer_type("attention"), Error);
+  std::set<std::string> seen;
+  for (const char* abbr : {"Bfac", "Cattn", "Mcont"})
+    for (const LayerComplexity& l : complexity_of(abbr, 1).layers) {
+      EXPECT_TRUE(layer_type_from_string(l.layer.type)) << l.layer.name << ": " << l.layer.type;
+      seen.insert(l.layer.type);
+    }
+  EXPECT_EQ(seen.size(), 6u);  // all six kinds occur among these networks
 }

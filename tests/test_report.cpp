@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "meters/trace_csv.h"
 #include "modeling/fit.h"
 #include "report/report.h"
 
@@ -194,24 +195,39 @@ TEST(Report, OneLevelAndNoComplexity) {
   fs::remove_all(dir);
 }
 
+// Fig. 1 reads traces through the replay meter's reader: a `time_s,power_w`
+// trace without windows (as replay takes) draws the power with nothing shaded.
+TEST(Report, TraceWithoutWindowsIsDrawnUnshaded) {
+  const std::string dir = temp_dir("nowindows");
+  std::ofstream(dir + "/replay.csv") << "time_s,power_w\n0,50\n0.5,80\n1,55\n";
+  const Campaign c = synthetic_campaign("counter");
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  write_report(c.records, fit_models(c.records, {}), {}, dir + "/replay.csv", dir + "/r", options);
+  const std::string dat = read_file(dir + "/r/fig1_power.dat");
+  EXPECT_TRUE(has(dat, "0.5 80 -1")) << dat;
+  EXPECT_FALSE(has(read_file(dir + "/r/fig1_power.gp"), "set object"));
+  fs::remove_all(dir);
+}
+
 TEST(Report, TraceAndInputErrors) {
   const std::string dir = temp_dir("errors");
-  const std::vector<TracePoint> trace = read_trace(write_trace(dir));
+  const std::vector<TracePoint> trace = read_trace_csv(write_trace(dir));
   ASSERT_EQ(trace.size(), 200u);
   EXPECT_EQ(trace[40].window, 0);
   EXPECT_DOUBLE_EQ(trace[0].power_w, 60.0);
 
   std::ofstream(dir + "/bad_header.csv") << "t,p\n0,1\n";
   std::ofstream(dir + "/bad_value.csv") << "time_s,power_w,window\n0,1,-1\n0.1,abc,-1\n";
-  EXPECT_THROW(read_trace(dir + "/bad_header.csv"), Error);
+  EXPECT_THROW(read_trace_csv(dir + "/bad_header.csv"), Error);
   try {
-    read_trace(dir + "/bad_value.csv");
+    read_trace_csv(dir + "/bad_value.csv");
     FAIL() << "no error for a bad value";
   } catch (const Error& e) {
     EXPECT_TRUE(has(e.what(), "bad_value.csv")) << e.what();
     EXPECT_TRUE(has(e.what(), "line 3")) << e.what();
   }
-  EXPECT_THROW(read_trace(dir + "/absent.csv"), Error);
+  EXPECT_THROW(read_trace_csv(dir + "/absent.csv"), Error);
 
   const Campaign c = synthetic_campaign("counter");
   const FitResult fit = fit_models(c.records, {});

@@ -8,10 +8,12 @@
 #include "cli/args.h"
 #include "complexity/complexity.h"
 #include "image/image.h"
+#include "modeling/coefficients.h"
 #include "modeling/fit.h"
 #include "modeling/predict.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/results_csv.h"
+#include "report/fit_tables.h"
 #include "report/report.h"
 
 namespace nicenergy {

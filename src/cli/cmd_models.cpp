@@ -11,6 +11,7 @@
 #include "models/codec.h"
 #include "models/weights.h"
 #include "platform/runtime.h"
+#include "report/complexity_tables.h"
 
 namespace nicenergy {
 

@@ -42,8 +42,4 @@ Complexity complexity_of(const std::string& name_or_abbr, int quality);
 // Every network at every quality, in zoo order.
 std::vector<Complexity> zoo_complexity();
 
-// Renderings for the CLI: format is table, csv or json.
-std::string format_zoo(const std::vector<Complexity>& rows, const std::string& format);
-std::string format_layers(const Complexity& complexity, const std::string& format);
-
 }  // namespace nicenergy

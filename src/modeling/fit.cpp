@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <numeric>
 #include <set>
 #include <tuple>
 
 #include "error.h"
-#include "modeling/table.h"
+#include "models/zoo.h"
 
 namespace nicenergy {
 
@@ -38,6 +37,10 @@ LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, con
   return fit;
 }
 
+double model_energy_j(double alpha_j_per_pixel, double beta_j, double pixels) {
+  return alpha_j_per_pixel * pixels + beta_j;
+}
+
 double mean_relative_error(const std::vector<double>& predicted, const std::vector<double>& measured) {
   if (predicted.size() != measured.size() || measured.empty())
     throw Error("mean relative error: needs as many predictions as measurements, and at least one");
@@ -50,16 +53,7 @@ double mean_relative_error(const std::vector<double>& predicted, const std::vect
   return sum / measured.size();
 }
 
-// The paper's order of networks, so tables read like Table 2; others follow by name.
-static int network_rank(const std::string& abbr) {
-  static const std::vector<std::string> order = {"Bfac", "Bhyp", "Mmean", "Mcont", "Canch", "Cattn"};
-  for (size_t i = 0; i < order.size(); ++i)
-    if (order[i] == abbr) return static_cast<int>(i);
-  return static_cast<int>(order.size());
-}
-
-static int level_rank(const std::string& level) { return level == "low" ? 0 : level == "high" ? 1 : 2; }
-
+// The paper's order of networks and levels, so tables read like Table 2; others follow by name.
 static bool fit_before(const EnergyFit& a, const EnergyFit& b) {
   return std::make_tuple(network_rank(a.abbr), a.abbr, a.network, level_rank(a.level), a.level) <
          std::make_tuple(network_rank(b.abbr), b.abbr, b.network, level_rank(b.level), b.level);
@@ -113,7 +107,7 @@ static EnergyFit fit_group(const std::vector<MeasurementRecord>& group) {
   fit.beta_j = all.intercept;
   fit.pearson = all.pearson;
   std::vector<double> in_sample;
-  for (double x : s) in_sample.push_back(all.slope * x + all.intercept);
+  for (double x : s) in_sample.push_back(model_energy_j(all.slope, all.intercept, x));
   fit.mre_in_sample = mean_relative_error(in_sample, e);
 
   // Eq. (3) on held-out points: each fold is predicted by the line fitted to the others.
@@ -129,7 +123,7 @@ static EnergyFit fit_group(const std::vector<MeasurementRecord>& group) {
                   " leaves training points of a single size; measure more images or sizes");
     const LineFit train = fit_line(train_s, train_e, what);
     for (size_t i = 0; i < group.size(); ++i)
-      if (folds[i] == f) held_out[i] = train.slope * s[i] + train.intercept;
+      if (folds[i] == f) held_out[i] = model_energy_j(train.slope, train.intercept, s[i]);
   }
   fit.mre = mean_relative_error(held_out, e);
   return fit;
@@ -216,159 +210,6 @@ FitResult fit_models(const std::vector<MeasurementRecord>& records, const std::v
     }
   }
   return result;
-}
-
-// ---- JSON ----
-
-static nlohmann::json kmac_json(const std::optional<KmacFit>& fit) {
-  if (!fit) return nullptr;
-  return {{"slope", fit->slope}, {"offset", fit->offset}, {"pearson", fit->pearson},
-          {"mre", fit->mre}, {"mre_in_sample", fit->mre_in_sample}, {"n", fit->n}};
-}
-
-nlohmann::json to_json(const FitResult& result) {
-  nlohmann::json fits = nlohmann::json::array();
-  for (const EnergyFit& f : result.fits)
-    fits.push_back({{"network", f.network}, {"abbr", f.abbr}, {"level", f.level}, {"n", f.n},
-                    {"alpha", f.alpha_j_per_pixel}, {"beta", f.beta_j}, {"pearson", f.pearson},
-                    {"mre", f.mre}, {"mre_in_sample", f.mre_in_sample}});
-  return {{"estimate", result.estimate},  // true: the energies were CPU-time estimates, not measurements
-          {"fits", fits},
-          {"alpha_vs_kmac", kmac_json(result.alpha_vs_kmac)},
-          {"alpha_vs_kmac_2nd", kmac_json(result.alpha_vs_kmac_2nd)}};
-}
-
-template <typename T>
-static T field(const nlohmann::json& object, const char* key, const std::string& where) {
-  if (!object.is_object() || !object.contains(key))
-    throw Error(where + ": missing \"" + key + "\"; write the file with `nicenergy fit`");
-  const nlohmann::json& value = object.at(key);
-  if constexpr (std::is_same_v<T, std::string>) {
-    if (!value.is_string()) throw Error(where + ": \"" + key + "\" must be a string");
-  } else {
-    if (!value.is_number()) throw Error(where + ": \"" + key + "\" must be a number");
-  }
-  return value.get<T>();
-}
-
-static std::optional<KmacFit> kmac_from_json(const nlohmann::json& json, const char* key, const std::string& source) {
-  if (!json.contains(key) || json.at(key).is_null()) return std::nullopt;
-  const std::string where = source + " \"" + key + "\"";
-  const nlohmann::json& j = json.at(key);
-  if (!j.is_object()) throw Error(where + ": must be an object or null");
-  KmacFit fit;
-  fit.slope = field<double>(j, "slope", where);
-  fit.offset = field<double>(j, "offset", where);
-  fit.pearson = field<double>(j, "pearson", where);
-  fit.mre = field<double>(j, "mre", where);
-  // Older files may lack the in-sample error; it is informative only.
-  fit.mre_in_sample = j.contains("mre_in_sample") ? field<double>(j, "mre_in_sample", where) : 0.0;
-  fit.n = field<int>(j, "n", where);
-  return fit;
-}
-
-FitResult fit_result_from_json(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object() || !json.contains("fits") || !json.at("fits").is_array())
-    throw Error(source + ": not a coefficients file (no \"fits\" array); write one with `nicenergy fit`");
-  FitResult result;
-  size_t index = 0;
-  for (const nlohmann::json& j : json.at("fits")) {
-    const std::string where = source + " fits[" + std::to_string(index++) + "]";
-    EnergyFit f;
-    f.network = field<std::string>(j, "network", where);
-    f.abbr = field<std::string>(j, "abbr", where);
-    f.level = field<std::string>(j, "level", where);
-    f.n = field<int>(j, "n", where);
-    f.alpha_j_per_pixel = field<double>(j, "alpha", where);
-    f.beta_j = field<double>(j, "beta", where);
-    f.pearson = field<double>(j, "pearson", where);
-    f.mre = field<double>(j, "mre", where);
-    f.mre_in_sample = field<double>(j, "mre_in_sample", where);
-    result.fits.push_back(f);
-  }
-  result.estimate = json.contains("estimate") && json.at("estimate").is_boolean() && json.at("estimate").get<bool>();
-  result.alpha_vs_kmac = kmac_from_json(json, "alpha_vs_kmac", source);
-  result.alpha_vs_kmac_2nd = kmac_from_json(json, "alpha_vs_kmac_2nd", source);
-  return result;
-}
-
-FitResult read_fit_result(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open coefficients file '" + path + "': check the path or run `nicenergy fit` first");
-  nlohmann::json json;
-  try {
-    in >> json;
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("coefficients file '" + path + "' is not valid JSON (" + e.what() + "); rewrite it with `nicenergy fit`");
-  }
-  return fit_result_from_json(json, "coefficients file '" + path + "'");
-}
-
-void write_fit_result(const FitResult& result, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw Error("cannot write coefficients file '" + path + "': check that its folder exists and is writable");
-  out << to_json(result).dump(2) << "\n";
-  if (!out) throw Error("writing coefficients file '" + path + "' failed: check the free disk space");
-}
-
-// ---- Table 2 ----
-
-std::string format_fit_table(const FitResult& result, const std::string& format) {
-  auto alpha = [](double j) { return format_number(j * 1e6, "%.4g"); };  // J -> µJ
-  auto beta = [](double j) { return format_number(j, "%.4g"); };
-  auto pearson = [](double r) { return format_number(r, "%.4f"); };
-  auto percent = [](double f) { return format_number(f * 100, "%.2f"); };
-  TextTable table;
-  if (format == "csv") {
-    // One tidy row per fit: easier to load than the wide layout.
-    table.header = {"network", "abbr", "level", "n", "alpha_uj_per_pixel", "beta_j", "pearson",
-                    "mre_percent", "mre_in_sample_percent", "estimate"};
-    for (const EnergyFit& f : result.fits)
-      table.rows.push_back({f.network, f.abbr, f.level, std::to_string(f.n), alpha(f.alpha_j_per_pixel),
-                            beta(f.beta_j), pearson(f.pearson), percent(f.mre), percent(f.mre_in_sample),
-                            result.estimate ? "true" : "false"});
-    return render_csv(table);
-  }
-  // The wide layout of the paper's Table 2: one row per network, low then high.
-  table.header = {"Network", "α low (µJ/px)", "β low (J)", "ρ low", "MRE low (%)",
-                  "α high (µJ/px)", "β high (J)", "ρ high", "MRE high (%)"};
-  std::vector<std::string> networks;
-  for (const EnergyFit& f : result.fits)
-    if (std::find(networks.begin(), networks.end(), f.abbr) == networks.end()) networks.push_back(f.abbr);
-  for (const std::string& abbr : networks) {
-    std::vector<std::string> row = {abbr};
-    for (const char* level : {"low", "high"}) {
-      const EnergyFit* found = nullptr;
-      for (const EnergyFit& f : result.fits)
-        if (f.abbr == abbr && f.level == level) found = &f;
-      if (found) {
-        for (const std::string& cell : {alpha(found->alpha_j_per_pixel), beta(found->beta_j),
-                                        pearson(found->pearson), percent(found->mre)})
-          row.push_back(cell);
-      } else {
-        for (int i = 0; i < 4; ++i) row.push_back("-");
-      }
-    }
-    table.rows.push_back(row);
-  }
-  std::string out = render_table(table, format);
-  if (format == "table" || format == "markdown") {
-    std::string kmac;
-    for (const auto& [name, fit] : {std::make_pair("kMAC/px", &result.alpha_vs_kmac),
-                                    std::make_pair("kMAC/px up to the 2nd downsampling", &result.alpha_vs_kmac_2nd)})
-      if (*fit)
-        kmac += std::string(format == "markdown" && !kmac.empty() ? "\n" : "") + "alpha vs " + name + ": alpha = " +
-                format_number((*fit)->slope * 1e6, "%.4g") + " µJ/px per kMAC/px * kMAC + " +
-                format_number((*fit)->offset * 1e6, "%.4g") + " µJ/px, ρ = " + pearson((*fit)->pearson) +
-                ", MRE (leave-one-out) = " + percent((*fit)->mre) + " %, n = " + std::to_string((*fit)->n) + "\n";
-    out += (kmac.empty() ? "" : "\n") + kmac;
-    out += std::string(format == "markdown" ? "\n" : "") +
-           "MRE: Eq. (3) under 10-fold cross-validation (leave-one-out below 10 points).\n";
-    if (result.estimate)
-      out += std::string(format == "markdown" ? "\n**" : "") + "ESTIMATES, not measurements" +
-             (format == "markdown" ? "**" : "") + ": fitted to energies from CPU time x a share of the TDP.\n";
-  }
-  return out;
 }
 
 }  // namespace nicenergy

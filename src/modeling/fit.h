@@ -11,8 +11,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "protocol/record.h"
 
 namespace nicenergy {
@@ -28,7 +26,13 @@ struct LineFit {
 // differ, or x all equal (slope undefined).
 LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, const std::string& what);
 
-// Eq. (3), as a fraction (0.05 = 5 %). Throws on empty input or a zero measurement.
+// Eq. (2) of Herglotz et al. (ICIP): E = alpha * S + beta, the energy (J) of one execution
+// on S = width x height pixels. Every modelled energy (fit, cross-validation,
+// prediction) is computed here.
+double model_energy_j(double alpha_j_per_pixel, double beta_j, double pixels);
+
+// Eq. (3) of Herglotz et al. (ICIP): MRE = (1/n) * sum |E_pred - E_meas| / E_meas, as a
+// fraction (0.05 = 5 %). Throws on empty input or a zero measurement.
 double mean_relative_error(const std::vector<double>& predicted, const std::vector<double>& measured);
 
 // One network at one parameter level: Eq. (2) fitted over all its images and
@@ -109,19 +113,5 @@ KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<
 // fit_energy, then both kMAC fits where possible; a kMAC fit that is not
 // possible is left empty with a line in notes (an empty `points` gives a note too).
 FitResult fit_models(const std::vector<MeasurementRecord>& records, const std::vector<KmacPoint>& points);
-
-// {"fits": [{"network","abbr","level","n","alpha","beta","pearson","mre","mre_in_sample"}...],
-//  "alpha_vs_kmac": {"slope","offset","pearson","mre","mre_in_sample","n"} or null,
-//  "alpha_vs_kmac_2nd": same}; alpha in J/pixel, beta in J, MREs as fractions.
-nlohmann::json to_json(const FitResult& result);
-// Throws nicenergy::Error naming `source` (a file name, say) when the JSON is malformed.
-FitResult fit_result_from_json(const nlohmann::json& json, const std::string& source);
-FitResult read_fit_result(const std::string& path);
-void write_fit_result(const FitResult& result, const std::string& path);
-
-// The paper's Table 2: one row per network, alpha (µJ/pixel), beta (J), Pearson
-// and MRE (%) for the low and the high level. format "table" or "markdown" gives
-// that wide layout; "csv" gives one row per fit with units in the column names.
-std::string format_fit_table(const FitResult& result, const std::string& format);
 
 }  // namespace nicenergy

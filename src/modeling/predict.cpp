@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "error.h"
+#include "models/zoo.h"
 
 namespace nicenergy {
 
@@ -17,7 +18,7 @@ Prediction predict_energy(const FitResult& coefficients, const std::string& abbr
   if (width <= 0 || height <= 0)
     throw Error("prediction: image size " + std::to_string(width) + "x" + std::to_string(height) +
                 " is not positive; give WIDTHxHEIGHT in pixels");
-  if (level != "low" && level != "high")
+  if (!level_from_string(level))
     throw Error("prediction: unknown parameter level '" + level + "'; use low or high");
   Prediction p;
   p.abbr = abbr;
@@ -30,7 +31,7 @@ Prediction predict_energy(const FitResult& coefficients, const std::string& abbr
     p.abbr = f.abbr;
     p.alpha_j_per_pixel = f.alpha_j_per_pixel;
     p.beta_j = f.beta_j;
-    p.energy_j = f.alpha_j_per_pixel * p.pixels + f.beta_j;
+    p.energy_j = model_energy_j(f.alpha_j_per_pixel, f.beta_j, static_cast<double>(p.pixels));
     p.expected_relative_error = f.mre;
     p.source = "fit";
     return p;
@@ -44,7 +45,7 @@ Prediction predict_energy(const FitResult& coefficients, const std::string& abbr
     for (const EnergyFit& f : coefficients.fits) beta_sum += f.beta_j;
     p.alpha_j_per_pixel = coefficients.alpha_vs_kmac->slope * *kmac_per_pixel + coefficients.alpha_vs_kmac->offset;
     p.beta_j = beta_sum / coefficients.fits.size();
-    p.energy_j = p.alpha_j_per_pixel * p.pixels + p.beta_j;
+    p.energy_j = model_energy_j(p.alpha_j_per_pixel, p.beta_j, static_cast<double>(p.pixels));
     p.expected_relative_error = coefficients.alpha_vs_kmac->mre;
     p.source = "alpha_vs_kmac";
     return p;

@@ -82,34 +82,33 @@ static nn::Sequential cheng_hyper_synthesis(int64_t n) {
 }
 
 NetworkImpl::NetworkImpl(const QualityConfig& config) : config_(config) {
-  const std::string& name = config.spec->name;
+  const NetworkSpec& spec = *config.spec;  // which blocks: the spec table in zoo.cpp
   const int64_t n = config.n, m = config.m;
   // Registration order follows CompressAI's constructors so state_dict listings match.
-  if (name == "bmshj2018_factorized") {
+  if (!spec.hyperprior) {
     entropy_bottleneck = register_module("entropy_bottleneck", EntropyBottleneck(m));
     g_a = register_module("g_a", balle_analysis(n, m));
     g_s = register_module("g_s", balle_synthesis(n, m));
     return;
   }
   entropy_bottleneck = register_module("entropy_bottleneck", EntropyBottleneck(n));
-  const bool cheng = name.rfind("cheng2020", 0) == 0;
-  const bool attention = name == "cheng2020_attn";
-  g_a = register_module("g_a", cheng ? cheng_analysis(n, attention) : balle_analysis(n, m));
-  g_s = register_module("g_s", cheng ? cheng_synthesis(n, attention) : balle_synthesis(n, m));
-  if (name == "bmshj2018_hyperprior") {
-    h_a = register_module("h_a", scale_hyper_analysis(n, m));
-    h_s = register_module("h_s", scale_hyper_synthesis(n, m));
-    hyper_abs_ = true;
-  } else if (cheng) {
+  const bool cheng = spec.transforms == Transforms::cheng;
+  g_a = register_module("g_a", cheng ? cheng_analysis(n, spec.attention) : balle_analysis(n, m));
+  g_s = register_module("g_s", cheng ? cheng_synthesis(n, spec.attention) : balle_synthesis(n, m));
+  if (cheng) {
     h_a = register_module("h_a", cheng_hyper_analysis(n));
     h_s = register_module("h_s", cheng_hyper_synthesis(n));
-  } else {
+  } else if (spec.means) {
     h_a = register_module("h_a", mean_hyper_analysis(n, m));
     h_s = register_module("h_s", mean_hyper_synthesis(n, m));
+  } else {
+    h_a = register_module("h_a", scale_hyper_analysis(n, m));
+    h_s = register_module("h_s", scale_hyper_synthesis(n, m));
   }
-  has_means_ = name != "bmshj2018_hyperprior";
+  hyper_abs_ = spec.hyper_abs;
+  has_means_ = spec.means;
   gaussian_conditional = register_module("gaussian_conditional", GaussianConditional());
-  if (name == "mbt2018" || cheng) {
+  if (spec.context) {
     entropy_parameters = register_module("entropy_parameters", entropy_parameters_net(m));
     context_prediction = register_module("context_prediction", MaskedConv2d(m, 2 * m, 5));
     has_context_ = true;

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "error.h"
+#include "io/csv.h"
 #include "models/zoo.h"
 
 namespace fs = std::filesystem;
@@ -23,22 +24,11 @@ namespace nicenergy {
 
 // ---- keys and order ------------------------------------------------------
 
-static int network_rank(const std::string& network, std::string* canonical_name) {
-  const auto& specs = network_specs();
-  for (size_t i = 0; i < specs.size(); ++i) {
-    if (network == specs[i].name) {
-      if (canonical_name) *canonical_name = specs[i].name;
-      return static_cast<int>(i);
-    }
-  }
-  try {
-    const NetworkSpec& spec = find_network(network);
-    if (canonical_name) *canonical_name = spec.name;
-    return static_cast<int>(&spec - specs.data());
-  } catch (const Error&) {
-    if (canonical_name) *canonical_name = network;
-    return static_cast<int>(specs.size());  // unknown networks after the known ones, by name
-  }
+// Known networks by their CompressAI name, so "Bfac" and "bmshj2018_factorized" meet.
+static std::string canonical_network(const MeasurementRecord& r) {
+  const std::string& network = r.network.empty() ? r.abbr : r.network;
+  const NetworkSpec* spec = lookup_network(network);
+  return spec ? spec->name : network;
 }
 
 bool MeasurementKey::operator<(const MeasurementKey& o) const {
@@ -58,7 +48,7 @@ std::string MeasurementKey::text() const {
 
 MeasurementKey measurement_key(const MeasurementRecord& r) {
   MeasurementKey key;
-  network_rank(r.network.empty() ? r.abbr : r.network, &key.network);
+  key.network = canonical_network(r);
   key.quality = r.quality;
   key.image = r.image;
   key.width = r.width;
@@ -67,9 +57,8 @@ MeasurementKey measurement_key(const MeasurementRecord& r) {
 }
 
 bool record_before(const MeasurementRecord& a, const MeasurementRecord& b) {
-  std::string na, nb;
-  const int ra = network_rank(a.network.empty() ? a.abbr : a.network, &na);
-  const int rb = network_rank(b.network.empty() ? b.abbr : b.network, &nb);
+  const std::string na = canonical_network(a), nb = canonical_network(b);
+  const int ra = network_rank(na), rb = network_rank(nb);
   const int64_t pa = int64_t(a.width) * a.height, pb = int64_t(b.width) * b.height;
   return std::tie(ra, na, a.quality, pa, a.width, a.height, a.image, a.started_at) <
          std::tie(rb, nb, b.quality, pb, b.width, b.height, b.image, b.started_at);
@@ -175,79 +164,6 @@ void append_record(const std::string& path, const MeasurementRecord& record) {
 
 // ---- reading -------------------------------------------------------------
 
-struct CsvRow {
-  int line = 0;  // line number where the row starts, 1-based
-  std::vector<std::string> fields;
-};
-
-// Parses RFC 4180 text. complete_end is the offset just past the last row that
-// ends with a line break; anything after it is a torn write and is not returned.
-static std::vector<CsvRow> parse_csv(const std::string& text, const std::string& path, size_t* complete_end) {
-  std::vector<CsvRow> rows;
-  *complete_end = 0;
-  size_t i = 0;
-  int line = 1;
-  while (i < text.size()) {
-    CsvRow row;
-    row.line = line;
-    std::string field;
-    bool ended = false;  // the row ended with a line break
-    bool in_field_quoted = false;
-    while (i < text.size()) {
-      const char c = text[i];
-      if (c == '"' && field.empty() && !in_field_quoted) {
-        // Quoted field: up to the closing quote, "" is a quote.
-        in_field_quoted = true;
-        size_t j = i + 1;
-        bool closed = false;
-        while (j < text.size()) {
-          if (text[j] == '"') {
-            if (j + 1 < text.size() && text[j + 1] == '"') {
-              field += '"';
-              j += 2;
-              continue;
-            }
-            closed = true;
-            ++j;
-            break;
-          }
-          if (text[j] == '\n') ++line;
-          field += text[j++];
-        }
-        i = j;
-        if (!closed) break;  // torn inside a quoted field
-        if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
-          throw Error("results file '" + path + "' line " + std::to_string(line) +
-                      ": characters after a closing quote; fix or delete that row");
-        continue;
-      }
-      if (c == ',') {
-        row.fields.push_back(field);
-        field.clear();
-        in_field_quoted = false;
-        ++i;
-      } else if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
-        i += c == '\r' ? 2 : 1;
-        ++line;
-        ended = true;
-        break;
-      } else if (c == '"') {
-        throw Error("results file '" + path + "' line " + std::to_string(line) +
-                    ": a quote inside an unquoted field; fix or delete that row");
-      } else {
-        field += c;
-        ++i;
-      }
-    }
-    if (!ended) break;  // torn last row
-    row.fields.push_back(field);
-    *complete_end = i;
-    if (row.fields.size() == 1 && row.fields[0].empty()) continue;  // blank line
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 static std::string read_file_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("results file '" + path + "' does not exist or cannot be read: check the path");
@@ -277,8 +193,8 @@ static double parse_number(const std::string& s, const std::string& path, int li
 
 std::vector<MeasurementRecord> read_results(const std::string& path) {
   const std::string text = read_file_text(path);
-  size_t complete_end = 0;
-  const std::vector<CsvRow> rows = parse_csv(text, path, &complete_end);
+  // A last row without a line break is a torn append: not a measurement.
+  const std::vector<CsvRow> rows = parse_csv(text, "results file '" + path + "'").rows;
   if (rows.empty()) return {};
 
   std::map<std::string, size_t> index;
@@ -335,8 +251,7 @@ std::vector<MeasurementRecord> read_results(const std::string& path) {
 size_t repair_results(const std::string& path) {
   if (!fs::exists(path)) return 0;
   const std::string text = read_file_text(path);
-  size_t complete_end = 0;
-  parse_csv(text, path, &complete_end);
+  const size_t complete_end = parse_csv(text, "results file '" + path + "'").complete_end;
   if (complete_end == text.size()) return 0;
   fs::resize_file(path, complete_end);
   const int fd = ::open(path.c_str(), O_WRONLY);

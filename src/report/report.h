@@ -20,17 +20,6 @@ struct ReportResult {
   std::vector<std::string> warnings;  // e.g. gnuplot missing: tables and page written, figures not
 };
 
-// One sample of a power trace: window is the measurement window's index, -1 outside.
-struct TracePoint {
-  double time_s = 0;
-  double power_w = 0;
-  int window = -1;
-};
-
-// Reads a CSV with the columns time_s, power_w, window (any order, header first).
-// Throws nicenergy::Error naming the file and line when it is missing or malformed.
-std::vector<TracePoint> read_trace(const std::string& path);
-
 // Writes into out_dir (created if needed):
 //   fig1_power.{gp,dat,svg,png}            power over time, windows shaded (only with trace_csv)
 //   fig2_energy_<level>.{gp,dat,svg,png}   E over S per level, error bars energy_ci_j, fitted lines

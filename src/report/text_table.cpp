@@ -1,4 +1,4 @@
-#include "modeling/table.h"
+#include "report/text_table.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // A small text table rendered four ways: aligned plain text, CSV, Markdown and
-// HTML. The fit table (Table 2) and the report's Table 1 share it, so every
-// output of one table carries the same header and numbers.
+// HTML. The fit table (Table 2), the report's Table 1 and the page share it, so
+// every output of one table carries the same header and numbers.
 #pragma once
 #include <string>
 #include <vector>

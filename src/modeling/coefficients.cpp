@@ -1,0 +1,100 @@
+#include "modeling/coefficients.h"
+
+#include <fstream>
+
+#include "error.h"
+
+namespace nicenergy {
+
+static nlohmann::json kmac_json(const std::optional<KmacFit>& fit) {
+  if (!fit) return nullptr;
+  return {{"slope", fit->slope}, {"offset", fit->offset}, {"pearson", fit->pearson},
+          {"mre", fit->mre}, {"mre_in_sample", fit->mre_in_sample}, {"n", fit->n}};
+}
+
+nlohmann::json to_json(const FitResult& result) {
+  nlohmann::json fits = nlohmann::json::array();
+  for (const EnergyFit& f : result.fits)
+    fits.push_back({{"network", f.network}, {"abbr", f.abbr}, {"level", f.level}, {"n", f.n},
+                    {"alpha", f.alpha_j_per_pixel}, {"beta", f.beta_j}, {"pearson", f.pearson},
+                    {"mre", f.mre}, {"mre_in_sample", f.mre_in_sample}});
+  return {{"estimate", result.estimate},  // true: the energies were CPU-time estimates, not measurements
+          {"fits", fits},
+          {"alpha_vs_kmac", kmac_json(result.alpha_vs_kmac)},
+          {"alpha_vs_kmac_2nd", kmac_json(result.alpha_vs_kmac_2nd)}};
+}
+
+template <typename T>
+static T field(const nlohmann::json& object, const char* key, const std::string& where) {
+  if (!object.is_object() || !object.contains(key))
+    throw Error(where + ": missing \"" + key + "\"; write the file with `nicenergy fit`");
+  const nlohmann::json& value = object.at(key);
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!value.is_string()) throw Error(where + ": \"" + key + "\" must be a string");
+  } else {
+    if (!value.is_number()) throw Error(where + ": \"" + key + "\" must be a number");
+  }
+  return value.get<T>();
+}
+
+static std::optional<KmacFit> kmac_from_json(const nlohmann::json& json, const char* key, const std::string& source) {
+  if (!json.contains(key) || json.at(key).is_null()) return std::nullopt;
+  const std::string where = source + " \"" + key + "\"";
+  const nlohmann::json& j = json.at(key);
+  if (!j.is_object()) throw Error(where + ": must be an object or null");
+  KmacFit fit;
+  fit.slope = field<double>(j, "slope", where);
+  fit.offset = field<double>(j, "offset", where);
+  fit.pearson = field<double>(j, "pearson", where);
+  fit.mre = field<double>(j, "mre", where);
+  // Older files may lack the in-sample error; it is informative only.
+  fit.mre_in_sample = j.contains("mre_in_sample") ? field<double>(j, "mre_in_sample", where) : 0.0;
+  fit.n = field<int>(j, "n", where);
+  return fit;
+}
+
+FitResult fit_result_from_json(const nlohmann::json& json, const std::string& source) {
+  if (!json.is_object() || !json.contains("fits") || !json.at("fits").is_array())
+    throw Error(source + ": not a coefficients file (no \"fits\" array); write one with `nicenergy fit`");
+  FitResult result;
+  size_t index = 0;
+  for (const nlohmann::json& j : json.at("fits")) {
+    const std::string where = source + " fits[" + std::to_string(index++) + "]";
+    EnergyFit f;
+    f.network = field<std::string>(j, "network", where);
+    f.abbr = field<std::string>(j, "abbr", where);
+    f.level = field<std::string>(j, "level", where);
+    f.n = field<int>(j, "n", where);
+    f.alpha_j_per_pixel = field<double>(j, "alpha", where);
+    f.beta_j = field<double>(j, "beta", where);
+    f.pearson = field<double>(j, "pearson", where);
+    f.mre = field<double>(j, "mre", where);
+    f.mre_in_sample = field<double>(j, "mre_in_sample", where);
+    result.fits.push_back(f);
+  }
+  result.estimate = json.contains("estimate") && json.at("estimate").is_boolean() && json.at("estimate").get<bool>();
+  result.alpha_vs_kmac = kmac_from_json(json, "alpha_vs_kmac", source);
+  result.alpha_vs_kmac_2nd = kmac_from_json(json, "alpha_vs_kmac_2nd", source);
+  return result;
+}
+
+FitResult read_fit_result(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot open coefficients file '" + path + "': check the path or run `nicenergy fit` first");
+  nlohmann::json json;
+  try {
+    in >> json;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("coefficients file '" + path + "' is not valid JSON (" + e.what() + "); rewrite it with `nicenergy fit`");
+  }
+  return fit_result_from_json(json, "coefficients file '" + path + "'");
+}
+
+void write_fit_result(const FitResult& result, const std::string& path) {
+  std::ofstream out(path);
+  if (!out) throw Error("cannot write coefficients file '" + path + "': check that its folder exists and is writable");
+  out << to_json(result).dump(2) << "\n";
+  if (!out) throw Error("writing coefficients file '" + path + "' failed: check the free disk space");
+}
+
+}  // namespace nicenergy

@@ -1,0 +1,92 @@
+#include <algorithm>
+#include <cmath>
+
+#include "report/gnuplot.h"
+#include "report/report_parts.h"
+
+namespace nicenergy {
+
+bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std::vector<KmacPoint>& points, bool use_2nd,
+                const std::string& stem) {
+  struct Point { std::string abbr, level; double kmac, alpha_uj; };
+  std::vector<Point> joined;
+  for (const EnergyFit& f : fit.fits)
+    for (const KmacPoint& k : points)
+      if (k.abbr == f.abbr && k.level == f.level)
+        joined.push_back({f.abbr, f.level, use_2nd ? k.kmac_per_pixel_2nd : k.kmac_per_pixel, f.alpha_j_per_pixel * 1e6});
+  if (joined.empty()) return false;
+
+  double max_kmac = 0, max_alpha = 0;
+  for (const Point& p : joined) max_kmac = std::max(max_kmac, p.kmac), max_alpha = std::max(max_alpha, p.alpha_uj);
+
+  // Blocks 0 and 1: the points of the low and high level. Blocks 2 and 3: their
+  // labels, where points closer than a few percent of the axes share one label
+  // ("Bfac, Bhyp, Mmean"), since those networks have nearly equal kMAC and alpha.
+  std::string dat = "# kmac_per_pixel alpha_uj_per_pixel label   (" +
+                    std::string(use_2nd ? "kMAC up to the 2nd downsampling" : "kMAC of the whole network") + ")\n";
+  std::string labels;
+  for (const char* level : {"low", "high"}) {
+    std::vector<Point> at_level;
+    for (const Point& p : joined)
+      if (p.level == level) at_level.push_back(p);
+    std::sort(at_level.begin(), at_level.end(), [](const Point& a, const Point& b) { return a.kmac < b.kmac; });
+    dat += std::string(level == std::string("low") ? "" : "\n\n") + "# " + level + " level\n";
+    for (const Point& p : at_level) dat += gp_number(p.kmac) + " " + gp_number(p.alpha_uj) + " " + gp_string(p.abbr) + "\n";
+    labels += "\n\n# labels, " + std::string(level) + " level\n";
+    // gnuplot merges runs of blank lines, so an empty block needs a line to keep
+    // the block numbers; the plot command leaves such a block out.
+    if (at_level.empty()) {
+      dat += "NaN NaN \"\"\n";
+      labels += "NaN NaN \"\"\n";
+    }
+    for (size_t i = 0; i < at_level.size();) {
+      size_t j = i + 1;
+      while (j < at_level.size() && at_level[j].kmac - at_level[j - 1].kmac < 0.04 * max_kmac &&
+             std::fabs(at_level[j].alpha_uj - at_level[j - 1].alpha_uj) < 0.06 * max_alpha)
+        ++j;
+      std::string text;
+      double x = 0, y = 0;
+      for (size_t k = i; k < j; ++k) {
+        text += (text.empty() ? "" : ", ") + at_level[k].abbr;
+        x += at_level[k].kmac / (j - i);
+        y += at_level[k].alpha_uj / (j - i);
+      }
+      labels += gp_number(x) + " " + gp_number(y) + " " + gp_string(text) + "\n";
+      i = j;
+    }
+  }
+  w.write(stem + ".dat", dat + labels);
+
+  const std::optional<KmacFit>& line = use_2nd ? fit.alpha_vs_kmac_2nd : fit.alpha_vs_kmac;
+  const std::string kmac_label = use_2nd ? "kMAC per pixel up to the 2nd downsampling" : "kMAC per pixel";
+
+  std::string gp = gp_header(stem);
+  gp += "set title 'α over " + kmac_label + w.title_note + "'\n"
+        "set xlabel '" + kmac_label + "'\n"
+        "set ylabel 'α (µJ per pixel)'\n"
+        "set key top left box opaque Left reverse\n"
+        "set xrange [0:" + gp_number(max_kmac * 1.12) + "]\nset yrange [0:" + gp_number(max_alpha * 1.15) + "]\n";
+  // A level without points is left out of the plot command: gnuplot warns on empty blocks.
+  bool has_level[2] = {false, false};
+  for (const Point& p : joined)
+    if (p.level == "low" || p.level == "high") has_level[p.level == "high" ? 1 : 0] = true;
+  std::string plot;
+  auto add = [&](const std::string& clause) { plot += (plot.empty() ? "plot " : ", \\\n     ") + clause; };
+  if (has_level[0]) {
+    add("'" + stem + ".dat' index 0 using 1:2 with points pt 7 ps 1.3 lc rgb '#1f77b4' title 'low level'");
+    add("'" + stem + ".dat' index 2 using 1:2:3 with labels offset char 0.8,-0.9 left font ',12' tc rgb '#1f77b4' notitle");
+  }
+  if (has_level[1]) {
+    add("'" + stem + ".dat' index 1 using 1:2 with points pt 5 ps 1.3 lc rgb '#d62728' title 'high level'");
+    add("'" + stem + ".dat' index 3 using 1:2:3 with labels offset char -0.8,0.9 right font ',12' tc rgb '#d62728' notitle");
+  }
+  if (line)
+    plot += ", \\\n     " + gp_number(line->slope * 1e6) + " * x + " + gp_number(line->offset * 1e6) +
+            " with lines lw 1.5 lc rgb '#444444' title sprintf('fit, ρ = %.3f, leave-one-out MRE = %.1f %%', " +
+            gp_number(line->pearson) + ", " + gp_number(line->mre * 100) + ")";
+  gp += plot + "\n" + gp_footer(stem);
+  w.write(stem + ".gp", gp);
+  return true;
+}
+
+}  // namespace nicenergy

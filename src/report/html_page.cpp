@@ -1,0 +1,92 @@
+#include <algorithm>
+#include <set>
+
+#include "report/report_parts.h"
+
+namespace nicenergy {
+
+static std::string joined(const std::set<std::string>& values) {
+  std::string out;
+  for (const std::string& v : values) out += (out.empty() ? "" : ", ") + (v.empty() ? std::string("(none)") : v);
+  return out;
+}
+
+std::string html_page(const std::vector<MeasurementRecord>& records, const FitResult& fit, const PageParts& parts) {
+  std::set<std::string> meters, methods, devices, networks, images;
+  for (const MeasurementRecord& r : records) {
+    meters.insert(r.meter);
+    methods.insert(r.method);
+    devices.insert(r.device);
+    networks.insert(r.abbr);
+    images.insert(r.image);
+  }
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>nicenergy report</title>\n<style>\n"
+      "body { font-family: Helvetica, Arial, sans-serif; max-width: 70em; margin: 2em auto; padding: 0 1em; color: #222; }\n"
+      "table { border-collapse: collapse; margin: 1em 0; }\n"
+      "th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }\n"
+      "th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }\n"
+      "figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }\n"
+      ".banner { background: #fff3cd; border: 2px solid #d39e00; padding: 0.8em 1em; font-size: 1.15em; }\n"
+      ".note { background: #eef4fb; border-left: 4px solid #4a86c5; padding: 0.5em 1em; }\n"
+      "</style>\n</head>\n<body>\n<h1>Processing energy of neural image codecs</h1>\n";
+  if (any_estimate(records))
+    html += "<p class=\"banner\"><strong>ESTIMATES, NOT MEASUREMENTS.</strong> Some or all energies below are "
+            "estimated from CPU time &times; a share of the TDP (method &ldquo;estimate&rdquo;); no power meter "
+            "was read for them. Use them for rough comparisons only.</p>\n";
+  html += "<h2>Data</h2>\n<ul>\n";
+  html += "<li>" + std::to_string(records.size()) + " measurements of " + std::to_string(networks.size()) +
+          " network(s) on " + std::to_string(images.size()) + " image(s)</li>\n";
+  html += "<li>Meter: " + html_escape(joined(meters)) + "</li>\n";
+  html += "<li>Method: " + html_escape(joined(methods)) + "</li>\n";
+  html += "<li>Device: " + html_escape(joined(devices)) + "</li>\n</ul>\n";
+  html += "<p>Model after Herglotz et al., &ldquo;Processing energy modeling for neural network based image "
+          "compression&rdquo; (ICIP): E = &alpha;&middot;S + &beta; per network and parameter level, S = width "
+          "&times; height in pixels, E the dynamic energy of one execution. MRE is Eq. (3), (1/n)&nbsp;&sum;&nbsp;"
+          "|E<sub>pred</sub> &minus; E<sub>meas</sub>| / E<sub>meas</sub>, under 10-fold cross-validation "
+          "(points ranked by pixels, width, image, quality, energy; rank mod 10 is the fold; leave-one-out below "
+          "10 points).</p>\n";
+  if (!parts.failed.empty())
+    html += "<p class=\"note\">Figures not drawn: " +
+            html_escape(parts.warnings.empty() ? std::string("gnuplot failed") : parts.warnings.front()) +
+            ". Their .gp scripts and .dat files are in this folder.</p>\n";
+  for (const std::string& note : parts.notes) html += "<p class=\"note\">" + html_escape(note) + "</p>\n";
+
+  auto figure_html = [&](const std::string& prefix) {
+    std::string out;
+    for (const Figure& f : parts.figures) {
+      if (f.stem.rfind(prefix, 0) != 0) continue;
+      if (std::find(parts.failed.begin(), parts.failed.end(), f.stem) != parts.failed.end()) {
+        out += "<p class=\"note\">" + html_escape(f.caption) + " Not drawn; script: <a href=\"" + f.stem + ".gp\">" +
+               f.stem + ".gp</a></p>\n";
+        continue;
+      }
+      out += "<figure><img src=\"" + f.stem + ".svg\" alt=\"" + html_escape(f.caption) + "\"><figcaption>" +
+             html_escape(f.caption) + " <a href=\"" + f.stem + ".png\">PNG</a>, <a href=\"" + f.stem +
+             ".gp\">script</a>, <a href=\"" + f.stem + ".dat\">data</a></figcaption></figure>\n";
+    }
+    return out;
+  };
+  if (parts.has_trace) html += "<h2>Power trace</h2>\n" + figure_html("fig1_");
+  html += "<h2>Energy over image size</h2>\n" + figure_html("fig2_");
+  html += "<h2>Table 2: energy models, Eq. (2)</h2>\n" + render_html(table2_html(fit)) +
+          "<p><a href=\"table2_fits.md\">Markdown</a>, <a href=\"table2_fits.csv\">CSV</a></p>\n";
+  for (const auto& [name, line] : {std::make_pair("kMAC per pixel", &fit.alpha_vs_kmac),
+                                   std::make_pair("kMAC per pixel up to the 2nd downsampling", &fit.alpha_vs_kmac_2nd)})
+    if (*line)
+      html += "<p>&alpha; over " + std::string(name) + ": &alpha; = " + format_number((*line)->slope * 1e6, "%.4g") +
+              " &micro;J/px per kMAC/px &middot; kMAC + " + format_number((*line)->offset * 1e6, "%.4g") +
+              " &micro;J/px; &rho; = " + format_number((*line)->pearson, "%.4f") + ", MRE (leave-one-out) = " +
+              format_number((*line)->mre * 100, "%.2f") + " %, in-sample " +
+              format_number((*line)->mre_in_sample * 100, "%.2f") + " %, n = " + std::to_string((*line)->n) + ".</p>\n";
+  if (parts.table1) {
+    html += "<h2>Table 1: complexity and measured &alpha;</h2>\n" + render_html(*parts.table1) +
+            "<p><a href=\"table1_complexity.md\">Markdown</a>, <a href=\"table1_complexity.csv\">CSV</a></p>\n";
+    html += "<h2>&alpha; over complexity</h2>\n" + figure_html("fig3_");
+  }
+  html += "</body>\n</html>\n";
+  return html;
+}
+
+}  // namespace nicenergy

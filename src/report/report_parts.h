@@ -1,0 +1,65 @@
+// The parts write_report puts together, one file each: Fig. 1 to 3
+// (fig*_*.cpp), Table 1 (table1.cpp), the page (html_page.cpp). Internal to
+// src/report/.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "meters/trace_csv.h"
+#include "modeling/fit.h"
+#include "protocol/record.h"
+#include "report/report.h"
+#include "report/text_table.h"
+
+namespace nicenergy {
+
+// The report folder: every file goes through write() so that ReportResult
+// lists it, and every figure title carries title_note (the estimate label).
+struct ReportFolder {
+  std::filesystem::path dir;
+  ReportResult* result;
+  std::string title_note;
+  void write(const std::string& name, const std::string& text);  // throws nicenergy::Error when it cannot
+};
+
+// One figure: its file stem (stem.gp, .dat, .svg, .png) and its caption on the page.
+struct Figure {
+  std::string stem;
+  std::string caption;
+};
+
+// Some energy is a CPU-time estimate (method or meter "estimate"): every figure,
+// table and the page then say so.
+bool any_estimate(const std::vector<MeasurementRecord>& records);
+
+const EnergyFit* find_fit(const FitResult& fit, const std::string& abbr, const std::string& level);
+
+// fig1_power.{gp,dat}: power over time with the measurement windows shaded.
+void write_fig1_power_trace(ReportFolder& w, const std::vector<TracePoint>& trace);
+// stem.{gp,dat}: E over S at one level, error bars energy_ci_j, the Eq. (2) lines.
+void write_fig2_energy_over_pixels(ReportFolder& w, const std::vector<MeasurementRecord>& records,
+                                   const FitResult& fit, const std::string& level, const std::string& stem);
+// stem.{gp,dat}: alpha over kMAC/pixel (use_2nd: up to the 2nd downsampling)
+// with the Sec. 5 line. False, writing nothing, when no fit has a kMAC point.
+bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std::vector<KmacPoint>& points,
+                                bool use_2nd, const std::string& stem);
+
+// Table 1: params, kMAC/px, kMAC/px 2nd and measured alpha per network-level.
+TextTable table1(const FitResult& fit, const std::vector<ComplexityRow>& complexity);
+
+// Table 2 for the page: one row per fit, both MREs (fit_tables.cpp).
+TextTable table2_html(const FitResult& fit);
+
+// What index.html shows besides the records and the fit.
+struct PageParts {
+  std::vector<Figure> figures;
+  std::vector<std::string> failed;    // stems of figures not drawn
+  std::vector<std::string> warnings;  // the first says why figures were not drawn
+  std::vector<std::string> notes;
+  bool has_trace = false;
+  const TextTable* table1 = nullptr;  // nullptr without complexity rows
+};
+std::string html_page(const std::vector<MeasurementRecord>& records, const FitResult& fit, const PageParts& parts);
+
+}  // namespace nicenergy
