@@ -162,8 +162,9 @@ TEST(FakeNvmlMeter, PartTimeSensorMissesBurstsTheCounterSees) {
   const double e1 = wait_tick();
   EXPECT_NEAR(*meter->power_w(), 20, 0.5) << "the burst fell outside the sensed quarter";
   EXPECT_GT(e1 - e0, 20 * 0.4 + 200 * 0.1 * 0.9) << "the counter integrates everything";
-  // A load over the whole next period is seen.
+  // A load over a whole period is seen (two ticks: the first period began before it).
   fake.set_dynamic_w(200);
+  wait_tick();
   wait_tick();
   fake.set_dynamic_w(0);
   EXPECT_NEAR(*meter->power_w(), 220, 1);
@@ -211,7 +212,8 @@ TEST(FakeNvmlProtocol, EquationOneGivesTheScriptedDynamicEnergyWithEdgesOnTicks)
   EXPECT_NEAR(r.energy_j, truth, 0.01 * truth) << "Eq. (1) against the fake's exact integral";
   for (const WindowMeasurement& win : r.windows) {
     ASSERT_TRUE(win.counter_dynamic_j);
-    EXPECT_NEAR(*win.counter_dynamic_j, truth, 0.02 * truth) << "window " << win.index;
+    // Each window alone carries its edges' timing noise (a loaded machine); the mean must be within 1 %.
+    EXPECT_NEAR(*win.counter_dynamic_j, truth, 0.05 * truth) << "window " << win.index;
     // Edges are put half-way between the reads around a tick: within a few ms of it.
     EXPECT_LT(distance_to_tick_s(win.start_s, 0.1), 0.01) << "start of window " << win.index;
     EXPECT_LT(distance_to_tick_s(win.end_s, 0.1), 0.01) << "end of window " << win.index;
@@ -242,7 +244,7 @@ TEST(FakeNvmlCli, CampaignWithMeterNvmlWritesCounterRows) {
   const fs::path dir = scratch("campaign");
   const std::string config = (dir / "nvml.toml").string(), csv = (dir / "nvml.csv").string();
   std::ofstream(config) << "[campaign]\nname = \"nvml\"\noutput = \"" << csv << "\"\n"
-                        << "device = \"cpu\"\nmeter = \"nvml\"\nnetworks = [\"Bfac\"]\nqualities = [1]\n"
+                        << "device = \"cpu\"\nmeter = \"nvml\"\nmodels = [\"Bfac\"]\nqualities = [1]\n"
                         << "[protocol]\nidle_s = 0.3\nwindow_s = 0.3\nk_min = 2\nk_max = 2\npreheat_max_s = 0\n"
                         << "[[images]]\nsizes = [\"64x64\"]\nfrom = \"" << fs::absolute("data/images").string()
                         << "\"\nmethod = \"mosaic\"\n";

@@ -209,6 +209,10 @@ nvmlReturn_t nvmlInit_v2() {
     state = State{};
     state.config = c;
     state.t_ns = monotonic_ns();
+    // As if idle since the current period began, so the first reading is not short.
+    const int64_t period_start = state.t_ns / c.period_ns * c.period_ns;
+    const int64_t seen_ns = std::max<int64_t>(1, std::llround(c.duty * static_cast<double>(c.period_ns)));
+    state.window_j = c.idle_w * std::min<int64_t>(state.t_ns - period_start, seen_ns) * 1e-9;
     state.cpu_s = process_cpu_s();
     state.last_reading_w = c.idle_w;
   }
