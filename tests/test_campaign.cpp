@@ -14,46 +14,31 @@
 
 #include "error.h"
 #include "image/image.h"
-#include "protocol/campaign.h"
+#include "campaign/campaign.h"
 #include "protocol/progress.h"
 #include "protocol/results_csv.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace nicenergy;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("nicenergy_campaign_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
+// A scratch folder with two of the repository's Kodak images in photos/;
+// config paths are relative to the config.
+struct TempDir : test_util::TempDir {
+  TempDir() : test_util::TempDir("campaign") {
     fs::create_directories(path / "photos");
-    // Two of the repository's Kodak images; config paths are relative to the config.
     fs::copy_file("data/images/kodim01.png", path / "photos/kodim01.png");
     fs::copy_file("data/images/kodim02.png", path / "photos/kodim02.png");
   }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
 };
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void spit(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using test_util::slurp;
+using test_util::spit;
 
 const char* kCampaign =
     "name = \"t\"\n"
-    "networks = [\"Bfac\", \"bmshj2018-hyperprior\", \"cattn\"]\n"
+    "models = [\"Bfac\", \"bmshj2018-hyperprior\", \"cattn\"]\n"
     "levels = [\"low\", \"high\"]\n"
     "idle_refresh_s = 100\n";
 const char* kProtocol = "idle_s = 2\nwindow_s = 0.5\nk_min = 3\nk_max = 6\nci_target = 0.05\n";
@@ -167,11 +152,11 @@ TEST(CampaignConfig, LoadsAGoodConfig) {
   EXPECT_EQ(c.networks[0].abbr, "Bfac");
   EXPECT_EQ(c.networks[1].abbr, "Bhyp");
   EXPECT_EQ(c.networks[2].abbr, "Cattn");
-  EXPECT_EQ(*c.protocol.idle_s, 2);
-  EXPECT_EQ(*c.protocol.window_s, 0.5);
-  EXPECT_EQ(*c.protocol.k_min, 3);
-  EXPECT_EQ(*c.protocol.k_max, 6);
-  EXPECT_FALSE(c.protocol.confidence.has_value()) << "unset values keep the protocol's defaults";
+  EXPECT_EQ(c.protocol.idle_s, 2);
+  EXPECT_EQ(c.protocol.window_s, 0.5);
+  EXPECT_EQ(c.protocol.k_min, 3);
+  EXPECT_EQ(c.protocol.k_max, 6);
+  EXPECT_EQ(c.protocol.confidence, ProtocolConfig{}.confidence) << "unset values keep the protocol's defaults";
 
   // Images sorted by pixels; the file resolved against the config's folder.
   ASSERT_EQ(c.images.size(), 4u);
@@ -226,7 +211,7 @@ TEST(CampaignConfig, BadConfigsNameTheProblem) {
       {c + "colour = \"red\"\n", p, i, "colour"},
       {c, p + "windows = 3\n", i, "windows"},
       {c, p, i + "[extra]\nx = 1\n", "extra"},
-      {"networks = [\"Bfac\", \"Bxyz\"]\n", p, i, "Bxyz"},
+      {"models = [\"Bfac\", \"Bxyz\"]\n", p, i, "Bxyz"},
       {"levels = [\"medium\"]\n", p, i, "medium"},
       {"qualities = [7]\n", p, i, "quality 7"},  // Cheng networks have 6
       {"levels = [\"low\"]\nqualities = [1]\n", p, i, "not both"},
@@ -252,7 +237,7 @@ TEST(CampaignConfig, BadConfigsNameTheProblem) {
       {c, "idle_s = -1\n", i, "idle_s"},
       {c, "k_max = 2.5\n", i, "k_max"},
       {c, "window_s = \"fast\"\n", i, "window_s"},
-      {"networks = 3\n", p, i, "networks must be a list"},
+      {"models = 3\n", p, i, "models must be a list"},
       {c + "name = \"again\"\n", p, i, "TOML"},  // a duplicate key
       {"name = \"unterminated\n", p, i, "TOML"},
   };
@@ -291,7 +276,7 @@ TEST(CampaignConfig, ShippedConfigsLoad) {
   EXPECT_EQ(e.networks.size(), network_specs().size());
   EXPECT_EQ(e.levels, (std::vector<std::string>{"low", "high"}));
   EXPECT_EQ(e.device, "cuda");
-  EXPECT_GE(*e.protocol.idle_s, 60);
+  EXPECT_GE(e.protocol.idle_s, 60);
   EXPECT_GT(estimate_duration_s(e, plan_campaign(e).size()), 1800) << "a real campaign takes an hour or more";
 }
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli_helpers.h"
+#include "test_util.h"
 
 TEST(Cli, ZooJsonHasTheTableColumns) {
   Result r = run_cli("zoo --format json");

@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "cli_helpers.h"
+#include "test_util.h"
 #include "models/zoo.h"
 #include "protocol/record.h"
 #include "protocol/results_csv.h"
@@ -71,7 +71,7 @@ TEST(CliMeasure, ConstantReplayedPowerHasNoDynamicEnergy) {
   }
   const std::string trace_out = (dir / "trace.csv").string();
   Result r = run_cli("measure --model Bhyp --quality 1 --size 64x64 --meter replay:" + (dir / "flat.csv").string() +
-                     " --sample-hz 100 --json --trace " + trace_out + kQuick);
+                     " --sample-hz 100 --json --trace-output " + trace_out + kQuick);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["meter"], "replay");
@@ -115,7 +115,7 @@ static std::string write_config(const fs::path& dir, const std::string& networks
   const std::string config = (dir / "quick.toml").string();
   std::ofstream out(config);
   out << "[campaign]\nname = \"quick\"\noutput = \"" << (dir / "quick.csv").string() << "\"\n"
-      << "device = \"cpu\"\nmeter = \"estimate\"\nnetworks = [" << networks << "]\nlevels = [\"low\"]\n"
+      << "device = \"cpu\"\nmeter = \"estimate\"\nmodels = [" << networks << "]\nlevels = [\"low\"]\n"
       << "[protocol]\nidle_s = 0.3\nwindow_s = 0.1\nk_min = 2\nk_max = 3\npreheat_max_s = 0\n"
       << "[[images]]\nsizes = [\"64x64\", \"96x64\", \"128x96\"]\nfrom = \"" << fs::absolute("data/images").string()
       << "\"\nmethod = \"mosaic\"\n";
@@ -157,7 +157,7 @@ TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
   EXPECT_EQ(keys_of(csv), keys);
 
   const std::string fit_json = (dir / "fit.json").string();
-  Result fit = run_cli("fit " + csv + " --json " + fit_json);
+  Result fit = run_cli("fit " + csv + " --output " + fit_json);
   ASSERT_EQ(fit.code, 0) << fit.err;
   EXPECT_NE(fit.out.find("Bfac"), std::string::npos);
   EXPECT_NE(fit.err.find("ESTIMATES"), std::string::npos) << "estimated energies must say so";
@@ -182,7 +182,7 @@ TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
   EXPECT_NE(unmeasured.out.find("alpha-versus-kMAC"), std::string::npos) << unmeasured.out;
 
   const fs::path report = dir / "report";
-  Result rep = run_cli("report " + csv + " --out " + report.string());
+  Result rep = run_cli("report " + csv + " --output " + report.string());
   ASSERT_EQ(rep.code, 0) << rep.err;
   EXPECT_TRUE(fs::exists(report / "index.html"));
   // Every point left its power trace; Fig. 1 comes from the first one.
@@ -246,7 +246,7 @@ TEST(CliCampaign, BadConfigsAndCsvsGiveOneLineErrors) {
   expect_one_line_error("campaign " + (dir / "missing.toml").string(), "does not exist");
   expect_one_line_error("campaign", "needs a config");
   {
-    std::ofstream(dir / "bad.toml") << "[campaign]\nnetworks = [\"Bfoo\"]\n";
+    std::ofstream(dir / "bad.toml") << "[campaign]\nmodels = [\"Bfoo\"]\n";
   }
   expect_one_line_error("campaign " + (dir / "bad.toml").string(), "Bfoo");
   const std::string config = write_config(dir);

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "cli_helpers.h"
+#include "test_util.h"
 #include "error.h"
 #include "platform/runtime.h"
 #include "platform/torch_compat.h"

@@ -12,36 +12,19 @@
 
 #include "error.h"
 #include "protocol/results_csv.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace nicenergy;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("nicenergy_csv_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+struct TempDir : test_util::TempDir {
+  TempDir() : test_util::TempDir("csv") {}
 };
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void spit(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using test_util::error_of;
+using test_util::slurp;
+using test_util::spit;
 
 MeasurementRecord sample(const std::string& network, int quality, const std::string& image, int w, int h,
                          const std::string& started_at = "2024-05-01T10:00:00Z") {
@@ -94,14 +77,6 @@ void expect_same(const MeasurementRecord& a, const MeasurementRecord& b) {
   EXPECT_EQ(a.started_at, b.started_at);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

@@ -5,8 +5,10 @@
 #include <iostream>
 #include <set>
 
-#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/options.h"
 #include "complexity/complexity.h"
+#include "error.h"
 #include "image/image.h"
 #include "modeling/coefficients.h"
 #include "modeling/fit.h"
@@ -16,10 +18,11 @@
 #include "report/fit_tables.h"
 #include "report/report.h"
 
-namespace nicenergy {
+namespace nicenergy::cli {
+namespace {
 
 // Complexity of every network-level present in the records (one row per level).
-static std::vector<ComplexityRow> complexity_rows(const std::vector<MeasurementRecord>& records) {
+std::vector<ComplexityRow> complexity_rows(const std::vector<MeasurementRecord>& records) {
   std::vector<ComplexityRow> rows;
   std::set<std::string> seen;
   for (const auto& r : records) {
@@ -32,87 +35,91 @@ static std::vector<ComplexityRow> complexity_rows(const std::vector<MeasurementR
   return rows;
 }
 
-static std::vector<MeasurementRecord> read_records(const std::string& path) {
+std::vector<MeasurementRecord> read_records(const std::string& path) {
   std::vector<MeasurementRecord> records = read_results(path);
   if (records.empty()) throw Error("results file '" + path + "' holds no measurements: run a campaign first");
   return records;
 }
 
-int cmd_fit(Args& args) {
-  if (args.help()) {
-    std::puts("usage: nicenergy fit RESULTS.csv [--json FIT.json] [--format table|csv|markdown]\n"
-              "Fits E = alpha * S + beta per network and level (S = width x height), with the\n"
-              "Pearson correlation and the 10-fold cross-validated mean relative error (Eq. 3),\n"
-              "then alpha against kMAC per pixel (and the 2nd-downsampling kMAC) across networks.");
-    return 0;
+struct FitParams {
+  std::vector<std::string> results;
+  std::string output;
+  std::string format = "table";
+  bool json = false;
+};
+
+int run_fit(const FitParams& p) {
+  if (p.results.empty()) throw Error("fit needs a results CSV: nicenergy fit RESULTS.csv");
+  if (p.results.size() > 1) {
+    // `fit R.csv --json FIT.json` was the old spelling of --output.
+    if (p.json && p.results[1].size() > 5 && p.results[1].substr(p.results[1].size() - 5) == ".json")
+      throw Error("--json is a flag now (the fit as JSON on stdout): write the coefficients with --output " +
+                  p.results[1]);
+    throw Error("unexpected argument '" + p.results[1] + "': one results CSV at a time");
   }
-  const std::string json_path = args.get("json");
-  const std::string format = args.get("format", "table");
-  args.finish(1);
-  if (args.positionals().empty()) throw Error("fit needs a results CSV: nicenergy fit RESULTS.csv");
-  const auto records = read_records(args.positionals()[0]);
+  const auto records = read_records(p.results[0]);
   const FitResult result = fit_models(records, kmac_points(complexity_rows(records)));
-  std::cout << format_fit_table(result, format);
+  if (p.json) {
+    std::cout << to_json(result).dump(2) << "\n";
+  } else {
+    std::cout << format_fit_table(result, p.format);
+  }
   for (const auto& note : result.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   if (result.estimate)
     std::fprintf(stderr, "note: these energies are ESTIMATES (CPU time x TDP share), not measurements\n");
-  if (!json_path.empty()) {
-    write_fit_result(result, json_path);
-    std::fprintf(stderr, "coefficients written to %s\n", json_path.c_str());
+  if (!p.output.empty()) {
+    write_fit_result(result, p.output);
+    std::fprintf(stderr, "coefficients written to %s\n", p.output.c_str());
   }
   return 0;
 }
 
-int cmd_predict(Args& args) {
-  if (args.help()) {
-    std::puts("usage: nicenergy predict --model NAME --quality Q --size WxH --coeffs FIT.json [--json]\n"
-              "Energy per execution from E = alpha * S + beta with the fit's expected error. A network\n"
-              "without its own fit is predicted from its kMAC per pixel (alpha-versus-kMAC model).");
-    return 0;
-  }
-  const std::string model = args.require("model");
-  const int quality = args.require_integer("quality");
-  const ImageInfo size = parse_size(args.require("size"));
-  const std::string coeffs = args.get("coeffs");
-  const bool json = args.flag("json");
-  args.finish();
-  if (coeffs.empty())
-    throw Error("no coefficients: pass --coeffs FIT.json written by 'nicenergy fit RESULTS.csv --json FIT.json'");
-  const Complexity c = complexity_of(model, quality);
-  const FitResult fit = read_fit_result(coeffs);
-  const Prediction p = predict_energy(fit, c.abbr, c.level, size.width, size.height, c.kmac_per_pixel);
-  if (json) {
-    nlohmann::json j = to_json(p);
+struct PredictParams {
+  std::string model;
+  int quality = 0;
+  std::string size;
+  std::string coeffs;
+  bool json = false;
+};
+
+int run_predict(const PredictParams& p) {
+  const ImageInfo size = parse_size(p.size);
+  if (p.coeffs.empty())
+    throw Error("no coefficients: pass --coeffs FIT.json written by 'nicenergy fit RESULTS.csv --output FIT.json'");
+  const Complexity c = complexity_of(p.model, p.quality);
+  const FitResult fit = read_fit_result(p.coeffs);
+  const Prediction pr = predict_energy(fit, c.abbr, c.level, size.width, size.height, c.kmac_per_pixel);
+  if (p.json) {
+    nlohmann::json j = to_json(pr);
     j["estimate"] = fit.estimate;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::printf("%s (%s) quality %d, %s level, %dx%d (%lld pixels)\n", c.network.c_str(), c.abbr.c_str(), quality,
-              c.level.c_str(), size.width, size.height, static_cast<long long>(p.pixels));
-  std::printf("energy per execution  %.6g J  (expected relative error %.1f %%)\n", p.energy_j, 100 * p.expected_relative_error);
-  std::printf("alpha %.6g J/pixel, beta %.6g J, from %s\n", p.alpha_j_per_pixel, p.beta_j,
-              p.source == "fit" ? "this network's fit" : "the alpha-versus-kMAC model (no fit for this network)");
+  std::printf("%s (%s) quality %d, %s level, %dx%d (%lld pixels)\n", c.network.c_str(), c.abbr.c_str(), p.quality,
+              c.level.c_str(), size.width, size.height, static_cast<long long>(pr.pixels));
+  std::printf("energy per execution  %.6g J  (expected relative error %.1f %%)\n", pr.energy_j,
+              100 * pr.expected_relative_error);
+  std::printf("alpha %.6g J/pixel, beta %.6g J, from %s\n", pr.alpha_j_per_pixel, pr.beta_j,
+              pr.source == "fit" ? "this network's fit" : "the alpha-versus-kMAC model (no fit for this network)");
   if (fit.estimate) std::printf("ESTIMATE: the coefficients were fitted to CPU-time estimates, not measurements\n");
   return 0;
 }
 
-int cmd_report(Args& args) {
-  if (args.help()) {
-    std::puts("usage: nicenergy report RESULTS.csv [--out DIR] [--trace TRACE.csv] [--coeffs FIT.json]\n"
-              "Writes the paper's figures (power trace, energy over pixels, alpha over kMAC) as SVG\n"
-              "and PNG through gnuplot, Tables 1 and 2 as Markdown and CSV, and DIR/index.html.\n"
-              "Fig. 1 uses --trace, else the first trace a campaign left in RESULTS-traces/.");
-    return 0;
-  }
-  const std::string out_dir = args.get("out", "report");
-  std::string trace = args.get("trace");
-  const std::string coeffs = args.get("coeffs");
-  args.finish(1);
-  if (args.positionals().empty()) throw Error("report needs a results CSV: nicenergy report RESULTS.csv");
-  const auto records = read_records(args.positionals()[0]);
+struct ReportParams {
+  std::vector<std::string> results;
+  std::string output = "report";
+  std::string trace;
+  std::string coeffs;
+};
+
+int run_report(const ReportParams& p) {
+  if (p.results.empty()) throw Error("report needs a results CSV: nicenergy report RESULTS.csv");
+  if (p.results.size() > 1) throw Error("unexpected argument '" + p.results[1] + "': one results CSV at a time");
+  const auto records = read_records(p.results[0]);
+  std::string trace = p.trace;
   if (trace.empty()) {
     // A campaign's traces lie beside its results; Fig. 1 shows the first point's.
-    const std::filesystem::path folder = traces_folder(args.positionals()[0]);
+    const std::filesystem::path folder = traces_folder(p.results[0]);
     std::vector<std::string> found;
     if (std::filesystem::is_directory(folder))
       for (const auto& entry : std::filesystem::directory_iterator(folder))
@@ -124,12 +131,47 @@ int cmd_report(Args& args) {
     }
   }
   const auto rows = complexity_rows(records);
-  const FitResult fit = coeffs.empty() ? fit_models(records, kmac_points(rows)) : read_fit_result(coeffs);
-  const ReportResult result = write_report(records, fit, rows, trace, out_dir);
+  const FitResult fit = p.coeffs.empty() ? fit_models(records, kmac_points(rows)) : read_fit_result(p.coeffs);
+  const ReportResult result = write_report(records, fit, rows, trace, p.output);
   for (const auto& warning : result.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
-  std::printf("report written: %s (%zu files)\n", (std::filesystem::path(out_dir) / "index.html").string().c_str(),
+  std::printf("report written: %s (%zu files)\n", (std::filesystem::path(p.output) / "index.html").string().c_str(),
               result.files.size());
   return 0;
 }
 
-}  // namespace nicenergy
+}  // namespace
+
+void add_analysis_commands(CLI::App& app, Action& action) {
+  CLI::App* fit = add_command(app, "fit", "E = alpha * pixels + beta per network and level, Table 2, alpha vs kMAC");
+  fit->footer("Fits Eq. (2) per network and level (S = width x height), with the Pearson correlation and the\n"
+              "10-fold cross-validated mean relative error (Eq. 3), then alpha against kMAC per pixel (and the\n"
+              "2nd-downsampling kMAC) across networks.");
+  auto fp = bind<FitParams>(fit, action, run_fit);
+  fit->add_option("results", fp->results, "the campaign's results CSV")->type_name("RESULTS.csv");
+  fit->add_option("--output", fp->output, "write the coefficients as JSON (for predict and report)")->type_name("FIT.json");
+  add_format(fit, fp->format, "table, csv or markdown");
+  fit->add_flag("--json", fp->json, "the fit as JSON on stdout instead of the table");
+
+  CLI::App* predict = add_command(app, "predict", "energy of a network on an image size from fitted coefficients");
+  predict->footer("Energy per execution from E = alpha * S + beta with the fit's expected error. A network without\n"
+                  "its own fit is predicted from its kMAC per pixel (alpha-versus-kMAC model).");
+  auto pp = bind<PredictParams>(predict, action, run_predict);
+  add_model(predict, pp->model);
+  add_quality(predict, pp->quality);
+  predict->add_option("--size", pp->size, "image size")->required()->type_name("WxH");
+  predict->add_option("--coeffs", pp->coeffs, "coefficients written by fit --output")->type_name("FIT.json");
+  predict->add_flag("--json", pp->json, "one JSON object on stdout");
+
+  CLI::App* report = add_command(app, "report", "the paper's figures and tables from a results CSV (SVG, PNG, HTML)");
+  report->footer("Writes the paper's figures (power trace, energy over pixels, alpha over kMAC) as SVG and PNG\n"
+                 "through gnuplot, Tables 1 and 2 as Markdown and CSV, and OUTPUT/index.html. Fig. 1 uses --trace,\n"
+                 "else the first trace a campaign left in RESULTS-traces/.");
+  auto rp = bind<ReportParams>(report, action, run_report);
+  report->add_option("results", rp->results, "the campaign's results CSV")->type_name("RESULTS.csv");
+  report->add_option("--output", rp->output, "folder of the report")->capture_default_str()->type_name("DIR");
+  add_renamed(report, "--out", "--output");
+  report->add_option("--trace", rp->trace, "power trace for Fig. 1 (measure --trace-output)")->type_name("TRACE.csv");
+  report->add_option("--coeffs", rp->coeffs, "use these coefficients instead of fitting")->type_name("FIT.json");
+}
+
+}  // namespace nicenergy::cli

@@ -1,88 +1,78 @@
-// zoo, complexity and run: the networks and their complexity.
+// zoo, complexity, run and version: the networks, their complexity, one
+// reconstruction, and the LibTorch they run on.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/options.h"
 #include "complexity/complexity.h"
+#include "error.h"
 #include "image/image.h"
 #include "models/codec.h"
 #include "models/weights.h"
 #include "platform/runtime.h"
 #include "report/complexity_tables.h"
 
-namespace nicenergy {
+namespace nicenergy::cli {
+namespace {
 
-int cmd_zoo(Args& args) {
-  if (args.help()) {
-    std::puts("usage: nicenergy zoo [--format table|csv|json]\n"
-              "One row per network and quality: N, M, padding, parameters and kMAC per pixel\n"
-              "(convolutions only, the paper's rule; 2nd = up to the 2nd downsampling; with GDN).");
-    return 0;
-  }
-  const std::string format = args.get("format", "table");
-  args.finish();
-  std::cout << format_zoo(zoo_complexity(), format);
+struct ZooParams {
+  std::string format = "table";
+};
+
+int run_zoo(const ZooParams& p) {
+  std::cout << format_zoo(zoo_complexity(), p.format);
   return 0;
 }
 
-int cmd_complexity(Args& args) {
-  if (args.help()) {
-    std::puts("usage: nicenergy complexity --model NAME --quality Q [--format table|csv|json]\n"
-              "Per-layer table: type, channels, kernel, stride, scale, parameters, kMAC per pixel,\n"
-              "activation bytes per pixel and whether the layer counts up to the 2nd downsampling.");
-    return 0;
-  }
-  const std::string model = args.require("model");
-  const int quality = args.require_integer("quality");
-  const std::string format = args.get("format", "table");
-  args.finish();
-  std::cout << format_layers(complexity_of(model, quality), format);
+struct ComplexityParams {
+  std::string model;
+  int quality = 0;
+  std::string format = "table";
+};
+
+int run_complexity(const ComplexityParams& p) {
+  std::cout << format_layers(complexity_of(p.model, p.quality), p.format);
   return 0;
 }
 
-int cmd_run(Args& args) {
-  if (args.help()) {
-    std::puts("usage: nicenergy run --model NAME --quality Q --input IMAGE [--weights FILE.safetensors]\n"
-              "                     [--device cpu|cuda] [--output RECON.png] [--seed S]\n"
-              "Pads the image to the network's multiple, runs the full encoder-decoder chain,\n"
-              "crops, writes the reconstruction and prints time, PSNR and estimated bits per pixel.\n"
-              "Without --weights the network has seeded random weights: timing and energy are\n"
-              "those of the real architecture, but the reconstruction is not a trained one.\n"
-              "--threads N: LibTorch intra-op threads on the CPU (default 0: one per core).");
-    return 0;
-  }
-  const std::string model = args.require("model");
-  const int quality = args.require_integer("quality");
-  const std::string input = args.require("input");
-  const std::string weights = args.get("weights");
-  const std::string output = args.get("output");
-  const torch::Device device = parse_device(args.get("device", "cpu"));
-  const int seed = args.integer("seed", 0);
-  const int threads = args.integer("threads", 0);
-  args.finish();
-  set_threads(threads);
+struct RunParams {
+  std::string model;
+  int quality = 0;
+  std::string input;
+  std::string weights;
+  std::string output;
+  std::string device = "cpu";
+  uint64_t seed = 0;
+  int threads = 0;
+};
+
+int run_run(const RunParams& p) {
+  const torch::Device device = parse_device(p.device);
+  set_threads(p.threads);
   set_deterministic(true);
-
-  Network network = make_network(model, quality, static_cast<uint64_t>(seed));
-  if (!weights.empty()) load_weights(*network, weights);
+  Network network = make_network(p.model, p.quality, p.seed);
+  if (!p.weights.empty()) load_weights(*network, p.weights);
   network->to(device);
-  const Image image = load_image(input);
+  const Image image = load_image(p.input);
   const torch::Tensor x = image_to_tensor(image);
 
   const auto start = std::chrono::steady_clock::now();
   Reconstruction r = reconstruct(*network, x, device);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!output.empty()) save_png(tensor_to_image(r.x_hat), output);
+  if (!p.output.empty()) save_png(tensor_to_image(r.x_hat), p.output);
 
   const QualityConfig& c = network->config();
   std::printf("network    %s (%s) quality %d, %s level, N=%d M=%d\n", c.spec->name.c_str(), c.spec->abbr.c_str(),
               c.quality, c.level.c_str(), c.n, c.m);
-  std::printf("weights    %s\n", weights.empty() ? ("seeded random (seed " + std::to_string(seed) + "), not trained").c_str()
-                                                 : weights.c_str());
-  std::printf("image      %s, %dx%d padded to %lldx%lld\n", input.c_str(), image.width, image.height,
+  std::printf("weights    %s\n", p.weights.empty()
+                                     ? ("seeded random (seed " + std::to_string(p.seed) + "), not trained").c_str()
+                                     : p.weights.c_str());
+  std::printf("image      %s, %dx%d padded to %lldx%lld\n", p.input.c_str(), image.width, image.height,
               static_cast<long long>(r.padded_width), static_cast<long long>(r.padded_height));
   const RuntimeInfo runtime = runtime_info();
   std::printf("device     %s (LibTorch %s%s%s, %d threads)\n", device.str().c_str(), runtime.libtorch.c_str(),
@@ -91,19 +81,15 @@ int cmd_run(Args& args) {
   std::printf("time       %.3f s (first run, includes warm-up)\n", seconds);
   std::printf("PSNR       %.2f dB\n", r.psnr_db);
   std::printf("rate       %.4f bpp (estimated from the likelihoods)\n", r.bpp);
-  if (!output.empty()) std::printf("output     %s\n", output.c_str());
+  if (!p.output.empty()) std::printf("output     %s\n", p.output.c_str());
   return 0;
 }
 
-int cmd_version(Args& args) {
-  if (args.help()) {
-    std::puts("usage: nicenergy version [--json]\n"
-              "The LibTorch this nicenergy was built against, whether its CUDA paths are compiled in,\n"
-              "the CUDA and cuDNN versions, the GPUs visible and the CPU threads LibTorch uses.");
-    return 0;
-  }
-  const bool json = args.flag("json");
-  args.finish();
+struct VersionParams {
+  bool json = false;
+};
+
+int run_version(const VersionParams& p) {
 #ifdef NICENERGY_WITH_CUDA
   const bool cuda_paths = true;
 #else
@@ -113,7 +99,7 @@ int cmd_version(Args& args) {
   const bool cuda_available = torch::cuda::is_available();
   const int gpus = cuda_available ? static_cast<int>(torch::cuda::device_count()) : 0;
   const char* cublas = std::getenv("CUBLAS_WORKSPACE_CONFIG");
-  if (json) {
+  if (p.json) {
     nlohmann::json j{{"libtorch", runtime.libtorch}, {"cuda_paths", cuda_paths}, {"cuda", runtime.cuda},
                      {"cudnn", runtime.cudnn}, {"cuda_available", cuda_available}, {"gpus", gpus},
                      {"threads", runtime.threads}, {"cublas_workspace_config", cublas ? cublas : ""}};
@@ -129,4 +115,40 @@ int cmd_version(Args& args) {
   return 0;
 }
 
-}  // namespace nicenergy
+}  // namespace
+
+void add_model_commands(CLI::App& app, Action& action) {
+  CLI::App* zoo = add_command(app, "zoo", "the six networks at every quality: parameters and kMAC per pixel");
+  zoo->footer("kMAC per pixel counts convolutions only (the paper's rule); 2nd = up to the 2nd downsampling.");
+  auto zp = bind<ZooParams>(zoo, action, run_zoo);
+  add_format(zoo, zp->format, "table, csv or json");
+
+  CLI::App* complexity = add_command(app, "complexity", "per-layer complexity of one network");
+  complexity->footer("Per layer: type, channels, kernel, stride, scale, parameters, kMAC per pixel, activation\n"
+                     "bytes per pixel, and whether it counts up to the 2nd downsampling.");
+  auto cp = bind<ComplexityParams>(complexity, action, run_complexity);
+  add_model(complexity, cp->model);
+  add_quality(complexity, cp->quality);
+  add_format(complexity, cp->format, "table, csv or json");
+
+  CLI::App* run = add_command(app, "run", "reconstruct one image with one network");
+  run->footer("Pads the image to the network's multiple, runs the full encoder-decoder chain, crops, writes the\n"
+              "reconstruction and prints time, PSNR and estimated bits per pixel. Without --weights the network\n"
+              "has seeded random weights: timing and energy are those of the real architecture, but the\n"
+              "reconstruction is not a trained one.");
+  auto rp = bind<RunParams>(run, action, run_run);
+  add_model(run, rp->model);
+  add_quality(run, rp->quality);
+  run->add_option("--input", rp->input, "image to reconstruct (PNG or JPEG)")->required()->type_name("IMAGE");
+  run->add_option("--weights", rp->weights, "CompressAI state_dict as safetensors")->type_name("FILE");
+  run->add_option("--output", rp->output, "write the reconstruction here (PNG)")->type_name("RECON.png");
+  run->add_option("--device", rp->device, "cpu, cuda or cuda:N")->capture_default_str();
+  add_seed(run, rp->seed);
+  add_threads(run, rp->threads);
+
+  CLI::App* version = add_command(app, "version", "the LibTorch, CUDA and cuDNN built against, GPUs visible, CPU threads");
+  auto vp = bind<VersionParams>(version, action, run_version);
+  version->add_flag("--json", vp->json, "one JSON object on stdout");
+}
+
+}  // namespace nicenergy::cli

@@ -128,15 +128,6 @@ std::string describe_device(const torch::Device& device, PowerMeter& meter) {
   return text;
 }
 
-std::string utc_now_iso8601() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& result,
                               const std::string& device_description, const std::string& started_at) {
   MeasurementRecord r;
@@ -168,30 +159,5 @@ std::string traces_folder(const std::string& results_csv) {
   return folder.string() + "-traces";
 }
 
-nlohmann::json to_json(const MeasurementRecord& r) {
-  return nlohmann::json{{"network", r.network}, {"abbr", r.abbr}, {"quality", r.quality}, {"level", r.level},
-                        {"image", r.image}, {"width", r.width}, {"height", r.height}, {"pixels", r.pixels},
-                        {"padded_width", r.padded_width}, {"padded_height", r.padded_height},
-                        {"energy_j", r.energy_j}, {"energy_ci_j", r.energy_ci_j}, {"k", r.k}, {"m", r.m},
-                        {"duration_s", r.duration_s}, {"idle_power_w", r.idle_power_w},
-                        {"mean_power_w", r.mean_power_w}, {"meter", r.meter}, {"method", r.method},
-                        {"device", r.device}, {"started_at", r.started_at}, {"libtorch", r.libtorch},
-                        {"cuda", r.cuda}, {"cudnn", r.cudnn}, {"threads", r.threads}};
-}
-
-ProtocolConfig protocol_config(const ProtocolOverrides& o) {
-  ProtocolConfig c;
-  if (o.idle_s) c.idle_s = *o.idle_s;
-  if (o.window_s) c.window_s = *o.window_s;
-  if (o.k_min) c.k_min = *o.k_min;
-  if (o.k_max) c.k_max = *o.k_max;
-  if (o.ci_target) c.ci_target = *o.ci_target;
-  if (o.confidence) c.confidence = *o.confidence;
-  if (o.preheat_max_s) c.preheat_max_s = *o.preheat_max_s;  // also caps the no-sensor preheat
-  if (o.preheat_temp_c) c.preheat_target_c = *o.preheat_temp_c;
-  if (o.sample_hz) c.sample_hz = *o.sample_hz;
-  validate(c);
-  return c;
-}
 
 }  // namespace nicenergy

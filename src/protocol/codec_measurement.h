@@ -12,7 +12,8 @@
 #include "image/image.h"
 #include "meters/power_meter.h"
 #include "models/network.h"
-#include "protocol/campaign.h"
+#include "campaign/campaign.h"
+#include "platform/time_text.h"
 #include "protocol/protocol.h"
 #include "protocol/record.h"
 
@@ -52,8 +53,6 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
 // "cpu (Intel Xeon ...)" or "cuda:0 (NVIDIA H100 ...)".
 std::string describe_device(const torch::Device& device, PowerMeter& meter);
 
-// ISO 8601 UTC, seconds: "2026-11-23T10:15:00Z".
-std::string utc_now_iso8601();
 
 // The record of one measurement: network and image fields from the workload,
 // energy fields from the protocol (fill_record), device and start time.
@@ -63,10 +62,5 @@ MeasurementRecord make_record(const CodecWorkload& workload, const ProtocolResul
 // Where a campaign keeps its power traces: results/x.csv -> results/x-traces.
 std::string traces_folder(const std::string& results_csv);
 
-// The record's fields under the CSV column names (numbers as numbers).
-nlohmann::json to_json(const MeasurementRecord& record);
-
-// A ProtocolConfig from the campaign's [protocol] overrides (unset: the paper's defaults).
-ProtocolConfig protocol_config(const ProtocolOverrides& overrides);
 
 }  // namespace nicenergy

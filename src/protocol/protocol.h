@@ -2,18 +2,12 @@
 // step: idle reference, preheat, calibration of M, K windows with K chosen at run
 // time by a confidence interval. Torch-free: the network comes in as a Workload.
 //
-// Energy sources. With an energy counter (NVML, RAPL, the estimate, a replay with
-// counter) a window's energy is the counter difference (method "counter", or
-// "estimate" for the CPU estimate); the sampled power, integrated by trapezoids,
-// is kept beside it (method "samples") and is the only source for meters
-// without a counter. The NVML counter updates only every ~100 ms: a read can be
-// up to 100 ms stale, i.e. up to 100 ms x P wrong at each edge. So the protocol
-// first times the counter's updates, and where they are coarser than 5 ms each
-// window edge waits (up to counter_edge_wait_s) for the counter to tick and takes
-// that moment as the edge: the window then spans whole counter periods, and the
-// tail after the last execution (device back near idle) is paid back by the
-// idle term of Eq. (1). Even so, windows of >= 1 s are recommended (the paper
-// uses 5 s).
+// Energy sources and window edges are the EnergyMonitor's (meters/window.h): a
+// window's energy is the counter difference where the meter has a counter
+// (method "counter", or "estimate" for the CPU estimate) and the integrated
+// power samples otherwise ("samples"); both are kept where both exist. Eq. (1)
+// is dynamic_energy_j() there. Windows of >= 1 s are recommended (the paper
+// uses 5 s): the NVML counter updates only every ~100 ms.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -26,6 +20,7 @@
 
 #include "meters/power_meter.h"
 #include "meters/sampler.h"
+#include "meters/window.h"
 #include "protocol/record.h"
 #include "protocol/stats.h"
 
@@ -57,7 +52,8 @@ struct ProtocolConfig {
   double counter_edge_wait_s = 0.25;   // align window edges to counter ticks; 0 turns it off
   ProgressFn progress;                 // stage ("idle", "preheat", "calibrate", "measure"), fraction 0..1
 };
-// Throws Error naming the first impossible value.
+// Throws Error naming the first impossible value; the bounds are the settings
+// table's (protocol/settings.h, where it is defined).
 void validate(const ProtocolConfig& config);
 
 struct IdleReference {
@@ -152,28 +148,19 @@ class Protocol {
   ProtocolResult run(const Workload& workload, std::optional<IdleReference> idle = std::nullopt, bool preheat = true);
 
   const std::string& method() const { return method_; }
-  Sampler& sampler() { return sampler_; }
+  Sampler& sampler() { return monitor_.sampler(); }
+  EnergyMonitor& monitor() { return monitor_; }
 
  private:
-  struct Edge {
-    double t_s = 0;
-    std::optional<double> energy_j;
-  };
-  Edge mark_edge();                       // now, aligned to a counter tick when the counter is coarse
-  double probe_counter_update_s();
-  std::optional<double> samples_energy_j(double t0_s, double t1_s, size_t* count);
   void report(const std::string& stage, double fraction) const;
 
   PowerMeter& meter_;
   ProtocolConfig config_;
   Clock& clock_;
-  Sampler sampler_;
+  EnergyMonitor monitor_;
   std::string method_;
-  double counter_update_s_ = 0;
 };
 
-nlohmann::json to_json(const DeviceState& state);
-nlohmann::json to_json(const ProtocolResult& result);
 // time_s (from the first sample), power_w, window (index, or -1 outside windows):
 // the data of the paper's Fig. 1. Readable back by read_power_trace_csv.
 void write_trace_csv(const std::string& path, const std::vector<PowerSample>& samples,

@@ -1,7 +1,8 @@
-// Campaigns: a TOML config names networks x quality levels x images; the plan is
-// their product in a fixed order; the runner measures each point through callbacks
-// the CLI supplies, appends one fsynced row per point to the results CSV, and on a
-// second start skips the points already there (resume). Torch-free.
+// Campaigns: a TOML config names models x quality levels x images; the plan is
+// their product in a fixed order (plan.cpp); the runner (run.cpp) measures each
+// point through callbacks (codec_campaign.h supplies the codecs'), appends one
+// fsynced row per point to the results CSV, and on a second start skips the
+// points already there (resume). Torch-free; the config is read by config.cpp.
 //
 // Paths in the config (image files and folders, replay:FILE) are relative to the
 // config file's folder; `output` is relative to the current directory.
@@ -13,23 +14,11 @@
 #include <vector>
 
 #include "models/zoo.h"
+#include "protocol/protocol.h"
 #include "protocol/record.h"
 #include "protocol/results_csv.h"
 
 namespace nicenergy {
-
-// Values of the [protocol] table; unset ones keep the protocol's defaults.
-struct ProtocolOverrides {
-  std::optional<double> idle_s;          // idle reference measurement length
-  std::optional<double> window_s;        // length of one measurement window
-  std::optional<int> k_min;              // windows at least
-  std::optional<int> k_max;              // windows at most
-  std::optional<double> ci_target;       // stop when CI half-width / mean is below this
-  std::optional<double> confidence;      // of the confidence interval
-  std::optional<double> preheat_max_s;   // longest preheat
-  std::optional<double> preheat_temp_c;  // preheat until this temperature (GPU)
-  std::optional<double> sample_hz;       // power sampling rate of sampling meters
-};
 
 // One image of the campaign: a file, or one generated from natural photographs.
 struct ImageSource {
@@ -48,11 +37,11 @@ struct CampaignConfig {
   std::string output;                 // results CSV
   std::string device = "cpu";         // cpu | cuda | cuda:N
   std::string meter = "auto";         // auto | nvml | rapl | estimate | replay:FILE (FILE resolved)
-  std::vector<NetworkSpec> networks;  // in network_specs() order
+  std::vector<NetworkSpec> networks;  // the `models` key, in network_specs() order
   std::vector<std::string> levels;    // used when qualities is empty
   std::vector<int> qualities;         // explicit qualities for every network
   double idle_refresh_s = 1800;
-  ProtocolOverrides protocol;
+  ProtocolConfig protocol;            // the protocol's defaults with the [protocol] table applied
   std::vector<ImageSource> images;    // sorted by pixels, width, height, label
 };
 
@@ -91,9 +80,8 @@ std::vector<CampaignPoint> shard_points(const std::vector<CampaignPoint>& plan, 
 std::string shard_output_path(const std::string& output, const Shard& shard);
 
 // Lower bound of the time to measure `points` points: the first idle reference and
-// preheat, per point a calibration window and k_min windows, and an idle
-// reference again every idle_refresh_s. Protocol values the config leaves out
-// are taken as the paper's (idle 120 s, window 5 s, k_min 3, preheat 60 s).
+// preheat (the no-sensor preheat, the shortest), per point a calibration window
+// and k_min windows, and an idle reference again every idle_refresh_s.
 double estimate_duration_s(const CampaignConfig& config, size_t points);
 
 struct CampaignCallbacks {

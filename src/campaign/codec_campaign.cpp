@@ -1,0 +1,50 @@
+#include "campaign/codec_campaign.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "models/codec.h"
+#include "platform/runtime.h"
+#include "protocol/codec_measurement.h"
+#include "protocol/protocol.h"
+
+namespace nicenergy {
+
+CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCampaignOptions& options) {
+  const torch::Device device = parse_device(config.device);
+  std::string note;
+  const auto meter = open_meter_for(device, config.meter, true, &note);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  set_threads(options.threads);
+  set_deterministic(true);
+  Protocol protocol(*meter, config.protocol);
+  const std::string device_text = describe_device(device, *meter);
+
+  const std::string output_path = options.campaign.output.empty()
+                                      ? shard_output_path(config.output, options.campaign.shard)
+                                      : options.campaign.output;
+  const std::filesystem::path traces = traces_folder(output_path);
+  std::filesystem::create_directories(traces);
+
+  bool preheat_next = true;
+  CampaignCallbacks callbacks;
+  callbacks.measure_idle = [&]() {
+    preheat_next = true;
+    return protocol.measure_idle().idle_power_w;
+  };
+  callbacks.measure_point = [&](const CampaignPoint& point, double idle_power_w) {
+    const std::string started_at = utc_now_iso8601();
+    const Image image = load_image_source(point.image);
+    const CodecWorkload w = make_codec_workload(point.spec.name, point.quality, image, point.image.label, device);
+    const ProtocolResult result = protocol.run(w.workload(), idle_from_power(idle_power_w), preheat_next);
+    preheat_next = false;
+    char name[64];
+    std::snprintf(name, sizeof name, "%04zu-%s-q%d-%dx%d.csv", point.index, point.spec.abbr.c_str(), point.quality,
+                  w.width, w.height);
+    write_trace_csv((traces / name).string(), result.samples, result.windows);
+    return make_record(w, result, device_text, started_at);
+  };
+  return run_campaign(config, options.campaign, callbacks);
+}
+
+}  // namespace nicenergy

@@ -1,0 +1,336 @@
+#include "campaign/campaign.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "error.h"
+#include "image/image.h"
+#include "protocol/settings.h"
+
+namespace fs = std::filesystem;
+
+namespace nicenergy {
+
+// ---- config --------------------------------------------------------------
+
+namespace {
+
+// Reads one config file; every error names the file and, where known, the line.
+struct ConfigReader {
+  std::string path;
+  fs::path dir;  // paths in the config are relative to this
+
+  [[noreturn]] void fail(const toml::node* node, const std::string& message) const {
+    std::string where = "config '" + path + "'";
+    if (node && node->source().begin.line) where += " line " + std::to_string(node->source().begin.line);
+    throw Error(where + ": " + message);
+  }
+
+  void check_keys(const toml::table& table, const std::string& where, const std::set<std::string>& known) const {
+    for (auto&& [key, node] : table) {
+      if (known.count(std::string(key.str()))) continue;
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      fail(&node, "unknown key '" + std::string(key.str()) + "' in " + where + ": known keys are " + list);
+    }
+  }
+
+  std::optional<std::string> string(const toml::table& t, const char* key) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) fail(n, std::string(key) + " must be a string in quotes");
+    return n->as_string()->get();
+  }
+
+  std::optional<double> number(const toml::table& t, const char* key) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (n->is_integer()) return static_cast<double>(n->as_integer()->get());
+    if (n->is_floating_point()) return n->as_floating_point()->get();
+    fail(n, std::string(key) + " must be a number");
+  }
+
+  std::optional<int> integer(const toml::table& t, const char* key) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) fail(n, std::string(key) + " must be a whole number");
+    const int64_t v = n->as_integer()->get();
+    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+      fail(n, std::string(key) + " is out of range");
+    return static_cast<int>(v);
+  }
+
+  // A list of strings; a single string is taken as a list of one.
+  std::optional<std::vector<std::string>> strings(const toml::table& t, const char* key) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (n->is_string()) return std::vector<std::string>{n->as_string()->get()};
+    if (!n->is_array()) fail(n, std::string(key) + " must be a list of strings, like [\"a\", \"b\"]");
+    std::vector<std::string> out;
+    for (const toml::node& e : *n->as_array()) {
+      if (!e.is_string()) fail(&e, std::string(key) + " must hold only strings in quotes");
+      out.push_back(e.as_string()->get());
+    }
+    return out;
+  }
+
+  std::optional<std::vector<int>> integers(const toml::table& t, const char* key) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_array()) fail(n, std::string(key) + " must be a list of whole numbers, like [1, 6]");
+    std::vector<int> out;
+    for (const toml::node& e : *n->as_array()) {
+      if (!e.is_integer()) fail(&e, std::string(key) + " must hold only whole numbers");
+      const int64_t v = e.as_integer()->get();
+      if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+        fail(&e, std::string(key) + " holds " + std::to_string(v) + ", which is out of range");
+      out.push_back(static_cast<int>(v));
+    }
+    return out;
+  }
+
+  std::string resolve(const std::string& relative) const {
+    const fs::path p(relative);
+    return (p.is_absolute() ? p : dir / p).lexically_normal().string();
+  }
+};
+
+std::string normal(const std::string& p) { return fs::path(p).lexically_normal().string(); }
+
+}  // namespace
+
+// The [protocol] table: the keys and bounds are the settings table's.
+static void read_protocol(const ConfigReader& r, const toml::table& t, ProtocolConfig& config) {
+  for (auto&& [key, node] : t) {
+    const std::string name(key.str());
+    const auto renamed = renamed_protocol_settings().find(name);
+    if (renamed != renamed_protocol_settings().end())
+      r.fail(&node, name + " was renamed: use " + renamed->second + " in [protocol]");
+    const ProtocolSetting* setting = find_protocol_setting(name);
+    if (!setting) {
+      std::string list;
+      for (const ProtocolSetting& s : protocol_settings()) list += (list.empty() ? "" : ", ") + s.name;
+      r.fail(&node, "unknown key '" + name + "' in [protocol]: known keys are " + list);
+    }
+    double value = 0;
+    if (node.is_integer())
+      value = static_cast<double>(node.as_integer()->get());
+    else if (node.is_floating_point() && !setting->integer())
+      value = node.as_floating_point()->get();
+    else
+      r.fail(&node, name + " must be " + (setting->integer() ? "a whole number" : "a number"));
+    try {
+      setting->set(config, value, name);
+    } catch (const Error& e) {
+      r.fail(&node, e.what());
+    }
+  }
+  try {
+    validate(config);
+  } catch (const Error& e) {
+    r.fail(&t, e.what());
+  }
+}
+
+static void read_images(const ConfigReader& r, const toml::table& t, std::vector<ImageSource>& images) {
+  r.check_keys(t, "[[images]]", {"files", "folder", "sizes", "from", "method"});
+  const auto files = r.strings(t, "files");
+  const auto folder = r.string(t, "folder");
+  const auto sizes = r.strings(t, "sizes");
+  const int kinds = int(files.has_value()) + int(folder.has_value()) + int(sizes.has_value());
+  if (kinds != 1)
+    r.fail(&t, "each [[images]] needs exactly one of files = [...], folder = \"...\" or sizes = [...] "
+               "(with from = \"FOLDER\")");
+  if (!sizes && (t.get("from") || t.get("method")))
+    r.fail(&t, "from and method belong to an [[images]] with sizes = [...]");
+
+  auto add_file = [&](const std::string& written, const toml::node* node) {
+    ImageSource image;
+    image.label = normal(written);
+    image.path = r.resolve(written);
+    if (!fs::is_regular_file(image.path))
+      r.fail(node, "image file '" + image.path + "' does not exist (paths are relative to the config's folder)");
+    try {
+      const ImageInfo info = image_info(image.path);
+      image.width = info.width;
+      image.height = info.height;
+    } catch (const Error& e) {
+      r.fail(node, e.what());
+    }
+    images.push_back(image);
+  };
+
+  if (files) {
+    if (files->empty()) r.fail(t.get("files"), "files is an empty list");
+    for (const auto& f : *files) add_file(f, t.get("files"));
+  } else if (folder) {
+    const std::string resolved = r.resolve(*folder);
+    if (!fs::is_directory(resolved))
+      r.fail(t.get("folder"),
+             "image folder '" + resolved + "' does not exist (paths are relative to the config's folder)");
+    std::vector<std::string> listed;
+    try {
+      listed = list_images(resolved);
+    } catch (const Error& e) {
+      r.fail(t.get("folder"), e.what());
+    }
+    for (const auto& f : listed) add_file((fs::path(*folder) / fs::path(f).filename()).string(), t.get("folder"));
+  } else {
+    const auto from = r.string(t, "from");
+    if (!from) r.fail(&t, "sizes = [...] needs from = \"FOLDER\": the photographs to build the images from");
+    const std::string method = r.string(t, "method").value_or("mosaic");
+    if (method != "mosaic" && method != "resize")
+      r.fail(t.get("method"), "method '" + method + "' is unknown: use mosaic or resize");
+    const std::string resolved = r.resolve(*from);
+    std::vector<std::string> sources;
+    if (fs::is_regular_file(resolved)) {
+      sources = {resolved};
+    } else if (fs::is_directory(resolved)) {
+      try {
+        sources = list_images(resolved);
+      } catch (const Error& e) {
+        r.fail(t.get("from"), e.what());
+      }
+    } else {
+      r.fail(t.get("from"), "from '" + resolved +
+                                "' is neither an image nor a folder (paths are relative to the config's folder)");
+    }
+    if (sizes->empty()) r.fail(t.get("sizes"), "sizes is an empty list");
+    for (const auto& s : *sizes) {
+      ImageInfo size;
+      try {
+        size = parse_size(s);
+      } catch (const Error& e) {
+        r.fail(t.get("sizes"), e.what());
+      }
+      ImageSource image;
+      image.width = size.width;
+      image.height = size.height;
+      image.method = method;
+      image.sources = sources;
+      image.label = method + " " + std::to_string(size.width) + "x" + std::to_string(size.height) + " of " +
+                    normal(*from);
+      images.push_back(image);
+    }
+  }
+}
+
+CampaignConfig load_campaign_config(const std::string& path) {
+  if (!fs::is_regular_file(path)) throw Error("config '" + path + "' does not exist: give a campaign TOML file");
+  ConfigReader r{path, fs::path(path).parent_path()};
+  if (r.dir.empty()) r.dir = ".";
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw Error("config '" + path + "' line " + std::to_string(e.source().begin.line) +
+                " is not valid TOML: " + std::string(e.description()));
+  }
+  r.check_keys(root, "the config", {"campaign", "protocol", "images"});
+
+  CampaignConfig config;
+  config.path = path;
+  const toml::table* c = root.get_as<toml::table>("campaign");
+  if (!c) r.fail(root.get("campaign"), "needs a [campaign] table (name, output, models, ...)");
+  // One name per setting: `models`, as the CLI's --model.
+  if (const toml::node* old = c->get("networks")) r.fail(old, "networks was renamed: use models = [...]");
+  r.check_keys(*c, "[campaign]",
+               {"name", "output", "device", "meter", "models", "levels", "qualities", "idle_refresh_s"});
+
+  config.name = r.string(*c, "name").value_or(fs::path(path).stem().string());
+  config.output = r.string(*c, "output").value_or("results/" + config.name + ".csv");
+  if (config.output.empty()) r.fail(c->get("output"), "output is empty: name the results CSV");
+
+  config.device = r.string(*c, "device").value_or("cpu");
+  static const std::regex device_pattern("^(cpu|cuda|cuda:[0-9]+)$");
+  if (!std::regex_match(config.device, device_pattern))
+    r.fail(c->get("device"), "device '" + config.device + "' is unknown: use cpu, cuda or cuda:N");
+
+  config.meter = r.string(*c, "meter").value_or("auto");
+  if (config.meter.rfind("replay:", 0) == 0) {
+    const std::string file = config.meter.substr(7);
+    if (file.empty()) r.fail(c->get("meter"), "replay needs a trace file: meter = \"replay:TRACE.csv\"");
+    const std::string resolved = r.resolve(file);
+    if (!fs::is_regular_file(resolved))
+      r.fail(c->get("meter"), "replay trace '" + resolved + "' does not exist (paths are relative to the config's folder)");
+    config.meter = "replay:" + resolved;
+  } else if (config.meter != "auto" && config.meter != "nvml" && config.meter != "rapl" &&
+             config.meter != "estimate") {
+    r.fail(c->get("meter"), "meter '" + config.meter + "' is unknown: use auto, nvml, rapl, estimate or replay:FILE");
+  }
+
+  std::set<std::string> chosen;
+  if (const auto names = r.strings(*c, "models")) {
+    if (names->empty()) r.fail(c->get("models"), "models is an empty list");
+    for (const auto& n : *names) {
+      try {
+        chosen.insert(find_network(n).name);
+      } catch (const Error& e) {
+        r.fail(c->get("models"), e.what());
+      }
+    }
+  }
+  for (const auto& spec : network_specs())
+    if (chosen.empty() || chosen.count(spec.name)) config.networks.push_back(spec);
+
+  const auto levels = r.strings(*c, "levels");
+  const auto qualities = r.integers(*c, "qualities");
+  if (levels && qualities)
+    r.fail(c->get("qualities"), "give levels or qualities, not both");
+  if (qualities) {
+    if (qualities->empty()) r.fail(c->get("qualities"), "qualities is an empty list");
+    std::set<int> unique(qualities->begin(), qualities->end());
+    config.qualities.assign(unique.begin(), unique.end());
+    for (const auto& spec : config.networks)
+      for (int q : config.qualities) {
+        try {
+          quality_config(spec, q);
+        } catch (const Error& e) {
+          r.fail(c->get("qualities"), e.what());
+        }
+      }
+  } else {
+    config.levels = levels.value_or(std::vector<std::string>{"low", "high"});
+    if (config.levels.empty()) r.fail(c->get("levels"), "levels is an empty list");
+    for (const auto& level : config.levels)
+      if (level != "low" && level != "high")
+        r.fail(c->get("levels"), "level '" + level + "' is unknown: use low or high");
+  }
+
+  config.idle_refresh_s = r.number(*c, "idle_refresh_s").value_or(1800);
+  if (!(config.idle_refresh_s > 0)) r.fail(c->get("idle_refresh_s"), "idle_refresh_s must be more than 0 seconds");
+
+  if (const toml::node* p = root.get("protocol")) {
+    if (!p->is_table()) r.fail(p, "protocol must be a table: [protocol]");
+    read_protocol(r, *p->as_table(), config.protocol);
+  }
+
+  const toml::node* images = root.get("images");
+  if (!images || !images->is_array_of_tables())
+    r.fail(images, "needs at least one [[images]] table (files = [...], folder = \"...\" or sizes = [...])");
+  for (const toml::node& block : *images->as_array()) read_images(r, *block.as_table(), config.images);
+
+  // The plan's image order; an image listed twice is measured once.
+  std::sort(config.images.begin(), config.images.end(), [](const ImageSource& a, const ImageSource& b) {
+    const int64_t pa = int64_t(a.width) * a.height, pb = int64_t(b.width) * b.height;
+    return std::tie(pa, a.width, a.height, a.label) < std::tie(pb, b.width, b.height, b.label);
+  });
+  config.images.erase(std::unique(config.images.begin(), config.images.end(),
+                                  [](const ImageSource& a, const ImageSource& b) {
+                                    return a.label == b.label && a.width == b.width && a.height == b.height;
+                                  }),
+                      config.images.end());
+  return config;
+}
+
+}  // namespace nicenergy

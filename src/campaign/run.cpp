@@ -1,0 +1,161 @@
+// Running a campaign: resume, one fsynced row per point, failures logged and
+// skipped, the idle reference refreshed, progress and ETA.
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "campaign/campaign.h"
+#include "error.h"
+#include "platform/time_text.h"
+#include "protocol/progress.h"
+
+namespace fs = std::filesystem;
+
+namespace nicenergy {
+
+// ---- running -------------------------------------------------------------
+
+static std::string campaign_output(const CampaignConfig& config, const CampaignOptions& options) {
+  return options.output.empty() ? shard_output_path(config.output, options.shard) : options.output;
+}
+
+static std::set<MeasurementKey> done_keys(const std::string& output) {
+  std::set<MeasurementKey> keys;
+  if (!fs::exists(output)) return keys;
+  for (const auto& r : read_results(output)) keys.insert(measurement_key(r));
+  return keys;
+}
+
+std::string dry_run_text(const CampaignConfig& config, const CampaignOptions& options) {
+  const std::string output = campaign_output(config, options);
+  const auto points = shard_points(plan_campaign(config), options.shard);
+  // A dry run changes nothing: a torn last row is only reported.
+  const auto done = done_keys(output);
+  std::ostringstream out;
+  out << "campaign " << config.name << " (" << config.path << "): shard " << options.shard.index << "/"
+      << options.shard.count << ", " << points.size() << " points, device " << config.device << ", meter "
+      << config.meter << "\n"
+      << "output " << output << "\n";
+  size_t already = 0;
+  for (const auto& p : points) {
+    const bool is_done = done.count(point_key(p)) > 0;
+    already += is_done;
+    char line[64];
+    std::snprintf(line, sizeof line, "%5zu  %-6s q%-2d %-5s ", p.index + 1, p.spec.abbr.c_str(), p.quality,
+                  p.level.c_str());
+    out << line << p.image.width << "x" << p.image.height << "  " << p.image.label << (is_done ? "  [done]" : "")
+        << "\n";
+  }
+  const size_t todo = points.size() - already;
+  const int k_min = config.protocol.k_min, k_max = config.protocol.k_max;
+  out << already << " of " << points.size() << " points already done, " << todo << " to measure\n";
+  if (todo > 0)
+    out << "estimated duration: at least " << format_duration(estimate_duration_s(config, todo))
+        << " (idle reference, preheat, calibration and k_min windows"
+        << (k_max > k_min ? "; K may grow to k_max, so this is a lower bound" : "") << ")\n";
+  return out.str();
+}
+
+// Fills the key fields the measurer left empty and checks the rest, so that a
+// resumed run recognises the row as this point.
+static void complete_record(const CampaignPoint& p, MeasurementRecord& r) {
+  if (r.network.empty()) r.network = p.spec.name;
+  if (r.abbr.empty()) r.abbr = p.spec.abbr;
+  if (r.quality == 0) r.quality = p.quality;
+  if (r.level.empty()) r.level = p.level;
+  if (r.image.empty()) r.image = p.image.label;
+  if (r.width == 0) r.width = p.image.width;
+  if (r.height == 0) r.height = p.image.height;
+  if (r.pixels == 0) r.pixels = int64_t(r.width) * r.height;
+  if (r.started_at.empty()) r.started_at = utc_now_iso8601();
+  if (!(measurement_key(r) == point_key(p)))
+    throw Error("the measurement of " + point_key(p).text() + " came back as " + measurement_key(r).text() +
+                ": the measurer must keep the point's network, quality, image label and size");
+}
+
+CampaignSummary run_campaign(const CampaignConfig& config, const CampaignOptions& options,
+                             const CampaignCallbacks& callbacks) {
+  std::ostream& out = options.out ? *options.out : std::cout;
+  std::ostream& log = options.log ? *options.log : std::cerr;
+  CampaignSummary summary;
+  summary.output = campaign_output(config, options);
+  const auto points = shard_points(plan_campaign(config), options.shard);
+  summary.planned = points.size();
+
+  if (options.dry_run) {
+    out << dry_run_text(config, options) << std::flush;
+    const auto done = done_keys(summary.output);
+    for (const auto& p : points) summary.skipped += done.count(point_key(p));
+    return summary;
+  }
+  if (!callbacks.measure_idle || !callbacks.measure_point)
+    throw Error("run_campaign needs both measure_idle and measure_point");
+
+  summary.repaired_bytes = repair_results(summary.output);
+  const auto done = done_keys(summary.output);
+  if (!options.resume && !done.empty())
+    throw Error("results file '" + summary.output + "' already holds " + std::to_string(done.size()) +
+                " measurements: delete it to start afresh, or resume (the default)");
+  std::vector<const CampaignPoint*> pending;
+  for (const auto& p : points) {
+    if (done.count(point_key(p)))
+      ++summary.skipped;
+    else
+      pending.push_back(&p);
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  std::function<double()> clock = options.clock_s;
+  if (!clock) clock = [start]() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const bool redraw = options.redraw < 0 ? (&log == &std::cerr && stderr_is_tty()) : options.redraw == 1;
+  ProgressBar bar(log, redraw);
+  if (summary.repaired_bytes)
+    bar.note("note: cut a torn last row (" + std::to_string(summary.repaired_bytes) + " bytes) from " +
+             summary.output);
+  if (summary.skipped)
+    bar.note("resuming: " + std::to_string(summary.skipped) + " of " + std::to_string(points.size()) +
+             " points already in " + summary.output);
+
+  const double t0 = clock();
+  bool have_idle = false;
+  double idle_w = 0, idle_at = 0;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const CampaignPoint& p = *pending[i];
+    const double now = clock();
+    const size_t finished = summary.measured + summary.failed;
+    const double eta_s = finished ? (now - t0) / finished * (pending.size() - i) : -1;
+    bar.show(i + 1, pending.size(), p.label(), now - t0, eta_s);
+    if (!have_idle || now - idle_at >= config.idle_refresh_s) {
+      idle_w = callbacks.measure_idle();  // a failure here ends the run: nothing can be measured
+      idle_at = clock();
+      have_idle = true;
+    }
+    MeasurementRecord record;
+    try {
+      record = callbacks.measure_point(p, idle_w);
+      complete_record(p, record);
+    } catch (const std::exception& e) {
+      ++summary.failed;
+      bar.note("error: " + p.label() + ": " + e.what());
+      std::ofstream errors(summary.output + ".errors", std::ios::app);
+      errors << utc_now_iso8601() << " " << point_key(p).text() << ": " << e.what() << "\n";
+      continue;
+    }
+    append_record(summary.output, record);
+    ++summary.measured;
+  }
+  summary.elapsed_s = clock() - t0;
+  bar.finish("campaign " + config.name + ": " + std::to_string(summary.measured) + " measured, " +
+             std::to_string(summary.skipped) + " already done, " + std::to_string(summary.failed) + " failed in " +
+             format_duration(summary.elapsed_s) + "; results in " + summary.output +
+             (summary.failed ? " (errors in " + summary.output + ".errors)" : ""));
+  return summary;
+}
+
+}  // namespace nicenergy

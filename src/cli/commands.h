@@ -1,0 +1,28 @@
+// The commands, registered on the CLI11 app by concern: one file each.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <memory>
+
+#include "cli/options.h"
+
+namespace nicenergy::cli {
+
+void add_model_commands(CLI::App& app, Action& action);     // zoo, complexity, run, version
+void add_energy_commands(CLI::App& app, Action& action);    // meters, measure, campaign (+ merge)
+void add_analysis_commands(CLI::App& app, Action& action);  // fit, predict, report
+
+// A command's parameters live in one struct (defaults there, shown in --help);
+// once its options are parsed, `action` runs `run(params)`.
+template <typename Params, typename Run>
+std::shared_ptr<Params> bind(CLI::App* command, Action& action, Run run) {
+  auto params = std::make_shared<Params>();
+  command->callback([command, params, &action, run]() {
+    if (!command->get_subcommands().empty()) return;  // `campaign merge`: the subcommand acts
+    check_extras(*command);
+    action = [params, run]() { return run(*params); };
+  });
+  return params;
+}
+
+}  // namespace nicenergy::cli

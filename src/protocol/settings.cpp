@@ -1,0 +1,121 @@
+#include "protocol/settings.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "error.h"
+#include "meters/sampler.h"
+
+namespace nicenergy {
+namespace {
+
+std::string number_text(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// The longest a setting in seconds may be: a day. Longer is a typo, and `inf`
+// would hang the protocol.
+constexpr double kDayS = 86400;
+
+std::vector<ProtocolSetting> make_table() {
+  using C = ProtocolConfig;
+  return {
+      {"idle_s", "s", &C::idle_s, 0, kDayS, true, true,
+       "idle reference: mean power over this long with nothing running"},
+      {"preheat_target_c", "C", &C::preheat_target_c, 0, 120, false, false,
+       "preheat until the device reaches this temperature..."},
+      {"preheat_stable_delta_c", "C", &C::preheat_stable_delta_c, 0, 100, true, true,
+       "...or until its temperature moves less than this..."},
+      {"preheat_stable_window_s", "s", &C::preheat_stable_window_s, 0, kDayS, true, true,
+       "...over this long..."},
+      {"preheat_max_s", "s", &C::preheat_max_s, 0, kDayS, true, true, "...or this long at most (0 skips it)"},
+      {"preheat_no_sensor_s", "s", &C::preheat_no_sensor_s, 0, kDayS, true, true,
+       "preheat this long where there is no temperature sensor (capped by preheat_max_s)"},
+      {"preheat_check_s", "s", &C::preheat_check_s, 0, 3600, false, true, "temperature read period while preheating"},
+      {"window_s", "s", &C::window_s, 0, 3600, false, true,
+       "one measurement window lasts at least this long (the paper: 5 s)"},
+      {"confidence", "", &C::confidence, 0, 1, false, false, "level of the confidence interval that chooses K"},
+      {"ci_target", "", &C::ci_target, 0, 10, false, true,
+       "stop adding windows when the interval's half-width is at most this fraction of the mean"},
+      {"k_min", "", &C::k_min, 2, 10000, true, true, "windows at least (a confidence interval needs two)"},
+      {"k_max", "", &C::k_max, 2, 10000, true, true, "windows at most"},
+      {"sample_hz", "Hz", &C::sample_hz, 0.1, Sampler::kMaxRateHz, true, true,
+       "power sampling rate (the paper: 10 Hz)"},
+      {"counter_edge_wait_s", "s", &C::counter_edge_wait_s, 0, 10, true, true,
+       "longest wait at a window edge for a coarse energy counter to tick (0: no alignment)"},
+  };
+}
+
+}  // namespace
+
+std::string ProtocolSetting::option() const {
+  std::string text = "--" + name;
+  for (char& c : text)
+    if (c == '_') c = '-';
+  return text;
+}
+
+double ProtocolSetting::get(const ProtocolConfig& config) const {
+  if (integer()) return config.*std::get<int ProtocolConfig::*>(field);
+  return config.*std::get<double ProtocolConfig::*>(field);
+}
+
+std::string ProtocolSetting::bounds_text() const {
+  return std::string("in ") + (min_inclusive ? "[" : "(") + number_text(min) + ", " + number_text(max) +
+         (max_inclusive ? "]" : ")") + (unit.empty() ? "" : " " + unit);
+}
+
+void ProtocolSetting::set(ProtocolConfig& config, double value, const std::string& where) const {
+  const bool low_ok = min_inclusive ? value >= min : value > min;
+  const bool high_ok = max_inclusive ? value <= max : value < max;
+  if (!std::isfinite(value) || !low_ok || !high_ok)
+    throw Error(where + " = " + number_text(value) + ": " + name + " must be " +
+                (integer() ? "a whole number " : "") + bounds_text());
+  if (integer()) {
+    if (value != std::floor(value)) throw Error(where + " = " + number_text(value) + ": " + name + " must be a whole number");
+    config.*std::get<int ProtocolConfig::*>(field) = static_cast<int>(value);  // in bounds: the cast is exact
+  } else {
+    config.*std::get<double ProtocolConfig::*>(field) = value;
+  }
+}
+
+const std::vector<ProtocolSetting>& protocol_settings() {
+  static const std::vector<ProtocolSetting> table = make_table();
+  return table;
+}
+
+const ProtocolSetting* find_protocol_setting(const std::string& name) {
+  for (const ProtocolSetting& s : protocol_settings())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+const std::map<std::string, std::string>& renamed_protocol_settings() {
+  static const std::map<std::string, std::string> renamed = {{"preheat_temp_c", "preheat_target_c"}};
+  return renamed;
+}
+
+void validate(const ProtocolConfig& config) {
+  for (const ProtocolSetting& s : protocol_settings()) {
+    ProtocolConfig copy = config;
+    s.set(copy, s.get(config), "protocol setting " + s.name);
+  }
+  if (config.k_max < config.k_min)
+    throw Error("protocol settings: k_max (" + std::to_string(config.k_max) + ") must be >= k_min (" +
+                std::to_string(config.k_min) + ")");
+}
+
+nlohmann::json settings_to_json(const ProtocolConfig& config) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const ProtocolSetting& s : protocol_settings()) {
+    if (s.integer())
+      j[s.name] = static_cast<int>(s.get(config));
+    else
+      j[s.name] = s.get(config);
+  }
+  return j;
+}
+
+}  // namespace nicenergy

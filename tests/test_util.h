@@ -1,0 +1,89 @@
+// Helpers shared by the tests: scratch folders, whole-file reads and writes,
+// the message of an expected error, and running the CLI.
+#pragma once
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+
+#include "error.h"
+
+namespace test_util {
+
+// A fresh folder for one test, removed afterwards: TMP/nicenergy_TAG_PID_TEST.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& tag = "test") {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path = std::filesystem::temp_directory_path() /
+           ("nicenergy_" + tag + "_" + std::to_string(::getpid()) + "_" + (info ? info->name() : "none"));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void spit(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// The message of the nicenergy::Error that f throws, or "(no error)".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const nicenergy::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// ---- the CLI -------------------------------------------------------------------
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+// Runs build/nicenergy ARGUMENTS through the shell (so VAR=value prefixes work).
+inline Result run_cli(const std::string& arguments) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string out = (dir / ("nicenergy_cli_out_" + std::to_string(::getpid()))).string();
+  const std::string err = (dir / ("nicenergy_cli_err_" + std::to_string(::getpid()))).string();
+  const int status = std::system((std::string(NICENERGY_CLI) + " " + arguments + " >" + out + " 2>" + err).c_str());
+  Result r{WEXITSTATUS(status), slurp(out), slurp(err)};
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+
+// The house rule for bad input: non-zero exit, one line on stderr naming the problem.
+inline void expect_one_line_error(const std::string& arguments, const std::string& fragment) {
+  Result r = run_cli(arguments);
+  EXPECT_NE(r.code, 0) << arguments;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << arguments << ": " << r.err;
+  EXPECT_NE(r.err.find(fragment), std::string::npos) << arguments << ": " << r.err;
+}
+
+}  // namespace test_util
+
+using test_util::expect_one_line_error;
+using test_util::Result;
+using test_util::run_cli;
