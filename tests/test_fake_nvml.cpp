@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "cli_helpers.h"
+#include "test_util.h"
 #include "error.h"
 #include "meters/power_meter.h"
 #include "protocol/codec_measurement.h"
@@ -198,7 +198,7 @@ TEST(FakeNvmlProtocol, EquationOneGivesTheScriptedDynamicEnergyWithEdgesOnTicks)
   Protocol protocol(*meter, config);
   const ProtocolResult r = protocol.run(w, std::nullopt, false);
 
-  EXPECT_EQ(r.method, "counter");
+  EXPECT_EQ(r.method, EnergyMethod::counter);
   EXPECT_NEAR(r.counter_update_s, 0.1, 0.01) << "the protocol timed the fake's ticks";
   EXPECT_NEAR(r.idle_power_w, 20, 0.2);
   ASSERT_EQ(r.k, 3);
@@ -316,7 +316,7 @@ TEST(FakeNvmlFailures, MissingCounterSymbolMeasuresBySamples) {
   w.run_once = [] { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
   Protocol protocol(*meter, config);
   const ProtocolResult r = protocol.run(w, std::nullopt, false);
-  EXPECT_EQ(r.method, "samples");
+  EXPECT_EQ(r.method, EnergyMethod::samples);
   EXPECT_NEAR(r.idle_power_w, 20, 0.1);
   EXPECT_NEAR(r.energy_j, 0, 0.05) << "a workload that draws nothing costs nothing";
 }

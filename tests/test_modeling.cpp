@@ -15,8 +15,10 @@
 #include "modeling/predict.h"
 #include "report/fit_tables.h"
 #include "report/text_table.h"
+#include "test_util.h"
 
 using namespace nicenergy;
+using test_util::error_of;
 
 namespace {
 
@@ -64,15 +66,6 @@ std::string temp_dir(const std::string& name) {
   return dir.string();
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

@@ -328,8 +328,8 @@ TEST(Complexity, LayerTypesReadBackFromTheirText) {
   std::set<std::string> seen;
   for (const char* abbr : {"Bfac", "Cattn", "Mcont"})
     for (const LayerComplexity& l : complexity_of(abbr, 1).layers) {
-      EXPECT_TRUE(layer_type_from_string(l.layer.type)) << l.layer.name << ": " << l.layer.type;
-      seen.insert(l.layer.type);
+      EXPECT_EQ(parse_layer_type(to_string(l.layer.type)), l.layer.type) << l.layer.name;
+      seen.insert(to_string(l.layer.type));
     }
   EXPECT_EQ(seen.size(), 6u);  // all six kinds occur among these networks
 }

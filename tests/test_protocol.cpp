@@ -208,7 +208,7 @@ TEST(ProtocolSteps, IdleReferenceFromCounterAndSamples) {
   config.idle_s = 20;
   Protocol protocol(*meter, config, &clock);
   const IdleReference idle = protocol.measure_idle();
-  EXPECT_EQ(idle.method, "counter");
+  EXPECT_EQ(idle.method, EnergyMethod::counter);
   EXPECT_GE(idle.end_s - idle.start_s, 20);
   ASSERT_TRUE(idle.counter_power_w && idle.samples_power_w);
   // Not whole periods (the edges are 0.2 s in): compare with the exact mean over them.
@@ -387,7 +387,7 @@ TEST(ProtocolRun, KnownDynamicEnergyOnReplay) {
     };
     Protocol protocol(*meter, config, &clock);
     const ProtocolResult r = protocol.run(virtual_workload(clock, 0.01));
-    EXPECT_EQ(r.method, c.counter ? "counter" : "samples");
+    EXPECT_EQ(r.method, c.counter ? EnergyMethod::counter : EnergyMethod::samples);
     EXPECT_NEAR(r.idle_power_w, 40, 40e-3);
     EXPECT_EQ(r.preheat.outcome, PreheatOutcome::no_sensor);
     EXPECT_EQ(r.m, 100);
@@ -424,7 +424,7 @@ TEST(ProtocolRun, CoarseCounterEdgesAreAligned) {
                       },
                       [] {}};
   const ProtocolResult r = protocol.run(work);
-  EXPECT_EQ(r.method, "counter");
+  EXPECT_EQ(r.method, EnergyMethod::counter);
   EXPECT_NEAR(r.counter_update_s, 0.1, 0.002);
   EXPECT_NEAR(r.idle_power_w, 40, 40e-3);
   EXPECT_NEAR(r.energy_j, 0.6, 0.6e-3);
@@ -516,7 +516,7 @@ TEST(ProtocolRun, EstimateMeterIsLabelled) {
   ProtocolConfig config = fast_config();
   config.sample_hz = 200;
   Protocol protocol(*meter, config);
-  EXPECT_EQ(protocol.method(), "estimate");
+  EXPECT_EQ(protocol.method(), EnergyMethod::estimate);
 }
 
 TEST(ProtocolRun, RejectsImpossibleSettings) {

@@ -9,7 +9,7 @@
 namespace nicenergy {
 
 // LayerRecord carries its type as text; the accounting reads it once here.
-static bool is_convolution(const LayerRecord& record) { return is_convolution(parse_layer_type(record.type)); }
+static bool is_convolution(const LayerRecord& record) { return is_convolution(record.type); }
 
 static std::vector<LayerRecord> record_layers(NetworkImpl& network, int64_t height, int64_t width,
                                               const std::string& what) {

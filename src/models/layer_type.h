@@ -1,6 +1,6 @@
 // The kinds of layer the recording calls of models/layers.cpp report. Text
 // ("conv", "masked_conv", ...) only at the edges: the per-layer CSV, JSON and
-// table of `nicenergy complexity`, and LayerRecord::type for now.
+// table of `nicenergy complexity`.
 #pragma once
 #include <optional>
 #include <string>

@@ -34,7 +34,7 @@ static int64_t count_params(const torch::nn::Module& module) {
   return total;
 }
 
-static void record(LayerRecorder& recorder, const torch::nn::Module& module, const std::string& type,
+static void record(LayerRecorder& recorder, const torch::nn::Module& module, LayerType type,
                    const torch::Tensor& x, const torch::Tensor& y, int64_t kernel, int64_t stride,
                    double macs) {
   LayerRecord r;
@@ -71,7 +71,7 @@ torch::Tensor run_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
                         : conv.forward(x);
   // A convolution costs Cin*Cout*k*k MACs at each output position (the paper's rule).
   const double macs = static_cast<double>(o.in_channels()) * o.out_channels() * k * k * y.size(2) * y.size(3) * y.size(0);
-  record(*recorder, conv, "conv", x, y, k, s, macs);
+  record(*recorder, conv, LayerType::conv, x, y, k, s, macs);
   return y;
 }
 
@@ -88,7 +88,7 @@ torch::Tensor run_deconv(torch::nn::ConvTranspose2dImpl& deconv, const torch::Te
                         : deconv.forward(x);
   // A transposed convolution scatters Cin*Cout*k*k MACs from each input position.
   const double macs = static_cast<double>(o.in_channels()) * o.out_channels() * k * k * x.size(2) * x.size(3) * x.size(0);
-  record(*recorder, deconv, "deconv", x, y, k, s, macs);
+  record(*recorder, deconv, LayerType::deconv, x, y, k, s, macs);
   return y;
 }
 
@@ -146,7 +146,7 @@ torch::Tensor GDNImpl::forward(const torch::Tensor& x) {
   }
   // GDN is a 1x1 convolution of x^2 with gamma: C*C MACs a position.
   if (recorder != nullptr)
-    record(*recorder, *this, inverse ? "igdn" : "gdn", x, y, 1, 1, static_cast<double>(c) * c * x.size(0) * x.size(2) * x.size(3));
+    record(*recorder, *this, inverse ? LayerType::igdn : LayerType::gdn, x, y, 1, 1, static_cast<double>(c) * c * x.size(0) * x.size(2) * x.size(3));
   return y;
 }
 
@@ -170,7 +170,7 @@ torch::Tensor MaskedConv2dImpl::forward(const torch::Tensor& x) {
                         : F::conv2d(x, weight * mask, F::Conv2dFuncOptions().bias(bias).padding(kernel / 2));
   // Counted as the dense convolution the hardware executes (masked taps are still multiplied).
   if (recorder != nullptr)
-    record(*recorder, *this, "masked_conv", x, y, kernel, 1,
+    record(*recorder, *this, LayerType::masked_conv, x, y, kernel, 1,
            static_cast<double>(in_channels) * out_channels * kernel * kernel * y.size(0) * y.size(2) * y.size(3));
   return y;
 }
@@ -208,7 +208,7 @@ torch::Tensor SubpelConvImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = recorder->shape_only()
                         ? torch::empty({before.size(0), before.size(1) / (r * r), before.size(2) * r, before.size(3) * r}, before.options())
                         : shuffle->forward(before);
-  record(*recorder, *shuffle, "pixel_shuffle", before, y, 1, 1, 0);
+  record(*recorder, *shuffle, LayerType::pixel_shuffle, before, y, 1, 1, 0);
   return y;
 }
 

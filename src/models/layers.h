@@ -7,6 +7,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "models/layer_type.h"
+
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,7 +18,7 @@ namespace nicenergy {
 // One executed layer: what it is and what it cost on the tensors it saw.
 struct LayerRecord {
   std::string name;   // state_dict prefix, e.g. "g_a.0" or "g_s.1.subpel_conv.0"
-  std::string type;   // conv, deconv, masked_conv, gdn, igdn
+  LayerType type = LayerType::conv;
   int64_t in_channels = 0, out_channels = 0, kernel = 0, stride = 1;
   int64_t in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   int64_t params = 0;            // weights + bias of this layer

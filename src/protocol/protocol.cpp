@@ -26,7 +26,6 @@ IdleReference idle_from_power(double idle_power_w) {
   idle.counter_power_w = idle_power_w;
   idle.samples_power_w = idle_power_w;
   idle.idle_power_w = idle_power_w;
-  idle.method = "given";
   return idle;
 }
 
@@ -45,8 +44,7 @@ Protocol::Protocol(PowerMeter& meter, ProtocolConfig config, Clock* clock)
     : meter_(meter),
       config_((validate(config), std::move(config))),
       clock_(clock ? *clock : steady_clock_instance()),
-      monitor_(meter, config_.sample_hz, &clock_, config_.counter_edge_wait_s),
-      method_(to_string(monitor_.method())) {}
+      monitor_(meter, config_.sample_hz, &clock_, config_.counter_edge_wait_s) {}
 
 Protocol::~Protocol() = default;
 
@@ -56,7 +54,7 @@ void Protocol::report(const std::string& stage, double fraction) const {
 
 IdleReference Protocol::measure_idle() {
   IdleReference idle;
-  idle.method = method_;
+  idle.method = monitor_.method();
   report("idle", 0);
   const double start_s = monitor_.begin_window("idle").t_s;
   for (double elapsed = 0; elapsed < config_.idle_s; elapsed = clock_.now_s() - start_s) {
@@ -206,7 +204,7 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
   require_run_once(workload);
   ProtocolResult r;
   r.meter = meter_.name();
-  r.method = method_;
+  r.method = monitor_.method();
   r.estimate = meter_.is_estimate();
   r.meter_metadata = meter_.metadata();
   r.config = config_;
@@ -288,7 +286,7 @@ void fill_record(const ProtocolResult& r, MeasurementRecord& record) {
   record.idle_power_w = r.idle_power_w;
   record.mean_power_w = r.mean_power_w;
   record.meter = r.meter;
-  record.method = r.method;
+  record.method = to_string(r.method);
 }
 
 }  // namespace nicenergy

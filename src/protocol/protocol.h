@@ -61,7 +61,7 @@ struct IdleReference {
   std::optional<double> counter_power_w;  // counter difference / duration
   std::optional<double> samples_power_w;  // integrated samples / duration
   double idle_power_w = 0;                // the protocol's method's value
-  std::string method;
+  std::optional<EnergyMethod> method;     // none: given, not measured (idle_from_power)
   size_t samples = 0;
 };
 // An idle power known from elsewhere (a campaign's last idle reference).
@@ -104,7 +104,7 @@ struct WindowMeasurement {
 
 struct ProtocolResult {
   std::string meter;    // "nvml", ...
-  std::string method;   // "counter", "samples" or "estimate"
+  EnergyMethod method = EnergyMethod::samples;
   bool estimate = false;
   std::map<std::string, std::string> meter_metadata;
   ProtocolConfig config;  // as used (progress dropped in JSON)
@@ -147,7 +147,7 @@ class Protocol {
   // All steps; 5. K chosen by stop_decision. A given idle reference skips step 1.
   ProtocolResult run(const Workload& workload, std::optional<IdleReference> idle = std::nullopt, bool preheat = true);
 
-  const std::string& method() const { return method_; }
+  EnergyMethod method() const { return monitor_.method(); }
   Sampler& sampler() { return monitor_.sampler(); }
   EnergyMonitor& monitor() { return monitor_; }
 
@@ -158,7 +158,6 @@ class Protocol {
   ProtocolConfig config_;
   Clock& clock_;
   EnergyMonitor monitor_;
-  std::string method_;
 };
 
 // time_s (from the first sample), power_w, window (index, or -1 outside windows):

@@ -57,7 +57,7 @@ std::string format_layers(const Complexity& c, const std::string& format) {
   if (format == "json") {
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& l : c.layers)
-      layers.push_back({{"name", l.layer.name}, {"type", l.layer.type}, {"transform", l.transform},
+      layers.push_back({{"name", l.layer.name}, {"type", to_string(l.layer.type)}, {"transform", l.transform},
                         {"in_channels", l.layer.in_channels}, {"out_channels", l.layer.out_channels},
                         {"kernel", l.layer.kernel}, {"stride", l.layer.stride}, {"scale", l.scale},
                         {"params", l.layer.params}, {"kmac_per_pixel", l.kmac_per_pixel},
@@ -86,12 +86,12 @@ std::string format_layers(const Complexity& c, const std::string& format) {
     const std::string scale = "1/" + std::to_string(static_cast<long long>(1.0 / l.scale + 0.5));
     if (csv)
       std::snprintf(line, sizeof line, "%s,%s,%s,%lld,%lld,%lld,%lld,%.6g,%lld,%.4f,%.4f,%d\n", r.name.c_str(),
-                    r.type.c_str(), l.transform.c_str(), (long long)r.in_channels, (long long)r.out_channels,
+                    to_string(r.type).c_str(), l.transform.c_str(), (long long)r.in_channels, (long long)r.out_channels,
                     (long long)r.kernel, (long long)r.stride, l.scale, (long long)r.params, l.kmac_per_pixel,
                     l.activation_bytes_per_pixel, l.in_2nd ? 1 : 0);
     else
       std::snprintf(line, sizeof line, "%-32s %-11s %5lld %5lld %2lld %2lld %7s %10lld %9.3f %9.2f %4s\n", r.name.c_str(),
-                    r.type.c_str(), (long long)r.in_channels, (long long)r.out_channels, (long long)r.kernel,
+                    to_string(r.type).c_str(), (long long)r.in_channels, (long long)r.out_channels, (long long)r.kernel,
                     (long long)r.stride, scale.c_str(), (long long)r.params, l.kmac_per_pixel, l.activation_bytes_per_pixel,
                     l.in_2nd ? "yes" : "");
     out << line;

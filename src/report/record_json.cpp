@@ -48,7 +48,7 @@ nlohmann::json to_json(const ProtocolResult& r) {
                        {"samples", w.samples}});
   return {
       {"meter", r.meter},
-      {"method", r.method},
+      {"method", to_string(r.method)},
       {"estimate", r.estimate},
       {"meter_metadata", r.meter_metadata},
       {"config", settings_to_json(r.config)},
@@ -57,7 +57,7 @@ nlohmann::json to_json(const ProtocolResult& r) {
       {"finished_s", r.finished_s},
       {"idle", {{"start_s", r.idle.start_s}, {"end_s", r.idle.end_s}, {"idle_power_w", r.idle.idle_power_w},
                 {"counter_power_w", opt(r.idle.counter_power_w)}, {"samples_power_w", opt(r.idle.samples_power_w)},
-                {"method", r.idle.method}, {"samples", r.idle.samples}}},
+                {"method", r.idle.method ? to_string(*r.idle.method) : "given"}, {"samples", r.idle.samples}}},
       {"preheat", {{"outcome", to_string(r.preheat.outcome)}, {"duration_s", r.preheat.duration_s},
                    {"executions", r.preheat.executions}, {"start_temperature_c", opt(r.preheat.start_temperature_c)},
                    {"end_temperature_c", opt(r.preheat.end_temperature_c)}}},
