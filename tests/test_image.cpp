@@ -499,10 +499,12 @@ TEST(Image, FifoIsRefusedWithoutBlocking) {
     return messages;
   });
   if (attempt.wait_for(std::chrono::seconds(1)) != std::future_status::ready) {
-    // Unblock the reader so that the test can fail instead of hanging.
-    const int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
-    if (writer >= 0) ::close(writer);
     ADD_FAILURE() << "reading a FIFO blocked";
+    // Unblock each waiting reader so that the test fails instead of hanging.
+    while (attempt.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+      const int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (writer >= 0) ::close(writer);
+    }
   }
   const std::string messages = attempt.get();
   EXPECT_NE(messages.find("FIFO"), std::string::npos) << messages;
