@@ -43,8 +43,9 @@ void set_max_image_pixels(uint64_t pixels);
 // naming the file, in one line of printable ASCII, when it is missing, not a
 // regular file, over the caps, truncated or corrupt.
 Image load_image(const std::string& path);
-// The declared dimensions, from the header alone (checked against the caps and
-// by the decoder's own header parsing, so a file refused here never decodes).
+// The declared dimensions, from the header alone, through the same decoder and
+// caps as load_image up to the first pixel: what load_image would refuse in the
+// header (a bad table, a huge size) is refused here, as config checks need.
 ImageInfo image_info(const std::string& path);
 // The same from bytes in memory (the fuzz harness's entry); name is what the
 // error messages call the input.
