@@ -3,6 +3,9 @@
 // The measurer is a fake: deterministic rows from the point alone.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +16,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "io/files.h"
 #include "image/image.h"
 #include "campaign/campaign.h"
 #include "protocol/progress.h"
@@ -590,6 +594,190 @@ TEST(CampaignRun, WritesNothingToStdoutOrStderrWhenGivenStreams) {
   EXPECT_TRUE(err.empty()) << err;
   EXPECT_NE(q.log.str().find("boom"), std::string::npos);
   EXPECT_NE(q.log.str().find(plan_campaign(c)[3].label()), std::string::npos);
+}
+
+// ---- hostile outputs and inputs (issue 19) -----------------------------------
+
+// Runs a campaign that must be refused before anything is measured.
+static std::string refused_before_measuring(const CampaignConfig& c, CampaignOptions o) {
+  Fake fake;
+  const std::string message = test_util::error_of([&] { run_campaign(c, o, fake.callbacks()); });
+  EXPECT_EQ(fake.idle_calls, 0) << message;
+  EXPECT_TRUE(fake.measured.empty()) << message;
+  return message;
+}
+
+// Defect 9: an output that is a directory had one point measured, then a
+// misleading error; defect 10: unwritable outputs are refused up front too.
+TEST(CampaignRun, UnusableOutputsAreRefusedBeforeMeasuring) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  Quiet q;
+  CampaignOptions o = q.options();
+  o.output = dir.file("results_dir");
+  fs::create_directories(o.output);
+  EXPECT_NE(refused_before_measuring(c, o).find("is a directory"), std::string::npos);
+  // Under a regular file: ENOTDIR, which root cannot override.
+  spit(dir.file("plain"), "x");
+  o.output = dir.file("plain") + "/sub/out.csv";
+  EXPECT_NE(refused_before_measuring(c, o).find("not a folder"), std::string::npos);
+  // A device is not a results file (it could not be read back).
+  o.output = "/dev/null";
+  EXPECT_NE(refused_before_measuring(c, o).find("not a regular file"), std::string::npos);
+  // An errors log that is a directory would lose the record of failed points.
+  o.output = dir.file("ok.csv");
+  fs::create_directories(o.output + ".errors");
+  EXPECT_NE(refused_before_measuring(c, o).find("errors log"), std::string::npos);
+  EXPECT_FALSE(fs::exists(o.output)) << "nothing written";
+}
+
+// Defect 8: the header is checked before any repair, and damage in the middle
+// is refused with its line instead of being cut as a "torn last row".
+TEST(CampaignRun, ForeignOrDamagedOutputsAreRefusedAndKeptIntact) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  Quiet q;
+  CampaignOptions o = q.options();
+  o.output = dir.file("notes.txt");
+  spit(o.output, "meeting notes\nthe last line, without a newline");
+  EXPECT_NE(refused_before_measuring(c, o).find("not a results CSV"), std::string::npos);
+  EXPECT_EQ(slurp(o.output), "meeting notes\nthe last line, without a newline");
+
+  // Ten finished rows, then an unclosed quote in row 2 (line 3) and a torn tail.
+  Fake first;
+  first.before = [&](const CampaignPoint&) {
+    if (first.measured.size() == 10) throw Killed{};
+  };
+  EXPECT_THROW(run_campaign(c, q.options(), first.callbacks()), Killed);
+  std::string text = slurp(c.output);
+  const size_t line3 = text.find('\n', text.find('\n') + 1) + 1;
+  text.insert(text.find(",", line3) + 1, "\"");
+  text += "bmshj2018_factorized,Bfac,1,lo";
+  spit(c.output, text);
+  const std::string message = refused_before_measuring(c, q.options());
+  EXPECT_NE(message.find("line 3"), std::string::npos) << message;
+  EXPECT_EQ(slurp(c.output), text) << "no finished row deleted";
+  CampaignOptions dry = q.options();
+  dry.dry_run = true;
+  EXPECT_NE(refused_before_measuring(c, dry).find("line 3"), std::string::npos);
+}
+
+// Defect 10: the errors log the summary points to was empty on a full disk,
+// because its write failure was ignored; a failed write now ends the run.
+TEST(CampaignRun, FullDiskForTheErrorsLogEndsTheRun) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  fs::create_symlink("/dev/full", c.output + ".errors");
+  Fake fake;
+  fake.before = [&](const CampaignPoint& p) {
+    if (p.index == 2) throw std::runtime_error("out of memory at point three");
+  };
+  Quiet q;
+  std::string message = "(no error)";
+  try {
+    run_campaign(c, q.options(), fake.callbacks());
+  } catch (const WriteError& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find(".errors"), std::string::npos) << message;
+  EXPECT_NE(message.find("No space left"), std::string::npos) << message;
+  EXPECT_EQ(fake.measured.size(), 2u) << "no point measured after the failed write";
+  EXPECT_EQ(read_results(c.output).size(), 2u) << "the finished rows stay";
+}
+
+// Defect 10: a measurer whose output fails (the trace on a full disk) ends the
+// run at that point instead of measuring and losing every remaining one.
+TEST(CampaignRun, WriteErrorOfAPointEndsTheRun) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  Fake fake;
+  fake.before = [&](const CampaignPoint& p) {
+    if (p.index >= 3) throw WriteError("trace 'x.csv': writing failed (No space left on device)");
+  };
+  Quiet q;
+  EXPECT_THROW(run_campaign(c, q.options(), fake.callbacks()), WriteError);
+  EXPECT_EQ(fake.measured.size(), 3u);
+  EXPECT_FALSE(fs::exists(c.output + ".errors")) << "not logged as a point failure";
+
+  // The results file itself on a full disk (RLIMIT_FSIZE: EFBIG even for root).
+  TempDir dir2;
+  const CampaignConfig c2 = load_campaign_config(write_config(dir2));
+  Fake fake2;
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  fake2.before = [&](const CampaignPoint& p) {
+    if (p.index != 2) return;
+    struct rlimit limit = old_limit;
+    limit.rlim_cur = fs::file_size(c2.output) + 10;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  };
+  std::string message = test_util::error_of([&] { run_campaign(c2, q.options(), fake2.callbacks()); });
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  ::signal(SIGXFSZ, old_handler);
+  EXPECT_NE(message.find(c2.output), std::string::npos) << message;
+  EXPECT_EQ(fake2.measured.size(), 3u) << "the run stops at the first row it cannot write";
+}
+
+// Defect 13: two campaigns on one output appended the same points twice.
+TEST(CampaignRun, OneCampaignPerOutput) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  Quiet q;
+  std::string message;
+  {
+    const OutputLock other(c.output, "results file '" + c.output + "'");  // as another campaign would
+    message = refused_before_measuring(c, q.options());
+    CampaignOptions dry = q.options();
+    dry.dry_run = true;
+    Fake none;
+    run_campaign(c, dry, none.callbacks());
+    EXPECT_NE(q.out.str().find("pid " + std::to_string(::getpid())), std::string::npos) << q.out.str();
+  }
+  EXPECT_NE(message.find("in use by pid " + std::to_string(::getpid())), std::string::npos) << message;
+  char host[256] = "";
+  ::gethostname(host, sizeof host - 1);
+  EXPECT_NE(message.find(host), std::string::npos) << message;
+  Fake after;
+  run_campaign(c, q.options(), after.callbacks());
+  EXPECT_EQ(after.measured.size(), plan_campaign(c).size()) << "the lock goes with its holder";
+}
+
+// Defect 11: a dry run passed settings the run refused. It checks the same now:
+// here a replayed trace holding nan, and an output that is a directory.
+TEST(CampaignRun, DryRunRefusesWhatTheRunRefuses) {
+  TempDir dir;
+  spit(dir.file("trace.csv"), "time_s,power_w\n0,50\n0.1,nan\n");
+  const CampaignConfig c =
+      load_campaign_config(write_config(dir, std::string(kCampaign) + "meter = \"replay:trace.csv\"\n"));
+  Quiet q;
+  CampaignOptions o = q.options();
+  o.dry_run = true;
+  const std::string message = refused_before_measuring(c, o);
+  EXPECT_NE(message.find("line 3 column power_w"), std::string::npos) << message;
+  EXPECT_NE(refused_before_measuring(c, q.options()).find("line 3 column power_w"), std::string::npos);
+
+  spit(dir.file("trace.csv"), "time_s,power_w\n0,50\n0.1,60\n");
+  o.output = dir.file("a_dir");
+  fs::create_directories(o.output);
+  EXPECT_NE(refused_before_measuring(c, o).find("is a directory"), std::string::npos);
+}
+
+// Defect 13 and 2: a config that is a directory was said not to exist, and a
+// FIFO as config or replay trace hung forever.
+TEST(CampaignConfig, DirectoriesAndFifosAreNamedNotOpened) {
+  TempDir dir;
+  fs::create_directories(dir.file("folder.toml"));
+  EXPECT_NE(load_error(dir.file("folder.toml")).find("is a directory"), std::string::npos);
+  ASSERT_EQ(::mkfifo(dir.file("fifo.toml").c_str(), 0644), 0);
+  EXPECT_NE(load_error(dir.file("fifo.toml")).find("not a regular file"), std::string::npos);
+  ASSERT_EQ(::mkfifo(dir.file("fifo.csv").c_str(), 0644), 0);
+  const std::string replay = load_error(write_config(dir, std::string(kCampaign) + "meter = \"replay:fifo.csv\"\n"));
+  EXPECT_NE(replay.find("not a regular file"), std::string::npos) << replay;
+  fs::create_directories(dir.file("photos/dir.png"));
+  const std::string image = load_error(write_config(dir, kCampaign, kProtocol, "[[images]]\nfiles = [\"photos/dir.png\"]\n"));
+  EXPECT_NE(image.find("is a directory"), std::string::npos) << image;
 }
 
 // ---- progress ----------------------------------------------------------------

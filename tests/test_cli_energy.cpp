@@ -2,6 +2,7 @@
 // shards, merge), fit, predict and report, on the CPU with the estimate meter
 // and on replayed power traces, so they run on any machine.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
@@ -281,4 +282,121 @@ TEST(CliCampaign, BadConfigsAndCsvsGiveOneLineErrors) {
   expect_one_line_error("predict --model Bfoo --quality 1 --size 64x64 --coeffs " + (dir / "notjson.json").string(),
                         "unknown model");
   expect_one_line_error("meters --colour red", "unknown option --colour");
+}
+
+// ---- hostile inputs and outputs (issue 19) ------------------------------------
+
+// A row the results CSV accepts, for files built by hand below.
+static std::string results_row(const std::string& energy, int width = 64) {
+  nicenergy::MeasurementRecord r;
+  r.network = "bmshj2018_factorized";
+  r.abbr = "Bfac";
+  r.quality = 1;
+  r.level = "low";
+  r.image = "x.png";
+  r.width = width;
+  r.height = 64;
+  r.pixels = int64_t(width) * 64;
+  r.k = 2;
+  r.m = 3;
+  r.meter = r.method = "estimate";
+  r.device = "cpu";
+  r.started_at = "2024-05-01T00:00:00Z";
+  std::string row = nicenergy::format_record_row(r);
+  const std::string zero_energy = ",0,0,2,3,";  // energy_j, energy_ci_j, k, m
+  return row.replace(row.find(zero_energy), zero_energy.size(), "," + energy + ",0,2,3,");
+}
+
+static std::string results_header() {
+  std::string header;
+  for (const auto& c : nicenergy::measurement_columns()) header += (header.empty() ? "" : ",") + c;
+  return header + "\n";
+}
+
+// Defects 9, 10, 8 and 11 at the command line: every output is checked before
+// the meter opens, so a refusal comes at once, as one line, changing nothing.
+TEST(CliCampaign, OutputsAreCheckedBeforeAnyMeasurement) {
+  const fs::path dir = scratch("outputs");
+  const std::string config = write_config(dir);
+  fs::create_directories(dir / "folder.csv");
+  expect_one_line_error("campaign " + config + " --output " + (dir / "folder.csv").string(), "is a directory");
+  EXPECT_FALSE(fs::exists(dir / "folder-traces")) << "nothing made before the refusal";
+  expect_one_line_error("campaign " + config + " --dry-run --output " + (dir / "folder.csv").string(), "is a directory");
+  {
+    std::ofstream(dir / "notes.txt") << "to do\nthe last line, no newline";
+  }
+  expect_one_line_error("campaign " + config + " --output " + (dir / "notes.txt").string(), "not a results CSV");
+  EXPECT_EQ(test_util::slurp((dir / "notes.txt").string()), "to do\nthe last line, no newline");
+  {
+    std::ofstream(dir / "plain") << "x";
+  }
+  expect_one_line_error("campaign " + config + " --output " + (dir / "plain" / "r.csv").string(), "not a folder");
+  // The trace folder is a file: refused by the run and by the dry run.
+  {
+    std::ofstream(dir / "t-traces") << "x";
+  }
+  expect_one_line_error("campaign " + config + " --output " + (dir / "t.csv").string(), "trace folder");
+  expect_one_line_error("campaign " + config + " --dry-run --output " + (dir / "t.csv").string(), "trace folder");
+  EXPECT_FALSE(fs::exists(dir / "t.csv"));
+  // merge into a directory: refused, and no OUTPUT.tmp left behind.
+  {
+    std::ofstream(dir / "a.csv") << results_header() << results_row("1");
+  }
+  expect_one_line_error("campaign merge " + (dir / "a.csv").string() + " --output " + (dir / "folder.csv").string(),
+                        "is a directory");
+  EXPECT_FALSE(fs::exists(dir / "folder.csv.tmp"));
+  // A FIFO as the config is refused, not opened (it would wait forever).
+  ASSERT_EQ(::mkfifo((dir / "fifo.toml").c_str(), 0644), 0);
+  expect_one_line_error("campaign " + (dir / "fifo.toml").string(), "not a regular file");
+  fs::create_directories(dir / "dir.toml");
+  expect_one_line_error("campaign " + (dir / "dir.toml").string(), "is a directory");
+}
+
+// Defect 10: --trace-output to an unwritable path measured first and then failed
+// without printing the result. Now an unwritable path is refused before the
+// measurement (one line on stderr: no stage ran), and a write that still fails
+// (disk full) comes after the printed result.
+TEST(CliMeasure, TraceOutputCheckedFirstAndAFailedWriteKeepsTheResult) {
+  const fs::path dir = scratch("trace_output");
+  {
+    std::ofstream(dir / "plain") << "x";
+  }
+  const std::string measure = "measure --model Bfac --quality 1 --size 64x64 --meter estimate" + std::string(kQuick);
+  expect_one_line_error(measure + " --trace-output " + (dir / "plain" / "t.csv").string(), "not a folder");
+  fs::create_directories(dir / "t.csv");
+  expect_one_line_error(measure + " --trace-output " + (dir / "t.csv").string(), "is a directory");
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full for the disk-full case";
+  Result full = run_cli(measure + " --trace-output /dev/full");
+  EXPECT_EQ(full.code, 1);
+  EXPECT_NE(full.out.find("dynamic energy"), std::string::npos) << "the result comes first: " << full.out;
+  EXPECT_NE(full.err.find("/dev/full"), std::string::npos) << full.err;
+  EXPECT_NE(full.err.find("No space left"), std::string::npos) << full.err;
+}
+
+// Defects 7 and 13 at the command line: nan in a results CSV or a replayed trace
+// is refused with line and column; a point measured twice is not fitted.
+TEST(CliAnalysis, NonFiniteNumbersAndDuplicateRowsAreRefused) {
+  const fs::path dir = scratch("numbers");
+  {
+    std::ofstream(dir / "nan.csv") << results_header() << results_row("1") << results_row("nan", 96);
+  }
+  expect_one_line_error("fit " + (dir / "nan.csv").string(), "line 3 column energy_j");
+  {
+    std::ofstream(dir / "garbage.csv") << results_header() << results_row("50x");
+  }
+  expect_one_line_error("fit " + (dir / "garbage.csv").string(), "line 2 column energy_j");
+  {
+    std::ofstream(dir / "twice.csv") << results_header() << results_row("1") << results_row("1.1", 96)
+                                     << results_row("1.2", 128) << results_row("1.05");
+  }
+  expect_one_line_error("fit " + (dir / "twice.csv").string(), "measured twice");
+  fs::create_directories(dir / "fit.json");
+  expect_one_line_error("fit " + (dir / "twice.csv").string() + " --output " + (dir / "fit.json").string(),
+                        "is a directory");
+  {
+    std::ofstream(dir / "nan-trace.csv") << "time_s,power_w\n0,50\n0.5,nan\n1,50\n";
+  }
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64 --meter replay:" +
+                            (dir / "nan-trace.csv").string() + kQuick,
+                        "line 3 column power_w");
 }

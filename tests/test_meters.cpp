@@ -358,6 +358,54 @@ TEST(OpenMeter, SpecsAndErrors) {
   remove_tree(dir);
 }
 
+// Issue 19, defect 7: "nan" power replayed to "nan J" with exit 0. Non-finite,
+// out-of-range and trailing-garbage cells are refused with line and column.
+TEST(TraceCsv, NonFiniteAndOutOfRangeCellsAreRefusedWithLineAndColumn) {
+  const std::string dir = make_temp_dir();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"0.1,nan,0", "column power_w"}, {"0.1,inf,0", "column power_w"},   {"nan,1,0", "column time_s"},
+      {"0.1,-inf,0", "column power_w"}, {"0.1,1e999,0", "column power_w"}, {"1e300,1,0", "column time_s"},
+      {"0.1,1,4294967296", "column window"}, {"0.1,1,-2", "column window"}, {"0.1,50x,0", "column power_w"}};
+  for (const auto& [row, column] : cases) {
+    write_file(dir + "/t.csv", "time_s,power_w,window\n0,1,-1\n" + row + "\n");
+    try {
+      read_trace_csv(dir + "/t.csv");
+      ADD_FAILURE() << "accepted " << row;
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("line 3 " + column), std::string::npos) << row << ": " << message;
+      EXPECT_NE(message.find(dir + "/t.csv"), std::string::npos) << message;
+    }
+  }
+  // Programmatic traces are checked by the meter itself.
+  EXPECT_THROW(make_replay_meter({{0, 1}, {1, std::nan("")}}, nullptr, {}), Error);
+  // A TDP of nan gave nan joules.
+  EXPECT_THROW(open_meter("estimate:nan"), Error);
+  EXPECT_THROW(open_meter("estimate:inf"), Error);
+  EXPECT_THROW(open_meter("estimate:65x"), Error);
+  remove_tree(dir);
+}
+
+// Issue 19, defect 13: a FIFO given as a replay trace hung forever; a directory
+// was "not found". Both are refused before anything is opened.
+TEST(TraceCsv, FifosAndDirectoriesAreRefusedBeforeOpening) {
+  const std::string dir = make_temp_dir();
+  ASSERT_EQ(::mkfifo((dir + "/fifo.csv").c_str(), 0644), 0);
+  try {
+    open_meter("replay:" + dir + "/fifo.csv");
+    ADD_FAILURE() << "a FIFO was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
+  try {
+    read_trace_csv(dir);
+    ADD_FAILURE() << "a directory was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
+  remove_tree(dir);
+}
+
 TEST(ListMeters, OneRowPerBackend) {
   const std::vector<MeterInfo> rows = list_meters();
   ASSERT_EQ(rows.size(), 4u);

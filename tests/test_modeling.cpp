@@ -13,6 +13,7 @@
 #include "modeling/coefficients.h"
 #include "modeling/fit.h"
 #include "modeling/predict.h"
+#include "protocol/results_csv.h"
 #include "report/fit_tables.h"
 #include "report/text_table.h"
 #include "test_util.h"
@@ -177,6 +178,19 @@ TEST(Fit, ErrorCases) {
   EXPECT_THROW(fit_line({1, 1, 1}, {1, 2, 3}, "test"), Error);
 }
 
+// Issue 19, defect 13: two campaigns appending to one CSV left duplicate rows,
+// which the fit counted twice. A point measured twice is refused, named.
+TEST(Fit, DuplicateMeasurementsAreRefused) {
+  auto records = synthetic("Bhyp", "low", 1e-7, 0.01);
+  ASSERT_NO_THROW(fit_energy(records));
+  records.push_back(records[2]);
+  records.back().energy_j *= 1.01;  // measured again, a slightly different energy
+  const std::string message = error_of([&] { fit_energy(records); });
+  EXPECT_NE(message.find("measured twice"), std::string::npos) << message;
+  EXPECT_NE(message.find(measurement_key(records[2]).text()), std::string::npos) << message;
+  EXPECT_NE(message.find("campaign merge"), std::string::npos) << message;
+}
+
 TEST(KmacFit, HandComputedAndExact) {
   // The same numbers as HandComputedPearsonAndMre, alpha scaled to 1e-7 J/px:
   // relative errors do not change with the scale.
@@ -332,6 +346,26 @@ TEST(Json, MalformedFilesGiveClearErrors) {
   EXPECT_NE(broken.find("broken.json"), std::string::npos) << broken;
   EXPECT_NE(broken.find("not valid JSON"), std::string::npos) << broken;
   EXPECT_THROW(read_fit_result(dir + "/absent.json"), Error);
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 19, defect 5: "n": 1e300 was cast to int before any check (undefined
+// behaviour). Counts must be whole numbers from 1 to INT_MAX.
+TEST(Json, CountsOutOfRangeAreRefusedNotCast) {
+  using nlohmann::json;
+  for (const std::string& n : {"1e300", "4294967296", "2.5", "-3", "0", "18446744073709551615"}) {
+    json j = to_json(two_fits_with_kmac());
+    j["fits"][1]["n"] = json::parse(n);
+    const std::string message = error_of([&] { fit_result_from_json(j, "c.json"); });
+    EXPECT_NE(message.find("c.json fits[1]"), std::string::npos) << n << ": " << message;
+    EXPECT_NE(message.find("\"n\""), std::string::npos) << n << ": " << message;
+    json k = to_json(two_fits_with_kmac());
+    k["alpha_vs_kmac"]["n"] = json::parse(n);
+    EXPECT_THROW(fit_result_from_json(k, "c.json"), Error) << n;
+  }
+  // A directory as the coefficients file is named as one.
+  const std::string dir = temp_dir("coeffs_dir");
+  EXPECT_NE(error_of([&] { read_fit_result(dir); }).find("is a directory"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -3,6 +3,8 @@
 // MAC accounting against values derived by hand from the layer definitions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -29,6 +31,15 @@ std::map<std::string, std::vector<int64_t>> shapes(NetworkImpl& net) {
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("nicenergy_test_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+std::string error_of_load(NetworkImpl& net, const std::string& path) {
+  try {
+    load_weights(net, path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace
@@ -180,6 +191,107 @@ TEST(Models, WeightsRoundTripAndErrors) {
   EXPECT_THROW(load_weights(*bfac, temp_path("missing.safetensors")), Error);
   std::filesystem::remove(file);
   std::filesystem::remove(temp_path("garbage.safetensors"));
+}
+
+// Issue 19, defects 4-6: a wrapped-around data_offsets check let a broken file
+// through, the short read was never checked (27 of 43 parameters stayed
+// uninitialised memory, exit 0), and errors were raw library messages. Every
+// corruption below is refused, naming the file and the problem, and the network
+// keeps its weights.
+TEST(Weights, CorruptFilesAreRefusedNamingFileAndProblem) {
+  torch::NoGradGuard no_grad;
+  const std::string good_file = temp_path("bfac.safetensors");
+  Network source = make_network("Bfac", 1, 1);
+  save_weights(*source, good_file);
+  std::string bytes;
+  {
+    std::ifstream in(good_file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  uint64_t header_size = 0;
+  std::memcpy(&header_size, bytes.data(), 8);
+  const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, header_size));
+  const std::string data = bytes.substr(8 + header_size);
+  auto with_header = [&](const std::string& json, const std::string& tail) {
+    const uint64_t n = json.size();
+    return std::string(reinterpret_cast<const char*>(&n), 8) + json + tail;
+  };
+  // The first two tensors in the data, by offset, that hold data (empty
+  // entropy-coder tables would make the corruptions below valid).
+  std::vector<std::pair<uint64_t, std::string>> order;
+  for (auto it = header.begin(); it != header.end(); ++it)
+    if (it.key() != "__metadata__" && it.value()["data_offsets"][1] != it.value()["data_offsets"][0])
+      order.push_back({it.value()["data_offsets"][0].get<uint64_t>(), it.key()});
+  std::sort(order.begin(), order.end());
+  const std::string first = order[0].second, second = order[1].second;
+  const uint64_t first_bytes =
+      header[first]["data_offsets"][1].get<uint64_t>() - header[first]["data_offsets"][0].get<uint64_t>();
+
+  struct Case {
+    std::string name, bytes, expected;
+  };
+  std::vector<Case> cases;
+  {
+    nlohmann::json h = header;  // end - begin wraps around to the right size
+    h[first]["data_offsets"] = {~uint64_t(0) - first_bytes + 1, 0};
+    cases.push_back({"wrap", with_header(h.dump(), data), "the begin is after the end"});
+  }
+  cases.push_back({"truncated", bytes.substr(0, bytes.size() * 6 / 10), "truncated?"});
+  cases.push_back({"array", with_header("[1, 2]", ""), "not a JSON object"});
+  {
+    nlohmann::json h = header;
+    h[first] = {1, 2};
+    cases.push_back({"entry", with_header(h.dump(), data), "'" + first + "' is not an object"});
+  }
+  {
+    nlohmann::json h = header;
+    h[first]["dtype"] = "Q8";
+    cases.push_back({"dtype", with_header(h.dump(), data), "unsupported dtype 'Q8'"});
+  }
+  {
+    nlohmann::json h = header;
+    h[second]["data_offsets"] = {0, h[second]["data_offsets"][1].get<uint64_t>() -
+                                        h[second]["data_offsets"][0].get<uint64_t>()};
+    cases.push_back({"overlap", with_header(h.dump(), data), "overlaps"});
+  }
+  cases.push_back({"trailing", with_header(header.dump(), data + "abcd"), "belong to no tensor"});
+  {
+    nlohmann::json h = header;
+    h[first]["shape"] = {1e300};
+    cases.push_back({"float_shape", with_header(h.dump(), data), "not a whole number"});
+  }
+  {
+    nlohmann::json h = header;
+    h[first]["shape"] = {64, 3, 5, 5};
+    cases.push_back({"shape", with_header(h.dump(), data), "need"});
+  }
+  cases.push_back({"length", std::string("\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10), "header length"});
+  cases.push_back({"short", "abc", "too short"});
+
+  Network target = make_network("Bfac", 1, 2);
+  auto weight = [](NetworkImpl& net) { return net.named_parameters()["g_a.0.weight"]; };
+  const torch::Tensor before = weight(*target).clone();
+  for (const Case& c : cases) {
+    const std::string file = temp_path("corrupt_" + c.name + ".safetensors");
+    std::ofstream(file, std::ios::binary) << c.bytes;
+    try {
+      load_weights(*target, file);
+      ADD_FAILURE() << c.name << ": loaded";
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("weights file '" + file + "'"), std::string::npos) << c.name << ": " << message;
+      EXPECT_NE(message.find(c.expected), std::string::npos) << c.name << ": " << message;
+      EXPECT_EQ(message.find("json.exception"), std::string::npos) << c.name << ": " << message;
+    }
+    std::filesystem::remove(file);
+  }
+  EXPECT_TRUE(torch::equal(weight(*target), before)) << "the network is untouched";
+  load_weights(*target, good_file);  // and the intact file still loads
+  EXPECT_TRUE(torch::equal(weight(*target), weight(*source)));
+  // Not a regular file: a directory is named, a FIFO is not opened (it would block).
+  EXPECT_NE(std::string(error_of_load(*target, std::filesystem::temp_directory_path().string())).find("is a directory"),
+            std::string::npos);
+  std::filesystem::remove(good_file);
 }
 
 // Hand-derived MACs per pixel (convolutions at output positions, transposed

@@ -2,6 +2,8 @@
 // torn last rows, and merging.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "io/files.h"
 #include "protocol/results_csv.h"
 #include "test_util.h"
 
@@ -226,7 +229,11 @@ TEST(ResultsCsv, TornLastRowIgnoredAndRepaired) {
   EXPECT_EQ(slurp(path), good + next);
 }
 
-TEST(ResultsCsv, TornInsideAQuotedFieldWithALineBreak) {
+// A torn row is at most a prefix of one row at the end, without a line break
+// after it. A last row that spans lines inside an open quote cannot be told
+// apart from an unclosed quote further up (which once made resume cut every
+// finished row after it), so it is refused with its line and nothing is cut.
+TEST(ResultsCsv, TornRowSpanningLinesIsRefusedNotCut) {
   TempDir dir;
   const std::string path = dir.file("torn_quoted.csv");
   append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
@@ -234,9 +241,137 @@ TEST(ResultsCsv, TornInsideAQuotedFieldWithALineBreak) {
   const std::string next = format_record_row(sample("mbt2018", 2, "two\nlines.png", 8, 8));
   const size_t cut = next.find('\n') + 1;  // ends with a newline, but inside quotes
   spit(path, good + next.substr(0, cut));
-  EXPECT_EQ(read_results(path).size(), 1u);
-  EXPECT_EQ(repair_results(path), cut);
-  EXPECT_EQ(slurp(path), good);
+  const std::string message = error_of([&] { repair_results(path); });
+  EXPECT_NE(message.find("line 3"), std::string::npos) << message;
+  EXPECT_NE(message.find("never closed"), std::string::npos) << message;
+  EXPECT_THROW(read_results(path), Error);
+  EXPECT_EQ(slurp(path), good + next.substr(0, cut)) << "nothing cut";
+}
+
+// Issue 19, defect 8: an unclosed quote in a middle row made the reader take
+// everything after it for one torn row; resume cut 8 finished rows and merge
+// kept 1 of 12 with exit 0. Now: refused with the line, the file unchanged.
+TEST(ResultsCsv, UnclosedQuoteInAMiddleRowIsRefusedNotCut) {
+  TempDir dir;
+  const std::string path = dir.file("damaged.csv");
+  for (int i = 0; i < 12; ++i) append_record(path, sample("mbt2018", 1, "img" + std::to_string(i) + ".png", 8, 8));
+  std::string text = slurp(path);
+  // Row 4 (line 5): its image field opens a quote that never closes.
+  size_t at = 0;
+  for (int line = 1; line < 5; ++line) at = text.find('\n', at) + 1;
+  const size_t field = text.find("img3.png", at);
+  text.insert(field, "\"");
+  for (const bool torn_tail : {false, true}) {
+    const std::string damaged = torn_tail ? text + "mbt2018,Mcon,1" : text;
+    spit(path, damaged);
+    for (const auto& f : std::vector<std::function<void()>>{[&] { read_results(path); }, [&] { repair_results(path); },
+                                                           [&] { merge_results({path}, dir.file("merged.csv")); }}) {
+      const std::string message = error_of(f);
+      EXPECT_NE(message.find(path), std::string::npos) << message;
+      EXPECT_NE(message.find("line 5"), std::string::npos) << message;
+    }
+    EXPECT_EQ(slurp(path), damaged) << "nothing changed";
+    EXPECT_FALSE(fs::exists(dir.file("merged.csv")));
+    EXPECT_FALSE(fs::exists(dir.file("merged.csv.tmp")));
+  }
+}
+
+// Issue 19, defect 8: `campaign --output notes.txt` deleted the file's last line
+// (the "torn row") before refusing it. The header is checked first now.
+TEST(ResultsCsv, AnotherKindOfFileIsRefusedBeforeAnyRepair) {
+  TempDir dir;
+  const std::string path = dir.file("notes.txt");
+  spit(path, "shopping list\nmilk, eggs\nthe last line without a newline");
+  const std::string message = error_of([&] { repair_results(path); });
+  EXPECT_NE(message.find("not a results CSV"), std::string::npos) << message;
+  EXPECT_NE(message.find("shopping list"), std::string::npos) << message;
+  EXPECT_EQ(slurp(path), "shopping list\nmilk, eggs\nthe last line without a newline");
+  // A header of other columns (an older version) is refused for appending too.
+  spit(path, "image,network\nx.png,mbt2018\nhalf");
+  EXPECT_THROW(check_results_for_append(path), Error);
+  EXPECT_THROW(repair_results(path), Error);
+  EXPECT_EQ(slurp(path), "image,network\nx.png,mbt2018\nhalf");
+}
+
+// Issue 19, defect 7: nan and inf were read as numbers (fit printed nan), "50x"
+// as 50, and a width of 2^32 silently became 0. Each is refused with the line
+// and the column.
+TEST(ResultsCsv, NonFiniteTrailingGarbageAndOutOfRangeNumbersAreRefused) {
+  TempDir dir;
+  const std::string path = dir.file("numbers.csv");
+  append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
+  const std::string good = slurp(path);
+  MeasurementRecord record = sample("mbt2018", 2, "y.png", 640, 480);
+  record.energy_j = 0.5;
+  const std::string row = format_record_row(record);
+  struct Case {
+    std::string from, to, column;
+  };
+  const std::vector<Case> cases = {
+      {",0.5,", ",nan,", "energy_j"},     {",0.5,", ",inf,", "energy_j"},
+      {",0.5,", ",-inf,", "energy_j"},    {",0.5,", ",1e999,", "energy_j"},
+      {",61.25,", ",61.25W,", "idle_power_w"},           {",640,480,", ",4294967296,480,", "width"},
+      {",640,480,", ",640,0,", "height"},                {",640,480,", ",640x,480,", "width"},
+      {",12345678901,", ",99999999999999999999,", "m"},  {",640,480,307200,", ",640,480,-5,", "pixels"},
+      {"mbt2018,mbt2,2,", "mbt2018,mbt2,2.5,", "quality"}};
+  for (const Case& c : cases) {
+    std::string bad = row;
+    const size_t at = bad.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.from << " in " << row;
+    bad.replace(at, c.from.size(), c.to);
+    spit(path, good + bad);
+    const std::string message = error_of([&] { read_results(path); });
+    EXPECT_NE(message.find(path), std::string::npos) << c.to << ": " << message;
+    EXPECT_NE(message.find("line 3"), std::string::npos) << c.to << ": " << message;
+    EXPECT_NE(message.find("column " + c.column), std::string::npos) << c.to << ": " << message;
+  }
+  spit(path, good + row);
+  ASSERT_EQ(read_results(path).size(), 2u) << "the unchanged row reads";
+}
+
+// Issue 19, defect 9: merging into a directory left OUTPUT.tmp behind.
+TEST(ResultsCsv, MergeIntoADirectoryIsRefusedAndLeavesNothing) {
+  TempDir dir;
+  append_record(dir.file("a.csv"), sample("mbt2018", 1, "x.png", 8, 8));
+  fs::create_directories(dir.file("out.csv"));
+  const std::string message = error_of([&] { merge_results({dir.file("a.csv")}, dir.file("out.csv")); });
+  EXPECT_NE(message.find("is a directory"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(dir.file("out.csv.tmp")));
+  // Under a regular file (ENOTDIR, which root cannot override either).
+  EXPECT_THROW(merge_results({dir.file("a.csv")}, dir.file("a.csv") + "/m.csv"), Error);
+}
+
+// Issue 19, defect 10: a failed write is an error. A full disk is provoked with
+// RLIMIT_FSIZE (writes past the limit fail with EFBIG, even for root); /dev/full
+// as the results file is refused up front (it reads as endless zeros).
+TEST(ResultsCsv, FailedAppendIsAWriteError) {
+  TempDir dir;
+  const std::string path = dir.file("full.csv");
+  append_record(path, sample("mbt2018", 1, "x.png", 8, 8));
+  const std::string before = slurp(path);
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limit = old_limit;
+  limit.rlim_cur = before.size() + 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  std::string message = "(no error)";
+  try {
+    append_record(path, sample("mbt2018", 2, "y.png", 8, 8));
+  } catch (const WriteError& e) {
+    message = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  ::signal(SIGXFSZ, old_handler);
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("too large"), std::string::npos) << message;
+
+  if (fs::exists("/dev/full")) {
+    fs::create_symlink("/dev/full", dir.file("dev.csv"));
+    EXPECT_NE(error_of([&] { append_record(dir.file("dev.csv"), sample("mbt2018", 1, "x.png", 8, 8)); })
+                  .find("not a regular file"),
+              std::string::npos);
+  }
 }
 
 TEST(ResultsCsv, TornHeaderLeavesAnEmptyFile) {

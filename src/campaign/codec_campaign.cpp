@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "io/files.h"
 #include "models/codec.h"
 #include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
@@ -11,6 +12,15 @@
 namespace nicenergy {
 
 CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCampaignOptions& options) {
+  const std::string output_path = options.campaign.output.empty()
+                                      ? shard_output_path(config.output, options.campaign.shard)
+                                      : options.campaign.output;
+  const std::string traces = traces_folder(output_path);
+  const std::string traces_what = "trace folder '" + traces + "'";
+  // The outputs are checked before the meter opens (run_campaign checks the
+  // results file again, and locks it, before the first measurement).
+  check_results_for_append(output_path);
+  check_output_folder(traces, traces_what);
   const torch::Device device = parse_device(config.device);
   std::string note;
   const auto meter = open_meter_for(device, config.meter, true, &note);
@@ -20,11 +30,7 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
   Protocol protocol(*meter, config.protocol);
   const std::string device_text = describe_device(device, *meter);
 
-  const std::string output_path = options.campaign.output.empty()
-                                      ? shard_output_path(config.output, options.campaign.shard)
-                                      : options.campaign.output;
-  const std::filesystem::path traces = traces_folder(output_path);
-  std::filesystem::create_directories(traces);
+  prepare_output_folder(traces, traces_what);  // created, and proven writable
 
   bool preheat_next = true;
   CampaignCallbacks callbacks;
@@ -41,7 +47,7 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
     char name[64];
     std::snprintf(name, sizeof name, "%04zu-%s-q%d-%dx%d.csv", point.index, point.spec.abbr.c_str(), point.quality,
                   w.width, w.height);
-    write_trace_csv((traces / name).string(), result.samples, result.windows);
+    write_trace_csv((std::filesystem::path(traces) / name).string(), result.samples, result.windows);
     return make_record(w, result, device_text, started_at);
   };
   return run_campaign(config, options.campaign, callbacks);

@@ -15,6 +15,8 @@
 
 #include "error.h"
 #include "image/image.h"
+#include "io/files.h"
+#include "io/numbers.h"
 #include "protocol/settings.h"
 
 namespace fs = std::filesystem;
@@ -33,7 +35,8 @@ struct ConfigReader {
   [[noreturn]] void fail(const toml::node* node, const std::string& message) const {
     std::string where = "config '" + path + "'";
     if (node && node->source().begin.line) where += " line " + std::to_string(node->source().begin.line);
-    throw Error(where + ": " + message);
+    // Keys and paths come from the file: kept to one printable line.
+    throw Error(where + ": " + printable(message, 1000));
   }
 
   void check_keys(const toml::table& table, const std::string& where, const std::set<std::string>& known) const {
@@ -158,8 +161,11 @@ static void read_images(const ConfigReader& r, const toml::table& t, std::vector
     ImageSource image;
     image.label = normal(written);
     image.path = r.resolve(written);
-    if (!fs::is_regular_file(image.path))
-      r.fail(node, "image file '" + image.path + "' does not exist (paths are relative to the config's folder)");
+    try {
+      require_regular_file(image.path, "image file '" + image.path + "'", "paths are relative to the config's folder");
+    } catch (const Error& e) {
+      r.fail(node, e.what());
+    }
     try {
       const ImageInfo info = image_info(image.path);
       image.width = info.width;
@@ -226,15 +232,18 @@ static void read_images(const ConfigReader& r, const toml::table& t, std::vector
 }
 
 CampaignConfig load_campaign_config(const std::string& path) {
-  if (!fs::is_regular_file(path)) throw Error("config '" + path + "' does not exist: give a campaign TOML file");
+  // A directory is said to be one, and a FIFO is refused before it is opened
+  // (reading it would wait forever).
+  const std::string text =
+      read_input_file(path, "config '" + path + "'", "give a campaign TOML file (see configs/example.toml)", 1 << 20);
   ConfigReader r{path, fs::path(path).parent_path()};
   if (r.dir.empty()) r.dir = ".";
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw Error("config '" + path + "' line " + std::to_string(e.source().begin.line) +
-                " is not valid TOML: " + std::string(e.description()));
+                " is not valid TOML: " + printable(e.description(), 200));
   }
   r.check_keys(root, "the config", {"campaign", "protocol", "images"});
 
@@ -261,8 +270,11 @@ CampaignConfig load_campaign_config(const std::string& path) {
     const std::string file = config.meter.substr(7);
     if (file.empty()) r.fail(c->get("meter"), "replay needs a trace file: meter = \"replay:TRACE.csv\"");
     const std::string resolved = r.resolve(file);
-    if (!fs::is_regular_file(resolved))
-      r.fail(c->get("meter"), "replay trace '" + resolved + "' does not exist (paths are relative to the config's folder)");
+    try {
+      require_regular_file(resolved, "replay trace '" + resolved + "'", "paths are relative to the config's folder");
+    } catch (const Error& e) {
+      r.fail(c->get("meter"), e.what());
+    }
     config.meter = "replay:" + resolved;
   } else if (config.meter != "auto" && config.meter != "nvml" && config.meter != "rapl" &&
              config.meter != "estimate") {

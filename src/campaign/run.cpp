@@ -3,13 +3,14 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
 
 #include "campaign/campaign.h"
 #include "error.h"
+#include "io/files.h"
+#include "meters/trace_csv.h"
 #include "platform/time_text.h"
 #include "protocol/progress.h"
 
@@ -23,23 +24,48 @@ static std::string campaign_output(const CampaignConfig& config, const CampaignO
   return options.output.empty() ? shard_output_path(config.output, options.shard) : options.output;
 }
 
-static std::set<MeasurementKey> done_keys(const std::string& output) {
+static std::vector<MeasurementRecord> read_results_if_any(const std::string& output) {
+  return fs::exists(output) ? read_results(output) : std::vector<MeasurementRecord>{};
+}
+
+static std::set<MeasurementKey> keys_of(const std::vector<MeasurementRecord>& records) {
   std::set<MeasurementKey> keys;
-  if (!fs::exists(output)) return keys;
-  for (const auto& r : read_results(output)) keys.insert(measurement_key(r));
+  for (const auto& r : records) keys.insert(measurement_key(r));
   return keys;
+}
+
+static std::string errors_path(const std::string& output) { return output + ".errors"; }
+
+// Everything a run checks before it measures, without changing anything: the
+// output (writable, not a directory, empty or a results CSV of this version
+// whose only damage may be a torn last row), the errors log beside it, and a
+// replayed trace. Returns the rows already there.
+static std::vector<MeasurementRecord> check_before_measuring(const CampaignConfig& config, const std::string& output,
+                                                             size_t* torn_bytes) {
+  std::vector<MeasurementRecord> done = check_results_for_append(output, torn_bytes);
+  check_output_file(errors_path(output), "errors log '" + errors_path(output) + "'", true);
+  if (config.meter.rfind("replay:", 0) == 0) read_trace_csv(config.meter.substr(7));
+  return done;
 }
 
 std::string dry_run_text(const CampaignConfig& config, const CampaignOptions& options) {
   const std::string output = campaign_output(config, options);
   const auto points = shard_points(plan_campaign(config), options.shard);
-  // A dry run changes nothing: a torn last row is only reported.
-  const auto done = done_keys(output);
+  // A dry run changes nothing: a torn last row is only reported; but it refuses
+  // what the run would refuse, so that a plan that passes also starts.
+  size_t torn = 0;
+  const auto done = keys_of(check_before_measuring(config, output, &torn));
+  if (!options.resume && !done.empty())
+    throw Error("results file '" + output + "' already holds " + std::to_string(done.size()) +
+                " measurements: delete it to start afresh, or resume (the default)");
+  const std::string holder = output_lock_holder(output);
   std::ostringstream out;
   out << "campaign " << config.name << " (" << config.path << "): shard " << options.shard.index << "/"
       << options.shard.count << ", " << points.size() << " points, device " << config.device << ", meter "
       << config.meter << "\n"
       << "output " << output << "\n";
+  if (torn) out << "note: the output ends in a torn row (" << torn << " bytes) that the run will cut\n";
+  if (!holder.empty()) out << "note: " << holder << " is running a campaign on this output now\n";
   size_t already = 0;
   for (const auto& p : points) {
     const bool is_done = done.count(point_key(p)) > 0;
@@ -88,15 +114,22 @@ CampaignSummary run_campaign(const CampaignConfig& config, const CampaignOptions
 
   if (options.dry_run) {
     out << dry_run_text(config, options) << std::flush;
-    const auto done = done_keys(summary.output);
+    const auto done = keys_of(read_results_if_any(summary.output));
     for (const auto& p : points) summary.skipped += done.count(point_key(p));
     return summary;
   }
   if (!callbacks.measure_idle || !callbacks.measure_point)
     throw Error("run_campaign needs both measure_idle and measure_point");
 
+  // Every check before the first measurement, so that nothing is measured and
+  // then lost to an output that cannot take it.
+  check_before_measuring(config, summary.output, nullptr);
+  const fs::path folder = fs::path(summary.output).parent_path();
+  if (!folder.empty()) prepare_output_folder(folder.string(), "results folder '" + folder.string() + "'");
+  // One campaign per output: a second one would append the same points again.
+  const OutputLock lock(summary.output, "results file '" + summary.output + "'");
   summary.repaired_bytes = repair_results(summary.output);
-  const auto done = done_keys(summary.output);
+  const auto done = keys_of(read_results_if_any(summary.output));
   if (!options.resume && !done.empty())
     throw Error("results file '" + summary.output + "' already holds " + std::to_string(done.size()) +
                 " measurements: delete it to start afresh, or resume (the default)");
@@ -140,11 +173,15 @@ CampaignSummary run_campaign(const CampaignConfig& config, const CampaignOptions
     try {
       record = callbacks.measure_point(p, idle_w);
       complete_record(p, record);
+    } catch (const WriteError&) {
+      throw;  // disk full or read-only: every later point would be measured and lost the same way
     } catch (const std::exception& e) {
       ++summary.failed;
       bar.note("error: " + p.label() + ": " + e.what());
-      std::ofstream errors(summary.output + ".errors", std::ios::app);
-      errors << utc_now_iso8601() << " " << point_key(p).text() << ": " << e.what() << "\n";
+      // The summary points to this log: a failure to write it ends the run.
+      append_text_synced(errors_path(summary.output),
+                         utc_now_iso8601() + " " + point_key(p).text() + ": " + e.what() + "\n",
+                         "errors log '" + errors_path(summary.output) + "'");
       continue;
     }
     append_record(summary.output, record);

@@ -10,6 +10,7 @@
 #include "complexity/complexity.h"
 #include "error.h"
 #include "image/image.h"
+#include "io/files.h"
 #include "modeling/coefficients.h"
 #include "modeling/fit.h"
 #include "modeling/predict.h"
@@ -57,6 +58,8 @@ int run_fit(const FitParams& p) {
                   p.results[1]);
     throw Error("unexpected argument '" + p.results[1] + "': one results CSV at a time");
   }
+  // Checked before the work, so that a fit is not computed and then not written.
+  if (!p.output.empty()) check_output_file(p.output, "coefficients file '" + p.output + "'", true);
   const auto records = read_records(p.results[0]);
   const FitResult result = fit_models(records, kmac_points(complexity_rows(records)));
   if (p.json) {
@@ -115,6 +118,7 @@ struct ReportParams {
 int run_report(const ReportParams& p) {
   if (p.results.empty()) throw Error("report needs a results CSV: nicenergy report RESULTS.csv");
   if (p.results.size() > 1) throw Error("unexpected argument '" + p.results[1] + "': one results CSV at a time");
+  check_output_folder(p.output, "report folder '" + p.output + "'");
   const auto records = read_records(p.results[0]);
   std::string trace = p.trace;
   if (trace.empty()) {

@@ -2,13 +2,16 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "campaign/codec_campaign.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "error.h"
+#include "io/files.h"
 #include "models/codec.h"
 #include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
@@ -69,11 +72,24 @@ struct MeasureParams {
   bool json = false;
 };
 
+void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
+                       bool deterministic, bool trace_failed);
+
 int run_measure(MeasureParams p) {
   if (p.input.empty() == p.size.empty()) throw Error("give one of --input IMAGE or --size WxH");
   const torch::Device device = parse_device(p.device);
   validate(p.protocol);
   quality_config(find_network(p.model), p.quality);  // unknown names fail before anything is loaded
+  if (!p.trace_output.empty()) {
+    // Checked (and its folder made) before the measurement, not after it.
+    const std::string what = "trace file '" + p.trace_output + "'";
+    check_output_file(p.trace_output, what, true);
+    const std::filesystem::path folder = std::filesystem::path(p.trace_output).parent_path();
+    // A file that exists (or a device: /dev/null) is written in place; only a new one needs its folder.
+    std::error_code ec;
+    if (!std::filesystem::exists(p.trace_output, ec) && !folder.empty())
+      prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
+  }
   const bool deterministic = !p.no_deterministic;
 
   std::string note;
@@ -97,8 +113,23 @@ int run_measure(MeasureParams p) {
   Protocol protocol(*meter, p.protocol);
   const ProtocolResult result = protocol.run(workload.workload(), std::nullopt, !p.no_preheat);
   const MeasurementRecord record = make_record(workload, result, describe_device(device, *meter), started_at);
-  if (!p.trace_output.empty()) write_trace_csv(p.trace_output, result.samples, result.windows);
+  // A trace that fails to write (disk full) must not take the measurement with
+  // it: the result is printed first, then the error ends the command.
+  std::optional<WriteError> trace_error;
+  if (!p.trace_output.empty()) {
+    try {
+      write_trace_csv(p.trace_output, result.samples, result.windows);
+    } catch (const WriteError& e) {
+      trace_error = e;
+    }
+  }
+  print_measurement(p, record, result, deterministic, trace_error.has_value());
+  if (trace_error) throw *trace_error;
+  return 0;
+}
 
+void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
+                       bool deterministic, bool trace_failed) {
   if (p.json) {
     nlohmann::json j = to_json(record);
     j["estimate"] = result.estimate;
@@ -109,8 +140,8 @@ int run_measure(MeasureParams p) {
     j["deterministic"] = deterministic;
     j["weights"] = p.weights.empty() ? "seeded random (seed " + std::to_string(p.seed) + ")" : p.weights;
     j["protocol"] = to_json(result);
-    std::cout << j.dump(2) << "\n";
-    return 0;
+    std::cout << j.dump(2) << "\n" << std::flush;
+    return;
   }
   const char* unit_note = result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "";
   std::printf("network        %s (%s) quality %d, %s level\n", record.network.c_str(), record.abbr.c_str(),
@@ -128,8 +159,8 @@ int run_measure(MeasureParams p) {
   std::printf("time           %.4f s per execution\n", record.duration_s);
   std::printf("dynamic energy %.6g J +- %.2g J per execution (%.0f %% CI, %.2f %%)%s\n", record.energy_j,
               record.energy_ci_j, 100 * p.protocol.confidence, 100 * result.ci_relative, unit_note);
-  if (!p.trace_output.empty()) std::printf("trace          %s\n", p.trace_output.c_str());
-  return 0;
+  if (!p.trace_output.empty() && !trace_failed) std::printf("trace          %s\n", p.trace_output.c_str());
+  std::fflush(stdout);
 }
 
 struct CampaignParams {
@@ -152,7 +183,12 @@ int run_campaign_command(const CampaignParams& p) {
   options.campaign.output = p.output;
   options.threads = p.threads;
   if (p.dry_run) {
-    std::cout << dry_run_text(config, options.campaign);
+    // dry_run_text refuses what the run refuses (output, errors log, replayed
+    // trace); the trace folder is checked here, where its name is known.
+    const std::string output = p.output.empty() ? shard_output_path(config.output, options.campaign.shard) : p.output;
+    const std::string text = dry_run_text(config, options.campaign);
+    check_output_folder(traces_folder(output), "trace folder '" + traces_folder(output) + "'");
+    std::cout << text;
     return 0;
   }
   const CampaignSummary s = run_codec_campaign(config, options);  // prints its own summary

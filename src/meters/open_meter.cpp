@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "io/numbers.h"
 #include "meters/power_meter.h"
 
 namespace nicenergy {
@@ -61,13 +62,14 @@ std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock) {
   } else if (kind == "estimate") {
     double tdp_w = kDefaultTdpW;
     if (!arg.empty()) {
+      // Through the checked parser: "estimate:nan" once gave nan joules.
       try {
-        size_t used = 0;
-        tdp_w = std::stod(arg, &used);
-        if (used != arg.size()) throw std::invalid_argument(arg);
-      } catch (const std::exception&) {
-        throw Error("--meter " + spec + ": the TDP must be a number of watts, e.g. --meter estimate:65");
+        tdp_w = parse_double(arg, "the TDP");
+      } catch (const Error&) {
+        tdp_w = -1;
       }
+      if (!(tdp_w > 0 && tdp_w <= 100000))
+        throw Error("--meter " + printable(spec) + ": the TDP must be a number of watts in (0, 100000], e.g. --meter estimate:65");
     }
     meter = make_estimate_meter(tdp_w);
   } else if (kind == "replay") {

@@ -19,6 +19,10 @@ class ReplayMeter : public PowerMeter {
   ReplayMeter(std::vector<PowerSample> trace, Clock* clock, ReplayOptions options)
       : trace_(std::move(trace)), clock_(clock ? clock : &steady_clock_instance()), options_(options) {
     if (trace_.empty()) throw Error("replay meter: the trace has no samples; record one with `--trace FILE`");
+    // nan or inf would make every window's energy nan: refused, whatever the source.
+    for (size_t i = 0; i < trace_.size(); ++i)
+      if (!std::isfinite(trace_[i].t_s) || !std::isfinite(trace_[i].power_w))
+        throw Error("replay meter: trace row " + std::to_string(i + 1) + " holds a number that is not finite");
     for (size_t i = 1; i < trace_.size(); ++i)
       if (trace_[i].t_s < trace_[i - 1].t_s)
         throw Error("replay meter: trace times must not decrease (row " + std::to_string(i + 1) + "); sort the trace by time_s");

@@ -1,11 +1,12 @@
 #include "meters/trace_csv.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
+#include <cmath>
 
 #include "error.h"
 #include "io/csv.h"
+#include "io/files.h"
+#include "io/numbers.h"
 
 namespace nicenergy {
 
@@ -21,16 +22,20 @@ static std::string joined(const std::vector<std::string>& fields) {
   return line;
 }
 
+static const char* const kShape = "a CSV with a header time_s,power_w[,window]";
+
 std::vector<TracePoint> read_trace_csv(const std::string& path) {
   const std::string what = "power trace '" + path + "'";
-  const std::string shape = "a CSV with a header time_s,power_w[,window]";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open " + what + ": check the path (" + shape + ")");
-  std::ostringstream text;
-  text << in.rdbuf();
-  CsvText csv = parse_csv(text.str(), what);
+  return parse_trace_csv(read_input_file(path, what, "give " + std::string(kShape), kMaxTraceBytes), what);
+}
+
+std::vector<TracePoint> parse_trace_csv(const std::string& text, const std::string& what) {
+  const std::string shape = kShape;
+  CsvText csv = parse_csv(text, what);
   // A trace written by hand may lack the last newline; its last row still counts.
   if (csv.unterminated) csv.rows.push_back(*csv.unterminated);
+  if (csv.complete_end < text.size() && !csv.unterminated)
+    throw Error(what + ": a quoted field is never closed; fix the trace");
   if (csv.rows.empty()) throw Error(what + " is empty: it needs " + shape);
 
   const std::vector<std::string>& header = csv.rows.front().fields;
@@ -42,7 +47,7 @@ std::vector<TracePoint> read_trace_csv(const std::string& path) {
   const int col_time = column("time_s"), col_power = column("power_w"), col_window = column("window");
   for (const auto& [col, name] : {std::make_pair(col_time, "time_s"), std::make_pair(col_power, "power_w")})
     if (col < 0)
-      throw Error(what + ": no " + name + " column in the header '" + joined(header) + "'; it needs " + shape);
+      throw Error(what + ": no " + name + " column in the header '" + printable(joined(header)) + "'; it needs " + shape);
 
   std::vector<TracePoint> points;
   for (size_t r = 1; r < csv.rows.size(); ++r) {
@@ -50,25 +55,21 @@ std::vector<TracePoint> read_trace_csv(const std::string& path) {
     const std::string where = what + " line " + std::to_string(row.line);
     if (std::all_of(row.fields.begin(), row.fields.end(), [](const std::string& f) { return trimmed(f).empty(); }))
       continue;  // a line of spaces
+    if (static_cast<int>(row.fields.size()) <= std::max({col_time, col_power, col_window}))
+      throw Error(where + ": expected time_s and power_w" + std::string(col_window >= 0 ? " and window" : "") +
+                  ", got '" + printable(joined(row.fields)) + "'");
+    // The whole cell must be a finite number within the bounds: "0.1abc",
+    // "nan" or "inf" is an error naming the line and column, not 0.1 or a nan J.
+    auto number = [&](int col, const char* name, double bound) {
+      const double v = parse_double(trimmed(row.fields[col]), where + " column " + name);
+      if (std::fabs(v) > bound)
+        throw_out_of_range(where + " column " + name, number_text(v), "within +-" + number_text(bound));
+      return v;
+    };
     TracePoint p;
-    try {
-      if (static_cast<int>(row.fields.size()) <= std::max({col_time, col_power, col_window}))
-        throw std::invalid_argument("short row");
-      // The whole cell must be the number: "0.1abc" is an error, not 0.1.
-      auto number = [&](int col, auto parse) {
-        const std::string cell = trimmed(row.fields[col]);
-        size_t used = 0;
-        const auto value = parse(cell, &used);
-        if (used != cell.size()) throw std::invalid_argument("trailing characters");
-        return value;
-      };
-      p.time_s = number(col_time, [](const std::string& c, size_t* u) { return std::stod(c, u); });
-      p.power_w = number(col_power, [](const std::string& c, size_t* u) { return std::stod(c, u); });
-      if (col_window >= 0) p.window = number(col_window, [](const std::string& c, size_t* u) { return std::stoi(c, u); });
-    } catch (const std::exception&) {
-      throw Error(where + ": expected numbers in time_s and power_w" +
-                  std::string(col_window >= 0 ? " and an integer window" : "") + ", got '" + joined(row.fields) + "'");
-    }
+    p.time_s = number(col_time, "time_s", kMaxTraceTimeS);
+    p.power_w = number(col_power, "power_w", kMaxTracePowerW);
+    if (col_window >= 0) p.window = parse_integer<int>(trimmed(row.fields[col_window]), where + " column window", -1);
     if (!points.empty() && p.time_s < points.back().time_s)
       throw Error(where + ": time_s goes backwards; sort the trace by time");
     points.push_back(p);

@@ -3,6 +3,8 @@
 #include <fstream>
 
 #include "error.h"
+#include "io/files.h"
+#include "io/numbers.h"
 
 namespace nicenergy {
 
@@ -31,10 +33,27 @@ static T field(const nlohmann::json& object, const char* key, const std::string&
   const nlohmann::json& value = object.at(key);
   if constexpr (std::is_same_v<T, std::string>) {
     if (!value.is_string()) throw Error(where + ": \"" + key + "\" must be a string");
+    return value.get<std::string>();
   } else {
     if (!value.is_number()) throw Error(where + ": \"" + key + "\" must be a number");
+    const std::string what = where + " \"" + key + "\"";
+    // Integers go through checked_cast: "n": 1e300 (a double in JSON) or
+    // 2^40 must not reach a cast to int, whose result would be undefined.
+    if constexpr (std::is_integral_v<T>) {
+      if (value.is_number_unsigned()) return checked_cast<T>(value.get<uint64_t>(), what);
+      if (value.is_number_integer()) return checked_cast<T>(value.get<int64_t>(), what);
+      return checked_cast<T>(value.get<double>(), what);
+    } else {
+      return value.get<double>();  // JSON cannot hold nan or inf, and the parser refuses overflow
+    }
   }
-  return value.get<T>();
+}
+
+// A count of points: a whole number of at least 1.
+static int count_field(const nlohmann::json& object, const char* key, const std::string& where) {
+  const int n = field<int>(object, key, where);
+  if (n < 1) throw Error(where + ": \"" + key + "\" is " + std::to_string(n) + ", but a fit needs at least 1 point");
+  return n;
 }
 
 static std::optional<KmacFit> kmac_from_json(const nlohmann::json& json, const char* key, const std::string& source) {
@@ -49,7 +68,7 @@ static std::optional<KmacFit> kmac_from_json(const nlohmann::json& json, const c
   fit.mre = field<double>(j, "mre", where);
   // Older files may lack the in-sample error; it is informative only.
   fit.mre_in_sample = j.contains("mre_in_sample") ? field<double>(j, "mre_in_sample", where) : 0.0;
-  fit.n = field<int>(j, "n", where);
+  fit.n = count_field(j, "n", where);
   return fit;
 }
 
@@ -64,7 +83,7 @@ FitResult fit_result_from_json(const nlohmann::json& json, const std::string& so
     f.network = field<std::string>(j, "network", where);
     f.abbr = field<std::string>(j, "abbr", where);
     f.level = field<std::string>(j, "level", where);
-    f.n = field<int>(j, "n", where);
+    f.n = count_field(j, "n", where);
     f.alpha_j_per_pixel = field<double>(j, "alpha", where);
     f.beta_j = field<double>(j, "beta", where);
     f.pearson = field<double>(j, "pearson", where);
@@ -79,13 +98,17 @@ FitResult fit_result_from_json(const nlohmann::json& json, const std::string& so
 }
 
 FitResult read_fit_result(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open coefficients file '" + path + "': check the path or run `nicenergy fit` first");
+  const std::string text = read_input_file(path, "coefficients file '" + path + "'",
+                                           "check the path or run `nicenergy fit --output` first", 16 << 20);
   nlohmann::json json;
   try {
-    in >> json;
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error("coefficients file '" + path + "' is not valid JSON (error at byte " + std::to_string(e.byte) +
+                "); rewrite it with `nicenergy fit`");
   } catch (const nlohmann::json::exception& e) {
-    throw Error("coefficients file '" + path + "' is not valid JSON (" + e.what() + "); rewrite it with `nicenergy fit`");
+    throw Error("coefficients file '" + path + "' is not valid JSON (" + printable(e.what(), 120) +
+                "); rewrite it with `nicenergy fit`");
   }
   return fit_result_from_json(json, "coefficients file '" + path + "'");
 }
@@ -94,6 +117,7 @@ void write_fit_result(const FitResult& result, const std::string& path) {
   std::ofstream out(path);
   if (!out) throw Error("cannot write coefficients file '" + path + "': check that its folder exists and is writable");
   out << to_json(result).dump(2) << "\n";
+  out.close();  // the buffered text is written here: check after it
   if (!out) throw Error("writing coefficients file '" + path + "' failed: check the free disk space");
 }
 

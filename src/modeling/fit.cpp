@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "models/zoo.h"
+#include "protocol/results_csv.h"
 
 namespace nicenergy {
 
@@ -131,6 +132,18 @@ static EnergyFit fit_group(const std::vector<MeasurementRecord>& group) {
 
 std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records) {
   if (records.empty()) throw Error("energy fit: no measurements given; run a campaign or pass a results CSV with rows");
+  // A point measured twice (two campaigns appending to one file) would weigh
+  // twice in the least squares and land in two folds: refused, not averaged.
+  // (The level is a function of network and quality; it is in the key only so
+  // that records made up without that rule, in tests, still group as given.)
+  std::map<std::pair<MeasurementKey, std::string>, size_t> seen;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto [it, fresh] = seen.emplace(std::make_pair(measurement_key(records[i]), records[i].level), i);
+    if (!fresh)
+      throw Error("energy fit: " + it->first.first.text() + " is measured twice (rows " + std::to_string(it->second + 1) +
+                  " and " + std::to_string(i + 1) +
+                  " of the measurements); keep one with `nicenergy campaign merge RESULTS.csv --output ONE.csv`");
+  }
   std::map<std::pair<std::string, std::string>, std::vector<MeasurementRecord>> groups;
   for (const MeasurementRecord& r : records) groups[{r.network, r.level}].push_back(r);
   std::vector<EnergyFit> fits;

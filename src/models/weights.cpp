@@ -1,17 +1,22 @@
 #include "models/weights.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "error.h"
+#include "io/files.h"
+#include "io/numbers.h"
+#include "models/safetensors_header.h"
 
 namespace nicenergy {
 
-// safetensors: 8-byte little-endian header length, a JSON header mapping each
-// name to {dtype, shape, data_offsets}, then the raw little-endian data.
+// safetensors (see safetensors_header.h): the header is parsed and checked
+// without LibTorch; here the tensors are matched to the network and read.
 
 static std::map<std::string, torch::Tensor> state_dict(NetworkImpl& network) {
   std::map<std::string, torch::Tensor> tensors;
@@ -20,14 +25,13 @@ static std::map<std::string, torch::Tensor> state_dict(NetworkImpl& network) {
   return tensors;
 }
 
-static torch::ScalarType parse_dtype(const std::string& dtype, const std::string& path, const std::string& name) {
+static torch::ScalarType scalar_type(const std::string& dtype) {
   if (dtype == "F32") return torch::kFloat32;
   if (dtype == "F64") return torch::kFloat64;
   if (dtype == "F16") return torch::kFloat16;
   if (dtype == "BF16") return torch::kBFloat16;
   if (dtype == "I32") return torch::kInt32;
-  if (dtype == "I64") return torch::kInt64;
-  throw Error("weights file '" + path + "': tensor '" + name + "' has unsupported dtype " + dtype);
+  return torch::kInt64;  // "I64": parse_safetensors_header admits no other
 }
 
 static std::string dtype_name(torch::ScalarType type) {
@@ -47,62 +51,66 @@ static std::string shape_text(c10::IntArrayRef shape) {
 }
 
 void load_weights(NetworkImpl& network, const std::string& path) {
+  const std::string what = "weights file '" + path + "'";
+  const std::string hint = "give a safetensors file (see README, Weights)";
+  require_regular_file(path, what, hint);
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("weights file '" + path + "' cannot be opened: give a safetensors file (see README, Weights)");
-  // Size from the file system: a short read leaves the stream failed and
-  // tellg() at -1, which once let a 7-byte file ask for an exabyte header.
+  if (!in) throw Error(what + " cannot be opened: " + hint);
   std::error_code size_error;
   const uint64_t file_size = std::filesystem::file_size(path, size_error);
-  uint64_t header_size = 0;
-  in.read(reinterpret_cast<char*>(&header_size), 8);
-  if (size_error || !in || file_size < 8 || header_size == 0 || header_size > file_size - 8)
-    throw Error("weights file '" + path + "' is not a safetensors file (bad header length)");
-  std::string header(header_size, '\0');
-  in.seekg(8);
-  in.read(header.data(), static_cast<std::streamsize>(header_size));
-  nlohmann::json meta;
-  try {
-    meta = nlohmann::json::parse(header);
-  } catch (const std::exception& e) {
-    throw Error("weights file '" + path + "' is not a safetensors file (header is not JSON)");
-  }
-  const uint64_t data_start = 8 + header_size;
+  if (size_error) throw Error(what + " cannot be read (" + size_error.message() + "): " + hint);
+  // Every range is checked against the file's size before anything is read
+  // or allocated (safetensors_header.cpp); each read is still checked, as the
+  // file may shrink under us.
+  auto read_exactly = [&](char* into, uint64_t bytes, uint64_t at, const std::string& part) {
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(into, static_cast<std::streamsize>(bytes));
+    if (!in || static_cast<uint64_t>(in.gcount()) != bytes)
+      throw Error(what + ": reading " + part + " failed after " + std::to_string(in.gcount()) + " of " +
+                  std::to_string(bytes) + " bytes (truncated while loading?)");
+  };
+  std::string prefix(std::min<uint64_t>(file_size, 8), '\0');
+  read_exactly(prefix.data(), prefix.size(), 0, "the header length");
+  const uint64_t header_size = safetensors_header_length(prefix, file_size, path);
+  std::string header_json(header_size, '\0');
+  read_exactly(header_json.data(), header_size, 8, "the header");
+  const SafetensorsHeader header = parse_safetensors_header(header_json, file_size, path);
 
   std::map<std::string, torch::Tensor> expected = state_dict(network);
   std::vector<std::string> problems;
-  std::map<std::string, torch::Tensor> loaded;
-  for (auto it = meta.begin(); it != meta.end(); ++it) {
-    if (it.key() == "__metadata__") continue;
-    const std::string& name = it.key();
-    auto target = expected.find(name);
+  std::vector<const SafetensorsTensor*> wanted;
+  for (const SafetensorsTensor& t : header.tensors) {
+    auto target = expected.find(t.name);
     if (target == expected.end()) {
-      problems.push_back("unexpected '" + name + "'");
+      problems.push_back("unexpected '" + printable(t.name) + "'");
       continue;
     }
-    const auto& info = it.value();
-    std::vector<int64_t> shape = info.at("shape").get<std::vector<int64_t>>();
-    const auto offsets = info.at("data_offsets").get<std::vector<uint64_t>>();
-    const torch::ScalarType type = parse_dtype(info.at("dtype").get<std::string>(), path, name);
-    if (!is_entropy_coder_table(name) && c10::IntArrayRef(shape) != target->second.sizes()) {
-      problems.push_back("'" + name + "' has shape " + shape_text(shape) + ", expected " + shape_text(target->second.sizes()));
+    if (!is_entropy_coder_table(t.name) && c10::IntArrayRef(t.shape) != target->second.sizes()) {
+      problems.push_back("'" + t.name + "' has shape " + shape_text(t.shape) + ", expected " +
+                         shape_text(target->second.sizes()));
       continue;
     }
-    torch::Tensor tensor = torch::empty(shape, torch::TensorOptions().dtype(type));
-    const uint64_t bytes = tensor.numel() * tensor.element_size();
-    if (offsets.size() != 2 || offsets[1] - offsets[0] != bytes || data_start + offsets[1] > file_size)
-      throw Error("weights file '" + path + "' is truncated or corrupt at tensor '" + name + "'");
-    in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
-    in.read(static_cast<char*>(tensor.data_ptr()), static_cast<std::streamsize>(bytes));
-    loaded[name] = tensor;
+    wanted.push_back(&t);
   }
+  std::set<std::string> present;
+  for (const SafetensorsTensor& t : header.tensors) present.insert(t.name);
   for (const auto& [name, tensor] : expected)
-    if (!loaded.count(name) && !is_entropy_coder_table(name) && problems.size() < 1000)
+    if (!present.count(name) && !is_entropy_coder_table(name) && problems.size() < 1000)
       problems.push_back("missing '" + name + "'");
   if (!problems.empty()) {
     std::string text;
     for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
-    throw Error("weights file '" + path + "' does not fit " + network.config().spec->name + " quality " +
+    throw Error(what + " does not fit " + network.config().spec->name + " quality " +
                 std::to_string(network.config().quality) + ": " + text);
+  }
+
+  // Read everything before changing the network, so that a failed read leaves it as it was.
+  std::map<std::string, torch::Tensor> loaded;
+  for (const SafetensorsTensor* t : wanted) {
+    torch::Tensor tensor = torch::empty(t->shape, torch::TensorOptions().dtype(scalar_type(t->dtype)));
+    read_exactly(static_cast<char*>(tensor.data_ptr()), t->end - t->begin, header.data_start + t->begin,
+                 "tensor '" + t->name + "'");
+    loaded[t->name] = tensor;
   }
 
   torch::NoGradGuard no_grad;
@@ -138,6 +146,7 @@ void save_weights(NetworkImpl& network, const std::string& path) {
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
   for (const auto& blob : blobs)
     out.write(static_cast<const char*>(blob.data_ptr()), static_cast<std::streamsize>(blob.numel() * blob.element_size()));
+  out.close();  // the last buffered bytes are written here: check after it
   if (!out) throw Error("writing weights file '" + path + "' failed (disk full?)");
 }
 

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 
 #include "error.h"
+#include "io/files.h"
 #include "protocol/settings.h"
 
 namespace nicenergy {
@@ -265,16 +268,23 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
 void write_trace_csv(const std::string& path, const std::vector<PowerSample>& samples,
                      const std::vector<WindowMeasurement>& windows) {
   std::FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) throw Error("trace " + path + ": cannot write it; check that the folder exists and is writable");
-  std::fprintf(f, "time_s,power_w,window\n");
+  if (!f)
+    throw WriteError("trace '" + path + "': cannot write it (" + std::strerror(errno) +
+                     "); check that the folder exists and is writable");
+  bool ok = std::fprintf(f, "time_s,power_w,window\n") > 0;
   const double origin_s = samples.empty() ? 0 : samples.front().t_s;
   size_t w = 0;  // samples and windows are both in time order
   for (const PowerSample& s : samples) {
     while (w < windows.size() && windows[w].end_s < s.t_s) ++w;
     const int window = w < windows.size() && s.t_s >= windows[w].start_s ? windows[w].index : -1;
-    std::fprintf(f, "%.6f,%.9g,%d\n", s.t_s - origin_s, s.power_w, window);
+    ok = ok && std::fprintf(f, "%.6f,%.9g,%d\n", s.t_s - origin_s, s.power_w, window) > 0;
   }
-  if (std::fclose(f) != 0) throw Error("trace " + path + ": writing failed (disk full?); free space and run again");
+  // Buffered bytes reach the disk at fflush and fclose: a full disk shows there.
+  ok = std::fflush(f) == 0 && ok;
+  const int error = errno;
+  if (std::fclose(f) != 0 || !ok)
+    throw WriteError("trace '" + path + "': writing failed (" + std::strerror(ok ? errno : error) +
+                     "); free space and run again");
 }
 
 void fill_record(const ProtocolResult& r, MeasurementRecord& record) {

@@ -1,6 +1,7 @@
 #include "protocol/results_csv.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,8 @@
 
 #include "error.h"
 #include "io/csv.h"
+#include "io/files.h"
+#include "io/numbers.h"
 #include "models/zoo.h"
 
 namespace fs = std::filesystem;
@@ -107,7 +110,9 @@ std::string format_record_row(const MeasurementRecord& r) {
 }
 
 // Writes bytes at the end of the file and forces them (and a new file's directory
-// entry) to disk, so that a power cut or kill after return keeps them.
+// entry) to disk, so that a power cut or kill after return keeps them. A failure
+// is a WriteError: the caller must stop rather than measure into a file that
+// does not take the rows.
 static void append_synced(const std::string& path, const std::string& bytes) {
   const bool existed = fs::exists(path);
   const fs::path parent = fs::path(path).parent_path();
@@ -115,16 +120,7 @@ static void append_synced(const std::string& path, const std::string& bytes) {
     std::error_code ec;
     fs::create_directories(parent, ec);
   }
-  std::FILE* f = std::fopen(path.c_str(), "ab");
-  if (!f)
-    throw Error("cannot open results file '" + path + "' for appending (" + std::strerror(errno) +
-                "): check that its folder exists and is writable");
-  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
-                  ::fsync(fileno(f)) == 0;
-  const int err = errno;
-  std::fclose(f);
-  if (!ok)
-    throw Error("cannot write to results file '" + path + "' (" + std::strerror(err) + "): check free disk space");
+  append_text_synced(path, bytes, "results file '" + path + "'");
   if (!existed) {
     const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY);
     if (dir >= 0) {
@@ -149,6 +145,8 @@ static std::string read_first_line(const std::string& path) {
 }
 
 void append_record(const std::string& path, const MeasurementRecord& record) {
+  // A device (/dev/full reads as endless zeros) or a directory is refused first.
+  check_output_file(path, "results file '" + path + "'");
   std::error_code ec;
   const bool empty = !fs::exists(path) || fs::file_size(path, ec) == 0;
   if (!empty) {
@@ -164,108 +162,172 @@ void append_record(const std::string& path, const MeasurementRecord& record) {
 
 // ---- reading -------------------------------------------------------------
 
+// Results files are read whole; a campaign of a million points is ~300 MB.
+static constexpr uint64_t kMaxResultsBytes = uint64_t(1) << 30;
+
 static std::string read_file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("results file '" + path + "' does not exist or cannot be read: check the path");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_input_file(path, "results file '" + path + "'", "check the path", kMaxResultsBytes);
 }
 
-static int64_t parse_integer(const std::string& s, const std::string& path, int line, const std::string& column) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || errno == ERANGE)
-    throw Error("results file '" + path + "' line " + std::to_string(line) + ": column " + column + " is '" + s +
-                "', not an integer; fix or delete that row");
-  return v;
+namespace {
+
+// The text split into rows, with the torn tail told apart from damage.
+struct ResultsText {
+  std::vector<CsvRow> rows;  // complete rows, the header first
+  size_t torn_bytes = 0;     // a torn last row to ignore (and, on resume, to cut)
+};
+
+// A row is appended with one write, so a kill leaves at most a prefix of one
+// row at the end of the file, without a line break at its end. Only that is a
+// torn row. An unclosed quote or a bad row in the middle is damage, refused
+// with its line: "repairing" it would cut every finished row after it.
+ResultsText split_results(const std::string& text, const std::string& what) {
+  CsvText csv = parse_csv(text, what);
+  ResultsText out;
+  out.rows = std::move(csv.rows);
+  if (csv.complete_end < text.size()) {
+    const std::string tail = text.substr(csv.complete_end);
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + csv.complete_end, '\n'));
+    if (tail.find('\n') != std::string::npos)
+      throw Error(what + " line " + std::to_string(line) +
+                  ": a quoted field is never closed, so that row runs to the end of the file; fix or delete that "
+                  "row (nothing was changed)");
+    out.torn_bytes = tail.size();
+  }
+  return out;
 }
 
-static double parse_number(const std::string& s, const std::string& path, int line, const std::string& column) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != '\0')
-    throw Error("results file '" + path + "' line " + std::to_string(line) + ": column " + column + " is '" + s +
-                "', not a number; fix or delete that row");
-  return v;
-}
-
-std::vector<MeasurementRecord> read_results(const std::string& path) {
-  const std::string text = read_file_text(path);
-  // A last row without a line break is a torn append: not a measurement.
-  const std::vector<CsvRow> rows = parse_csv(text, "results file '" + path + "'").rows;
-  if (rows.empty()) return {};
-
+std::map<std::string, size_t> column_index(const CsvRow& header, const std::string& what) {
   std::map<std::string, size_t> index;
-  for (size_t c = 0; c < rows[0].fields.size(); ++c) index.emplace(rows[0].fields[c], c);
+  for (size_t c = 0; c < header.fields.size(); ++c) index.emplace(header.fields[c], c);
   std::string missing;
   for (const auto& column : measurement_columns())
     if (!index.count(column) && !is_optional_column(column)) missing += (missing.empty() ? "" : ", ") + column;
   if (!missing.empty())
-    throw Error("results file '" + path + "' lacks the column(s) " + missing +
+    throw Error(what + " lacks the column(s) " + printable(missing, 200) +
                 ": is it a nicenergy results CSV? Its first line must name the columns");
+  return index;
+}
+
+}  // namespace
+
+std::vector<MeasurementRecord> parse_results(const std::string& text, const std::string& path) {
+  const std::string what = "results file '" + path + "'";
+  const std::vector<CsvRow> rows = split_results(text, what).rows;
+  if (rows.empty()) return {};
+  const std::map<std::string, size_t> index = column_index(rows[0], what);
 
   std::vector<MeasurementRecord> records;
   const size_t columns = rows[0].fields.size();
   for (size_t r = 1; r < rows.size(); ++r) {
     const CsvRow& row = rows[r];
+    const std::string where = what + " line " + std::to_string(row.line);
     if (row.fields.size() != columns)
-      throw Error("results file '" + path + "' line " + std::to_string(row.line) + ": " +
-                  std::to_string(row.fields.size()) + " fields where the header has " + std::to_string(columns) +
-                  "; fix or delete that row");
+      throw Error(where + ": " + std::to_string(row.fields.size()) + " fields where the header has " +
+                  std::to_string(columns) + "; fix or delete that row");
     auto str = [&](const char* c) { return row.fields[index.at(c)]; };
-    auto integer = [&](const char* c) { return parse_integer(str(c), path, row.line, c); };
-    auto number = [&](const char* c) { return parse_number(str(c), path, row.line, c); };
-    MeasurementRecord m;
-    m.network = str("network");
-    m.abbr = str("abbr");
-    m.quality = static_cast<int>(integer("quality"));
-    m.level = str("level");
-    m.image = str("image");
-    m.width = static_cast<int>(integer("width"));
-    m.height = static_cast<int>(integer("height"));
-    m.pixels = integer("pixels");
-    m.padded_width = static_cast<int>(integer("padded_width"));
-    m.padded_height = static_cast<int>(integer("padded_height"));
-    m.energy_j = number("energy_j");
-    m.energy_ci_j = number("energy_ci_j");
-    m.k = static_cast<int>(integer("k"));
-    m.m = integer("m");
-    m.duration_s = number("duration_s");
-    m.idle_power_w = number("idle_power_w");
-    m.mean_power_w = number("mean_power_w");
-    m.meter = str("meter");
-    m.method = str("method");
-    m.device = str("device");
-    m.started_at = str("started_at");
-    if (index.count("libtorch")) m.libtorch = str("libtorch");
-    if (index.count("cuda")) m.cuda = str("cuda");
-    if (index.count("cudnn")) m.cudnn = str("cudnn");
-    if (index.count("threads")) m.threads = static_cast<int>(integer("threads"));
-    records.push_back(std::move(m));
+    // Every number whole, finite and in range: "50x", "nan" or a width of 2^32
+    // is an error naming the row and column, not a silently wrong value.
+    auto cell = [&](const char* c) { return where + " column " + c; };
+    auto integer = [&](const char* c, int low) { return parse_integer<int>(str(c), cell(c), low); };
+    auto integer64 = [&](const char* c) { return parse_integer<int64_t>(str(c), cell(c), 0); };
+    auto number = [&](const char* c) { return parse_double(str(c), cell(c)); };
+    try {
+      MeasurementRecord m;
+      m.network = str("network");
+      m.abbr = str("abbr");
+      m.quality = integer("quality", 0);
+      m.level = str("level");
+      m.image = str("image");
+      m.width = integer("width", 1);
+      m.height = integer("height", 1);
+      m.pixels = integer64("pixels");
+      m.padded_width = integer("padded_width", 0);
+      m.padded_height = integer("padded_height", 0);
+      m.energy_j = number("energy_j");
+      m.energy_ci_j = number("energy_ci_j");
+      m.k = integer("k", 0);
+      m.m = integer64("m");
+      m.duration_s = number("duration_s");
+      m.idle_power_w = number("idle_power_w");
+      m.mean_power_w = number("mean_power_w");
+      m.meter = str("meter");
+      m.method = str("method");
+      m.device = str("device");
+      m.started_at = str("started_at");
+      if (index.count("libtorch")) m.libtorch = str("libtorch");
+      if (index.count("cuda")) m.cuda = str("cuda");
+      if (index.count("cudnn")) m.cudnn = str("cudnn");
+      if (index.count("threads")) m.threads = integer("threads", 0);
+      records.push_back(std::move(m));
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + "; fix or delete that row");
+    }
   }
   return records;
 }
 
+std::vector<MeasurementRecord> read_results(const std::string& path) {
+  return parse_results(read_file_text(path), path);
+}
+
+std::vector<MeasurementRecord> check_results_for_append(const std::string& path, size_t* torn_bytes) {
+  if (torn_bytes) *torn_bytes = 0;
+  const std::string what = "results file '" + path + "'";
+  check_output_file(path, what);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};  // a new file
+  const std::string text = read_file_text(path);
+  if (text.empty()) return {};
+  // The header before anything else, so that a file of another kind (notes.txt)
+  // is refused whole and never "repaired". A kill while the header was written
+  // leaves a prefix of it, without a line break.
+  const std::string header = header_line();
+  const size_t first_break = text.find('\n');
+  const std::string first_line = text.substr(0, first_break);
+  const bool torn_header = first_break == std::string::npos && header.compare(0, text.size(), text) == 0;
+  std::string expected = header;
+  expected.pop_back();
+  if (!torn_header && first_line != expected && first_line != expected + "\r")
+    throw Error(what + " is not a results CSV of this version (its first line is '" + printable(first_line) +
+                "'): give another --output (a new or empty file), or join old results into a new file with "
+                "`nicenergy campaign merge OLD.csv --output NEW.csv`");
+  if (torn_header) {
+    if (torn_bytes) *torn_bytes = text.size();
+    return {};
+  }
+  const ResultsText split = split_results(text, what);
+  if (torn_bytes) *torn_bytes = split.torn_bytes;
+  return parse_results(text, path);
+}
+
 size_t repair_results(const std::string& path) {
   if (!fs::exists(path)) return 0;
-  const std::string text = read_file_text(path);
-  const size_t complete_end = parse_csv(text, "results file '" + path + "'").complete_end;
-  if (complete_end == text.size()) return 0;
-  fs::resize_file(path, complete_end);
+  size_t torn = 0;
+  check_results_for_append(path, &torn);  // refuses, changing nothing, what is not a torn last row
+  if (torn == 0) return 0;
+  const uint64_t size = fs::file_size(path);
+  std::error_code ec;
+  fs::resize_file(path, size - torn, ec);
+  if (ec) throw WriteError("cannot cut the torn last row of results file '" + path + "' (" + ec.message() + ")");
   const int fd = ::open(path.c_str(), O_WRONLY);
   if (fd >= 0) {
     ::fsync(fd);
     ::close(fd);
   }
-  return text.size() - complete_end;
+  return torn;
 }
 
 // ---- merging -------------------------------------------------------------
 
 MergeSummary merge_results(const std::vector<std::string>& inputs, const std::string& output) {
   if (inputs.empty()) throw Error("merge needs at least one results CSV");
+  // Before reading the inputs: an output that is a directory, or under a file,
+  // is refused at once, and no campaign may be appending to it meanwhile.
+  check_output_file(output, "merged results file '" + output + "'");
+  const fs::path parent = fs::path(output).parent_path();
+  if (!parent.empty()) prepare_output_folder(parent.string(), "folder '" + parent.string() + "'");
+  const OutputLock lock(output, "results file '" + output + "'");
   std::vector<MeasurementRecord> all;
   for (const auto& input : inputs) {
     auto records = read_results(input);
@@ -289,12 +351,23 @@ MergeSummary merge_results(const std::vector<std::string>& inputs, const std::st
 
   std::string bytes = header_line();
   for (const auto& r : kept) bytes += format_record_row(r);
+  // Written beside the output and renamed into place, so that the output is
+  // either the old file or the whole new one; the temporary never stays.
   const std::string tmp = output + ".tmp";
   std::error_code ec;
   fs::remove(tmp, ec);
-  append_synced(tmp, bytes);
+  try {
+    append_synced(tmp, bytes);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
   fs::rename(tmp, output, ec);
-  if (ec) throw Error("cannot write merged results '" + output + "' (" + ec.message() + "): check the folder");
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw Error("cannot write merged results '" + output + "' (" + ec.message() + "): check the folder");
+  }
   summary.rows = kept.size();
   return summary;
 }
