@@ -181,7 +181,8 @@ static void read_images(const ConfigReader& r, const toml::table& t, std::vector
     for (const auto& f : *files) add_file(f, t.get("files"));
   } else if (folder) {
     const std::string resolved = r.resolve(*folder);
-    if (!fs::is_directory(resolved))
+    std::error_code unreadable;  // a name too long or a folder we may not enter: "does not exist" below
+    if (!fs::is_directory(resolved, unreadable))
       r.fail(t.get("folder"),
              "image folder '" + resolved + "' does not exist (paths are relative to the config's folder)");
     std::vector<std::string> listed;
@@ -199,9 +200,12 @@ static void read_images(const ConfigReader& r, const toml::table& t, std::vector
       r.fail(t.get("method"), "method '" + method + "' is unknown: use mosaic or resize");
     const std::string resolved = r.resolve(*from);
     std::vector<std::string> sources;
-    if (fs::is_regular_file(resolved)) {
+    // The error_code forms: the throwing ones raise filesystem_error for a
+    // name too long, found by fuzz_toml_config; here that is "neither" below.
+    std::error_code unreadable;
+    if (fs::is_regular_file(resolved, unreadable)) {
       sources = {resolved};
-    } else if (fs::is_directory(resolved)) {
+    } else if (fs::is_directory(resolved, unreadable)) {
       try {
         sources = list_images(resolved);
       } catch (const Error& e) {

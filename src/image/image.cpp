@@ -583,15 +583,24 @@ Image mosaic_images(const std::vector<Image>& sources, int width, int height) {
 }
 
 std::vector<std::string> list_images(const std::string& folder) {
-  if (!std::filesystem::is_directory(folder))
+  // error_code forms throughout: the throwing ones raise filesystem_error (a
+  // name too long, a folder we may not read) instead of a line naming the folder.
+  std::error_code error;
+  if (!std::filesystem::is_directory(folder, error))
     throw Error("image folder '" + printable(folder, 1000) + "' does not exist: give a folder of PNG or JPEG files");
   std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-    if (!entry.is_regular_file()) continue;  // FIFOs and devices are never images
+  std::filesystem::directory_iterator entries(folder, error), end;
+  for (; !error && entries != end; entries.increment(error)) {
+    const auto& entry = *entries;
+    std::error_code type_error;
+    if (!entry.is_regular_file(type_error)) continue;  // FIFOs and devices are never images
     std::string ext = entry.path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
     if (ext == ".png" || ext == ".jpg" || ext == ".jpeg") files.push_back(entry.path().string());
   }
+  if (error)
+    throw Error("image folder '" + printable(folder, 1000) + "' cannot be read (" + error.message() +
+                "): check its permissions");
   std::sort(files.begin(), files.end());
   if (files.empty()) throw Error("image folder '" + printable(folder, 1000) + "' holds no PNG or JPEG files");
   return files;
