@@ -33,7 +33,10 @@ findings="$build/findings-$harness"
 mkdir -p "$corpus" "$findings"
 seeds=()
 if [ -d "fuzz/corpus/$harness" ]; then seeds=("fuzz/corpus/$harness"); fi
-# Run limits: a second and 2 GB per input; the caps in the harness keep real
-# decodes far below both, so hitting either is itself a finding.
-exec "$build/fuzz_${harness}" -runs="$runs" -timeout=1 -rss_limit_mb=2048 -max_len=65536 \
+# Run limits: 10 s and 2 GB per input; the caps in the harness keep real
+# decodes far below both (milliseconds), so hitting either is itself a finding.
+# A tighter -timeout=1 (pass it after RUNS) finds slower inputs but reports
+# false timeouts on a loaded machine: with builds beside it, a run reported a
+# 199-byte safetensors header as a timeout that, rerun alone, took 12 ms of CPU.
+exec "$build/fuzz_${harness}" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
   -artifact_prefix="$findings/" -print_final_stats=1 "$@" "$corpus" "${seeds[@]}"

@@ -28,6 +28,15 @@ std::string number_text(double value) {
   return text;
 }
 
+std::string interval_text(const std::string& low, const std::string& high) {
+  std::string text = "[";
+  text += low;
+  text += ", ";
+  text += high;
+  text += "]";
+  return text;
+}
+
 void throw_out_of_range(const std::string& what, const std::string& value, const std::string& range) {
   throw Error(what + " is " + value + ", which is out of range: it must be " + range);
 }

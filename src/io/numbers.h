@@ -29,10 +29,13 @@ int64_t parse_int64(std::string_view text, const std::string& what);
 [[noreturn]] void throw_out_of_range(const std::string& what, const std::string& value, const std::string& range);
 std::string number_text(double value);  // %.17g, for messages
 
+// "[low, high]"; out of line because gcc 12 warns falsely (-Warray-bounds)
+// on string concatenation inlined into every caller.
+std::string interval_text(const std::string& low, const std::string& high);
+
 template <typename T>
 std::string range_text() {
-  return "[" + std::to_string(std::numeric_limits<T>::lowest()) + ", " + std::to_string(std::numeric_limits<T>::max()) +
-         "]";
+  return interval_text(std::to_string(std::numeric_limits<T>::lowest()), std::to_string(std::numeric_limits<T>::max()));
 }
 
 // A value converted to integer type T, refused unless it fits. For a double:
@@ -71,7 +74,7 @@ T parse_integer(std::string_view text, const std::string& what, T low = std::num
                 T high = std::numeric_limits<T>::max()) {
   const int64_t v = parse_int64(text, what);
   if (v < static_cast<int64_t>(low) || (high >= 0 && v > 0 && static_cast<uint64_t>(v) > static_cast<uint64_t>(high)))
-    throw_out_of_range(what, std::to_string(v), "within [" + std::to_string(low) + ", " + std::to_string(high) + "]");
+    throw_out_of_range(what, std::to_string(v), "within " + interval_text(std::to_string(low), std::to_string(high)));
   return static_cast<T>(v);
 }
 

@@ -429,7 +429,7 @@ std::unique_ptr<PowerMeter> make_nvml_meter_for_cuda_device(int cuda_index) {
 #if defined(NICENERGY_WITH_CUDA)
   // The CUDA runtime knows where the device sits on the PCI bus; that id is
   // global, so CUDA_VISIBLE_DEVICES and CUDA_DEVICE_ORDER cannot mislead it.
-  if (torch::cuda::is_available() && cuda_index >= 0 && static_cast<size_t>(cuda_index) < torch::cuda::device_count()) {
+  if (torch::cuda::is_available() && cuda_index >= 0 && cuda_index < static_cast<int>(torch::cuda::device_count())) {
     const cudaDeviceProp* p = at::cuda::getDeviceProperties(cuda_index);
     char bus_id[32];
     std::snprintf(bus_id, sizeof bus_id, "%08x:%02x:%02x.0", static_cast<unsigned>(p->pciDomainID),
