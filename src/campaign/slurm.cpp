@@ -316,8 +316,9 @@ static std::vector<SlurmJobState> query_jobs(const std::vector<std::string>& ids
   }
   const CommandResult squeue = run_command({"squeue", "-h", "-t", "all", "-j", list, "-o", "%i|%T|%r|%N"});
   if (squeue.started && squeue.exit_status == 0) {
-    std::string why = sacct.started ? printable(sacct.errors.empty() ? sacct.output : sacct.errors, 120) : "";
+    std::string why = sacct.errors.empty() ? sacct.output : sacct.errors;
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    why = printable(why, 120);
     *source = "squeue (sacct: " + (sacct.started ? (why.empty() ? "failed" : why) : "not installed") +
               "; finished jobs leave squeue after the cluster's MinJobAge)";
     return parse_job_table(squeue.output);

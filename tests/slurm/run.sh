@@ -8,7 +8,7 @@
 #    in 3 shards as an array job, merged and fitted by the dependent job: the
 #    merged CSV holds exactly the points of a single-machine run of the same plan
 #    (energies differ; the keys network, quality, image, width, height are
-#    compared), each once, and every row names its node and "none" for the GPU.
+#    compared), each once; each task's log names its job and node.
 # 2. The same plan again, one task at a time; shard 2's task is cancelled
 #    (scancel) mid-shard, after its first row. While it runs, a second campaign on
 #    its shard is refused with a message naming the holder (pid on node). The
@@ -114,8 +114,8 @@ wait_for_jobs "$array" "$merge"
 keys results/cluster.csv >cluster.keys
 diff single.keys cluster.keys || fail "the merged CSV's points differ from the single-machine run's (diff above)"
 [ -z "$(uniq -d cluster.keys)" ] || fail "a point is in the merged CSV twice"
-[ "$(column_values results/cluster.csv node)" = "$node" ] || fail "node column: '$(column_values results/cluster.csv node)', not '$node'"
-[ "$(column_values results/cluster.csv gpu)" = none ] || fail "gpu column: '$(column_values results/cluster.csv gpu)', not 'none'"
+[ "$(column_values results/cluster.csv meter)" = estimate ] || fail "meter column: '$(column_values results/cluster.csv meter)', not 'estimate'"
+grep -q "^shard 2/3: job [0-9]* on $node" results/cluster.slurm/logs/shard-2.out || fail "shard 2's log does not name its job and node"
 [ -s results/cluster-fit.json ] || fail "the merge job wrote no fit"
 "$bin" campaign status cluster.toml | tee status1.txt
 grep -q ": 9 of 9 points in 3 shards" status1.txt || fail "status does not show 9 of 9 points"
