@@ -108,7 +108,7 @@ std::string shards_sbatch(const CampaignConfig& config, const SlurmSettings& s, 
     << " shards.\n"
     << "# Written by `nicenergy campaign " << config.path << " --slurm`; edit it and submit it yourself with\n"
     << "#   sbatch " << files.shards_script << "\n"
-    << "# Task I measures every " << shard_count << "-th point of the plan, starting at point I, into\n"
+    << "# Task I measures points I, I+" << shard_count << ", I+" << 2 * shard_count << ", ... of the plan into\n"
     << "# " << shard_output_path(config.output, example) << " (shard 1; shardIof" << shard_count
     << " for task I), one fsynced row per point.\n"
     << "# A task that is preempted (requeued), killed or run again carries on from its shard CSV; a lock\n"
