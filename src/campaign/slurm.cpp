@@ -50,7 +50,10 @@ std::string array_spec(const std::vector<int>& shards, int array_max) {
   if (range) {
     spec = std::to_string(shards.front()) + "-" + std::to_string(shards.back());
   } else {
-    for (int s : shards) spec += (spec.empty() ? "" : ",") + std::to_string(s);
+    for (int s : shards) {
+      if (!spec.empty()) spec += ',';
+      spec += std::to_string(s);
+    }
   }
   if (array_max > 0) spec += "%" + std::to_string(array_max);
   return spec;
@@ -189,7 +192,10 @@ std::vector<ShardProgress> shard_progress(const CampaignConfig& config, int shar
 
 std::string format_submission(const SlurmSubmission& s) {
   std::string tasks;
-  for (int t : s.tasks) tasks += (tasks.empty() ? "" : ",") + std::to_string(t);
+  for (int t : s.tasks) {
+    if (!tasks.empty()) tasks += ',';
+    tasks += std::to_string(t);
+  }
   return "array " + (s.array_job.empty() ? "-" : s.array_job) + " shards " + std::to_string(s.shard_count) +
          " tasks " + (tasks.empty() ? "-" : tasks) + " merge " + (s.merge_job.empty() ? "-" : s.merge_job) +
          " at " + s.submitted_at + "\n";
@@ -307,7 +313,10 @@ static std::vector<SlurmJobState> query_jobs(const std::vector<std::string>& ids
     return {};
   }
   std::string list;
-  for (const auto& id : ids) list += (list.empty() ? "" : ",") + id;
+  for (const auto& id : ids) {
+    if (!list.empty()) list += ',';
+    list += id;
+  }
   const CommandResult sacct =
       run_command({"sacct", "-n", "-P", "-X", "-j", list, "-o", "JobID,State,ExitCode,NodeList"});
   if (sacct.started && sacct.exit_status == 0) {

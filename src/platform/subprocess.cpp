@@ -86,7 +86,10 @@ std::string shell_quote(const std::string& word) {
 
 std::string shell_line(const std::vector<std::string>& argv) {
   std::string line;
-  for (const auto& a : argv) line += (line.empty() ? "" : " ") + shell_quote(a);
+  for (const auto& a : argv) {
+    if (!line.empty()) line += ' ';
+    line += shell_quote(a);
+  }
   return line;
 }
 
