@@ -16,6 +16,7 @@
 #include "test_util.h"
 #include "error.h"
 #include "meters/power_meter.h"
+#include "meters/sampler.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/protocol.h"
 #include "protocol/results_csv.h"
@@ -408,4 +409,102 @@ TEST(FakeNvmlCudaMapping, DevicesOutsideTheAllocationAreClearErrors) {
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("GPU-00000000-dead-beef"), std::string::npos) << e.what();
   }
+}
+
+// --- hardening against the sensor's failure modes (issue 10) ---------------------
+
+TEST(FakeNvmlHardening, StepResponseGivesEachFieldsLagAndAHotIdle) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=20,cpu_w=0,period_ms=100"}};
+  FakeControls fake;
+  ASSERT_TRUE(fake.set_dynamic_w) << dlerror();
+  auto meter = open_meter("nvml");
+  const auto fields = meter->read_power_fields();
+  EXPECT_EQ(fields.count("instant"), 1u);
+  EXPECT_EQ(fields.count("average"), 1u);
+  // 200 W while the "network" runs; back to idle at synchronisation.
+  Workload w;
+  w.run_once = [&] {
+    fake.set_dynamic_w(200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  w.synchronize = [&] { fake.set_dynamic_w(0); };
+  ProtocolConfig config;
+  config.idle_s = 0.3;
+  config.lag_probe_s = 2;
+  config.preheat_max_s = 0.3;
+  config.hot_idle_s = 0.5;
+  config.window_s = 0.3;
+  config.k_min = 2;
+  config.k_max = 2;
+  Protocol protocol(*meter, config);
+  const ProtocolResult r = protocol.run(w);
+  std::map<std::string, FieldLag> lags;
+  for (const FieldLag& l : r.field_lags) lags[l.field] = l;
+  ASSERT_TRUE(lags["instant"].lag_s && lags["average"].lag_s);
+  // The instant field shows the last finished period: about one period late.
+  EXPECT_GT(*lags["instant"].lag_s, 0.01);
+  EXPECT_LT(*lags["instant"].lag_s, 0.25);
+  // The 1 s average crosses half-way about half a second after that.
+  EXPECT_GT(*lags["average"].lag_s, *lags["instant"].lag_s + 0.3);
+  EXPECT_LT(*lags["average"].lag_s, 0.85);
+  EXPECT_NEAR(lags["instant"].before_w, 20, 1);
+  EXPECT_NEAR(lags["instant"].after_w, 220, 5);
+  EXPECT_GT(lags["instant"].readings, 100u);
+  ASSERT_TRUE(r.idle_hot);
+  EXPECT_EQ(r.idle_reference, "hot");
+  EXPECT_NEAR(r.idle_hot->idle_power_w, 20, 0.5);
+  for (const std::string& text : r.warnings) EXPECT_EQ(text.find("implausible"), std::string::npos) << text;
+}
+
+TEST(FakeNvmlHardening, OneSecondAverageIsFlaggedForShortWindows) {
+  for (const bool instant : {true, false}) {
+    Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML},
+            {"NICENERGY_FAKE_NVML", instant ? "cpu_w=0" : "cpu_w=0,fail=instant"}};
+    auto meter = open_meter("nvml");
+    EXPECT_EQ(meter->power_averaging_s(), instant ? 0 : 1);
+    ProtocolConfig config;
+    config.idle_s = 0.2;
+    config.window_s = 0.2;
+    config.k_min = 2;
+    config.k_max = 2;
+    Workload w;
+    w.run_once = [] { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+    const ProtocolResult r = Protocol(*meter, config).run(w, std::nullopt, false);
+    std::string all;
+    for (const std::string& text : r.warnings) all += text + "\n";
+    EXPECT_EQ(all.find("unsuitable for windows under 5 s") != std::string::npos, !instant) << all;
+  }
+}
+
+TEST(FakeNvmlHardening, CounterDisagreementAndImplausibleWattsAreWarnedThroughTheCli) {
+  // The fake's counter reports half the energy, and every 3rd instant read is 100 kW.
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML},
+          {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150,counter_scale=0.5,spike_every=3"}};
+  Result r = run_cli(kMeasure);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const std::string warnings = j["warnings"];
+  EXPECT_NE(warnings.find("disagree by"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("implausible"), std::string::npos) << warnings;
+  EXPECT_FALSE(j["protocol"]["warnings"].empty());
+  EXPECT_NE(r.err.find("warning: window 0:"), std::string::npos) << "never silent: " << r.err;
+  // Without the faults, none of these two. (A lagging instant field can make
+  // samples and counter disagree over windows this short: that warning may stay.)
+  Env clean{{"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  Result ok = run_cli(kMeasure);
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  const std::string clean_warnings = nlohmann::json::parse(ok.out)["warnings"];
+  EXPECT_EQ(clean_warnings.find("implausible"), std::string::npos) << clean_warnings;
+}
+
+TEST(FakeNvmlHardening, NonMonotoneCounterIsRejectedBySampler) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "cpu_w=0,backstep_s=0.3,backstep_j=50"}};
+  auto meter = open_meter("nvml");
+  Sampler sampler(*meter, 20);
+  sampler.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  sampler.stop();
+  const auto rejected = sampler.rejections(-1e300, 1e300);
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_NE(rejected[0].what.find("energy counter went backwards by"), std::string::npos) << rejected[0].what;
 }

@@ -132,6 +132,19 @@ class NvmlMeter : public PowerMeter {
     return mj / 1000.0;  // 64-bit mJ since driver load: no wrap in practice
   }
 
+  // Both power fields where the driver has them, for the lag probe.
+  std::map<std::string, double> read_power_fields() override {
+    std::map<std::string, double> fields;
+    if (!available()) return fields;
+    if (auto w = instant_power_w()) fields["instant"] = *w;
+    unsigned mw = 0;
+    if (api_.DeviceGetPowerUsage && api_.DeviceGetPowerUsage(device_, &mw) == NVML_SUCCESS) fields["average"] = mw / 1000.0;
+    return fields;
+  }
+
+  // nvmlDeviceGetPowerUsage is a 1 s average on Ampere and later (GA100 excepted).
+  double power_averaging_s() const override { return power_source_ == PowerSource::average ? 1.0 : 0.0; }
+
   DeviceState device_state() override {
     DeviceState state;
     if (!available()) return state;

@@ -59,6 +59,17 @@ class PowerMeter {
   virtual DeviceState device_state() = 0;
   // Key/value facts for records: source of the power reading, TDP used, ...
   virtual std::map<std::string, std::string> metadata() const = 0;
+  // Every power field readable now, by name ("instant", "average", ...), in W:
+  // the lag probe times each one's step response. Default: power_w() as "power".
+  virtual std::map<std::string, double> read_power_fields() {
+    std::map<std::string, double> fields;
+    if (samples_power())
+      if (const std::optional<double> w = power_w()) fields["power"] = *w;
+    return fields;
+  }
+  // How long the device averages what power_w() returns (NVML's
+  // nvmlDeviceGetPowerUsage on A100/H100: 1 s); 0 for an instantaneous value.
+  virtual double power_averaging_s() const { return 0; }
 };
 
 // --- backends -------------------------------------------------------------
