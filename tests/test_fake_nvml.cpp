@@ -497,6 +497,63 @@ TEST(FakeNvmlHardening, CounterDisagreementAndImplausibleWattsAreWarnedThroughTh
   EXPECT_EQ(clean_warnings.find("implausible"), std::string::npos) << clean_warnings;
 }
 
+TEST(FakeNvmlHardening, MemorySplitClockReasonsAndOtherProcessesPerWindow) {
+  // 20 W idle, 200 W while running; memory draws 15 W + 30 % of the rest's rise.
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML},
+          {"NICENERGY_FAKE_NVML", "idle_w=20,cpu_w=0,memory_w=15,memory_share=0.3,reasons=0x4,processes=2"}};
+  FakeControls fake;
+  ASSERT_TRUE(fake.set_dynamic_w) << dlerror();
+  auto meter = open_meter("nvml");
+  ASSERT_TRUE(meter->has_memory_power());
+  EXPECT_EQ(meter->metadata().at("memory_power_source"), "NVML_FI_DEV_POWER_AVERAGE, memory scope (a 1 s average)");
+  const DeviceState state = meter->device_state();
+  EXPECT_EQ(state.clock_event_reasons, 4u);
+  EXPECT_EQ(clock_event_reasons_text(*state.clock_event_reasons), "sw_power_cap");
+  EXPECT_EQ(state.other_processes, 2) << "the caller's own process is not counted";
+  Workload w;
+  w.run_once = [&] {
+    fake.set_dynamic_w(200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  w.synchronize = [&] { fake.set_dynamic_w(0); };
+  ProtocolConfig config;
+  config.idle_s = 0.3;
+  config.window_s = 1;
+  config.k_min = 2;
+  config.k_max = 2;
+  const ProtocolResult r = Protocol(*meter, config).run(w, std::nullopt, false);
+  for (const WindowMeasurement& win : r.windows) {
+    ASSERT_TRUE(win.memory_energy_j && win.rest_energy_j) << "window " << win.index;
+    // 15 + 0.3 x 200 = 75 W over the executions, smeared by the field's lag at the edges.
+    EXPECT_NEAR(*win.memory_energy_j, 75 * win.exec_s, 0.2 * 75 * win.exec_s) << "window " << win.index;
+    EXPECT_NEAR(*win.rest_energy_j, win.exec_energy_j - *win.memory_energy_j, 1e-9);
+    EXPECT_EQ(win.clock_event_reasons, 4u);
+    EXPECT_EQ(win.other_processes, 2);
+  }
+  ASSERT_TRUE(r.memory_share);
+  EXPECT_NEAR(*r.memory_share, 75.0 / 220, 0.2 * 75 / 220);
+  std::string all;
+  for (const std::string& text : r.warnings) all += text + "\n";
+  EXPECT_NE(all.find("window 0: clocks held back (sw_power_cap)"), std::string::npos) << all;
+  EXPECT_NE(all.find("window 1: 2 other compute process(es) on the GPU: the measurement is not exclusive"),
+            std::string::npos) << all;
+  MeasurementRecord record;
+  fill_record(r, record);
+  EXPECT_EQ(record.memory_share, r.memory_share);
+
+  // Where the driver has none of it: recorded as absent, no split, no warning.
+  Env none{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML_MINIMAL}, {"NICENERGY_FAKE_NVML", "cpu_w=0,fail=memory"}};
+  auto bare = open_meter("nvml");
+  EXPECT_FALSE(bare->has_memory_power());
+  EXPECT_EQ(bare->metadata().at("memory_power_source"), "none");
+  const std::string notes = bare->metadata().at("notes");
+  EXPECT_NE(notes.find("no memory-scope power"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("nvmlDeviceGetCurrentClocksEventReasons"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("nvmlDeviceGetComputeRunningProcesses_v3"), std::string::npos) << notes;
+  EXPECT_FALSE(bare->device_state().other_processes);
+  EXPECT_FALSE(bare->device_state().clock_event_reasons);
+}
+
 TEST(FakeNvmlHardening, NonMonotoneCounterIsRejectedBySampler) {
   Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "cpu_w=0,backstep_s=0.3,backstep_j=50"}};
   auto meter = open_meter("nvml");

@@ -448,6 +448,7 @@ TEST(ResultsCsv, HardeningColumnsRoundTripAndOldFilesStillRead) {
   hot.idle_hot_power_w = 55.25;
   hot.energy_cold_j = 0.75;
   hot.energy_hot_j = 0.6;
+  hot.memory_share = 0.25;
   hot.warnings = "window 0: counter 1 J and samples 2 J disagree by 100.0 % (> disagreement_max 0.1); window 1: x";
   MeasurementRecord cold = sample("bmshj2018_factorized", 2, "b.png", 64, 64);
   cold.idle_reference = "cold";
@@ -463,6 +464,8 @@ TEST(ResultsCsv, HardeningColumnsRoundTripAndOldFilesStillRead) {
   EXPECT_EQ(read[0].energy_cold_j, 0.75);
   EXPECT_EQ(read[0].energy_hot_j, 0.6);
   EXPECT_EQ(read[0].warnings, hot.warnings);
+  EXPECT_EQ(read[0].memory_share, 0.25);
+  EXPECT_FALSE(read[1].memory_share);
   EXPECT_FALSE(read[1].idle_hot_power_w) << "an empty cell is no value, not 0";
   EXPECT_FALSE(read[1].energy_hot_j);
   EXPECT_EQ(read[1].warnings, "");

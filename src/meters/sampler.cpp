@@ -86,6 +86,13 @@ void Sampler::tick() {
     power_w = meter_.power_w();
     power_t_s = (t_s + clock_->now_s()) / 2;  // the middle of the read
   }
+  std::optional<double> memory_w;
+  double memory_t_s = t_s;
+  if (sampling_power && meter_.has_memory_power()) {
+    const double t0 = clock_->now_s();
+    memory_w = meter_.memory_power_w();
+    memory_t_s = (t0 + clock_->now_s()) / 2;
+  }
   // Beside power samples the counter is only a record: read it at most at
   // kCounterRecordHz, as NVML's energy read is slow (~4 ms on an H100) and would
   // cap the power sampling rate. Counter-only meters read it every tick.
@@ -110,6 +117,13 @@ void Sampler::tick() {
                                             number(max_w) + " W]"});
     else
       power_.push_back({power_t_s, *power_w});
+  }
+  if (memory_w) {
+    if (!std::isfinite(*memory_w) || *memory_w < 0 || *memory_w > max_w)
+      rejections_.push_back({memory_t_s, "memory power reading " + number(*memory_w) + " W outside [0, max_power_w " +
+                                             number(max_w) + " W]"});
+    else
+      memory_.push_back({memory_t_s, *memory_w});
   }
   if (energy_j) {
     if (!energy_.empty() && energy_t_s > energy_.back().t_s) {
@@ -147,6 +161,11 @@ std::vector<EnergySample> Sampler::energy_samples(double since_s) const {
   return {energy_.begin() + first_kept(energy_, since_s), energy_.end()};
 }
 
+std::vector<PowerSample> Sampler::memory_samples(double since_s) const {
+  std::lock_guard<std::mutex> lock(data_mutex_);
+  return {memory_.begin() + first_kept(memory_, since_s), memory_.end()};
+}
+
 size_t Sampler::power_sample_count() const {
   std::lock_guard<std::mutex> lock(data_mutex_);
   return power_.size();
@@ -162,6 +181,7 @@ void Sampler::discard_before(double t_s) {
   std::lock_guard<std::mutex> lock(data_mutex_);
   power_.erase(power_.begin(), power_.begin() + first_kept(power_, t_s));
   energy_.erase(energy_.begin(), energy_.begin() + first_kept(energy_, t_s));
+  memory_.erase(memory_.begin(), memory_.begin() + first_kept(memory_, t_s));
   rejections_.erase(std::remove_if(rejections_.begin(), rejections_.end(),
                                    [t_s](const SampleRejection& r) { return r.t_s < t_s; }),
                     rejections_.end());

@@ -51,6 +51,8 @@ class Sampler {
   // is included so that a window starting at since_s can be interpolated).
   std::vector<PowerSample> power_samples(double since_s = -std::numeric_limits<double>::infinity()) const;
   std::vector<EnergySample> energy_samples(double since_s = -std::numeric_limits<double>::infinity()) const;
+  // Memory-scope power where the meter has it (PowerMeter::has_memory_power), read beside each power sample.
+  std::vector<PowerSample> memory_samples(double since_s = -std::numeric_limits<double>::infinity()) const;
   size_t power_sample_count() const;
   std::optional<double> last_power_time_s() const;
   // Frees memory in long runs: drops samples older than t_s (keeps the last one before).
@@ -74,6 +76,7 @@ class Sampler {
   std::vector<PowerSample> power_;
   std::vector<EnergySample> energy_;
   std::vector<SampleRejection> rejections_;
+  std::vector<PowerSample> memory_;
 };
 
 }  // namespace nicenergy

@@ -380,6 +380,24 @@ WindowMeasurement Protocol::measure_window(const Workload& workload, int index, 
                 " gave no readings; check it with `nicenergy meters`");
   w.energy_j = *primary;
   w.exec_energy_j = *exec_j;
+  // The memory/rest split, clock event reasons and other processes, where the device tells.
+  if (meter_.has_memory_power()) {
+    const std::vector<PowerSample> memory = monitor_.sampler().memory_samples(w.exec_start_s);
+    if (!memory.empty()) {
+      w.memory_energy_j = integrate_power_j(memory, w.exec_start_s, w.exec_end_s);
+      w.rest_energy_j = w.exec_energy_j - *w.memory_energy_j;
+    }
+  }
+  const DeviceState state = meter_.device_state();
+  w.clock_event_reasons = state.clock_event_reasons;
+  w.other_processes = state.other_processes;
+  if (state.clock_event_reasons) {
+    const std::string held = clock_event_reasons_text(*state.clock_event_reasons);
+    if (!held.empty()) w.warnings.push_back(name + "clocks held back (" + held + ") at the end of the window");
+  }
+  if (state.other_processes && *state.other_processes > 0)
+    w.warnings.push_back(name + std::to_string(*state.other_processes) +
+                         " other compute process(es) on the GPU: the measurement is not exclusive");
   w.dynamic_energy_j = dynamic_energy_j(w.exec_energy_j, idle.idle_power_w, w.exec_s, m);
   const double length_s = w.length_s();
   w.mean_power_w = length_s > 0 ? w.energy_j / length_s : 0;
@@ -460,6 +478,14 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
     if (w.hot_dynamic_j) hot_j += *w.hot_dynamic_j;
     r.warnings.insert(r.warnings.end(), w.warnings.begin(), w.warnings.end());
   }
+  double memory_j = 0, exec_j = 0;
+  bool all_memory = r.k > 0;
+  for (const WindowMeasurement& w : r.windows) {
+    all_memory = all_memory && w.memory_energy_j.has_value();
+    if (w.memory_energy_j) memory_j += *w.memory_energy_j;
+    exec_j += w.exec_energy_j;
+  }
+  if (all_memory && exec_j > 0) r.memory_share = memory_j / exec_j;
   if (r.k > 0 && r.idle_cold) r.energy_cold_j = cold_j / r.k;
   if (r.k > 0 && r.idle_hot) r.energy_hot_j = hot_j / r.k;
   r.mean_power_w = length_s > 0 ? energy_j / length_s : 0;
@@ -523,6 +549,7 @@ void fill_record(const ProtocolResult& r, MeasurementRecord& record) {
   if (r.idle_hot) record.idle_hot_power_w = r.idle_hot->idle_power_w;
   if (r.idle_cold && r.idle_cold->method) record.energy_cold_j = r.energy_cold_j;
   record.energy_hot_j = r.energy_hot_j;
+  record.memory_share = r.memory_share;
   record.warnings.clear();
   for (const std::string& w : r.warnings) record.warnings += (record.warnings.empty() ? "" : "; ") + w;
 }

@@ -121,6 +121,11 @@ struct WindowMeasurement {
   std::optional<double> edge_power_before_w, edge_power_after_w;  // the powers used for it
   std::optional<double> cold_dynamic_j, hot_dynamic_j;  // Eq. (1) against each idle reference
   std::vector<std::string> warnings;        // sanity (counter vs samples, non-monotone, implausible)
+  // What else the GPU tells, where it does (none: not supported, recorded as absent).
+  std::optional<double> memory_energy_j;    // memory-scope power over the executions (NVML, H100)
+  std::optional<double> rest_energy_j;      // exec_energy_j - memory_energy_j
+  std::optional<uint64_t> clock_event_reasons;  // at the window's end
+  std::optional<int> other_processes;           // other compute processes at the window's end
   double length_s() const { return end_s - start_s; }
 };
 
@@ -146,6 +151,7 @@ struct ProtocolResult {
   std::optional<double> energy_cold_j, energy_hot_j;  // Eq. (1) against each, mean over the windows
   std::vector<FieldLag> field_lags;                  // step response at the start of preheat
   std::vector<std::string> warnings;                 // every sanity warning of the run, never silent
+  std::optional<double> memory_share;               // memory energy / executions' energy over the windows
   PreheatResult preheat;
   Calibration calibration;
   std::vector<WindowMeasurement> windows;

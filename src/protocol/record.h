@@ -44,6 +44,7 @@ struct MeasurementRecord {
   std::optional<double> energy_cold_j;      // Eq. (1) against each, mean over the windows
   std::optional<double> energy_hot_j;
   std::string warnings;                     // sanity findings, "; "-separated; empty: none
+  std::optional<double> memory_share;       // memory-scope share of the executions' energy (NVML, H100)
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -53,7 +54,8 @@ inline const std::vector<std::string>& measurement_columns() {
       "padded_width", "padded_height", "energy_j", "energy_ci_j", "k", "m",
       "duration_s", "idle_power_w", "mean_power_w", "meter", "method", "device",
       "started_at", "libtorch", "cuda", "cudnn", "threads",
-      "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings"};
+      "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
+      "memory_share"};
   return columns;
 }
 
@@ -63,7 +65,7 @@ inline const std::vector<std::string>& measurement_columns() {
 inline bool is_optional_column(const std::string& column) {
   return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads" ||
          column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
-         column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings";
+         column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share";
 }
 
 }  // namespace nicenergy

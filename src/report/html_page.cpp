@@ -16,7 +16,23 @@ static std::string joined(const std::set<std::string>& values) {
 static std::string measurement_quality_html(const std::vector<MeasurementRecord>& records) {
   std::string html;
   bool any_idle = false;
-  for (const MeasurementRecord& r : records) any_idle = any_idle || r.idle_cold_power_w || r.idle_hot_power_w;
+  bool any_memory = false;
+  for (const MeasurementRecord& r : records) {
+    any_idle = any_idle || r.idle_cold_power_w || r.idle_hot_power_w;
+    any_memory = any_memory || r.memory_share;
+  }
+  if (any_memory) {
+    html += "<h2>Memory and the rest</h2>\n<p>Share of the executions' energy drawn by the GPU memory (NVML's "
+            "memory-scope power, a 1 s average, integrated over the executions); the rest is 1 minus it.</p>\n"
+            "<table><tr><th>network</th><th>q</th><th>image</th><th>E J</th><th>memory share</th><th>rest share</th></tr>\n";
+    for (const MeasurementRecord& r : records)
+      if (r.memory_share)
+        html += "<tr><td>" + html_escape(r.abbr) + "</td><td>" + std::to_string(r.quality) + "</td><td>" +
+                html_escape(r.image) + "</td><td class=\"num\">" + format_number(r.energy_j, "%.5g") +
+                "</td><td class=\"num\">" + format_number(100 * *r.memory_share, "%.1f") +
+                " %</td><td class=\"num\">" + format_number(100 * (1 - *r.memory_share), "%.1f") + " %</td></tr>\n";
+    html += "</table>\n";
+  }
   if (any_idle) {
     html += "<h2>Idle references</h2>\n<p>Eq. (1) subtracts the idle power named in the last column. Cold: the "
             "paper's, before the model is loaded; hot: after preheat, CUDA context and model resident.</p>\n"

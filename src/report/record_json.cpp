@@ -25,7 +25,8 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"cuda", r.cuda}, {"cudnn", r.cudnn}, {"threads", r.threads},
                         {"idle_reference", r.idle_reference}, {"idle_cold_power_w", opt(r.idle_cold_power_w)},
                         {"idle_hot_power_w", opt(r.idle_hot_power_w)}, {"energy_cold_j", opt(r.energy_cold_j)},
-                        {"energy_hot_j", opt(r.energy_hot_j)}, {"warnings", r.warnings}};
+                        {"energy_hot_j", opt(r.energy_hot_j)}, {"warnings", r.warnings},
+                        {"memory_share", opt(r.memory_share)}};
 }
 
 nlohmann::json to_json(const DeviceState& s) {
@@ -37,7 +38,10 @@ nlohmann::json to_json(const DeviceState& s) {
           {"performance_state", opt(s.performance_state)},
           {"gpu_utilization_pct", opt(s.gpu_utilization_pct)},
           {"mem_utilization_pct", opt(s.mem_utilization_pct)},
-          {"power_limit_w", opt(s.power_limit_w)}};
+          {"power_limit_w", opt(s.power_limit_w)},
+          {"clock_event_reasons", opt(s.clock_event_reasons)},
+          {"clock_event_reasons_text", s.clock_event_reasons ? clock_event_reasons_text(*s.clock_event_reasons) : ""},
+          {"other_processes", opt(s.other_processes)}};
 }
 
 namespace {
@@ -66,7 +70,9 @@ nlohmann::json to_json(const ProtocolResult& r) {
                        {"edge_power_before_w", opt(w.edge_power_before_w)},
                        {"edge_power_after_w", opt(w.edge_power_after_w)},
                        {"cold_dynamic_j", opt(w.cold_dynamic_j)}, {"hot_dynamic_j", opt(w.hot_dynamic_j)},
-                       {"warnings", w.warnings}});
+                       {"warnings", w.warnings},
+                       {"memory_energy_j", opt(w.memory_energy_j)}, {"rest_energy_j", opt(w.rest_energy_j)},
+                       {"clock_event_reasons", opt(w.clock_event_reasons)}, {"other_processes", opt(w.other_processes)}});
   nlohmann::json lags = nlohmann::json::array();
   for (const FieldLag& l : r.field_lags)
     lags.push_back({{"field", l.field}, {"lag_s", opt(l.lag_s)}, {"before_w", l.before_w}, {"after_w", l.after_w},
@@ -88,6 +94,7 @@ nlohmann::json to_json(const ProtocolResult& r) {
       {"energy_hot_j", opt(r.energy_hot_j)},
       {"field_lags", lags},
       {"warnings", r.warnings},
+      {"memory_share", opt(r.memory_share)},
       {"preheat", {{"outcome", to_string(r.preheat.outcome)}, {"duration_s", r.preheat.duration_s},
                    {"executions", r.preheat.executions}, {"start_temperature_c", opt(r.preheat.start_temperature_c)},
                    {"end_temperature_c", opt(r.preheat.end_temperature_c)}}},

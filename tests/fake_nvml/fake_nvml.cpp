@@ -23,10 +23,16 @@
 //                  non-monotone counter
 //   spike_every=N  every N-th read of the instant field returns spike_w=W
 //                  (100000 W): implausible watts
+//   memory_w=W, memory_share=F  memory-scope power (NVML_FI_DEV_POWER_AVERAGE with
+//                  NVML_POWER_SCOPE_MEMORY): W plus F of the sensed power above
+//                  idle (15, 0.3), following the instant field
+//   reasons=N      nvmlDeviceGetCurrentClocksEventReasons returns N (0; 4 = power cap)
+//   processes=N    compute processes besides the caller (0); the caller is listed too
 //   fail=A+B+...   init (nvmlInit_v2 fails: driver not loaded), counter
 //                  (nvmlDeviceGetTotalEnergyConsumption: not supported), instant
 //                  (NVML_FI_DEV_POWER_INSTANT: not supported), power
-//                  (nvmlDeviceGetPowerUsage: not supported)
+//                  (nvmlDeviceGetPowerUsage: not supported), memory (the
+//                  memory-scope field: not supported)
 // Step response: the instant field lags a change of the load by up to about a
 // period (it shows the sensed part of the last finished period), the 1 s
 // average by about half a second more (the mean of the last 10 readings); the
@@ -45,8 +51,10 @@
 //   FAKE_NVML_OMIT_ENERGY  no nvmlDeviceGetTotalEnergyConsumption
 //   FAKE_NVML_OMIT_STATE   none of the optional state symbols (name, UUID, PCI
 //                          info, index, driver, temperature, clocks, P-state,
-//                          utilisation, power limit)
+//                          utilisation, power limit, clocks event reasons,
+//                          running processes)
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <algorithm>
@@ -78,6 +86,10 @@ struct Config {
   double backstep_s = -1, backstep_j = 10;
   int spike_every = 0;
   double spike_w = 100000;
+  double memory_w = 15, memory_share = 0.3;
+  unsigned long long reasons = 0;
+  int processes = 0;
+  bool fail_memory = false;
 };
 
 struct State {
@@ -145,7 +157,12 @@ double process_cpu_s() {
     else if (key == "backstep_j") c.backstep_j = std::atof(value.c_str());
     else if (key == "spike_every") c.spike_every = std::max(0, std::atoi(value.c_str()));
     else if (key == "spike_w") c.spike_w = std::atof(value.c_str());
+    else if (key == "memory_w") c.memory_w = std::atof(value.c_str());
+    else if (key == "memory_share") c.memory_share = std::atof(value.c_str());
+    else if (key == "reasons") c.reasons = std::strtoull(value.c_str(), nullptr, 0);
+    else if (key == "processes") c.processes = std::clamp(std::atoi(value.c_str()), 0, 100);
     else if (key == "fail") {
+      c.fail_memory = value.find("memory") != std::string::npos;
       c.fail_init = value.find("init") != std::string::npos;
       c.fail_counter = value.find("counter") != std::string::npos;
       c.fail_instant = value.find("instant") != std::string::npos;
@@ -324,6 +341,14 @@ nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t device, int count, nvmlFieldV
     nvmlFieldValue_t& f = values[i];
     f.timestamp = state.t_ns / 1000;
     f.latencyUsec = 0;
+    if (f.fieldId == NVML_FI_DEV_POWER_AVERAGE && f.scopeId == NVML_POWER_SCOPE_MEMORY && !state.config.fail_memory) {
+      const Config& c = state.config;
+      f.nvmlReturn = NVML_SUCCESS;
+      f.valueType = NVML_VALUE_TYPE_UNSIGNED_INT;
+      f.value.uiVal = static_cast<unsigned>(
+          std::lround(1000 * (c.memory_w + c.memory_share * std::max(0.0, state.last_reading_w - c.idle_w))));
+      continue;
+    }
     if (f.fieldId != NVML_FI_DEV_POWER_INSTANT || state.config.fail_instant) {
       f.nvmlReturn = NVML_ERROR_NOT_SUPPORTED;  // as drivers do: the call succeeds, the field does not
       continue;
@@ -425,6 +450,28 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_
   return NVML_SUCCESS;
 }
 
+nvmlReturn_t nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, unsigned long long* reasons) {
+  FAKE_DEVICE_ENTRY(device);
+  if (!reasons) return NVML_ERROR_INVALID_ARGUMENT;
+  *reasons = state.config.reasons;
+  return NVML_SUCCESS;
+}
+
+// The caller's own process first, then `processes` others.
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned* count, nvmlProcessInfo_t* infos) {
+  FAKE_DEVICE_ENTRY(device);
+  if (!count) return NVML_ERROR_INVALID_ARGUMENT;
+  const unsigned n = 1 + static_cast<unsigned>(state.config.processes);
+  if (*count < n || !infos) {
+    *count = n;
+    return NVML_ERROR_INSUFFICIENT_SIZE;
+  }
+  for (unsigned i = 0; i < n; ++i)
+    infos[i] = nvmlProcessInfo_t{i == 0 ? static_cast<unsigned>(::getpid()) : 4000000 + i, 1u << 30, 0, 0};
+  *count = n;
+  return NVML_SUCCESS;
+}
+
 nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, unsigned* mw) {
   FAKE_DEVICE_ENTRY(device);
   if (!mw) return NVML_ERROR_INVALID_ARGUMENT;
@@ -482,4 +529,6 @@ static_assert(std::is_same_v<decltype(nvmlDeviceGetClockInfo), DeviceGetClockInf
 static_assert(std::is_same_v<decltype(nvmlDeviceGetPerformanceState), DeviceGetPerformanceState_fn>);
 static_assert(std::is_same_v<decltype(nvmlDeviceGetUtilizationRates), DeviceGetUtilizationRates_fn>);
 static_assert(std::is_same_v<decltype(nvmlDeviceGetEnforcedPowerLimit), DeviceGetEnforcedPowerLimit_fn>);
+static_assert(std::is_same_v<decltype(nvmlDeviceGetCurrentClocksEventReasons), DeviceGetCurrentClocksEventReasons_fn>);
+static_assert(std::is_same_v<decltype(nvmlDeviceGetComputeRunningProcesses_v3), DeviceGetComputeRunningProcesses_v3_fn>);
 #endif
