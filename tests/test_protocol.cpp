@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <chrono>
 #include <functional>
+#include <thread>
 #include <map>
 #include <random>
 #include <sstream>
@@ -904,4 +906,22 @@ TEST(Hardening, FieldLagsFromAStepResponse) {
   EXPECT_FALSE(lags["flat"].lag_s) << "no step seen: no lag claimed";
   EXPECT_NEAR(lags["late"].before_w, 50, 1e-9);
   EXPECT_NEAR(lags["late"].after_w, 250, 1e-9);
+}
+
+TEST(Hardening, LagProbeStopsItsReaderWhenAnExecutionFails) {
+  // The probe reads the fields in a thread; a failing execution must come out
+  // as its error, not as std::terminate on a thread left running.
+  auto meter = make_replay_meter({{0, 50}, {1, 50}}, nullptr, {});
+  ProtocolConfig config = fast_config();
+  config.lag_probe_s = 0.5;
+  config.sample_hz = 50;
+  Protocol protocol(*meter, config);
+  int runs = 0;
+  const Workload failing{[&] {
+                           std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                           if (++runs == 3) throw Error("execution failed: out of memory");
+                         },
+                         [] {}};
+  EXPECT_THROW(protocol.probe_field_lags(failing), Error);
+  EXPECT_EQ(runs, 3);
 }

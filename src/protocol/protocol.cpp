@@ -186,6 +186,15 @@ std::vector<FieldLag> Protocol::probe_field_lags(const Workload& workload) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
+  // The reader stops and is joined however this ends (a failing execution too).
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& reader;
+    ~Joiner() {
+      stop = true;
+      if (reader.joinable()) reader.join();
+    }
+  } joiner{stop, reader};
   report("lag probe", 0);
   clock_.sleep_s(0.5);
   const double step_s = clock_.now_s();
