@@ -89,7 +89,7 @@ namespace {
 
 // Mean power over `seconds` with nothing running: the counter's and the samples'.
 IdleReference idle_over(EnergyMonitor& monitor, PowerMeter& meter, Clock& clock, double seconds, const char* stage,
-                        const std::function<void(const std::string&, double)>& report) {
+                        const char* seconds_name, const std::function<void(const std::string&, double)>& report) {
   IdleReference idle;
   idle.method = monitor.method();
   idle.start_temperature_c = meter.device_state().temperature_c;
@@ -105,7 +105,8 @@ IdleReference idle_over(EnergyMonitor& monitor, PowerMeter& meter, Clock& clock,
   idle.samples = w.samples;
   idle.end_temperature_c = meter.device_state().temperature_c;
   const double length_s = w.duration_s();
-  if (!(length_s > 0)) throw Error(std::string(stage) + " reference: no time passed; set idle_s > 0");
+  if (!(length_s > 0))
+    throw Error(std::string(stage) + " reference: no time passed; set " + (seconds_name ? seconds_name : "idle_s") + " > 0");
   if (w.counter_energy_j) idle.counter_power_w = *w.counter_energy_j / length_s;
   if (w.samples_energy_j) idle.samples_power_w = *w.samples_energy_j / length_s;
   const auto& primary = monitor.method() == EnergyMethod::samples ? idle.samples_power_w : idle.counter_power_w;
@@ -119,12 +120,12 @@ IdleReference idle_over(EnergyMonitor& monitor, PowerMeter& meter, Clock& clock,
 }  // namespace
 
 IdleReference Protocol::measure_idle() {
-  return idle_over(monitor_, meter_, clock_, config_.idle_s, "idle",
+  return idle_over(monitor_, meter_, clock_, config_.idle_s, "idle", "idle_s",
                    [this](const std::string& stage, double f) { report(stage, f); });
 }
 
 IdleReference Protocol::measure_hot_idle() {
-  return idle_over(monitor_, meter_, clock_, config_.hot_idle_s, "hot idle",
+  return idle_over(monitor_, meter_, clock_, config_.hot_idle_s, "hot idle", "hot_idle_s",
                    [this](const std::string& stage, double f) { report(stage, f); });
 }
 
