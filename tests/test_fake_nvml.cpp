@@ -16,6 +16,7 @@
 #include "test_util.h"
 #include "error.h"
 #include "meters/power_meter.h"
+#include "meters/sampler.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/protocol.h"
 #include "protocol/results_csv.h"
@@ -408,4 +409,159 @@ TEST(FakeNvmlCudaMapping, DevicesOutsideTheAllocationAreClearErrors) {
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("GPU-00000000-dead-beef"), std::string::npos) << e.what();
   }
+}
+
+// --- hardening against the sensor's failure modes (issue 10) ---------------------
+
+TEST(FakeNvmlHardening, StepResponseGivesEachFieldsLagAndAHotIdle) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=20,cpu_w=0,period_ms=100"}};
+  FakeControls fake;
+  ASSERT_TRUE(fake.set_dynamic_w) << dlerror();
+  auto meter = open_meter("nvml");
+  const auto fields = meter->read_power_fields();
+  EXPECT_EQ(fields.count("instant"), 1u);
+  EXPECT_EQ(fields.count("average"), 1u);
+  // 200 W while the "network" runs; back to idle at synchronisation.
+  Workload w;
+  w.run_once = [&] {
+    fake.set_dynamic_w(200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  w.synchronize = [&] { fake.set_dynamic_w(0); };
+  ProtocolConfig config;
+  config.idle_s = 0.3;
+  config.lag_probe_s = 2;
+  config.preheat_max_s = 0.3;
+  config.hot_idle_s = 0.5;
+  config.window_s = 0.3;
+  config.k_min = 2;
+  config.k_max = 2;
+  Protocol protocol(*meter, config);
+  const ProtocolResult r = protocol.run(w);
+  std::map<std::string, FieldLag> lags;
+  for (const FieldLag& l : r.field_lags) lags[l.field] = l;
+  ASSERT_TRUE(lags["instant"].lag_s && lags["average"].lag_s);
+  // The instant field shows the last finished period: about one period late.
+  EXPECT_GT(*lags["instant"].lag_s, 0.01);
+  EXPECT_LT(*lags["instant"].lag_s, 0.25);
+  // The 1 s average crosses half-way about half a second after that.
+  EXPECT_GT(*lags["average"].lag_s, *lags["instant"].lag_s + 0.3);
+  EXPECT_LT(*lags["average"].lag_s, 0.85);
+  EXPECT_NEAR(lags["instant"].before_w, 20, 1);
+  EXPECT_NEAR(lags["instant"].after_w, 220, 5);
+  EXPECT_GT(lags["instant"].readings, 100u);
+  ASSERT_TRUE(r.idle_hot);
+  EXPECT_EQ(r.idle_reference, "hot");
+  EXPECT_NEAR(r.idle_hot->idle_power_w, 20, 0.5);
+  for (const std::string& text : r.warnings) EXPECT_EQ(text.find("implausible"), std::string::npos) << text;
+}
+
+TEST(FakeNvmlHardening, OneSecondAverageIsFlaggedForShortWindows) {
+  for (const bool instant : {true, false}) {
+    Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML},
+            {"NICENERGY_FAKE_NVML", instant ? "cpu_w=0" : "cpu_w=0,fail=instant"}};
+    auto meter = open_meter("nvml");
+    EXPECT_EQ(meter->power_averaging_s(), instant ? 0 : 1);
+    ProtocolConfig config;
+    config.idle_s = 0.2;
+    config.window_s = 0.2;
+    config.k_min = 2;
+    config.k_max = 2;
+    Workload w;
+    w.run_once = [] { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+    const ProtocolResult r = Protocol(*meter, config).run(w, std::nullopt, false);
+    std::string all;
+    for (const std::string& text : r.warnings) all += text + "\n";
+    EXPECT_EQ(all.find("unsuitable for windows under 5 s") != std::string::npos, !instant) << all;
+  }
+}
+
+TEST(FakeNvmlHardening, CounterDisagreementAndImplausibleWattsAreWarnedThroughTheCli) {
+  // The fake's counter reports half the energy, and every 3rd instant read is 100 kW.
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML},
+          {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150,counter_scale=0.5,spike_every=3"}};
+  Result r = run_cli(kMeasure);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const std::string warnings = j["warnings"];
+  EXPECT_NE(warnings.find("disagree by"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("implausible"), std::string::npos) << warnings;
+  EXPECT_FALSE(j["protocol"]["warnings"].empty());
+  EXPECT_NE(r.err.find("warning: window 0:"), std::string::npos) << "never silent: " << r.err;
+  // Without the faults, none of these two. (A lagging instant field can make
+  // samples and counter disagree over windows this short: that warning may stay.)
+  Env clean{{"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  Result ok = run_cli(kMeasure);
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  const std::string clean_warnings = nlohmann::json::parse(ok.out)["warnings"];
+  EXPECT_EQ(clean_warnings.find("implausible"), std::string::npos) << clean_warnings;
+}
+
+TEST(FakeNvmlHardening, MemorySplitClockReasonsAndOtherProcessesPerWindow) {
+  // 20 W idle, 200 W while running; memory draws 15 W + 30 % of the rest's rise.
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML},
+          {"NICENERGY_FAKE_NVML", "idle_w=20,cpu_w=0,memory_w=15,memory_share=0.3,reasons=0x4,processes=2"}};
+  FakeControls fake;
+  ASSERT_TRUE(fake.set_dynamic_w) << dlerror();
+  auto meter = open_meter("nvml");
+  ASSERT_TRUE(meter->has_memory_power());
+  EXPECT_EQ(meter->metadata().at("memory_power_source"), "NVML_FI_DEV_POWER_AVERAGE, memory scope (a 1 s average)");
+  const DeviceState state = meter->device_state();
+  EXPECT_EQ(state.clock_event_reasons, 4u);
+  EXPECT_EQ(clock_event_reasons_text(*state.clock_event_reasons), "sw_power_cap");
+  EXPECT_EQ(state.other_processes, 2) << "the caller's own process is not counted";
+  Workload w;
+  w.run_once = [&] {
+    fake.set_dynamic_w(200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  w.synchronize = [&] { fake.set_dynamic_w(0); };
+  ProtocolConfig config;
+  config.idle_s = 0.3;
+  config.window_s = 1;
+  config.k_min = 2;
+  config.k_max = 2;
+  const ProtocolResult r = Protocol(*meter, config).run(w, std::nullopt, false);
+  for (const WindowMeasurement& win : r.windows) {
+    ASSERT_TRUE(win.memory_energy_j && win.rest_energy_j) << "window " << win.index;
+    // 15 + 0.3 x 200 = 75 W over the executions, smeared by the field's lag at the edges.
+    EXPECT_NEAR(*win.memory_energy_j, 75 * win.exec_s, 0.2 * 75 * win.exec_s) << "window " << win.index;
+    EXPECT_NEAR(*win.rest_energy_j, win.exec_energy_j - *win.memory_energy_j, 1e-9);
+    EXPECT_EQ(win.clock_event_reasons, 4u);
+    EXPECT_EQ(win.other_processes, 2);
+  }
+  ASSERT_TRUE(r.memory_share);
+  EXPECT_NEAR(*r.memory_share, 75.0 / 220, 0.2 * 75 / 220);
+  std::string all;
+  for (const std::string& text : r.warnings) all += text + "\n";
+  EXPECT_NE(all.find("window 0: clocks held back (sw_power_cap)"), std::string::npos) << all;
+  EXPECT_NE(all.find("window 1: 2 other compute process(es) on the GPU: the measurement is not exclusive"),
+            std::string::npos) << all;
+  MeasurementRecord record;
+  fill_record(r, record);
+  EXPECT_EQ(record.memory_share, r.memory_share);
+
+  // Where the driver has none of it: recorded as absent, no split, no warning.
+  Env none{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML_MINIMAL}, {"NICENERGY_FAKE_NVML", "cpu_w=0,fail=memory"}};
+  auto bare = open_meter("nvml");
+  EXPECT_FALSE(bare->has_memory_power());
+  EXPECT_EQ(bare->metadata().at("memory_power_source"), "none");
+  const std::string notes = bare->metadata().at("notes");
+  EXPECT_NE(notes.find("no memory-scope power"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("nvmlDeviceGetCurrentClocksEventReasons"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("nvmlDeviceGetComputeRunningProcesses_v3"), std::string::npos) << notes;
+  EXPECT_FALSE(bare->device_state().other_processes);
+  EXPECT_FALSE(bare->device_state().clock_event_reasons);
+}
+
+TEST(FakeNvmlHardening, NonMonotoneCounterIsRejectedBySampler) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "cpu_w=0,backstep_s=0.3,backstep_j=50"}};
+  auto meter = open_meter("nvml");
+  Sampler sampler(*meter, 20);
+  sampler.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  sampler.stop();
+  const auto rejected = sampler.rejections(-1e300, 1e300);
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_NE(rejected[0].what.find("energy counter went backwards by"), std::string::npos) << rejected[0].what;
 }

@@ -7,7 +7,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -542,4 +548,81 @@ TEST(Sampler, RejectsRatesOutOfRange) {
   EXPECT_THROW(Sampler(*meter, 0), Error);
   EXPECT_THROW(Sampler(*meter, 2000), Error);
   EXPECT_NO_THROW(Sampler(*meter, 1000));
+}
+
+namespace {
+
+// Power reads that take 30 ms, as a slow driver call; each read's start and end are kept.
+class SlowReadMeter : public PowerMeter {
+ public:
+  std::string name() const override { return "slow"; }
+  bool available() const override { return true; }
+  std::string unavailable_reason() const override { return ""; }
+  bool samples_power() const override { return true; }
+  bool has_energy_counter() const override { return false; }
+  std::optional<double> power_w() override {
+    const double t0 = steady_now_s();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    std::lock_guard<std::mutex> lock(mutex);
+    reads.push_back({t0, steady_now_s()});
+    return 42.0;
+  }
+  std::optional<double> energy_j() override { return std::nullopt; }
+  DeviceState device_state() override { return {}; }
+  std::map<std::string, std::string> metadata() const override { return {}; }
+  std::mutex mutex;
+  std::vector<std::pair<double, double>> reads;
+};
+
+}  // namespace
+
+TEST(Sampler, SamplesAreStampedAtTheMiddleOfTheRead) {
+  SlowReadMeter meter;
+  Sampler sampler(meter, 10);
+  sampler.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  sampler.stop();
+  const std::vector<PowerSample> samples = sampler.power_samples();
+  ASSERT_GE(samples.size(), 2u);
+  std::lock_guard<std::mutex> lock(meter.mutex);
+  ASSERT_EQ(samples.size(), meter.reads.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const auto [start_s, end_s] = meter.reads[i];
+    EXPECT_GT(end_s - start_s, 0.025);
+    // The middle of the call, not its start (15 ms earlier): a lagging read stamped early looks even later.
+    EXPECT_NEAR(samples[i].t_s, (start_s + end_s) / 2, 0.006) << "sample " << i;
+  }
+}
+
+TEST(Sampler, ImplausibleReadingsAreDroppedAndKept) {
+  VirtualClock clock;
+  CounterOnlyMeter meter(clock);  // 100 W
+  Sampler sampler(meter, 20, &clock);
+  sampler.set_max_power_w(50);
+  sampler.start();
+  clock.advance_s(0.5);
+  EXPECT_TRUE(sampler.power_samples().empty()) << "100 W is above the 50 W allowed";
+  const std::vector<SampleRejection> rejected = sampler.rejections(0, 1);
+  ASSERT_EQ(rejected.size(), 10u);
+  EXPECT_NE(rejected[0].what.find("W > max_power_w"), std::string::npos) << rejected[0].what;
+}
+
+TEST(Rapl, MirroredPackageCountersAreCountedOnce) {
+  // Multi-die AMD (CodeCarbon issue 1274): the same package counter twice.
+  FakePowercap tree;
+  tree.domain("intel-rapl:0", "package-0", 500000, 1000000);
+  tree.domain("intel-rapl:0:0", "dram", 1000, 1000000);
+  tree.domain("intel-rapl:1", "package-0", 500000, 1000000);
+  tree.domain("intel-rapl:1:0", "dram", 1000, 1000000);
+  tree.domain("intel-rapl:2", "package-1", 7000, 1000000);  // a real second package
+  auto meter = make_rapl_meter(tree.root, tree.root + "/no-hwmon");
+  ASSERT_TRUE(meter->available()) << meter->unavailable_reason();
+  EXPECT_EQ(meter->metadata()["domains"], "package-0+dram+package-1");
+  EXPECT_NE(meter->metadata()["notes"].find("intel-rapl:1 mirrors intel-rapl:0 (both package-0): counted once"),
+            std::string::npos)
+      << meter->metadata()["notes"];
+  const double e0 = *meter->energy_j();
+  for (const char* d : {"intel-rapl:0", "intel-rapl:1"}) tree.set(d, 600000);  // +0.1 J, seen twice
+  tree.set("intel-rapl:2", 8000);                                              // +0.001 J
+  EXPECT_NEAR(*meter->energy_j() - e0, 0.101, 1e-12);
 }

@@ -12,6 +12,7 @@
 #include "meters/trace_csv.h"
 #include "modeling/fit.h"
 #include "report/report.h"
+#include "report/report_parts.h"
 
 using namespace nicenergy;
 namespace fs = std::filesystem;
@@ -236,4 +237,34 @@ TEST(Report, TraceAndInputErrors) {
   EXPECT_THROW(write_report(c.records, fit, {}, dir + "/bad_value.csv", dir + "/r2"), Error);
   EXPECT_FALSE(fs::exists(dir + "/r2"));
   fs::remove_all(dir);
+}
+
+TEST(Report, PageShowsIdleReferencesMemorySplitAndWarningsWherePresent) {
+  MeasurementRecord plain;
+  plain.abbr = "Bfac";
+  plain.quality = 1;
+  plain.image = "a.png";
+  plain.energy_j = 2;
+  const std::string none = html_page({plain}, FitResult{}, PageParts{});
+  EXPECT_EQ(none.find("Measurement warnings"), std::string::npos);
+  EXPECT_EQ(none.find("Memory and the rest"), std::string::npos);
+  EXPECT_EQ(none.find("Idle references"), std::string::npos);
+
+  MeasurementRecord hardened = plain;
+  hardened.idle_reference = "hot";
+  hardened.idle_cold_power_w = 41.5;
+  hardened.idle_hot_power_w = 57.25;
+  hardened.energy_cold_j = 2.5;
+  hardened.energy_hot_j = 2;
+  hardened.memory_share = 0.125;
+  hardened.warnings = "window 0: 2 other compute process(es) on the GPU: the measurement is not exclusive";
+  const std::string page = html_page({hardened}, FitResult{}, PageParts{});
+  EXPECT_NE(page.find("Idle references"), std::string::npos);
+  EXPECT_NE(page.find("41.5"), std::string::npos);
+  EXPECT_NE(page.find("57.25"), std::string::npos);
+  EXPECT_NE(page.find("Memory and the rest"), std::string::npos);
+  EXPECT_NE(page.find("12.5 %"), std::string::npos);
+  EXPECT_NE(page.find("87.5 %"), std::string::npos);
+  EXPECT_NE(page.find("Measurement warnings"), std::string::npos);
+  EXPECT_NE(page.find("not exclusive"), std::string::npos);
 }

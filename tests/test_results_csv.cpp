@@ -133,6 +133,8 @@ TEST(ResultsCsv, ColumnsInAnyOrderAndExtraColumnsIgnored) {
   std::vector<std::string> fields;
   std::stringstream ss(row_in_order.substr(0, row_in_order.size() - 1));
   for (std::string f; std::getline(ss, f, ',');) fields.push_back(f);
+  // getline drops an empty last field (the warnings column of a row without any).
+  if (row_in_order.size() >= 2 && row_in_order[row_in_order.size() - 2] == ',') fields.push_back("");
   ASSERT_EQ(fields.size(), measurement_columns().size());
   std::reverse(fields.begin(), fields.end());
   std::string header, row;
@@ -435,4 +437,48 @@ TEST(ResultsCsv, MergeKeepsEachKeyOnceInPlanOrder) {
   // Merging is idempotent: the merged file merged again is the same bytes.
   merge_results({dir.file("merged.csv")}, dir.file("again.csv"));
   EXPECT_EQ(slurp(dir.file("again.csv")), slurp(dir.file("merged.csv")));
+}
+
+TEST(ResultsCsv, HardeningColumnsRoundTripAndOldFilesStillRead) {
+  TempDir dir;
+  const std::string path = dir.file("r.csv");
+  MeasurementRecord hot = sample("bmshj2018_factorized", 1, "a.png", 64, 64);
+  hot.idle_reference = "hot";
+  hot.idle_cold_power_w = 40.5;
+  hot.idle_hot_power_w = 55.25;
+  hot.energy_cold_j = 0.75;
+  hot.energy_hot_j = 0.6;
+  hot.memory_share = 0.25;
+  hot.warnings = "window 0: counter 1 J and samples 2 J disagree by 100.0 % (> disagreement_max 0.1); window 1: x";
+  MeasurementRecord cold = sample("bmshj2018_factorized", 2, "b.png", 64, 64);
+  cold.idle_reference = "cold";
+  cold.idle_cold_power_w = 40.5;
+  cold.energy_cold_j = 0.7;
+  append_record(path, hot);
+  append_record(path, cold);
+  const auto read = read_results(path);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].idle_reference, "hot");
+  EXPECT_EQ(read[0].idle_cold_power_w, 40.5);
+  EXPECT_EQ(read[0].idle_hot_power_w, 55.25);
+  EXPECT_EQ(read[0].energy_cold_j, 0.75);
+  EXPECT_EQ(read[0].energy_hot_j, 0.6);
+  EXPECT_EQ(read[0].warnings, hot.warnings);
+  EXPECT_EQ(read[0].memory_share, 0.25);
+  EXPECT_FALSE(read[1].memory_share);
+  EXPECT_FALSE(read[1].idle_hot_power_w) << "an empty cell is no value, not 0";
+  EXPECT_FALSE(read[1].energy_hot_j);
+  EXPECT_EQ(read[1].warnings, "");
+
+  // A file of the version before: none of these columns.
+  const std::string old_header = "network,abbr,quality,level,image,width,height,pixels,padded_width,padded_height,energy_j,"
+                           "energy_ci_j,k,m,duration_s,idle_power_w,mean_power_w,meter,method,device,started_at,"
+                           "libtorch,cuda,cudnn,threads\n";
+  test_util::spit(path, old_header + "bmshj2018_factorized,Bfac,1,low,a.png,64,64,4096,64,64,0.5,0.01,3,10,0.1,40,"
+                                     "90,nvml,counter,cpu,2026-01-01T00:00:00Z,2.11.0,,,2\n");
+  const auto old = read_results(path);
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(old[0].idle_reference, "");
+  EXPECT_FALSE(old[0].idle_cold_power_w);
+  EXPECT_EQ(old[0].warnings, "");
 }

@@ -33,16 +33,23 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
   prepare_output_folder(traces, traces_what);  // created, and proven writable
 
   bool preheat_next = true;
+  // The cold reference is taken before any model is loaded (the paper's); the
+  // hot one after each preheat, reused by the points until the next preheat.
+  std::optional<IdleReference> cold_idle, hot_idle;
   CampaignCallbacks callbacks;
   callbacks.measure_idle = [&]() {
     preheat_next = true;
-    return protocol.measure_idle().idle_power_w;
+    cold_idle = protocol.measure_idle();
+    hot_idle.reset();
+    return cold_idle->idle_power_w;
   };
   callbacks.measure_point = [&](const CampaignPoint& point, double idle_power_w) {
     const std::string started_at = utc_now_iso8601();
     const Image image = load_image_source(point.image);
     const CodecWorkload w = make_codec_workload(point.spec.name, point.quality, image, point.image.label, device);
-    const ProtocolResult result = protocol.run(w.workload(), idle_from_power(idle_power_w), preheat_next);
+    const IdleReference cold = cold_idle && cold_idle->idle_power_w == idle_power_w ? *cold_idle : idle_from_power(idle_power_w);
+    const ProtocolResult result = protocol.run(w.workload(), cold, preheat_next, preheat_next ? std::nullopt : hot_idle);
+    if (preheat_next) hot_idle = result.idle_hot;
     preheat_next = false;
     char name[64];
     std::snprintf(name, sizeof name, "%04zu-%s-q%d-%dx%d.csv", point.index, point.spec.abbr.c_str(), point.quality,

@@ -84,7 +84,9 @@ double estimate_duration_s(const CampaignConfig& config, size_t points) {
   // Calibration takes about one window; then k_min windows at least.
   const double measuring_s = points * p.window_s * (1 + p.k_min);
   const double refreshes = std::floor(measuring_s / config.idle_refresh_s);
-  return p.idle_s * (1 + refreshes) + preheat_s + measuring_s;
+  // Each idle reference is followed by a preheat and, after it, the hot idle reference.
+  const double hot_idle_s = preheat_s > 0 ? p.hot_idle_s : 0;
+  return (p.idle_s + hot_idle_s) * (1 + refreshes) + preheat_s + measuring_s;
 }
 
 }  // namespace nicenergy

@@ -97,6 +97,13 @@ int run_measure(MeasureParams p) {
   const auto meter = open_meter_for(device, p.meter, false, &note);
   set_threads(p.threads);
   set_deterministic(deterministic);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  p.protocol.progress = stage_progress();
+  const std::string started_at = utc_now_iso8601();
+  Protocol protocol(*meter, p.protocol);
+  // The paper's (cold) idle reference before the model and its input are
+  // loaded; the hot one follows the preheat inside run().
+  const IdleReference cold_idle = protocol.measure_idle();
   Image image;
   std::string label = p.input;
   if (!p.input.empty()) {
@@ -107,12 +114,9 @@ int run_measure(MeasureParams p) {
     label = "mosaic " + p.size + " of data/images";
   }
   const CodecWorkload workload = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-
-  p.protocol.progress = stage_progress();
-  const std::string started_at = utc_now_iso8601();
-  Protocol protocol(*meter, p.protocol);
-  const ProtocolResult result = protocol.run(workload.workload(), std::nullopt, !p.no_preheat);
+  const ProtocolResult result = protocol.run(workload.workload(), cold_idle, !p.no_preheat);
+  // Never silent: every sanity finding on stderr too (and in the record).
+  for (const std::string& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   const MeasurementRecord record = make_record(workload, result, describe_device(device, *meter), started_at);
   // A trace that fails to write (disk full) must not take the measurement with
   // it: the result is printed first, then the error ends the command.
@@ -152,7 +156,11 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
   std::printf("device         %s (LibTorch %s, %d threads)\n", record.device.c_str(), record.libtorch.c_str(),
               record.threads);
   std::printf("meter          %s, method %s\n", record.meter.c_str(), record.method.c_str());
-  std::printf("idle power     %.3f W\n", record.idle_power_w);
+  std::printf("idle power     %.3f W (%s reference)\n", record.idle_power_w, record.idle_reference.c_str());
+  if (record.idle_cold_power_w && record.idle_hot_power_w)
+    std::printf("idle cold/hot  %.3f W / %.3f W; dynamic energy against each %.6g J / %.6g J\n",
+                *record.idle_cold_power_w, *record.idle_hot_power_w, record.energy_cold_j.value_or(0),
+                record.energy_hot_j.value_or(0));
   std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
   std::printf("windows        K = %d of M = %lld executions (%s)\n", record.k, static_cast<long long>(record.m),
               to_string(result.stop).c_str());

@@ -23,7 +23,15 @@ using nvmlDevice_t = nvmlDevice_st*;
 constexpr int NVML_TEMPERATURE_GPU = 0;
 constexpr int NVML_CLOCK_SM = 1;
 constexpr int NVML_CLOCK_MEM = 2;
+constexpr unsigned NVML_FI_DEV_POWER_AVERAGE = 185;  // with scopeId NVML_POWER_SCOPE_MEMORY: HBM power (H100)
 constexpr unsigned NVML_FI_DEV_POWER_INSTANT = 186;
+constexpr unsigned NVML_POWER_SCOPE_MEMORY = 2;
+// nvmlClocksEventReasons (formerly ClocksThrottleReasons) bits.
+constexpr unsigned long long NVML_CLOCKS_EVENT_REASON_SW_POWER_CAP = 0x4;
+constexpr unsigned long long NVML_CLOCKS_EVENT_REASON_HW_SLOWDOWN = 0x8;
+constexpr unsigned long long NVML_CLOCKS_EVENT_REASON_SW_THERMAL = 0x20;
+constexpr unsigned long long NVML_CLOCKS_EVENT_REASON_HW_THERMAL = 0x40;
+constexpr unsigned long long NVML_CLOCKS_EVENT_REASON_HW_POWER_BRAKE = 0x80;
 
 enum nvmlValueType_t {
   NVML_VALUE_TYPE_DOUBLE = 0,
@@ -63,6 +71,13 @@ struct nvmlPciInfo_t {
   unsigned int pciSubSystemId;
   char busId[32];  // "dddddddd:bb:dd.f"
 };
+// nvmlDeviceGetComputeRunningProcesses_v3's entries.
+struct nvmlProcessInfo_t {
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+  unsigned int gpuInstanceId;
+  unsigned int computeInstanceId;
+};
 // nvmlDeviceGetTemperatureV (NVML 12.x+; nvmlDeviceGetTemperature is deprecated in 13).
 struct nvmlTemperature_v1_t {
   unsigned int version;  // nvmlTemperature_v1
@@ -98,5 +113,8 @@ using DeviceGetClockInfo_fn = nvmlReturn_t(nvmlDevice_t, int, unsigned*);
 using DeviceGetPerformanceState_fn = nvmlReturn_t(nvmlDevice_t, int*);
 using DeviceGetUtilizationRates_fn = nvmlReturn_t(nvmlDevice_t, nvmlUtilization_t*);
 using DeviceGetEnforcedPowerLimit_fn = nvmlReturn_t(nvmlDevice_t, unsigned*);
+// nvmlDeviceGetCurrentClocksEventReasons, or its older name nvmlDeviceGetCurrentClocksThrottleReasons.
+using DeviceGetCurrentClocksEventReasons_fn = nvmlReturn_t(nvmlDevice_t, unsigned long long*);
+using DeviceGetComputeRunningProcesses_v3_fn = nvmlReturn_t(nvmlDevice_t, unsigned*, nvmlProcessInfo_t*);
 
 }  // namespace nicenergy::nvml

@@ -25,6 +25,7 @@
 // CUDA_VISIBLE_DEVICES (indices or GPU-/MIG- UUIDs), so that one GPU of a Slurm
 // allocation is measured, not the whole node (CodeCarbon issue 567).
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -67,6 +68,8 @@ struct NvmlApi {
   DeviceGetPerformanceState_fn* DeviceGetPerformanceState = nullptr;
   DeviceGetUtilizationRates_fn* DeviceGetUtilizationRates = nullptr;
   DeviceGetEnforcedPowerLimit_fn* DeviceGetEnforcedPowerLimit = nullptr;
+  DeviceGetCurrentClocksEventReasons_fn* DeviceGetCurrentClocksEventReasons = nullptr;
+  DeviceGetComputeRunningProcesses_v3_fn* DeviceGetComputeRunningProcesses_v3 = nullptr;
 };
 
 // Which NVML device to open, and how it was chosen (for the record).
@@ -132,6 +135,25 @@ class NvmlMeter : public PowerMeter {
     return mj / 1000.0;  // 64-bit mJ since driver load: no wrap in practice
   }
 
+  // Both power fields where the driver has them, for the lag probe.
+  std::map<std::string, double> read_power_fields() override {
+    std::map<std::string, double> fields;
+    if (!available()) return fields;
+    if (auto w = instant_power_w()) fields["instant"] = *w;
+    unsigned mw = 0;
+    if (api_.DeviceGetPowerUsage && api_.DeviceGetPowerUsage(device_, &mw) == NVML_SUCCESS) fields["average"] = mw / 1000.0;
+    return fields;
+  }
+
+  bool has_memory_power() const override { return available() && has_memory_power_; }
+  std::optional<double> memory_power_w() override {
+    if (!has_memory_power()) return std::nullopt;
+    return memory_field_w();
+  }
+
+  // nvmlDeviceGetPowerUsage is a 1 s average on Ampere and later (GA100 excepted).
+  double power_averaging_s() const override { return power_source_ == PowerSource::average ? 1.0 : 0.0; }
+
   DeviceState device_state() override {
     DeviceState state;
     if (!available()) return state;
@@ -154,6 +176,11 @@ class NvmlMeter : public PowerMeter {
     }
     if (api_.DeviceGetEnforcedPowerLimit && api_.DeviceGetEnforcedPowerLimit(device_, &value) == NVML_SUCCESS)
       state.power_limit_w = value / 1000.0;
+    unsigned long long reasons = 0;
+    if (api_.DeviceGetCurrentClocksEventReasons &&
+        api_.DeviceGetCurrentClocksEventReasons(device_, &reasons) == NVML_SUCCESS)
+      state.clock_event_reasons = reasons;
+    state.other_processes = other_processes();
     return state;
   }
 
@@ -175,6 +202,8 @@ class NvmlMeter : public PowerMeter {
     meta["energy_counter"] = has_counter_ ? "nvmlDeviceGetTotalEnergyConsumption (updates ~100 ms)"
                                           : "none: energy integrated from power samples";
     meta["temperature_source"] = temperature_source_;
+    meta["memory_power_source"] =
+        has_memory_power_ ? "NVML_FI_DEV_POWER_AVERAGE, memory scope (a 1 s average)" : "none";
     if (!notes_.empty()) {
       std::string text;
       for (const std::string& n : notes_) text += (text.empty() ? "" : "; ") + n;
@@ -224,6 +253,35 @@ class NvmlMeter : public PowerMeter {
     if (api_.DeviceGetFieldValues(device_, 1, &field) != NVML_SUCCESS || field.nvmlReturn != NVML_SUCCESS)
       return std::nullopt;
     return field_value(field) / 1000.0;  // mW
+  }
+
+  std::optional<double> memory_field_w() {
+    if (!api_.DeviceGetFieldValues) return std::nullopt;
+    nvmlFieldValue_t field{};
+    field.fieldId = NVML_FI_DEV_POWER_AVERAGE;
+    field.scopeId = NVML_POWER_SCOPE_MEMORY;
+    if (api_.DeviceGetFieldValues(device_, 1, &field) != NVML_SUCCESS || field.nvmlReturn != NVML_SUCCESS)
+      return std::nullopt;
+    return field_value(field) / 1000.0;  // mW
+  }
+
+  // Compute processes on the GPU other than this one: the measurement is not
+  // exclusive where there are any.
+  std::optional<int> other_processes() {
+    if (!api_.DeviceGetComputeRunningProcesses_v3) return std::nullopt;
+    std::vector<nvmlProcessInfo_t> infos(64);
+    unsigned count = static_cast<unsigned>(infos.size());
+    nvmlReturn_t rc = api_.DeviceGetComputeRunningProcesses_v3(device_, &count, infos.data());
+    if (rc == NVML_ERROR_INSUFFICIENT_SIZE && count > infos.size()) {
+      infos.resize(count + 16);
+      count = static_cast<unsigned>(infos.size());
+      rc = api_.DeviceGetComputeRunningProcesses_v3(device_, &count, infos.data());
+    }
+    if (rc != NVML_SUCCESS) return std::nullopt;
+    const unsigned self = static_cast<unsigned>(::getpid());
+    int others = 0;
+    for (unsigned i = 0; i < count && i < infos.size(); ++i) others += infos[i].pid != self;
+    return others;
   }
 
   std::optional<double> temperature_c() {
@@ -281,6 +339,14 @@ class NvmlMeter : public PowerMeter {
     bind_optional(api_.DeviceGetPerformanceState, "nvmlDeviceGetPerformanceState");
     bind_optional(api_.DeviceGetUtilizationRates, "nvmlDeviceGetUtilizationRates");
     bind_optional(api_.DeviceGetEnforcedPowerLimit, "nvmlDeviceGetEnforcedPowerLimit");
+    // Resolved late and by either name, as nvtop does: drivers renamed it (12.2).
+    api_.DeviceGetCurrentClocksEventReasons = reinterpret_cast<DeviceGetCurrentClocksEventReasons_fn*>(
+        dlsym(lib_, "nvmlDeviceGetCurrentClocksEventReasons"));
+    if (!api_.DeviceGetCurrentClocksEventReasons)
+      api_.DeviceGetCurrentClocksEventReasons = reinterpret_cast<DeviceGetCurrentClocksEventReasons_fn*>(
+          dlsym(lib_, "nvmlDeviceGetCurrentClocksThrottleReasons"));
+    if (!api_.DeviceGetCurrentClocksEventReasons) missing_optional_.push_back("nvmlDeviceGetCurrentClocksEventReasons");
+    bind_optional(api_.DeviceGetComputeRunningProcesses_v3, "nvmlDeviceGetComputeRunningProcesses_v3");
 
     nvmlReturn_t rc = api_.Init_v2();
     if (rc != NVML_SUCCESS) {
@@ -321,6 +387,9 @@ class NvmlMeter : public PowerMeter {
     } else {
       power_source_ = PowerSource::none;
     }
+    has_memory_power_ = memory_field_w().has_value();
+    if (!has_memory_power_)
+      notes_.push_back("no memory-scope power (NVML_FI_DEV_POWER_AVERAGE, memory scope): no memory/rest split");
     if (power_source_ == PowerSource::none && !has_counter_)
       reason_ = "NVML: " + target_.label() + " (" + device_name_ + ") reports neither power nor energy; use --meter estimate";
     if (!missing_optional_.empty()) {
@@ -367,6 +436,7 @@ class NvmlMeter : public PowerMeter {
   unsigned index_ = 0;
   bool index_known_ = false;
   bool has_counter_ = false;
+  bool has_memory_power_ = false;
   PowerSource power_source_ = PowerSource::none;
   std::string temperature_source_ = "none";
   std::vector<std::string> missing_optional_;
@@ -417,6 +487,19 @@ NvmlTarget target_from_visible_devices(int cuda_index, const char* visible) {
 }
 
 }  // namespace
+
+std::string clock_event_reasons_text(uint64_t reasons) {
+  std::string text;
+  const std::pair<unsigned long long, const char*> bits[] = {
+      {NVML_CLOCKS_EVENT_REASON_SW_POWER_CAP, "sw_power_cap"},
+      {NVML_CLOCKS_EVENT_REASON_HW_SLOWDOWN, "hw_slowdown"},
+      {NVML_CLOCKS_EVENT_REASON_SW_THERMAL, "sw_thermal"},
+      {NVML_CLOCKS_EVENT_REASON_HW_THERMAL, "hw_thermal"},
+      {NVML_CLOCKS_EVENT_REASON_HW_POWER_BRAKE, "hw_power_brake"}};
+  for (const auto& [bit, name] : bits)
+    if (reasons & bit) text += (text.empty() ? "" : "+") + std::string(name);
+  return text;
+}
 
 std::unique_ptr<PowerMeter> make_nvml_meter(unsigned index) {
   NvmlTarget target;

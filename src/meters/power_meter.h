@@ -4,6 +4,7 @@
 // protocol prefers the counter and integrates sampled power otherwise.
 // Times are monotonic seconds from a Clock (steady_clock unless one is given).
 #pragma once
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,6 +34,8 @@ struct DeviceState {
   std::optional<double> gpu_utilization_pct;
   std::optional<double> mem_utilization_pct;
   std::optional<double> power_limit_w;
+  std::optional<uint64_t> clock_event_reasons;  // NVML's clocks event (throttle) reasons, a bitmask; 0: none
+  std::optional<int> other_processes;           // compute processes on the device besides this one
   std::string name;            // "NVIDIA H100 80GB HBM3", CPU model, ...
   std::string driver_version;
 };
@@ -59,7 +62,25 @@ class PowerMeter {
   virtual DeviceState device_state() = 0;
   // Key/value facts for records: source of the power reading, TDP used, ...
   virtual std::map<std::string, std::string> metadata() const = 0;
+  // Every power field readable now, by name ("instant", "average", ...), in W:
+  // the lag probe times each one's step response. Default: power_w() as "power".
+  virtual std::map<std::string, double> read_power_fields() {
+    std::map<std::string, double> fields;
+    if (samples_power())
+      if (const std::optional<double> w = power_w()) fields["power"] = *w;
+    return fields;
+  }
+  // How long the device averages what power_w() returns (NVML's
+  // nvmlDeviceGetPowerUsage on A100/H100: 1 s); 0 for an instantaneous value.
+  virtual double power_averaging_s() const { return 0; }
+  // Power of the device's memory alone (NVML: NVML_FI_DEV_POWER_AVERAGE with the
+  // memory scope, on H100), for the memory/rest split of a window's energy.
+  virtual bool has_memory_power() const { return false; }
+  virtual std::optional<double> memory_power_w() { return std::nullopt; }
 };
+
+// "sw_power_cap+hw_thermal", "" for none: the bits that mean the clocks were held back.
+std::string clock_event_reasons_text(uint64_t reasons);
 
 // --- backends -------------------------------------------------------------
 

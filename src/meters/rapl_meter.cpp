@@ -11,7 +11,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "error.h"
@@ -99,8 +101,12 @@ class RaplMeter : public PowerMeter {
   std::map<std::string, std::string> metadata() const override {
     std::string names;
     for (const Domain& d : domains_) names += (names.empty() ? "" : "+") + d.name;
-    return {{"meter", "rapl"}, {"domains", names}, {"cpu_model", cpu_model_},
-            {"temperature", temperature_path_.empty() ? "none" : temperature_path_}};
+    std::map<std::string, std::string> meta{{"meter", "rapl"}, {"domains", names}, {"cpu_model", cpu_model_},
+                                            {"temperature", temperature_path_.empty() ? "none" : temperature_path_}};
+    std::string notes;
+    for (const std::string& n : notes_) notes += (notes.empty() ? "" : "; ") + n;
+    if (!notes.empty()) meta["notes"] = notes;
+    return meta;
   }
 
  private:
@@ -111,6 +117,11 @@ class RaplMeter : public PowerMeter {
       reason_ = "RAPL: " + root_ + " is missing (no powercap driver: not Linux, a VM or container without RAPL, or intel_rapl not loaded; try `modprobe intel_rapl_msr`, or use --meter estimate)";
       return;
     }
+    // Multi-die AMD CPUs can list one package counter twice, under two
+    // intel-rapl:N of the same name (CodeCarbon issue 1274): summed, the energy
+    // doubles. A package whose name was seen is skipped, with its subdomains.
+    std::map<std::string, std::string> package_of_name;  // package-0 -> intel-rapl:0
+    std::set<std::string> mirrored;                      // intel-rapl:1
     for (const std::string& entry : entries) {
       if (entry.rfind("intel-rapl:", 0) != 0) continue;
       const bool sub = std::count(entry.begin(), entry.end(), ':') == 2;
@@ -118,6 +129,15 @@ class RaplMeter : public PowerMeter {
       d.dir = root_ + "/" + entry;
       if (!read_text(d.dir + "/name", d.name)) continue;
       if (sub ? d.name != "dram" : d.name.rfind("package", 0) != 0) continue;
+      if (sub && mirrored.count(entry.substr(0, entry.rfind(':')))) continue;
+      if (!sub) {
+        const auto [it, fresh] = package_of_name.emplace(d.name, entry);
+        if (!fresh) {
+          mirrored.insert(entry);
+          notes_.push_back(entry + " mirrors " + it->second + " (both " + d.name + "): counted once");
+          continue;
+        }
+      }
       if (!read_u64(d.dir + "/max_energy_range_uj", d.max_range_uj)) d.max_range_uj = 0;
       std::ifstream probe(d.dir + "/energy_uj");
       if (!probe) {
@@ -157,6 +177,7 @@ class RaplMeter : public PowerMeter {
   std::string temperature_path_;
   std::mutex mutex_;
   std::vector<Domain> domains_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace

@@ -95,6 +95,11 @@ class EnergyMonitor {
   EnergyMethod method() const { return method_; }
   // Measured period of the counter's updates (0: no counter or not aligned).
   double counter_update_s() const { return counter_update_s_; }
+  // True where edges wait for counter ticks (a counter coarser than 5 ms).
+  bool aligned_edges() const { return meter_.has_energy_counter() && counter_update_s_ > 0.005; }
+  // An edge now, outside any window: on the next tick of a coarse counter
+  // (used to time the counter's power just before or after a window).
+  WindowEdge edge_now() { return mark_edge(); }
 
  private:
   WindowEdge mark_edge();

@@ -5,7 +5,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <atomic>
+#include <chrono>
 #include <deque>
+#include <mutex>
+#include <thread>
 
 #include "error.h"
 #include "io/files.h"
@@ -47,7 +51,33 @@ Protocol::Protocol(PowerMeter& meter, ProtocolConfig config, Clock* clock)
     : meter_(meter),
       config_((validate(config), std::move(config))),
       clock_(clock ? *clock : steady_clock_instance()),
-      monitor_(meter, config_.sample_hz, &clock_, config_.counter_edge_wait_s) {}
+      monitor_(meter, config_.sample_hz, &clock_, config_.counter_edge_wait_s),
+      phase_state_(0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(config_.phase_seed)) {
+  monitor_.sampler().set_max_power_w(config_.max_power_w);
+}
+
+// splitmix64: the same seed gives the same delays on every platform (std::
+// distributions do not promise that).
+double Protocol::next_phase_delay_s() {
+  if (config_.phase_shift_periods <= 0) return 0;
+  uint64_t z = (phase_state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  const double u = static_cast<double>(z >> 11) * 0x1.0p-53;  // [0, 1)
+  // One period of what decides the phase: the counter's ticks where edges sit on
+  // them, else the sampling period (a part-time sensor's period is not known).
+  const double period_s = monitor_.aligned_edges() ? monitor_.counter_update_s() : 1.0 / config_.sample_hz;
+  return u * config_.phase_shift_periods * period_s;
+}
+
+std::vector<std::string> Protocol::sampler_warnings(double t0_s, double t1_s) {
+  std::vector<std::string> out;
+  const std::vector<SampleRejection> rejected = monitor_.sampler().rejections(t0_s, t1_s);
+  if (rejected.empty()) return out;
+  out.push_back(std::to_string(rejected.size()) + " reading(s) dropped as implausible, first: " + rejected.front().what);
+  return out;
+}
 
 Protocol::~Protocol() = default;
 
@@ -55,28 +85,129 @@ void Protocol::report(const std::string& stage, double fraction) const {
   if (config_.progress) config_.progress(stage, std::min(1.0, std::max(0.0, fraction)));
 }
 
-IdleReference Protocol::measure_idle() {
+namespace {
+
+// Mean power over `seconds` with nothing running: the counter's and the samples'.
+IdleReference idle_over(EnergyMonitor& monitor, PowerMeter& meter, Clock& clock, double seconds, const char* stage,
+                        const char* seconds_name, const std::function<void(const std::string&, double)>& report) {
   IdleReference idle;
-  idle.method = monitor_.method();
-  report("idle", 0);
-  const double start_s = monitor_.begin_window("idle").t_s;
-  for (double elapsed = 0; elapsed < config_.idle_s; elapsed = clock_.now_s() - start_s) {
-    clock_.sleep_s(std::min(0.5, config_.idle_s - elapsed));
-    report("idle", (clock_.now_s() - start_s) / std::max(config_.idle_s, 1e-9));
+  idle.method = monitor.method();
+  idle.start_temperature_c = meter.device_state().temperature_c;
+  report(stage, 0);
+  const double start_s = monitor.begin_window(stage).t_s;
+  for (double elapsed = 0; elapsed < seconds; elapsed = clock.now_s() - start_s) {
+    clock.sleep_s(std::min(0.5, seconds - elapsed));
+    report(stage, (clock.now_s() - start_s) / std::max(seconds, 1e-9));
   }
-  const WindowEnergy w = monitor_.end_window("idle");
+  const WindowEnergy w = monitor.end_window(stage);
   idle.start_s = w.begin.t_s;
   idle.end_s = w.end.t_s;
   idle.samples = w.samples;
+  idle.end_temperature_c = meter.device_state().temperature_c;
   const double length_s = w.duration_s();
-  if (!(length_s > 0)) throw Error("idle reference: no time passed; set idle_s > 0");
+  if (!(length_s > 0))
+    throw Error(std::string(stage) + " reference: no time passed; set " + (seconds_name ? seconds_name : "idle_s") + " > 0");
   if (w.counter_energy_j) idle.counter_power_w = *w.counter_energy_j / length_s;
   if (w.samples_energy_j) idle.samples_power_w = *w.samples_energy_j / length_s;
-  const auto& primary = monitor_.method() == EnergyMethod::samples ? idle.samples_power_w : idle.counter_power_w;
-  if (!primary) throw Error("idle reference: meter " + meter_.name() + " gave no readings; check it with `nicenergy meters`");
+  const auto& primary = monitor.method() == EnergyMethod::samples ? idle.samples_power_w : idle.counter_power_w;
+  if (!primary)
+    throw Error(std::string(stage) + " reference: meter " + meter.name() + " gave no readings; check it with `nicenergy meters`");
   idle.idle_power_w = *primary;
-  report("idle", 1);
+  report(stage, 1);
   return idle;
+}
+
+}  // namespace
+
+IdleReference Protocol::measure_idle() {
+  return idle_over(monitor_, meter_, clock_, config_.idle_s, "idle", "idle_s",
+                   [this](const std::string& stage, double f) { report(stage, f); });
+}
+
+IdleReference Protocol::measure_hot_idle() {
+  return idle_over(monitor_, meter_, clock_, config_.hot_idle_s, "hot idle", "hot_idle_s",
+                   [this](const std::string& stage, double f) { report(stage, f); });
+}
+
+std::vector<FieldLag> estimate_field_lags(const std::map<std::string, std::vector<PowerSample>>& readings,
+                                          double step_s) {
+  std::vector<FieldLag> lags;
+  for (const auto& [field, samples] : readings) {
+    FieldLag lag;
+    lag.field = field;
+    lag.readings = samples.size();
+    std::vector<double> before, after;
+    const double end_s = samples.empty() ? step_s : samples.back().t_s;
+    for (const PowerSample& s : samples) {
+      if (s.t_s < step_s) before.push_back(s.power_w);
+      else if (s.t_s >= step_s + 0.7 * (end_s - step_s)) after.push_back(s.power_w);  // the last 30 %: settled
+    }
+    if (!before.empty() && !after.empty()) {
+      lag.before_w = mean(before);
+      lag.after_w = mean(after);
+      // A step under 2 W or 5 % of the level is not told apart from noise.
+      const double rise_w = lag.after_w - lag.before_w;
+      if (rise_w > std::max(2.0, 0.05 * std::fabs(lag.before_w))) {
+        const double half_w = lag.before_w + rise_w / 2;
+        for (size_t i = 0; i < samples.size(); ++i) {
+          if (samples[i].t_s < step_s || samples[i].power_w < half_w) continue;
+          // Crossing between this reading and the one before, interpolated.
+          double t = samples[i].t_s;
+          if (i > 0 && samples[i - 1].t_s >= step_s && samples[i].power_w > samples[i - 1].power_w)
+            t = samples[i - 1].t_s + (half_w - samples[i - 1].power_w) / (samples[i].power_w - samples[i - 1].power_w) *
+                                         (samples[i].t_s - samples[i - 1].t_s);
+          lag.lag_s = std::max(0.0, t - step_s);
+          break;
+        }
+      }
+    }
+    lags.push_back(lag);
+  }
+  return lags;
+}
+
+std::vector<FieldLag> Protocol::probe_field_lags(const Workload& workload) {
+  require_run_once(workload);
+  // Needs real time (the reader is a thread) and a meter with power fields.
+  if (config_.lag_probe_s <= 0 || dynamic_cast<VirtualClock*>(&clock_) || meter_.read_power_fields().empty()) return {};
+  // A thread reads every field every 5 ms, stamped at the middle of the read,
+  // while this one waits 0.5 s (the level before) and then runs the workload.
+  std::map<std::string, std::vector<PowerSample>> readings;
+  std::mutex mutex;
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop) {
+      const double t0 = clock_.now_s();
+      const std::map<std::string, double> fields = meter_.read_power_fields();
+      const double t = (t0 + clock_.now_s()) / 2;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        for (const auto& [name, w] : fields) readings[name].push_back({t, w});
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  // The reader stops and is joined however this ends (a failing execution too).
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& reader;
+    ~Joiner() {
+      stop = true;
+      if (reader.joinable()) reader.join();
+    }
+  } joiner{stop, reader};
+  report("lag probe", 0);
+  clock_.sleep_s(0.5);
+  const double step_s = clock_.now_s();
+  while (clock_.now_s() - step_s < config_.lag_probe_s) {
+    workload.run_once();
+    report("lag probe", (clock_.now_s() - step_s) / config_.lag_probe_s);
+  }
+  sync(workload);
+  stop = true;
+  reader.join();
+  report("lag probe", 1);
+  return estimate_field_lags(readings, step_s);
 }
 
 PreheatResult Protocol::preheat(const Workload& workload) {
@@ -175,35 +306,116 @@ WindowMeasurement Protocol::measure_window(const Workload& workload, int index, 
   w.index = index;
   w.m = m;
   sync(workload);
-  monitor_.begin_window("measure");
-  const double exec_start_s = clock_.now_s();
+  w.phase_delay_s = next_phase_delay_s();
+  // Where edges sit on counter ticks, the tick period before the start edge
+  // times the power of the wait before the executions, and the one after the
+  // end edge that of the wait after them (edge accounting).
+  const bool aligned = monitor_.aligned_edges();
+  auto counter_power_w = [](const WindowEdge& a, const WindowEdge& b) -> std::optional<double> {
+    if (!a.energy_j || !b.energy_j || !(b.t_s > a.t_s) || *b.energy_j < *a.energy_j) return std::nullopt;
+    return (*b.energy_j - *a.energy_j) / (b.t_s - a.t_s);
+  };
+  if (aligned) {
+    const WindowEdge before = monitor_.edge_now();
+    const WindowEdge begin = monitor_.begin_window("measure");
+    w.edge_power_before_w = counter_power_w(before, begin);
+    clock_.sleep_s(w.phase_delay_s);  // inside the window: the phase moves against the ticks
+  } else {
+    clock_.sleep_s(w.phase_delay_s);
+    monitor_.begin_window("measure");
+  }
+  w.exec_start_s = clock_.now_s();
   for (int64_t i = 0; i < m; ++i) workload.run_once();
   sync(workload);
-  w.exec_s = clock_.now_s() - exec_start_s;
+  w.exec_end_s = clock_.now_s();
+  w.exec_s = w.exec_end_s - w.exec_start_s;
   const WindowEnergy energy = monitor_.end_window("measure");
+  if (aligned) w.edge_power_after_w = counter_power_w(energy.end, monitor_.edge_now());
   w.start_s = energy.begin.t_s;
   w.end_s = energy.end.t_s;
   w.samples = energy.samples;
   w.counter_energy_j = energy.counter_energy_j;
   w.samples_energy_j = energy.samples_energy_j;
-  const double length_s = w.length_s();
+  const std::string name = "window " + std::to_string(index) + ": ";
 
-  // Eq. (1) for each method, with that method's idle power.
-  if (w.counter_energy_j && idle.counter_power_w)
-    w.counter_dynamic_j = dynamic_energy_j(*w.counter_energy_j, *idle.counter_power_w, length_s, m);
-  if (w.samples_energy_j && idle.samples_power_w)
-    w.samples_dynamic_j = dynamic_energy_j(*w.samples_energy_j, *idle.samples_power_w, length_s, m);
-  const std::optional<double> primary = energy.energy_j(energy.method);
-  if (!primary)
+  // Sanity, each finding a warning in the record.
+  if (w.counter_energy_j && *w.counter_energy_j < 0) {
+    w.warnings.push_back(name + "the energy counter went backwards (" + std::to_string(*w.counter_energy_j) +
+                         " J): counter rejected, window measured by samples");
+    w.counter_energy_j.reset();
+  }
+  for (const std::string& text : sampler_warnings(w.start_s, w.end_s)) w.warnings.push_back(name + text);
+  if (w.counter_energy_j && w.samples_energy_j && std::fabs(*w.counter_energy_j) > 0) {
+    const double diff = std::fabs(*w.samples_energy_j - *w.counter_energy_j) / std::fabs(*w.counter_energy_j);
+    if (diff > config_.disagreement_max) {
+      char text[200];
+      std::snprintf(text, sizeof text, "counter %.4g J and samples %.4g J disagree by %.1f %% (> disagreement_max %.3g)",
+                    *w.counter_energy_j, *w.samples_energy_j, 100 * diff, config_.disagreement_max);
+      w.warnings.push_back(name + text);
+    }
+  }
+
+  // Edge accounting: the waits' energy, by the neighbouring tick period's
+  // counter power (or by the samples where there is none).
+  const double wait_before_s = std::max(0.0, w.exec_start_s - w.start_s);
+  const double wait_after_s = std::max(0.0, w.end_s - w.exec_end_s);
+  w.edge_s = wait_before_s + wait_after_s;
+  const std::vector<PowerSample> samples = monitor_.sampler().power_samples(w.start_s);
+  auto wait_energy_j = [&](const std::optional<double>& counter_w, double t0, double t1) {
+    if (t1 <= t0) return 0.0;
+    if (counter_w) return *counter_w * (t1 - t0);
+    return samples.empty() ? 0.0 : integrate_power_j(samples, t0, t1);
+  };
+  w.edge_energy_j = wait_energy_j(w.edge_power_before_w, w.start_s, w.exec_start_s) +
+                    wait_energy_j(w.edge_power_after_w, w.exec_end_s, w.end_s);
+  const std::optional<double> samples_exec_j =
+      samples.empty() ? std::nullopt : std::optional<double>(integrate_power_j(samples, w.exec_start_s, w.exec_end_s));
+
+  // Eq. (1) for each method, with that method's idle power, over the executions.
+  if (!(w.exec_s > 0)) throw Error(name + "the executions took no time; the workload does no measurable work");
+  std::optional<double> counter_exec_j;
+  if (w.counter_energy_j) counter_exec_j = *w.counter_energy_j - w.edge_energy_j;
+  if (counter_exec_j && idle.counter_power_w)
+    w.counter_dynamic_j = dynamic_energy_j(*counter_exec_j, *idle.counter_power_w, w.exec_s, m);
+  if (samples_exec_j && idle.samples_power_w)
+    w.samples_dynamic_j = dynamic_energy_j(*samples_exec_j, *idle.samples_power_w, w.exec_s, m);
+  std::optional<double> primary = energy.energy_j(energy.method);
+  std::optional<double> exec_j = energy.method == EnergyMethod::samples ? samples_exec_j : counter_exec_j;
+  if (energy.method != EnergyMethod::samples && !w.counter_energy_j) {  // rejected above
+    primary = w.samples_energy_j;
+    exec_j = samples_exec_j;
+  }
+  if (!primary || !exec_j)
     throw Error("window " + std::to_string(index) + ": meter " + meter_.name() +
                 " gave no readings; check it with `nicenergy meters`");
   w.energy_j = *primary;
-  w.dynamic_energy_j = dynamic_energy_j(w.energy_j, idle.idle_power_w, length_s, m);
+  w.exec_energy_j = *exec_j;
+  // The memory/rest split, clock event reasons and other processes, where the device tells.
+  if (meter_.has_memory_power()) {
+    const std::vector<PowerSample> memory = monitor_.sampler().memory_samples(w.exec_start_s);
+    if (!memory.empty()) {
+      w.memory_energy_j = integrate_power_j(memory, w.exec_start_s, w.exec_end_s);
+      w.rest_energy_j = w.exec_energy_j - *w.memory_energy_j;
+    }
+  }
+  const DeviceState state = meter_.device_state();
+  w.clock_event_reasons = state.clock_event_reasons;
+  w.other_processes = state.other_processes;
+  if (state.clock_event_reasons) {
+    const std::string held = clock_event_reasons_text(*state.clock_event_reasons);
+    if (!held.empty()) w.warnings.push_back(name + "clocks held back (" + held + ") at the end of the window");
+  }
+  if (state.other_processes && *state.other_processes > 0)
+    w.warnings.push_back(name + std::to_string(*state.other_processes) +
+                         " other compute process(es) on the GPU: the measurement is not exclusive");
+  w.dynamic_energy_j = dynamic_energy_j(w.exec_energy_j, idle.idle_power_w, w.exec_s, m);
+  const double length_s = w.length_s();
   w.mean_power_w = length_s > 0 ? w.energy_j / length_s : 0;
   return w;
 }
 
-ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReference> idle, bool do_preheat) {
+ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReference> idle, bool do_preheat,
+                             std::optional<IdleReference> hot_idle) {
   require_run_once(workload);
   ProtocolResult r;
   r.meter = meter_.name();
@@ -215,9 +427,24 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
   r.started_s = clock_.now_s();
   r.state_before = meter_.device_state();
 
-  r.idle = idle ? *idle : measure_idle();
+  // 1. The paper's idle reference, cold: taken before the model is loaded
+  // where the caller measured it first (measure, campaign), else now.
+  r.idle_cold = idle ? *idle : measure_idle();
+  if (do_preheat) {
+    // The idle-to-busy step at the start of preheat times each power field's lag.
+    if (config_.preheat_max_s > 0) r.field_lags = probe_field_lags(workload);
+    r.preheat = preheat(workload);
+  }
+  // 1b. Hot idle right after a preheat, context and model resident: leakage of
+  // a hot chip and the context's P-state are then not dynamic energy.
+  if (hot_idle) {
+    r.idle_hot = hot_idle;
+  } else if (config_.hot_idle_s > 0 && do_preheat && r.preheat.outcome != PreheatOutcome::skipped) {
+    r.idle_hot = measure_hot_idle();
+  }
+  r.idle = r.idle_hot ? *r.idle_hot : *r.idle_cold;
+  r.idle_reference = r.idle_hot ? "hot" : r.idle_cold->method ? "cold" : "given";
   r.idle_power_w = r.idle.idle_power_w;
-  if (do_preheat) r.preheat = preheat(workload);
   r.calibration = calibrate(workload);
   r.m = r.calibration.m;
 
@@ -236,6 +463,9 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
       --k;
       continue;
     }
+    // Eq. (1) against each idle reference, the window's own method.
+    if (r.idle_cold) w.cold_dynamic_j = dynamic_energy_j(w.exec_energy_j, r.idle_cold->idle_power_w, w.exec_s, w.m);
+    if (r.idle_hot) w.hot_dynamic_j = dynamic_energy_j(w.exec_energy_j, r.idle_hot->idle_power_w, w.exec_s, w.m);
     r.windows.push_back(w);
     per_execution_j.push_back(r.windows.back().dynamic_energy_j);
     decision = stop_decision(per_execution_j, config_.confidence, config_.ci_target, config_.k_min, config_.k_max);
@@ -249,14 +479,41 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
   r.energy_j = decision.ci.mean;
   r.energy_ci_j = decision.ci.n >= 2 ? decision.ci.half_width : 0;
   r.ci_relative = decision.ci.n >= 2 ? decision.relative_half_width : 0;
-  double energy_j = 0, length_s = 0, exec_s = 0;
+  double energy_j = 0, length_s = 0, exec_s = 0, cold_j = 0, hot_j = 0;
   for (const WindowMeasurement& w : r.windows) {
     energy_j += w.energy_j;
     length_s += w.length_s();
     exec_s += w.exec_s;
+    if (w.cold_dynamic_j) cold_j += *w.cold_dynamic_j;
+    if (w.hot_dynamic_j) hot_j += *w.hot_dynamic_j;
+    r.warnings.insert(r.warnings.end(), w.warnings.begin(), w.warnings.end());
   }
+  double memory_j = 0, exec_j = 0;
+  bool all_memory = r.k > 0;
+  for (const WindowMeasurement& w : r.windows) {
+    all_memory = all_memory && w.memory_energy_j.has_value();
+    if (w.memory_energy_j) memory_j += *w.memory_energy_j;
+    exec_j += w.exec_energy_j;
+  }
+  if (all_memory && exec_j > 0) r.memory_share = memory_j / exec_j;
+  if (r.k > 0 && r.idle_cold) r.energy_cold_j = cold_j / r.k;
+  if (r.k > 0 && r.idle_hot) r.energy_hot_j = hot_j / r.k;
   r.mean_power_w = length_s > 0 ? energy_j / length_s : 0;
   r.duration_s = exec_s / (static_cast<double>(r.m) * r.k);
+  // Run-level findings: sampling that cannot resolve the windows, readings
+  // rejected outside the windows (idle references).
+  const double averaging_s = meter_.power_averaging_s();
+  if (averaging_s >= 1 && config_.window_s < 5)
+    r.warnings.push_back("power samples are a " + std::to_string(averaging_s).substr(0, 3) +
+                         " s average (" + (r.meter_metadata.count("power_source") ? r.meter_metadata["power_source"] : meter_.name()) +
+                         "): unsuitable for windows under 5 s (window_s = " + std::to_string(config_.window_s) +
+                         "); the samples-based energies are smeared over the edges");
+  const std::pair<const char*, const std::optional<IdleReference>*> references[] = {{"cold idle: ", &r.idle_cold},
+                                                                                     {"hot idle: ", &r.idle_hot}};
+  for (const auto& [label, ref] : references)
+    if (*ref && (*ref)->method)
+      for (const std::string& text : sampler_warnings((*ref)->start_s, (*ref)->end_s))
+        r.warnings.push_back(label + text);
   r.state_after = meter_.device_state();
   r.finished_s = clock_.now_s();
   r.samples = sampler().power_samples(r.started_s);
@@ -297,6 +554,14 @@ void fill_record(const ProtocolResult& r, MeasurementRecord& record) {
   record.mean_power_w = r.mean_power_w;
   record.meter = r.meter;
   record.method = to_string(r.method);
+  record.idle_reference = r.idle_reference;
+  if (r.idle_cold && r.idle_cold->method) record.idle_cold_power_w = r.idle_cold->idle_power_w;
+  if (r.idle_hot) record.idle_hot_power_w = r.idle_hot->idle_power_w;
+  if (r.idle_cold && r.idle_cold->method) record.energy_cold_j = r.energy_cold_j;
+  record.energy_hot_j = r.energy_hot_j;
+  record.memory_share = r.memory_share;
+  record.warnings.clear();
+  for (const std::string& w : r.warnings) record.warnings += (record.warnings.empty() ? "" : "; ") + w;
 }
 
 }  // namespace nicenergy

@@ -50,6 +50,13 @@ struct ProtocolConfig {
   int k_max = 30;
   double sample_hz = 10;               // the paper's 10 Hz; up to 1000
   double counter_edge_wait_s = 0.25;   // align window edges to counter ticks; 0 turns it off
+  // Hardening against the sensor's known failure modes (issue 10; README "How accurate is this?").
+  double hot_idle_s = 30;              // hot idle reference after preheat (0: none, Eq. (1) uses the cold one)
+  double phase_shift_periods = 1;      // random delay of up to this many counter periods before each window's executions (0: in phase)
+  int phase_seed = 0;                  // seed of those delays (recorded)
+  double disagreement_max = 0.1;       // warn when counter and samples differ by more than this fraction
+  double max_power_w = 3000;           // readings above this (or below 0) are implausible: dropped, warned
+  double lag_probe_s = 2;              // at the start of preheat: step response this long to estimate field lags (0: off)
   ProgressFn progress;                 // stage ("idle", "preheat", "calibrate", "measure"), fraction 0..1
 };
 // Throws Error naming the first impossible value; the bounds are the settings
@@ -58,6 +65,7 @@ void validate(const ProtocolConfig& config);
 
 struct IdleReference {
   double start_s = 0, end_s = 0;
+  std::optional<double> start_temperature_c, end_temperature_c;
   std::optional<double> counter_power_w;  // counter difference / duration
   std::optional<double> samples_power_w;  // integrated samples / duration
   double idle_power_w = 0;                // the protocol's method's value
@@ -99,7 +107,34 @@ struct WindowMeasurement {
   double dynamic_energy_j = 0;  // per execution, the protocol's method, Eq. (1)
   double mean_power_w = 0;
   size_t samples = 0;           // power samples inside the window
+  // Edge accounting: the window runs from a counter tick to a counter tick;
+  // the executions from exec_start_s to exec_end_s inside it. The waits in
+  // between (phase delay, wait for the closing tick) are not charged to the
+  // executions: their energy is estimated from the counter's power over the
+  // tick period just before the start (resp. just after the end) edge and taken
+  // off, and Eq. (1) uses exec_s as the window length.
+  double exec_start_s = 0, exec_end_s = 0;
+  double phase_delay_s = 0;                 // random delay before the executions (recorded)
+  double edge_s = 0;                        // (exec_start - start) + (end - exec_end)
+  double edge_energy_j = 0;                 // estimated energy of those waits (0 without edges)
+  double exec_energy_j = 0;                 // energy_j - edge_energy_j: what the executions are charged
+  std::optional<double> edge_power_before_w, edge_power_after_w;  // the powers used for it
+  std::optional<double> cold_dynamic_j, hot_dynamic_j;  // Eq. (1) against each idle reference
+  std::vector<std::string> warnings;        // sanity (counter vs samples, non-monotone, implausible)
+  // What else the GPU tells, where it does (none: not supported, recorded as absent).
+  std::optional<double> memory_energy_j;    // memory-scope power over the executions (NVML, H100)
+  std::optional<double> rest_energy_j;      // exec_energy_j - memory_energy_j
+  std::optional<uint64_t> clock_event_reasons;  // at the window's end
+  std::optional<int> other_processes;           // other compute processes at the window's end
   double length_s() const { return end_s - start_s; }
+};
+
+// Lag of one power field behind a step of the load, from a step response.
+struct FieldLag {
+  std::string field;              // "instant", "average", ...
+  std::optional<double> lag_s;    // step to half-way between the levels; none: no step seen
+  double before_w = 0, after_w = 0;
+  size_t readings = 0;
 };
 
 struct ProtocolResult {
@@ -110,7 +145,13 @@ struct ProtocolResult {
   ProtocolConfig config;  // as used (progress dropped in JSON)
   double counter_update_s = 0;   // measured counter update period (0: no counter)
   double started_s = 0, finished_s = 0;
-  IdleReference idle;
+  IdleReference idle;             // the one Eq. (1) used (hot where there is one)
+  std::optional<IdleReference> idle_cold, idle_hot;  // the paper's (before the model is loaded) and after preheat
+  std::string idle_reference;     // "hot", "cold" or "given"
+  std::optional<double> energy_cold_j, energy_hot_j;  // Eq. (1) against each, mean over the windows
+  std::vector<FieldLag> field_lags;                  // step response at the start of preheat
+  std::vector<std::string> warnings;                 // every sanity warning of the run, never silent
+  std::optional<double> memory_share;               // memory energy / executions' energy over the windows
   PreheatResult preheat;
   Calibration calibration;
   std::vector<WindowMeasurement> windows;
@@ -144,8 +185,14 @@ class Protocol {
   Calibration calibrate(const Workload& workload);
   // 4. One window of M executions; dynamic energy per execution by Eq. (1).
   WindowMeasurement measure_window(const Workload& workload, int index, int64_t m, const IdleReference& idle);
-  // All steps; 5. K chosen by stop_decision. A given idle reference skips step 1.
-  ProtocolResult run(const Workload& workload, std::optional<IdleReference> idle = std::nullopt, bool preheat = true);
+  // 1b. The hot idle reference: hot_idle_s with the context and model resident, after preheat.
+  IdleReference measure_hot_idle();
+  // Step response: idle readings, then the workload for lag_probe_s; the lag of each power field.
+  std::vector<FieldLag> probe_field_lags(const Workload& workload);
+  // All steps; 5. K chosen by stop_decision. A given cold idle reference skips
+  // step 1; a given hot one skips 1b (a campaign reuses both between preheats).
+  ProtocolResult run(const Workload& workload, std::optional<IdleReference> idle = std::nullopt, bool preheat = true,
+                     std::optional<IdleReference> hot_idle = std::nullopt);
 
   EnergyMethod method() const { return monitor_.method(); }
   Sampler& sampler() { return monitor_.sampler(); }
@@ -158,13 +205,21 @@ class Protocol {
   ProtocolConfig config_;
   Clock& clock_;
   EnergyMonitor monitor_;
+  uint64_t phase_state_ = 0;  // splitmix64 state of the phase delays
+  double next_phase_delay_s();
+  std::vector<std::string> sampler_warnings(double t0_s, double t1_s);
 };
+
+// The fields of a lag probe: per field, the readings (t_s, W) and the step time.
+std::vector<FieldLag> estimate_field_lags(const std::map<std::string, std::vector<PowerSample>>& readings,
+                                          double step_s);
 
 // time_s (from the first sample), power_w, window (index, or -1 outside windows):
 // the data of the paper's Fig. 1. Readable back by read_power_trace_csv.
 void write_trace_csv(const std::string& path, const std::vector<PowerSample>& samples,
                      const std::vector<WindowMeasurement>& windows);
-// energy_j, energy_ci_j, k, m, duration_s, idle_power_w, mean_power_w, meter, method.
+// energy_j, energy_ci_j, k, m, duration_s, idle_power_w, mean_power_w, meter,
+// method, and the hardening columns (idle references, warnings, ...).
 void fill_record(const ProtocolResult& result, MeasurementRecord& record);
 
 }  // namespace nicenergy

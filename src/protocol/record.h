@@ -2,6 +2,7 @@
 // core of `nicenergy measure --json`. Field names are the CSV column names.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,15 @@ struct MeasurementRecord {
   std::string cuda;         // CUDA runtime of LibTorch; "" without CUDA
   std::string cudnn;        // "" without cuDNN
   int threads = 0;          // LibTorch intra-op threads that ran
+  // Protocol hardening (issue 10; README "How accurate is this?"). Optional
+  // columns: empty in files written before them, and where not measured.
+  std::string idle_reference;               // "hot", "cold" or "given": the one energy_j used
+  std::optional<double> idle_cold_power_w;  // the paper's, before the model is loaded
+  std::optional<double> idle_hot_power_w;   // after preheat, context and model resident
+  std::optional<double> energy_cold_j;      // Eq. (1) against each, mean over the windows
+  std::optional<double> energy_hot_j;
+  std::string warnings;                     // sanity findings, "; "-separated; empty: none
+  std::optional<double> memory_share;       // memory-scope share of the executions' energy (NVML, H100)
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -43,7 +53,9 @@ inline const std::vector<std::string>& measurement_columns() {
       "network", "abbr", "quality", "level", "image", "width", "height", "pixels",
       "padded_width", "padded_height", "energy_j", "energy_ci_j", "k", "m",
       "duration_s", "idle_power_w", "mean_power_w", "meter", "method", "device",
-      "started_at", "libtorch", "cuda", "cudnn", "threads"};
+      "started_at", "libtorch", "cuda", "cudnn", "threads",
+      "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
+      "memory_share"};
   return columns;
 }
 
@@ -51,7 +63,9 @@ inline const std::vector<std::string>& measurement_columns() {
 // read (the fields stay empty), but new rows are only appended under the
 // current header.
 inline bool is_optional_column(const std::string& column) {
-  return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads";
+  return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads" ||
+         column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
+         column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share";
 }
 
 }  // namespace nicenergy

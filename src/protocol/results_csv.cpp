@@ -90,6 +90,9 @@ static std::string format_double(double v) {
   return buf;
 }
 
+// Empty where there is no value.
+static std::string optional_double(const std::optional<double>& v) { return v ? format_double(*v) : ""; }
+
 static std::string header_line() {
   std::string line;
   for (const auto& c : measurement_columns()) line += (line.empty() ? "" : ",") + c;
@@ -103,7 +106,9 @@ std::string format_record_row(const MeasurementRecord& r) {
       std::to_string(r.padded_height), format_double(r.energy_j), format_double(r.energy_ci_j),
       std::to_string(r.k), std::to_string(r.m), format_double(r.duration_s),
       format_double(r.idle_power_w), format_double(r.mean_power_w), r.meter, r.method, r.device,
-      r.started_at, r.libtorch, r.cuda, r.cudnn, std::to_string(r.threads)};
+      r.started_at, r.libtorch, r.cuda, r.cudnn, std::to_string(r.threads),
+      r.idle_reference, optional_double(r.idle_cold_power_w), optional_double(r.idle_hot_power_w),
+      optional_double(r.energy_cold_j), optional_double(r.energy_hot_j), r.warnings, optional_double(r.memory_share)};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
   return line + "\n";
@@ -259,6 +264,17 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
       if (index.count("cuda")) m.cuda = str("cuda");
       if (index.count("cudnn")) m.cudnn = str("cudnn");
       if (index.count("threads")) m.threads = integer("threads", 0);
+      auto optional_number = [&](const char* c) -> std::optional<double> {
+        if (!index.count(c) || str(c).empty()) return std::nullopt;
+        return number(c);
+      };
+      if (index.count("idle_reference")) m.idle_reference = str("idle_reference");
+      m.idle_cold_power_w = optional_number("idle_cold_power_w");
+      m.idle_hot_power_w = optional_number("idle_hot_power_w");
+      m.energy_cold_j = optional_number("energy_cold_j");
+      m.energy_hot_j = optional_number("energy_hot_j");
+      if (index.count("warnings")) m.warnings = str("warnings");
+      m.memory_share = optional_number("memory_share");
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");

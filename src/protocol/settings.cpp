@@ -45,6 +45,17 @@ std::vector<ProtocolSetting> make_table() {
        "power sampling rate (the paper: 10 Hz)"},
       {"counter_edge_wait_s", "s", &C::counter_edge_wait_s, 0, 10, true, true,
        "longest wait at a window edge for a coarse energy counter to tick (0: no alignment)"},
+      {"hot_idle_s", "s", &C::hot_idle_s, 0, kDayS, true, true,
+       "hot idle reference after preheat, context and model resident; Eq. (1) uses it (0: none, the cold one)"},
+      {"phase_shift_periods", "", &C::phase_shift_periods, 0, 10, true, true,
+       "random delay of up to this many counter periods before each window's executions (0: in phase)"},
+      {"phase_seed", "", &C::phase_seed, 0, 2147483647, true, true, "seed of the phase delays"},
+      {"disagreement_max", "", &C::disagreement_max, 0, 10, false, true,
+       "warn when a window's counter and sample energies differ by more than this fraction"},
+      {"max_power_w", "W", &C::max_power_w, 0, 1e6, false, true,
+       "power readings above this (or below 0) are implausible: dropped, with a warning"},
+      {"lag_probe_s", "s", &C::lag_probe_s, 0, 600, true, true,
+       "step response at the start of preheat to estimate each power field's lag (0: off)"},
   };
 }
 

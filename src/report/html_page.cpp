@@ -11,6 +11,54 @@ static std::string joined(const std::set<std::string>& values) {
   return out;
 }
 
+// Idle references and sanity warnings of the records (issue 10): shown where
+// present, so that no warning of the measurement stays in the CSV unseen.
+static std::string measurement_quality_html(const std::vector<MeasurementRecord>& records) {
+  std::string html;
+  bool any_idle = false;
+  bool any_memory = false;
+  for (const MeasurementRecord& r : records) {
+    any_idle = any_idle || r.idle_cold_power_w || r.idle_hot_power_w;
+    any_memory = any_memory || r.memory_share;
+  }
+  if (any_memory) {
+    html += "<h2>Memory and the rest</h2>\n<p>Share of the executions' energy drawn by the GPU memory (NVML's "
+            "memory-scope power, a 1 s average, integrated over the executions); the rest is 1 minus it.</p>\n"
+            "<table><tr><th>network</th><th>q</th><th>image</th><th>E J</th><th>memory share</th><th>rest share</th></tr>\n";
+    for (const MeasurementRecord& r : records)
+      if (r.memory_share)
+        html += "<tr><td>" + html_escape(r.abbr) + "</td><td>" + std::to_string(r.quality) + "</td><td>" +
+                html_escape(r.image) + "</td><td class=\"num\">" + format_number(r.energy_j, "%.5g") +
+                "</td><td class=\"num\">" + format_number(100 * *r.memory_share, "%.1f") +
+                " %</td><td class=\"num\">" + format_number(100 * (1 - *r.memory_share), "%.1f") + " %</td></tr>\n";
+    html += "</table>\n";
+  }
+  if (any_idle) {
+    html += "<h2>Idle references</h2>\n<p>Eq. (1) subtracts the idle power named in the last column. Cold: the "
+            "paper's, before the model is loaded; hot: after preheat, CUDA context and model resident.</p>\n"
+            "<table><tr><th>network</th><th>q</th><th>image</th><th>idle cold W</th><th>idle hot W</th>"
+            "<th>E cold J</th><th>E hot J</th><th>used</th></tr>\n";
+    auto cell = [](const std::optional<double>& v) {
+      return "<td class=\"num\">" + (v ? format_number(*v, "%.5g") : std::string("&ndash;")) + "</td>";
+    };
+    for (const MeasurementRecord& r : records)
+      html += "<tr><td>" + html_escape(r.abbr) + "</td><td>" + std::to_string(r.quality) + "</td><td>" +
+              html_escape(r.image) + " " + std::to_string(r.width) + "x" + std::to_string(r.height) + "</td>" +
+              cell(r.idle_cold_power_w) + cell(r.idle_hot_power_w) + cell(r.energy_cold_j) + cell(r.energy_hot_j) +
+              "<td>" + html_escape(r.idle_reference) + "</td></tr>\n";
+    html += "</table>\n";
+  }
+  std::string warnings;
+  for (const MeasurementRecord& r : records)
+    if (!r.warnings.empty())
+      warnings += "<li>" + html_escape(r.abbr + " q" + std::to_string(r.quality) + " " + r.image + ": " + r.warnings) +
+                  "</li>\n";
+  if (!warnings.empty())
+    html += "<h2>Measurement warnings</h2>\n<p class=\"banner\">Some measurements carry warnings of the "
+            "protocol's sanity checks; read them before trusting those rows.</p>\n<ul>\n" + warnings + "</ul>\n";
+  return html;
+}
+
 std::string html_page(const std::vector<MeasurementRecord>& records, const FitResult& fit, const PageParts& parts) {
   std::set<std::string> meters, methods, devices, networks, images;
   for (const MeasurementRecord& r : records) {
@@ -52,6 +100,7 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const FitRe
             html_escape(parts.warnings.empty() ? std::string("gnuplot failed") : parts.warnings.front()) +
             ". Their .gp scripts and .dat files are in this folder.</p>\n";
   for (const std::string& note : parts.notes) html += "<p class=\"note\">" + html_escape(note) + "</p>\n";
+  html += measurement_quality_html(records);
 
   auto figure_html = [&](const std::string& prefix) {
     std::string out;

@@ -22,7 +22,11 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"duration_s", r.duration_s}, {"idle_power_w", r.idle_power_w},
                         {"mean_power_w", r.mean_power_w}, {"meter", r.meter}, {"method", r.method},
                         {"device", r.device}, {"started_at", r.started_at}, {"libtorch", r.libtorch},
-                        {"cuda", r.cuda}, {"cudnn", r.cudnn}, {"threads", r.threads}};
+                        {"cuda", r.cuda}, {"cudnn", r.cudnn}, {"threads", r.threads},
+                        {"idle_reference", r.idle_reference}, {"idle_cold_power_w", opt(r.idle_cold_power_w)},
+                        {"idle_hot_power_w", opt(r.idle_hot_power_w)}, {"energy_cold_j", opt(r.energy_cold_j)},
+                        {"energy_hot_j", opt(r.energy_hot_j)}, {"warnings", r.warnings},
+                        {"memory_share", opt(r.memory_share)}};
 }
 
 nlohmann::json to_json(const DeviceState& s) {
@@ -34,8 +38,22 @@ nlohmann::json to_json(const DeviceState& s) {
           {"performance_state", opt(s.performance_state)},
           {"gpu_utilization_pct", opt(s.gpu_utilization_pct)},
           {"mem_utilization_pct", opt(s.mem_utilization_pct)},
-          {"power_limit_w", opt(s.power_limit_w)}};
+          {"power_limit_w", opt(s.power_limit_w)},
+          {"clock_event_reasons", opt(s.clock_event_reasons)},
+          {"clock_event_reasons_text", s.clock_event_reasons ? clock_event_reasons_text(*s.clock_event_reasons) : ""},
+          {"other_processes", opt(s.other_processes)}};
 }
+
+namespace {
+
+nlohmann::json idle_json(const IdleReference& idle) {
+  return {{"start_s", idle.start_s}, {"end_s", idle.end_s}, {"idle_power_w", idle.idle_power_w},
+          {"counter_power_w", opt(idle.counter_power_w)}, {"samples_power_w", opt(idle.samples_power_w)},
+          {"method", idle.method ? to_string(*idle.method) : "given"}, {"samples", idle.samples},
+          {"start_temperature_c", opt(idle.start_temperature_c)}, {"end_temperature_c", opt(idle.end_temperature_c)}};
+}
+
+}  // namespace
 
 nlohmann::json to_json(const ProtocolResult& r) {
   nlohmann::json windows = nlohmann::json::array();
@@ -45,7 +63,20 @@ nlohmann::json to_json(const ProtocolResult& r) {
                        {"dynamic_energy_j", w.dynamic_energy_j}, {"mean_power_w", w.mean_power_w},
                        {"counter_energy_j", opt(w.counter_energy_j)}, {"samples_energy_j", opt(w.samples_energy_j)},
                        {"counter_dynamic_j", opt(w.counter_dynamic_j)}, {"samples_dynamic_j", opt(w.samples_dynamic_j)},
-                       {"samples", w.samples}});
+                       {"samples", w.samples},
+                       {"exec_start_s", w.exec_start_s}, {"exec_end_s", w.exec_end_s},
+                       {"phase_delay_s", w.phase_delay_s}, {"edge_s", w.edge_s}, {"edge_energy_j", w.edge_energy_j},
+                       {"exec_energy_j", w.exec_energy_j},
+                       {"edge_power_before_w", opt(w.edge_power_before_w)},
+                       {"edge_power_after_w", opt(w.edge_power_after_w)},
+                       {"cold_dynamic_j", opt(w.cold_dynamic_j)}, {"hot_dynamic_j", opt(w.hot_dynamic_j)},
+                       {"warnings", w.warnings},
+                       {"memory_energy_j", opt(w.memory_energy_j)}, {"rest_energy_j", opt(w.rest_energy_j)},
+                       {"clock_event_reasons", opt(w.clock_event_reasons)}, {"other_processes", opt(w.other_processes)}});
+  nlohmann::json lags = nlohmann::json::array();
+  for (const FieldLag& l : r.field_lags)
+    lags.push_back({{"field", l.field}, {"lag_s", opt(l.lag_s)}, {"before_w", l.before_w}, {"after_w", l.after_w},
+                    {"readings", l.readings}});
   return {
       {"meter", r.meter},
       {"method", to_string(r.method)},
@@ -55,9 +86,15 @@ nlohmann::json to_json(const ProtocolResult& r) {
       {"counter_update_s", r.counter_update_s},
       {"started_s", r.started_s},
       {"finished_s", r.finished_s},
-      {"idle", {{"start_s", r.idle.start_s}, {"end_s", r.idle.end_s}, {"idle_power_w", r.idle.idle_power_w},
-                {"counter_power_w", opt(r.idle.counter_power_w)}, {"samples_power_w", opt(r.idle.samples_power_w)},
-                {"method", r.idle.method ? to_string(*r.idle.method) : "given"}, {"samples", r.idle.samples}}},
+      {"idle", idle_json(r.idle)},
+      {"idle_reference", r.idle_reference},
+      {"idle_cold", r.idle_cold ? idle_json(*r.idle_cold) : nlohmann::json(nullptr)},
+      {"idle_hot", r.idle_hot ? idle_json(*r.idle_hot) : nlohmann::json(nullptr)},
+      {"energy_cold_j", opt(r.energy_cold_j)},
+      {"energy_hot_j", opt(r.energy_hot_j)},
+      {"field_lags", lags},
+      {"warnings", r.warnings},
+      {"memory_share", opt(r.memory_share)},
       {"preheat", {{"outcome", to_string(r.preheat.outcome)}, {"duration_s", r.preheat.duration_s},
                    {"executions", r.preheat.executions}, {"start_temperature_c", opt(r.preheat.start_temperature_c)},
                    {"end_temperature_c", opt(r.preheat.end_temperature_c)}}},

@@ -17,10 +17,26 @@
 //   cpu_w=W        power added per CPU core kept busy by this process, read from
 //                  CLOCK_PROCESS_CPUTIME_ID (150), so a network run by the process
 //                  that loaded the fake raises "GPU" power; 0 turns it off
+//   counter_scale=S  the counter reports S times the true energy (1): counter and
+//                  samples disagree, as in Zeus issue 181
+//   backstep_s=T   T s after init the counter drops by backstep_j=J (10 J): a
+//                  non-monotone counter
+//   spike_every=N  every N-th read of the instant field returns spike_w=W
+//                  (100000 W): implausible watts
+//   memory_w=W, memory_share=F  memory-scope power (NVML_FI_DEV_POWER_AVERAGE with
+//                  NVML_POWER_SCOPE_MEMORY): W plus F of the sensed power above
+//                  idle (15, 0.3), following the instant field
+//   reasons=N      nvmlDeviceGetCurrentClocksEventReasons returns N (0; 4 = power cap)
+//   processes=N    compute processes besides the caller (0); the caller is listed too
 //   fail=A+B+...   init (nvmlInit_v2 fails: driver not loaded), counter
 //                  (nvmlDeviceGetTotalEnergyConsumption: not supported), instant
 //                  (NVML_FI_DEV_POWER_INSTANT: not supported), power
-//                  (nvmlDeviceGetPowerUsage: not supported)
+//                  (nvmlDeviceGetPowerUsage: not supported), memory (the
+//                  memory-scope field: not supported)
+// Step response: the instant field lags a change of the load by up to about a
+// period (it shows the sensed part of the last finished period), the 1 s
+// average by about half a second more (the mean of the last 10 readings); the
+// lag probe of the protocol measures both.
 // Power is P(t) = idle_w + scripted + cpu_w x CPU utilisation, the same on every
 // device. The counter (mJ) holds the exact integral of P up to the last tick,
 // ticks lying on multiples of the period of CLOCK_MONOTONIC (steady_clock).
@@ -35,8 +51,10 @@
 //   FAKE_NVML_OMIT_ENERGY  no nvmlDeviceGetTotalEnergyConsumption
 //   FAKE_NVML_OMIT_STATE   none of the optional state symbols (name, UUID, PCI
 //                          info, index, driver, temperature, clocks, P-state,
-//                          utilisation, power limit)
+//                          utilisation, power limit, clocks event reasons,
+//                          running processes)
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <algorithm>
@@ -64,6 +82,14 @@ struct Config {
   double idle_w = 40;
   double cpu_w = 150;
   bool fail_init = false, fail_counter = false, fail_instant = false, fail_power = false;
+  double counter_scale = 1;
+  double backstep_s = -1, backstep_j = 10;
+  int spike_every = 0;
+  double spike_w = 100000;
+  double memory_w = 15, memory_share = 0.3;
+  unsigned long long reasons = 0;
+  int processes = 0;
+  bool fail_memory = false;
 };
 
 struct State {
@@ -79,6 +105,8 @@ struct State {
   double last_reading_w = 0; // sensor reading of the last finished period
   double readings_w[kAverageReadings] = {};
   int readings = 0;
+  int64_t init_ns = 0;       // when the model started
+  long instant_reads = 0;
 };
 
 std::mutex mutex;
@@ -124,7 +152,17 @@ double process_cpu_s() {
     else if (key == "duty") c.duty = std::clamp(std::atof(value.c_str()), 0.01, 1.0);
     else if (key == "idle_w") c.idle_w = std::atof(value.c_str());
     else if (key == "cpu_w") c.cpu_w = std::atof(value.c_str());
+    else if (key == "counter_scale") c.counter_scale = std::atof(value.c_str());
+    else if (key == "backstep_s") c.backstep_s = std::atof(value.c_str());
+    else if (key == "backstep_j") c.backstep_j = std::atof(value.c_str());
+    else if (key == "spike_every") c.spike_every = std::max(0, std::atoi(value.c_str()));
+    else if (key == "spike_w") c.spike_w = std::atof(value.c_str());
+    else if (key == "memory_w") c.memory_w = std::atof(value.c_str());
+    else if (key == "memory_share") c.memory_share = std::atof(value.c_str());
+    else if (key == "reasons") c.reasons = std::strtoull(value.c_str(), nullptr, 0);
+    else if (key == "processes") c.processes = std::clamp(std::atoi(value.c_str()), 0, 100);
     else if (key == "fail") {
+      c.fail_memory = value.find("memory") != std::string::npos;
       c.fail_init = value.find("init") != std::string::npos;
       c.fail_counter = value.find("counter") != std::string::npos;
       c.fail_instant = value.find("instant") != std::string::npos;
@@ -209,6 +247,7 @@ nvmlReturn_t nvmlInit_v2() {
     state = State{};
     state.config = c;
     state.t_ns = monotonic_ns();
+    state.init_ns = state.t_ns;
     // As if idle since the current period began, so the first reading is not short.
     const int64_t period_start = state.t_ns / c.period_ns * c.period_ns;
     const int64_t seen_ns = std::max<int64_t>(1, std::llround(c.duty * static_cast<double>(c.period_ns)));
@@ -302,13 +341,23 @@ nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t device, int count, nvmlFieldV
     nvmlFieldValue_t& f = values[i];
     f.timestamp = state.t_ns / 1000;
     f.latencyUsec = 0;
+    if (f.fieldId == NVML_FI_DEV_POWER_AVERAGE && f.scopeId == NVML_POWER_SCOPE_MEMORY && !state.config.fail_memory) {
+      const Config& c = state.config;
+      f.nvmlReturn = NVML_SUCCESS;
+      f.valueType = NVML_VALUE_TYPE_UNSIGNED_INT;
+      f.value.uiVal = static_cast<unsigned>(
+          std::lround(1000 * (c.memory_w + c.memory_share * std::max(0.0, state.last_reading_w - c.idle_w))));
+      continue;
+    }
     if (f.fieldId != NVML_FI_DEV_POWER_INSTANT || state.config.fail_instant) {
       f.nvmlReturn = NVML_ERROR_NOT_SUPPORTED;  // as drivers do: the call succeeds, the field does not
       continue;
     }
     f.nvmlReturn = NVML_SUCCESS;
     f.valueType = NVML_VALUE_TYPE_UNSIGNED_INT;
-    f.value.uiVal = static_cast<unsigned>(std::lround(1000 * state.last_reading_w));
+    ++state.instant_reads;
+    const bool spike = state.config.spike_every > 0 && state.instant_reads % state.config.spike_every == 0;
+    f.value.uiVal = static_cast<unsigned>(std::lround(1000 * (spike ? state.config.spike_w : state.last_reading_w)));
   }
   return NVML_SUCCESS;
 }
@@ -319,7 +368,10 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, unsigned l
   if (!mj) return NVML_ERROR_INVALID_ARGUMENT;
   if (state.config.fail_counter) return NVML_ERROR_NOT_SUPPORTED;
   // From an arbitrary origin per device ("since the driver loaded").
-  *mj = 123456789ull * (device->index + 1) + static_cast<unsigned long long>(std::floor(state.counter_j * 1000));
+  const Config& c = state.config;
+  double reported_j = c.counter_scale * state.counter_j;
+  if (c.backstep_s >= 0 && (state.t_ns - state.init_ns) * 1e-9 >= c.backstep_s) reported_j -= c.backstep_j;
+  *mj = 123456789ull * (device->index + 1) + static_cast<unsigned long long>(std::floor(std::max(0.0, reported_j) * 1000));
   return NVML_SUCCESS;
 }
 #endif
@@ -398,6 +450,28 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_
   return NVML_SUCCESS;
 }
 
+nvmlReturn_t nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device, unsigned long long* reasons) {
+  FAKE_DEVICE_ENTRY(device);
+  if (!reasons) return NVML_ERROR_INVALID_ARGUMENT;
+  *reasons = state.config.reasons;
+  return NVML_SUCCESS;
+}
+
+// The caller's own process first, then `processes` others.
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned* count, nvmlProcessInfo_t* infos) {
+  FAKE_DEVICE_ENTRY(device);
+  if (!count) return NVML_ERROR_INVALID_ARGUMENT;
+  const unsigned n = 1 + static_cast<unsigned>(state.config.processes);
+  if (*count < n || !infos) {
+    *count = n;
+    return NVML_ERROR_INSUFFICIENT_SIZE;
+  }
+  for (unsigned i = 0; i < n; ++i)
+    infos[i] = nvmlProcessInfo_t{i == 0 ? static_cast<unsigned>(::getpid()) : 4000000 + i, 1u << 30, 0, 0};
+  *count = n;
+  return NVML_SUCCESS;
+}
+
 nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, unsigned* mw) {
   FAKE_DEVICE_ENTRY(device);
   if (!mw) return NVML_ERROR_INVALID_ARGUMENT;
@@ -455,4 +529,6 @@ static_assert(std::is_same_v<decltype(nvmlDeviceGetClockInfo), DeviceGetClockInf
 static_assert(std::is_same_v<decltype(nvmlDeviceGetPerformanceState), DeviceGetPerformanceState_fn>);
 static_assert(std::is_same_v<decltype(nvmlDeviceGetUtilizationRates), DeviceGetUtilizationRates_fn>);
 static_assert(std::is_same_v<decltype(nvmlDeviceGetEnforcedPowerLimit), DeviceGetEnforcedPowerLimit_fn>);
+static_assert(std::is_same_v<decltype(nvmlDeviceGetCurrentClocksEventReasons), DeviceGetCurrentClocksEventReasons_fn>);
+static_assert(std::is_same_v<decltype(nvmlDeviceGetComputeRunningProcesses_v3), DeviceGetComputeRunningProcesses_v3_fn>);
 #endif
