@@ -384,6 +384,8 @@ void add_energy_commands(CLI::App& app, Action& action) {
                "Eq. (1) per window, per run of the command. The command runs without a shell, its output to\n"
                "/dev/null; a non-zero exit status or a missing command stops the measurement. The energy is the\n"
                "whole device's (meter) above idle while the command runs, start-up included.");
+  // Everything after -- is the command: CLI11's own rule, which collecting extras would break.
+  exec->allow_extras(false);
   auto ep = bind<ExecParams>(exec, action, [](const ExecParams& params) { return run_exec(params); });
   exec->add_option("command", ep->command, "the command and its arguments, after --")->type_name("CMD ARGS...");
   exec->add_option("--name", ep->name, "the record's network name (default: the command's file name)")->type_name("NAME");

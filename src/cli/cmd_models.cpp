@@ -11,6 +11,7 @@
 #include "cli/options.h"
 #include "complexity/complexity.h"
 #include "complexity/op_counter.h"
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include "models/torchscript_model.h"
 #include "report/op_tables.h"
 #include "error.h"
@@ -49,6 +50,9 @@ int run_complexity(const ComplexityParams& p) {
   if (p.format != "table" && p.format != "csv" && p.format != "json")
     throw Error("format '" + p.format + "' is unknown: use table, csv or json");
   const ImageInfo size = parse_size(p.size);
+  // The simple executor: the profiling one optimises the graph after its first
+  // run, and its fusers call kernels past the dispatcher, where no callback sees them.
+  torch::jit::getExecutorMode() = false;
   TorchScriptCodec codec(p.model, p.torchscript, torch::kCPU);
   const Padding padding = padding_for(size.height, size.width, p.torchscript.padding);
   torch::manual_seed(0);

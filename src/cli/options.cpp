@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -19,7 +20,9 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
 }
 
 void check_extras(const CLI::App& command) {
-  const std::vector<std::string> extras = command.remaining();
+  std::vector<std::string> extras = command.remaining();
+  // CLI11 leaves the "--" that ends the options (exec -- CMD ARGS) among the extras.
+  extras.erase(std::remove(extras.begin(), extras.end(), std::string("--")), extras.end());
   if (extras.empty()) return;
   for (const std::string& e : extras)
     if (e.size() > 1 && e[0] == '-' && !(std::isdigit(static_cast<unsigned char>(e[1])) || e[1] == '.'))

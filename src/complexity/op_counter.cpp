@@ -1,5 +1,6 @@
 #include "complexity/op_counter.h"
 
+#include <ATen/core/function_schema.h>
 #include <ATen/record_function.h>
 
 #include <atomic>
@@ -77,7 +78,15 @@ struct CallContext : at::ObserverContext {
 
 // Kind and input shapes of one counted call; false when the operands are not what the schema promises.
 bool describe_inputs(const at::RecordFunction& fn, OpKind kind, CountedOp& op) {
-  const auto inputs = fn.inputs();
+  auto inputs = fn.inputs();
+  // TorchScript's interpreter sometimes hands the callback one stack slot more
+  // than the schema has arguments, in front (seen on traced CompressAI GDN
+  // convolutions; PyTorch's own profiler records the same 14 inputs for
+  // _convolution's 13): the operator's arguments are the last ones.
+  if (const auto schema = fn.operator_schema()) {
+    const size_t arguments = schema->arguments().size();
+    if (inputs.size() > arguments) inputs = inputs.slice(inputs.size() - arguments);
+  }
   if (inputs.size() < 2) return false;
   const std::string name = fn.name();
   if (kind == OpKind::convolution) {
