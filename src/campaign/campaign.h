@@ -38,6 +38,10 @@ struct CampaignConfig {
   std::string device = "cpu";         // cpu | cuda | cuda:N
   std::string meter = "auto";         // auto | nvml | rapl | estimate | replay:FILE (FILE resolved)
   std::vector<NetworkSpec> networks;  // the `models` key, in network_specs() order
+  // TorchScript files among `models` (names ending in .pt or .ts), resolved, in
+  // the order given: measured once per image with the default calling options
+  // (forward(x), padding 64, output x_hat), quality 0, level "custom".
+  std::vector<std::string> torchscript_models;
   std::vector<std::string> levels;    // used when qualities is empty
   std::vector<int> qualities;         // explicit qualities for every network
   double idle_refresh_s = 1800;
@@ -56,7 +60,8 @@ std::vector<int> campaign_qualities(const CampaignConfig& config, const NetworkS
 
 struct CampaignPoint {
   size_t index = 0;  // position in the full plan (0-based), before sharding
-  NetworkSpec spec;
+  NetworkSpec spec;            // for a TorchScript file: name and abbr are the file's stem
+  std::string torchscript;     // the TorchScript file; empty for a built-in network
   int quality = 0;
   std::string level;
   ImageSource image;

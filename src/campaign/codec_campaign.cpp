@@ -8,6 +8,7 @@
 #include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/protocol.h"
+#include "protocol/torchscript_measurement.h"
 
 namespace nicenergy {
 
@@ -46,16 +47,22 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
   callbacks.measure_point = [&](const CampaignPoint& point, double idle_power_w) {
     const std::string started_at = utc_now_iso8601();
     const Image image = load_image_source(point.image);
-    const CodecWorkload w = make_codec_workload(point.spec.name, point.quality, image, point.image.label, device);
-    const IdleReference cold = cold_idle && cold_idle->idle_power_w == idle_power_w ? *cold_idle : idle_from_power(idle_power_w);
-    const ProtocolResult result = protocol.run(w.workload(), cold, preheat_next, preheat_next ? std::nullopt : hot_idle);
-    if (preheat_next) hot_idle = result.idle_hot;
-    preheat_next = false;
-    char name[64];
-    std::snprintf(name, sizeof name, "%04zu-%s-q%d-%dx%d.csv", point.index, point.spec.abbr.c_str(), point.quality,
-                  w.width, w.height);
-    write_trace_csv((std::filesystem::path(traces) / name).string(), result.samples, result.windows);
-    return make_record(w, result, device_text, started_at);
+    auto measure = [&](const auto& w) {
+      const IdleReference cold =
+          cold_idle && cold_idle->idle_power_w == idle_power_w ? *cold_idle : idle_from_power(idle_power_w);
+      const ProtocolResult result =
+          protocol.run(w.workload(), cold, preheat_next, preheat_next ? std::nullopt : hot_idle);
+      if (preheat_next) hot_idle = result.idle_hot;
+      preheat_next = false;
+      char name[200];
+      std::snprintf(name, sizeof name, "%04zu-%.100s-q%d-%dx%d.csv", point.index, point.spec.abbr.c_str(),
+                    point.quality, w.width, w.height);
+      write_trace_csv((std::filesystem::path(traces) / name).string(), result.samples, result.windows);
+      return make_record(w, result, device_text, started_at);
+    };
+    if (!point.torchscript.empty())
+      return measure(make_torchscript_workload(point.torchscript, TorchScriptOptions{}, image, point.image.label, device));
+    return measure(make_codec_workload(point.spec.name, point.quality, image, point.image.label, device));
   };
   return run_campaign(config, options.campaign, callbacks);
 }

@@ -1,4 +1,5 @@
 #include "campaign/campaign.h"
+#include "models/torchscript_path.h"
 
 #include <algorithm>
 #include <chrono>
@@ -286,9 +287,25 @@ CampaignConfig load_campaign_config(const std::string& path) {
   }
 
   std::set<std::string> chosen;
-  if (const auto names = r.strings(*c, "models")) {
+  const auto names = r.strings(*c, "models");
+  if (names) {
     if (names->empty()) r.fail(c->get("models"), "models is an empty list");
+    std::set<std::string> stems;
     for (const auto& n : *names) {
+      if (is_torchscript_path(n)) {
+        // A TorchScript file: relative to the config's folder, named in records by its stem.
+        const std::string resolved = r.resolve(n);
+        try {
+          require_regular_file(resolved, "TorchScript model '" + resolved + "'", "paths are relative to the config's folder");
+        } catch (const Error& e) {
+          r.fail(c->get("models"), e.what());
+        }
+        if (!stems.insert(fs::path(resolved).stem().string()).second)
+          r.fail(c->get("models"), "two TorchScript models are named '" + fs::path(resolved).stem().string() +
+                                       "' (the file name without .pt/.ts names the results): rename one");
+        config.torchscript_models.push_back(resolved);
+        continue;
+      }
       try {
         chosen.insert(find_network(n).name);
       } catch (const Error& e) {
@@ -296,8 +313,9 @@ CampaignConfig load_campaign_config(const std::string& path) {
       }
     }
   }
+  // No models key: all six networks; a list of TorchScript files only: none of them.
   for (const auto& spec : network_specs())
-    if (chosen.empty() || chosen.count(spec.name)) config.networks.push_back(spec);
+    if (!names || chosen.count(spec.name)) config.networks.push_back(spec);
 
   const auto levels = r.strings(*c, "levels");
   const auto qualities = r.integers(*c, "qualities");

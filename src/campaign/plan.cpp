@@ -43,6 +43,16 @@ std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
         p.image = image;
         plan.push_back(std::move(p));
       }
+  for (const auto& path : config.torchscript_models)
+    for (const auto& image : config.images) {
+      CampaignPoint p;
+      p.index = plan.size();
+      p.spec.name = p.spec.abbr = fs::path(path).stem().string();
+      p.torchscript = path;
+      p.level = "custom";
+      p.image = image;
+      plan.push_back(std::move(p));
+    }
   return plan;
 }
 

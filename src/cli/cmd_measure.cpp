@@ -16,8 +16,10 @@
 #include "models/codec.h"
 #include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
+#include "protocol/command_workload.h"
 #include "protocol/progress.h"
 #include "protocol/results_csv.h"
+#include "protocol/torchscript_measurement.h"
 #include "report/record_json.h"
 
 namespace nicenergy::cli {
@@ -71,6 +73,7 @@ struct MeasureParams {
   int threads = 0;
   std::string trace_output;
   bool json = false;
+  TorchScriptOptions torchscript;
 };
 
 void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
@@ -80,7 +83,10 @@ int run_measure(MeasureParams p) {
   if (p.input.empty() == p.size.empty()) throw Error("give one of --input IMAGE or --size WxH");
   const torch::Device device = parse_device(p.device);
   validate(p.protocol);
-  quality_config(find_network(p.model), p.quality);  // unknown names fail before anything is loaded
+  const bool torchscript = is_torchscript_path(p.model);
+  if (torchscript && !p.weights.empty())
+    throw Error("--weights is for the built-in networks; a TorchScript file carries its own");
+  if (!torchscript) quality_config(find_network(p.model), p.quality);  // unknown names fail before anything is loaded
   if (!p.trace_output.empty()) {
     // Checked (and its folder made) before the measurement, not after it.
     const std::string what = "trace file '" + p.trace_output + "'";
@@ -113,11 +119,20 @@ int run_measure(MeasureParams p) {
     image = sized_test_image(size.width, size.height);
     label = "mosaic " + p.size + " of data/images";
   }
-  const CodecWorkload workload = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
-  const ProtocolResult result = protocol.run(workload.workload(), cold_idle, !p.no_preheat);
+  // One of the two: a built-in network, or a TorchScript file (loaded and checked once here).
+  std::optional<CodecWorkload> codec;
+  std::optional<TorchScriptWorkload> scripted;
+  if (torchscript)
+    scripted = make_torchscript_workload(p.model, p.torchscript, image, label, device, p.quality);
+  else
+    codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
+  const ProtocolResult result =
+      protocol.run(scripted ? scripted->workload() : codec->workload(), cold_idle, !p.no_preheat);
   // Never silent: every sanity finding on stderr too (and in the record).
   for (const std::string& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  const MeasurementRecord record = make_record(workload, result, describe_device(device, *meter), started_at);
+  const std::string device_text = describe_device(device, *meter);
+  const MeasurementRecord record =
+      scripted ? make_record(*scripted, result, device_text, started_at) : make_record(*codec, result, device_text, started_at);
   // A trace that fails to write (disk full) must not take the measurement with
   // it: the result is printed first, then the error ends the command.
   std::optional<WriteError> trace_error;
@@ -143,7 +158,14 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
     j["window_lengths_s"] = nlohmann::json::array();
     for (const auto& w : result.windows) j["window_lengths_s"].push_back(w.length_s());
     j["deterministic"] = deterministic;
-    j["weights"] = p.weights.empty() ? "seeded random (seed " + std::to_string(p.seed) + ")" : p.weights;
+    if (is_torchscript_path(p.model))
+      j["torchscript"] = {{"file", p.model},
+                          {"encode_method", p.torchscript.encode_method},
+                          {"decode_method", p.torchscript.decode_method},
+                          {"padding", p.torchscript.padding},
+                          {"output_key", p.torchscript.output_key}};
+    else
+      j["weights"] = p.weights.empty() ? "seeded random (seed " + std::to_string(p.seed) + ")" : p.weights;
     j["protocol"] = to_json(result);
     std::cout << j.dump(2) << "\n" << std::flush;
     return;
@@ -170,6 +192,119 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
               record.energy_ci_j, 100 * p.protocol.confidence, 100 * result.ci_relative, unit_note);
   if (!p.trace_output.empty() && !trace_failed) std::printf("trace          %s\n", p.trace_output.c_str());
   std::fflush(stdout);
+}
+
+struct ExecParams {
+  std::vector<std::string> command;
+  std::string name;
+  int quality = 0;
+  std::string input;
+  std::string size;
+  std::string device = "cpu";
+  std::string meter = "auto";
+  ProtocolConfig protocol;
+  bool no_preheat = false;
+  std::string trace_output;
+  std::string output;
+  bool json = false;
+};
+
+// Checked (and its folder made) before the measurement, not after it.
+void prepare_trace_output(const std::string& trace_output) {
+  if (trace_output.empty()) return;
+  const std::string what = "trace file '" + trace_output + "'";
+  check_output_file(trace_output, what, true);
+  const std::filesystem::path folder = std::filesystem::path(trace_output).parent_path();
+  std::error_code ec;
+  if (!std::filesystem::exists(trace_output, ec) && !folder.empty())
+    prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
+}
+
+int run_exec(ExecParams p) {
+  if (p.command.empty()) throw Error("exec needs a command after '--': nicenergy exec [options] -- CMD ARGS...");
+  if (!p.input.empty() && !p.size.empty()) throw Error("give at most one of --input IMAGE or --size WxH");
+  const torch::Device device = parse_device(p.device);
+  validate(p.protocol);
+  prepare_trace_output(p.trace_output);
+  if (!p.output.empty()) check_results_for_append(p.output);
+
+  MeasurementRecord record;
+  record.network = p.name.empty() ? std::filesystem::path(p.command[0]).filename().string() : p.name;
+  record.abbr = record.network;
+  record.quality = p.quality;
+  record.level = kCustomLevel;
+  // The image the command works on, for the pixels of Eq. (2): read from the
+  // file's header, or as given; none leaves the size at 0.
+  if (!p.input.empty()) {
+    const ImageInfo info = image_info(p.input);
+    record.image = p.input;
+    record.width = info.width;
+    record.height = info.height;
+  } else if (!p.size.empty()) {
+    const ImageInfo info = parse_size(p.size);
+    record.image = p.size;
+    record.width = info.width;
+    record.height = info.height;
+  }
+  record.pixels = static_cast<int64_t>(record.width) * record.height;
+  record.padded_width = record.width;
+  record.padded_height = record.height;
+
+  std::string note;
+  const auto meter = open_meter_for(device, p.meter, false, &note);
+  // Once before the protocol: a command that fails or is missing stops here,
+  // before minutes of idle reference.
+  run_command_once(p.command);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+
+  p.protocol.progress = stage_progress();
+  record.started_at = utc_now_iso8601();
+  Protocol protocol(*meter, p.protocol);
+  const ProtocolResult result = protocol.run(command_workload(p.command), std::nullopt, !p.no_preheat);
+  fill_record(result, record);
+  record.device = describe_device(device, *meter);
+  fill_runtime(record);
+  // A command runs outside this process: LibTorch's threads say nothing about it.
+  record.threads = 0;
+
+  std::optional<WriteError> trace_error;
+  if (!p.trace_output.empty()) {
+    try {
+      write_trace_csv(p.trace_output, result.samples, result.windows);
+    } catch (const WriteError& e) {
+      trace_error = e;
+    }
+  }
+  if (!p.output.empty()) append_record(p.output, record);
+  if (p.json) {
+    nlohmann::json j = to_json(record);
+    j["command"] = p.command;
+    j["estimate"] = result.estimate;
+    j["stop"] = to_string(result.stop);
+    j["preheat"] = to_string(result.preheat.outcome);
+    j["window_lengths_s"] = nlohmann::json::array();
+    for (const auto& w : result.windows) j["window_lengths_s"].push_back(w.length_s());
+    j["protocol"] = to_json(result);
+    std::cout << j.dump(2) << "\n" << std::flush;
+  } else {
+    const char* unit_note = result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "";
+    std::printf("command        %s\n", command_text(p.command).c_str());
+    std::printf("name           %s, quality %d, level %s\n", record.network.c_str(), record.quality, record.level.c_str());
+    if (!record.image.empty()) std::printf("image          %s, %dx%d\n", record.image.c_str(), record.width, record.height);
+    std::printf("meter          %s, method %s (%s)\n", record.meter.c_str(), record.method.c_str(), record.device.c_str());
+    std::printf("idle power     %.3f W\n", record.idle_power_w);
+    std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
+    std::printf("windows        K = %d of M = %lld runs (%s)\n", record.k, static_cast<long long>(record.m),
+                to_string(result.stop).c_str());
+    std::printf("mean power     %.3f W\n", record.mean_power_w);
+    std::printf("time           %.4f s per run\n", record.duration_s);
+    std::printf("dynamic energy %.6g J +- %.2g J per run (%.0f %% CI, %.2f %%)%s\n", record.energy_j,
+                record.energy_ci_j, 100 * p.protocol.confidence, 100 * result.ci_relative, unit_note);
+    if (!p.output.empty()) std::printf("appended to    %s\n", p.output.c_str());
+    std::fflush(stdout);
+  }
+  if (trace_error) throw *trace_error;
+  return 0;
 }
 
 struct CampaignParams {
@@ -273,7 +408,8 @@ void add_energy_commands(CLI::App& app, Action& action) {
                   "is an error unless --meter estimate (a CPU-time ESTIMATE) is asked for.");
   auto p = bind<MeasureParams>(measure, action, [](const MeasureParams& params) { return run_measure(params); });
   add_model(measure, p->model);
-  add_quality(measure, p->quality);
+  // Optional for a TorchScript file (recorded as given, 0 when none); the built-in networks check it.
+  add_quality(measure, p->quality)->required(false);
   measure->add_option("--input", p->input, "image to measure on")->type_name("IMAGE");
   measure->add_option("--size", p->size, "a WxH mosaic of the repository's Kodak photographs instead")->type_name("WxH");
   measure->add_option("--device", p->device, "cpu, cuda or cuda:N")->capture_default_str();
@@ -284,11 +420,37 @@ void add_energy_commands(CLI::App& app, Action& action) {
   measure->add_flag("--no-deterministic", p->no_deterministic, "fastest kernels instead of deterministic ones");
   measure->add_option("--weights", p->weights, "CompressAI state_dict as safetensors")->type_name("FILE");
   add_seed(measure, p->seed);
+  add_torchscript_options(measure, p->torchscript);
   add_threads(measure, p->threads);
   measure->add_option("--trace-output", p->trace_output, "power samples with the windows marked (Fig. 1)")
       ->type_name("TRACE.csv");
   add_renamed(measure, "--trace", "--trace-output");
   measure->add_flag("--json", p->json, "one JSON record on stdout (CSV column names, plus the protocol)");
+
+  CLI::App* exec = add_command(app, "exec", "dynamic energy per run of any command (paper Sec. 3 around a program)");
+  exec->footer("nicenergy exec [options] -- CMD ARGS...: idle reference, preheat, M runs per window, K windows;\n"
+               "Eq. (1) per window, per run of the command. The command runs without a shell, its output to\n"
+               "/dev/null; a non-zero exit status or a missing command stops the measurement. The energy is the\n"
+               "whole device's (meter) above idle while the command runs, start-up included.");
+  // Everything after -- is the command: CLI11's own rule, which collecting extras would break.
+  exec->allow_extras(false);
+  auto ep = bind<ExecParams>(exec, action, [](const ExecParams& params) { return run_exec(params); });
+  exec->add_option("command", ep->command, "the command and its arguments, after --")->type_name("CMD ARGS...");
+  exec->add_option("--name", ep->name, "the record's network name (default: the command's file name)")->type_name("NAME");
+  exec->add_option("--quality", ep->quality, "the record's quality (e.g. the encoder's setting)")
+      ->check(whole_number("quality", -1000000, 1000000))
+      ->capture_default_str()
+      ->type_name("Q");
+  exec->add_option("--input", ep->input, "the image the command works on (its size goes into the record)")->type_name("IMAGE");
+  exec->add_option("--size", ep->size, "or the size of that image")->type_name("WxH");
+  exec->add_option("--device", ep->device, "the device whose meter --meter auto picks: cpu, cuda or cuda:N")->capture_default_str();
+  exec->add_option("--meter", ep->meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W or replay:FILE")
+      ->capture_default_str();
+  add_protocol_options(exec, ep->protocol);
+  exec->add_flag("--no-preheat", ep->no_preheat, "skip the preheat");
+  exec->add_option("--trace-output", ep->trace_output, "power samples with the windows marked (Fig. 1)")->type_name("TRACE.csv");
+  exec->add_option("--output", ep->output, "append the record to this results CSV (for fit and report)")->type_name("RESULTS.csv");
+  exec->add_flag("--json", ep->json, "one JSON record on stdout (CSV column names, plus the protocol)");
 
   CLI::App* campaign = add_command(app, "campaign", "networks x qualities x images into a results CSV (resumable, shardable)");
   campaign->footer("Appends one row per measurement to the results CSV, fsynced as it finishes; a restarted campaign\n"

@@ -10,6 +10,10 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "complexity/complexity.h"
+#include "complexity/op_counter.h"
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include "models/torchscript_model.h"
+#include "report/op_tables.h"
 #include "error.h"
 #include "image/image.h"
 #include "models/codec.h"
@@ -33,10 +37,29 @@ struct ComplexityParams {
   std::string model;
   int quality = 0;
   std::string format = "table";
+  std::string size = "256x256";
+  TorchScriptOptions torchscript;
 };
 
 int run_complexity(const ComplexityParams& p) {
-  std::cout << format_layers(complexity_of(p.model, p.quality), p.format);
+  if (!is_torchscript_path(p.model)) {
+    std::cout << format_layers(complexity_of(p.model, p.quality), p.format);
+    return 0;
+  }
+  // A TorchScript file: counted from the operators one execution runs, on the CPU.
+  if (p.format != "table" && p.format != "csv" && p.format != "json")
+    throw Error("format '" + p.format + "' is unknown: use table, csv or json");
+  const ImageInfo size = parse_size(p.size);
+  // The simple executor: the profiling one optimises the graph after its first
+  // run, and its fusers call kernels past the dispatcher, where no callback sees them.
+  torch::jit::getExecutorMode() = false;
+  TorchScriptCodec codec(p.model, p.torchscript, torch::kCPU);
+  const Padding padding = padding_for(size.height, size.width, p.torchscript.padding);
+  torch::manual_seed(0);
+  const torch::Tensor x = pad(torch::rand({1, 3, size.height, size.width}), padding);
+  codec.check(x);  // a wrong shape or method fails here, not in the middle of the count
+  const OpCount count = count_operators([&]() { (void)codec.run(x); });
+  std::cout << format_operator_count(count, x.size(2) * x.size(3), p.model, p.format);
   return 0;
 }
 
@@ -123,13 +146,17 @@ void add_model_commands(CLI::App& app, Action& action) {
   auto zp = bind<ZooParams>(zoo, action, run_zoo);
   add_format(zoo, zp->format, "table, csv or json");
 
-  CLI::App* complexity = add_command(app, "complexity", "per-layer complexity of one network");
+  CLI::App* complexity = add_command(app, "complexity", "per-layer complexity of one network, or per operator of a TorchScript file");
   complexity->footer("Per layer: type, channels, kernel, stride, scale, parameters, kMAC per pixel, activation\n"
                      "bytes per pixel, and whether it counts up to the 2nd downsampling.");
   auto cp = bind<ComplexityParams>(complexity, action, run_complexity);
   add_model(complexity, cp->model);
-  add_quality(complexity, cp->quality);
+  add_quality(complexity, cp->quality)->required(false);  // not for a TorchScript file
   add_format(complexity, cp->format, "table, csv or json");
+  complexity->add_option("--size", cp->size, "TorchScript model: the image size counted on (padded to --padding)")
+      ->capture_default_str()
+      ->type_name("WxH");
+  add_torchscript_options(complexity, cp->torchscript);
 
   CLI::App* run = add_command(app, "run", "reconstruct one image with one network");
   run->footer("Pads the image to the network's multiple, runs the full encoder-decoder chain, crops, writes the\n"

@@ -9,7 +9,7 @@
 namespace nicenergy::cli {
 
 void add_model_commands(CLI::App& app, Action& action);     // zoo, complexity, run, version
-void add_energy_commands(CLI::App& app, Action& action);    // meters, measure, campaign (+ merge)
+void add_energy_commands(CLI::App& app, Action& action);    // meters, measure, exec, campaign (+ merge)
 void add_analysis_commands(CLI::App& app, Action& action);  // fit, predict, report
 
 // A command's parameters live in one struct (defaults there, shown in --help);

@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "models/torchscript_model.h"
 #include "protocol/settings.h"
 
 namespace nicenergy::cli {
@@ -18,7 +20,9 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
 }
 
 void check_extras(const CLI::App& command) {
-  const std::vector<std::string> extras = command.remaining();
+  std::vector<std::string> extras = command.remaining();
+  // CLI11 leaves the "--" that ends the options (exec -- CMD ARGS) among the extras.
+  extras.erase(std::remove(extras.begin(), extras.end(), std::string("--")), extras.end());
   if (extras.empty()) return;
   for (const std::string& e : extras)
     if (e.size() > 1 && e[0] == '-' && !(std::isdigit(static_cast<unsigned char>(e[1])) || e[1] == '.'))
@@ -59,7 +63,7 @@ CLI::Validator real_number(const std::string& option, double min, double max) {
 }
 
 CLI::Option* add_model(CLI::App* command, std::string& model) {
-  return command->add_option("--model", model, "network: CompressAI name or the paper's abbreviation (Bfac, Bhyp, Mmean, Mcont, Canch, Cattn)")
+  return command->add_option("--model", model, "network: CompressAI name or the paper's abbreviation (Bfac, Bhyp, Mmean, Mcont, Canch, Cattn), or a TorchScript file (.pt, .ts)")
       ->required()
       ->type_name("NAME");
 }
@@ -70,6 +74,21 @@ CLI::Option* add_quality(CLI::App* command, int& quality) {
       ->required()
       ->check(whole_number("quality", -1000000, 1000000))
       ->type_name("Q");
+}
+
+void add_torchscript_options(CLI::App* command, TorchScriptOptions& options) {
+  command->add_option("--encode-method", options.encode_method, "TorchScript model: run decode(encode(x)) with this encoder method instead of forward(x)")
+      ->type_name("NAME");
+  command->add_option("--decode-method", options.decode_method, "TorchScript model: the decoder method (with --encode-method)")
+      ->type_name("NAME");
+  command->add_option("--padding", options.padding, "TorchScript model: pad the image to a multiple of this")
+      ->check(whole_number("--padding", 1, 4096))
+      ->capture_default_str()
+      ->type_name("N");
+  command->add_option("--output-key", options.output_key,
+                      "TorchScript model: the reconstruction (1x3xHxW, waited for) in a dict (key) or tuple (index) output")
+      ->capture_default_str()
+      ->type_name("KEY");
 }
 
 CLI::Option* add_threads(CLI::App* command, int& threads) {

@@ -11,6 +11,10 @@
 
 #include "protocol/protocol.h"
 
+namespace nicenergy {
+struct TorchScriptOptions;
+}
+
 namespace nicenergy::cli {
 
 // What a command does once its options are parsed; set by the command's callback.
@@ -31,6 +35,8 @@ CLI::Option* add_quality(CLI::App* command, int& quality);              // --qua
 CLI::Option* add_threads(CLI::App* command, int& threads);              // --threads N (0: one per core)
 CLI::Option* add_seed(CLI::App* command, uint64_t& seed);               // --seed S
 CLI::Option* add_format(CLI::App* command, std::string& format, const std::string& choices);
+// A TorchScript model's calling options: --encode-method, --decode-method, --padding, --output-key.
+void add_torchscript_options(CLI::App* command, TorchScriptOptions& options);
 // Every protocol setting of the table as --name-with-dashes, default shown.
 void add_protocol_options(CLI::App* command, ProtocolConfig& config);
 // An option of an earlier version: using it is an error that names the new one.

@@ -1,0 +1,75 @@
+#include "protocol/torchscript_measurement.h"
+
+#include "error.h"
+#include "models/codec.h"
+#include "platform/runtime.h"
+
+#if defined(NICENERGY_WITH_CUDA)
+#include <torch/cuda.h>
+#endif
+
+namespace nicenergy {
+
+Workload TorchScriptWorkload::workload() const {
+  Workload w;
+  auto codec_handle = codec;
+  torch::Tensor x = x_padded;
+  w.run_once = [codec_handle, x]() { (void)codec_handle->run(x); };
+  if (device.is_cuda()) {
+#if defined(NICENERGY_WITH_CUDA)
+    const int64_t index = device.has_index() ? device.index() : -1;
+    w.synchronize = [index]() { torch::cuda::synchronize(index); };
+#else
+    throw Error("this build has no CUDA: rebuild against a CUDA LibTorch (see README, GPU build)");
+#endif
+  }
+  return w;
+}
+
+TorchScriptWorkload make_torchscript_workload(const std::string& path, const TorchScriptOptions& options,
+                                              const Image& image, const std::string& image_label,
+                                              const torch::Device& device, int quality) {
+  TorchScriptWorkload w;
+  w.codec = std::make_shared<TorchScriptCodec>(path, options, device);
+  w.device = device;
+  const Padding p = padding_for(image.height, image.width, options.padding);
+  w.x_padded = pad(image_to_tensor(image), p).to(device);
+  w.codec->check(w.x_padded);
+  w.image = image_label;
+  w.quality = quality;
+  w.width = image.width;
+  w.height = image.height;
+  w.padded_width = static_cast<int>(w.x_padded.size(3));
+  w.padded_height = static_cast<int>(w.x_padded.size(2));
+  return w;
+}
+
+void fill_runtime(MeasurementRecord& r) {
+  const RuntimeInfo runtime = runtime_info();
+  r.libtorch = runtime.libtorch;
+  r.cuda = runtime.cuda;
+  r.cudnn = runtime.cudnn;
+  r.threads = runtime.threads;
+}
+
+MeasurementRecord make_record(const TorchScriptWorkload& w, const ProtocolResult& result,
+                              const std::string& device_description, const std::string& started_at) {
+  MeasurementRecord r;
+  r.network = w.codec->name();
+  r.abbr = w.codec->name();
+  r.quality = w.quality;
+  r.level = kCustomLevel;
+  r.image = w.image;
+  r.width = w.width;
+  r.height = w.height;
+  r.pixels = static_cast<int64_t>(w.width) * w.height;
+  r.padded_width = w.padded_width;
+  r.padded_height = w.padded_height;
+  fill_record(result, r);
+  r.device = device_description;
+  r.started_at = started_at;
+  fill_runtime(r);
+  return r;
+}
+
+}  // namespace nicenergy

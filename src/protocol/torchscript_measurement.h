@@ -1,0 +1,43 @@
+// Measuring a TorchScript codec (models/torchscript_model.h) with the paper's
+// protocol: the workload and the record, as codec_measurement.h does for the
+// built-in networks. The record names the file's stem as network and
+// abbreviation, quality as given (0 when none) and the level "custom", so
+// campaign, fit, predict and report take it like any other network.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "image/image.h"
+#include "models/torchscript_model.h"
+#include "protocol/protocol.h"
+#include "protocol/record.h"
+
+namespace nicenergy {
+
+inline constexpr char kCustomLevel[] = "custom";
+
+struct TorchScriptWorkload {
+  std::shared_ptr<TorchScriptCodec> codec;
+  torch::Device device = torch::kCPU;
+  torch::Tensor x_padded;  // 1x3xHxW on `device`
+  std::string image;
+  int quality = 0;
+  int width = 0, height = 0;
+  int padded_width = 0, padded_height = 0;
+  // run_once: one execution; synchronize: waits for the device (CUDA) after it.
+  Workload workload() const;
+};
+
+// Loads the file, pads the image to options.padding, moves both to `device`
+// and runs once to check the reconstruction's shape (Error otherwise).
+TorchScriptWorkload make_torchscript_workload(const std::string& path, const TorchScriptOptions& options,
+                                              const Image& image, const std::string& image_label,
+                                              const torch::Device& device, int quality = 0);
+
+MeasurementRecord make_record(const TorchScriptWorkload& workload, const ProtocolResult& result,
+                              const std::string& device_description, const std::string& started_at);
+
+// The runtime fields (libtorch, cuda, cudnn, threads) of a record.
+void fill_runtime(MeasurementRecord& record);
+
+}  // namespace nicenergy
