@@ -82,7 +82,8 @@ std::string step_trace(const TempDir& dir) {
   return path;
 }
 const char* kStepProtocol =
-    " --idle-s 0.5 --preheat-no-sensor-s 1.2 --preheat-max-s 1.2 --window-s 0.2 --k-min 3 --k-max 3 --sample-hz 100";
+    " --idle-s 0.5 --preheat-no-sensor-s 1.2 --preheat-max-s 1.2 --window-s 0.2 --k-min 3 --k-max 3 --sample-hz 100"
+    " --hot-idle-s 0 --lag-probe-s 0 --phase-shift-periods 0";  // the paper's cold reference: Eq. (1) against 10 W
 
 // Eq. (1) recomputed from the record: (P_window - P_idle) x T_window / M, the
 // window's power being the trace's 30 W; mean over the windows.

@@ -97,6 +97,16 @@ int run_measure(MeasureParams p) {
     if (!std::filesystem::exists(p.trace_output, ec) && !folder.empty())
       prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
   }
+  if (torchscript) {
+    // The file, its methods and its output are checked before the meter opens:
+    // the cold idle reference must precede loading the model (issue 10), and a
+    // bad file should cost one line, not an idle reference first. The probe runs
+    // once on a small Kodak mosaic on the target device and is then let go.
+    const int64_t side = p.torchscript.padding * ((64 + p.torchscript.padding - 1) / p.torchscript.padding);
+    TorchScriptCodec probe(p.model, p.torchscript, device);
+    const Image small = sized_test_image(static_cast<int>(side), static_cast<int>(side));
+    probe.check(image_to_tensor(small).to(device));
+  }
   const bool deterministic = !p.no_deterministic;
 
   std::string note;

@@ -27,15 +27,26 @@ Workload CodecWorkload::workload() const {
     ChainOutput out = net->forward(x);
     (void)out;
   };
-  if (device.is_cuda()) {
-#if defined(NICENERGY_WITH_CUDA)
-    const int64_t index = device.has_index() ? device.index() : -1;
-    w.synchronize = [index]() { torch::cuda::synchronize(index); };
-#else
-    throw Error("this build has no CUDA: rebuild against a CUDA LibTorch (see README, GPU build)");
-#endif
-  }
+  w.synchronize = device_synchronizer(device);
   return w;
+}
+
+std::function<void()> device_synchronizer(const torch::Device& device) {
+  if (!device.is_cuda()) return {};
+#if defined(NICENERGY_WITH_CUDA)
+  const int64_t index = device.has_index() ? device.index() : -1;
+  return [index]() { torch::cuda::synchronize(index); };
+#else
+  throw Error("this build has no CUDA: rebuild against a CUDA LibTorch (see README, GPU build)");
+#endif
+}
+
+void fill_runtime(MeasurementRecord& r) {
+  const RuntimeInfo runtime = runtime_info();
+  r.libtorch = runtime.libtorch;
+  r.cuda = runtime.cuda;
+  r.cudnn = runtime.cudnn;
+  r.threads = runtime.threads;
 }
 
 CodecWorkload make_codec_workload(const std::string& model, int quality, const Image& image,
@@ -145,11 +156,7 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   fill_record(result, r);
   r.device = device_description;
   r.started_at = started_at;
-  const RuntimeInfo runtime = runtime_info();
-  r.libtorch = runtime.libtorch;
-  r.cuda = runtime.cuda;
-  r.cudnn = runtime.cudnn;
-  r.threads = runtime.threads;
+  fill_runtime(r);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,13 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
 // "cpu (Intel Xeon ...)" or "cuda:0 (NVIDIA H100 ...)".
 std::string describe_device(const torch::Device& device, PowerMeter& meter);
 
+
+// What a workload waits on after each execution: the CUDA device's queue; none
+// on the CPU. Shared by the built-in networks and TorchScript files.
+std::function<void()> device_synchronizer(const torch::Device& device);
+
+// The runtime fields (libtorch, cuda, cudnn, threads) of a record.
+void fill_runtime(MeasurementRecord& record);
 
 // The record of one measurement: network and image fields from the workload,
 // energy fields from the protocol (fill_record), device and start time.

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "models/codec.h"
+#include "protocol/codec_measurement.h"
 #include "platform/runtime.h"
 
 #if defined(NICENERGY_WITH_CUDA)
@@ -15,14 +16,7 @@ Workload TorchScriptWorkload::workload() const {
   auto codec_handle = codec;
   torch::Tensor x = x_padded;
   w.run_once = [codec_handle, x]() { (void)codec_handle->run(x); };
-  if (device.is_cuda()) {
-#if defined(NICENERGY_WITH_CUDA)
-    const int64_t index = device.has_index() ? device.index() : -1;
-    w.synchronize = [index]() { torch::cuda::synchronize(index); };
-#else
-    throw Error("this build has no CUDA: rebuild against a CUDA LibTorch (see README, GPU build)");
-#endif
-  }
+  w.synchronize = device_synchronizer(device);
   return w;
 }
 
@@ -42,14 +36,6 @@ TorchScriptWorkload make_torchscript_workload(const std::string& path, const Tor
   w.padded_width = static_cast<int>(w.x_padded.size(3));
   w.padded_height = static_cast<int>(w.x_padded.size(2));
   return w;
-}
-
-void fill_runtime(MeasurementRecord& r) {
-  const RuntimeInfo runtime = runtime_info();
-  r.libtorch = runtime.libtorch;
-  r.cuda = runtime.cuda;
-  r.cudnn = runtime.cudnn;
-  r.threads = runtime.threads;
 }
 
 MeasurementRecord make_record(const TorchScriptWorkload& w, const ProtocolResult& result,

@@ -37,7 +37,4 @@ TorchScriptWorkload make_torchscript_workload(const std::string& path, const Tor
 MeasurementRecord make_record(const TorchScriptWorkload& workload, const ProtocolResult& result,
                               const std::string& device_description, const std::string& started_at);
 
-// The runtime fields (libtorch, cuda, cudnn, threads) of a record.
-void fill_runtime(MeasurementRecord& record);
-
 }  // namespace nicenergy
