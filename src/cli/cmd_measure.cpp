@@ -97,6 +97,12 @@ int run_measure(MeasureParams p) {
     if (!std::filesystem::exists(p.trace_output, ec) && !folder.empty())
       prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
   }
+  // The input is checked now, before the meter opens; the image itself is
+  // loaded after the cold idle reference.
+  if (!p.input.empty())
+    (void)image_info(p.input);
+  else
+    (void)parse_size(p.size);
   if (torchscript) {
     // The file, its methods and its output are checked before the meter opens:
     // the cold idle reference must precede loading the model (issue 10), and a
