@@ -41,6 +41,21 @@ std::function<void()> device_synchronizer(const torch::Device& device) {
 #endif
 }
 
+void fill_measured_fields(MeasurementRecord& r, const std::string& image, int width, int height, int padded_width,
+                          int padded_height, const ProtocolResult& result, const std::string& device_description,
+                          const std::string& started_at) {
+  r.image = image;
+  r.width = width;
+  r.height = height;
+  r.pixels = static_cast<int64_t>(width) * height;
+  r.padded_width = padded_width;
+  r.padded_height = padded_height;
+  fill_record(result, r);
+  r.device = device_description;
+  r.started_at = started_at;
+  fill_runtime(r);
+}
+
 void fill_runtime(MeasurementRecord& r) {
   const RuntimeInfo runtime = runtime_info();
   r.libtorch = runtime.libtorch;
@@ -147,16 +162,8 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   r.abbr = c.spec->abbr;
   r.quality = c.quality;
   r.level = c.level;
-  r.image = w.image;
-  r.width = w.width;
-  r.height = w.height;
-  r.pixels = static_cast<int64_t>(w.width) * w.height;
-  r.padded_width = w.padded_width;
-  r.padded_height = w.padded_height;
-  fill_record(result, r);
-  r.device = device_description;
-  r.started_at = started_at;
-  fill_runtime(r);
+  fill_measured_fields(r, w.image, w.width, w.height, w.padded_width, w.padded_height, result, device_description,
+                       started_at);
   return r;
 }
 

@@ -45,16 +45,8 @@ MeasurementRecord make_record(const TorchScriptWorkload& w, const ProtocolResult
   r.abbr = w.codec->name();
   r.quality = w.quality;
   r.level = kCustomLevel;
-  r.image = w.image;
-  r.width = w.width;
-  r.height = w.height;
-  r.pixels = static_cast<int64_t>(w.width) * w.height;
-  r.padded_width = w.padded_width;
-  r.padded_height = w.padded_height;
-  fill_record(result, r);
-  r.device = device_description;
-  r.started_at = started_at;
-  fill_runtime(r);
+  fill_measured_fields(r, w.image, w.width, w.height, w.padded_width, w.padded_height, result, device_description,
+                       started_at);
   return r;
 }
 
