@@ -79,10 +79,10 @@ struct CallContext : at::ObserverContext {
 // Kind and input shapes of one counted call; false when the operands are not what the schema promises.
 bool describe_inputs(const at::RecordFunction& fn, OpKind kind, CountedOp& op) {
   auto inputs = fn.inputs();
-  // TorchScript's interpreter sometimes hands the callback one stack slot more
-  // than the schema has arguments, in front (seen on traced CompressAI GDN
-  // convolutions; PyTorch's own profiler records the same 14 inputs for
-  // _convolution's 13): the operator's arguments are the last ones.
+  // A boxed call (TorchScript's interpreter) hands the callback the whole
+  // interpreter stack, not only the operator's arguments: values kept there for
+  // later (GDN's x, waiting for x * norm) come in front. PyTorch's own profiler
+  // records the same 14 inputs for _convolution's 13. The arguments are the last ones.
   if (const auto schema = fn.operator_schema()) {
     const size_t arguments = schema->arguments().size();
     if (inputs.size() > arguments) inputs = inputs.slice(inputs.size() - arguments);
@@ -154,7 +154,15 @@ void on_end(const at::RecordFunction& fn, at::ObserverContext* context) {
   auto* call = dynamic_cast<CallContext*>(context);
   if (!call) return;  // an inner counted operator
   CountedOp op = std::move(call->op);
-  const auto& outputs = fn.outputs();
+  // The outputs of a boxed call are the whole stack too: the results are the
+  // last ones. The front slot is whatever the interpreter kept below the
+  // arguments (a tensor of the output's shape in GDN, by luck; None before
+  // CompressAI's last transposed convolution, which was then not counted).
+  c10::ArrayRef<c10::IValue> outputs = fn.outputs();
+  if (const auto schema = fn.operator_schema()) {
+    const size_t returns = schema->returns().size();
+    if (outputs.size() > returns) outputs = outputs.slice(outputs.size() - returns);
+  }
   if (!call->understood || outputs.empty() || !outputs[0].isTensor()) {
     ++active_count->other_calls[std::string(name) + " (operands not understood)"];
     return;
