@@ -299,21 +299,80 @@ TEST(CliCampaignTorchScript, ConfigWithAModelPathRuns) {
                       "\"\nmodels = [\"toy.pt\"]\nmeter = \"estimate\"\n"
                       "[protocol]\nidle_s = 0.2\nwindow_s = 0.05\nk_min = 2\nk_max = 2\npreheat_max_s = 0\n"
                       "[[images]]\nsizes = [\"64x64\", \"128x64\", \"128x128\"]\nfrom = \"" +
-                      std::string(NICENERGY_SOURCE_DIR) + "/data/images\"\n");
+                      std::string(NICENERGY_SOURCE_DIR) + "/data/images\"\n"
+                      // A command on a file of each image (cat: no shell, installed everywhere).
+                      "[[commands]]\nname = \"reader\"\nargv = [\"cat\", \"{input}\"]\ninput_format = \"ppm\"\n");
   Result r = run_cli("campaign " + config);
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   const auto rows = read_results(dir.file("custom.csv"));
-  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ(rows.size(), 6u);
+  int toys = 0, readers = 0;
   for (const auto& row : rows) {
-    EXPECT_EQ(row.network, "toy");
     EXPECT_EQ(row.level, "custom");
     EXPECT_GT(row.energy_j, 0);
+    if (row.network == "toy") {
+      ++toys;
+      // Counted at the measured (padded) size: at 64x64, the toy's hand count per pixel.
+      ASSERT_TRUE(row.kmac_per_px.has_value());
+      EXPECT_GT(*row.kmac_per_px, 0);
+      if (row.width == 64 && row.height == 64)
+        EXPECT_NEAR(*row.kmac_per_px,
+                    (kToyConv + kToyDepthwise + kToyTransposed + kToyLinear + kToyMatmul) / 4096 / 1e3, 1e-9);
+    } else {
+      EXPECT_EQ(row.network, "reader");
+      EXPECT_FALSE(row.kmac_per_px.has_value());  // a command is not counted
+      ++readers;
+    }
   }
-  // NOT DONE: `fit` looks every network up in the zoo (for its kMAC) and refuses
-  // "toy" (unknown model); fit, predict and report of custom records are open (README).
+  EXPECT_EQ(toys, 3);
+  EXPECT_EQ(readers, 3);
+  // Resumable like any point: a second run measures nothing.
+  r = run_cli("campaign " + config);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("6 already done"), std::string::npos) << r.err;
+
+  // fit, predict and report take records outside the zoo (they refused "unknown model" before).
+  r = run_cli("fit " + dir.file("custom.csv") + " --output " + dir.file("fit.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("α custom"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("toy"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reader"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("reader (custom level) has no kmac_per_px"), std::string::npos) << r.err;
+  r = run_cli("predict --model toy --size 256x256 --coeffs " + dir.file("fit.json") + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["source"], "fit");
+  EXPECT_EQ(j["level"], "custom");
+  EXPECT_GT(j["alpha"].get<double>(), 0);
+  r = run_cli("report " + dir.file("custom.csv") + " --output " + dir.file("report"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string table2 = test_util::slurp(dir.file("report/table2_fits.csv"));
+  EXPECT_NE(table2.find("toy,toy,custom,3"), std::string::npos) << table2;
+  EXPECT_NE(table2.find("reader,reader,custom,3"), std::string::npos) << table2;
+  const std::string fig2 = test_util::slurp(dir.file("report/fig2_energy_custom.dat"));
+  EXPECT_NE(fig2.find("# toy"), std::string::npos) << fig2;
+  EXPECT_NE(fig2.find("# reader"), std::string::npos) << fig2;
+  // Fig. 3: the toy at its counted kMAC; the command left out, with a note on the page.
+  const std::string fig3 = test_util::slurp(dir.file("report/fig3_alpha_kmac.dat"));
+  EXPECT_NE(fig3.find("\"toy\""), std::string::npos) << fig3;
+  EXPECT_EQ(fig3.find("reader"), std::string::npos) << fig3;
+  EXPECT_NE(test_util::slurp(dir.file("report/index.html")).find("reader (custom level) has no kmac_per_px"),
+            std::string::npos);
+
   // A model path that is not there is the config's error, before anything runs.
   test_util::spit(config, "[campaign]\nmodels = [\"gone.pt\"]\n[[images]]\nsizes = [\"64x64\"]\n");
   expect_one_line_error("campaign " + config, "gone.pt");
+  // A [[commands]] entry is checked before anything runs, in one line.
+  const std::string images = "[[images]]\nsizes = [\"64x64\"]\nfrom = \"" + std::string(NICENERGY_SOURCE_DIR) +
+                             "/data/images\"\n";
+  test_util::spit(config, "[campaign]\n" + images + "[[commands]]\nname = \"c\"\nargv = []\n");
+  expect_one_line_error("campaign " + config, "needs argv");
+  test_util::spit(config, "[campaign]\n" + images + "[[commands]]\nname = \"c\"\nargv = [\"cat\", \"{image}\"]\n");
+  expect_one_line_error("campaign " + config, "unknown placeholder {image}");
+  test_util::spit(config, "[campaign]\n" + images + "[[commands]]\nname = \"c\"\nargv = [\"nicenergy-no-such-program\"]\n");
+  expect_one_line_error("campaign " + config, "not found");
+  test_util::spit(config, "[campaign]\n" + images + "[[commands]]\nargv = [\"cat\"]\n");
+  expect_one_line_error("campaign " + config, "needs a name");
 }
 
 // ---- exec ---------------------------------------------------------------------------

@@ -31,6 +31,21 @@ struct ImageSource {
   int height = 0;
 };
 
+// A [[commands]] entry: any program measured like `nicenergy exec`, once per
+// image, on a file of that image written for the point. Placeholders in argv:
+// {input} (that file), {output} (a path in the same temporary folder, for what
+// the command writes), {width}, {height}.
+struct CampaignCommand {
+  std::string name;                // the records' network and abbr
+  std::vector<std::string> argv;   // with placeholders; argv[0] found on PATH or as a path
+  std::string input_format = "png";  // png or ppm: the file {input} names
+  int quality = 0;                 // the records' quality
+};
+
+// argv with the placeholders replaced.
+std::vector<std::string> command_argv(const CampaignCommand& command, const std::string& input,
+                                      const std::string& output, int width, int height);
+
 struct CampaignConfig {
   std::string path;                   // the config file
   std::string name;
@@ -42,6 +57,7 @@ struct CampaignConfig {
   // the order given: measured once per image with the default calling options
   // (forward(x), padding 64, output x_hat), quality 0, level "custom".
   std::vector<std::string> torchscript_models;
+  std::vector<CampaignCommand> commands;  // [[commands]], in the order given; level "custom"
   std::vector<std::string> levels;    // used when qualities is empty
   std::vector<int> qualities;         // explicit qualities for every network
   double idle_refresh_s = 1800;
@@ -62,6 +78,7 @@ struct CampaignPoint {
   size_t index = 0;  // position in the full plan (0-based), before sharding
   NetworkSpec spec;            // for a TorchScript file: name and abbr are the file's stem
   std::string torchscript;     // the TorchScript file; empty for a built-in network
+  std::optional<CampaignCommand> command;  // a [[commands]] entry; empty otherwise
   int quality = 0;
   std::string level;
   ImageSource image;

@@ -3,14 +3,71 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <stdlib.h>
+
 #include "io/files.h"
 #include "models/codec.h"
 #include "platform/runtime.h"
+#include "error.h"
+#include "image/image.h"
 #include "protocol/codec_measurement.h"
+#include "protocol/command_workload.h"
 #include "protocol/protocol.h"
 #include "protocol/torchscript_measurement.h"
 
 namespace nicenergy {
+
+namespace {
+
+// A [[commands]] point: the image written to a temporary folder (removed with
+// the point), the command's argv with its placeholders replaced.
+struct CommandPoint {
+  std::filesystem::path dir;
+  std::vector<std::string> argv;
+  std::string name, image;
+  int quality = 0, width = 0, height = 0;
+
+  CommandPoint(const CampaignCommand& command, const Image& picture, const std::string& label) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "nicenergy-command-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw Error("cannot make a temporary folder for command '" + command.name + "'");
+    dir = pattern;
+    const std::string input = (dir / ("input." + command.input_format)).string();
+    if (command.input_format == "ppm")
+      save_ppm(picture, input);
+    else
+      save_png(picture, input);
+    argv = command_argv(command, input, (dir / "output").string(), picture.width, picture.height);
+    name = command.name;
+    image = label;
+    quality = command.quality;
+    width = picture.width;
+    height = picture.height;
+    // Once before the protocol, as exec does: a failing command costs one line, not a preheat.
+    run_command_once(argv);
+  }
+  ~CommandPoint() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  CommandPoint(const CommandPoint&) = delete;
+  CommandPoint& operator=(const CommandPoint&) = delete;
+  Workload workload() const { return command_workload(argv); }
+};
+
+// The record of `nicenergy exec`: the command runs outside this process, so no
+// padding and no LibTorch threads.
+MeasurementRecord make_record(const CommandPoint& w, const ProtocolResult& result, const std::string& device_text,
+                              const std::string& started_at) {
+  MeasurementRecord r;
+  r.network = r.abbr = w.name;
+  r.quality = w.quality;
+  r.level = kCustomLevel;
+  fill_measured_fields(r, w.image, w.width, w.height, w.width, w.height, result, device_text, started_at);
+  r.threads = 0;
+  return r;
+}
+
+}  // namespace
 
 CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCampaignOptions& options) {
   const std::string output_path = options.campaign.output.empty()
@@ -60,6 +117,10 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
       write_trace_csv((std::filesystem::path(traces) / name).string(), result.samples, result.windows);
       return make_record(w, result, device_text, started_at);
     };
+    if (point.command) {
+      const CommandPoint command(*point.command, image, point.image.label);
+      return measure(command);
+    }
     if (!point.torchscript.empty())
       return measure(make_torchscript_workload(point.torchscript, TorchScriptOptions{}, image, point.image.label, device));
     return measure(make_codec_workload(point.spec.name, point.quality, image, point.image.label, device));

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "image/image.h"
@@ -236,6 +237,60 @@ static void read_images(const ConfigReader& r, const toml::table& t, std::vector
   }
 }
 
+// An executable file, as posix_spawnp finds it: a name with a slash as a path
+// (here relative to the config's folder), any other on PATH.
+static std::string find_program(const ConfigReader& r, const std::string& program) {
+  auto executable = [](const std::string& file) {
+    std::error_code ec;
+    return fs::is_regular_file(file, ec) && ::access(file.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) {
+    const std::string resolved = r.resolve(program);
+    return executable(resolved) ? resolved : "";
+  }
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (executable((fs::path(dir.empty() ? "." : dir) / program).string())) return program;
+  return "";
+}
+
+// One [[commands]] table.
+static CampaignCommand read_command(const ConfigReader& r, const toml::table& t) {
+  r.check_keys(t, "[[commands]]", {"name", "argv", "input_format", "quality"});
+  CampaignCommand command;
+  const auto name = r.string(t, "name");
+  if (!name || name->empty()) r.fail(&t, "each [[commands]] needs a name = \"...\" (the records' network column)");
+  if (lookup_network(*name))
+    r.fail(t.get("name"), "command name '" + *name + "' is a built-in network's: choose another");
+  command.name = *name;
+  const auto argv = r.strings(t, "argv");
+  if (!argv || argv->empty() || argv->front().empty())
+    r.fail(argv ? t.get("argv") : &t, "command '" + command.name +
+                                          "' needs argv = [\"PROGRAM\", \"ARG\", ...] with the program first");
+  command.argv = *argv;
+  static const std::regex placeholder(R"(\{[^{}]*\})");
+  static const std::set<std::string> known = {"{input}", "{output}", "{width}", "{height}"};
+  for (const std::string& arg : command.argv)
+    for (auto it = std::sregex_iterator(arg.begin(), arg.end(), placeholder); it != std::sregex_iterator(); ++it)
+      if (!known.count(it->str()))
+        r.fail(t.get("argv"), "command '" + command.name + "': unknown placeholder " + it->str() +
+                                  " in argv; use {input}, {output}, {width} or {height}");
+  if (command.argv.front().find('{') != std::string::npos)
+    r.fail(t.get("argv"), "command '" + command.name + "': the program (argv[0]) cannot be a placeholder");
+  const std::string program = find_program(r, command.argv.front());
+  if (program.empty())
+    r.fail(t.get("argv"), "command '" + command.name + "': program '" + command.argv.front() +
+                              "' not found (not an executable on PATH; a path with a slash is relative to the "
+                              "config's folder)");
+  command.argv.front() = program;
+  command.input_format = r.string(t, "input_format").value_or("png");
+  if (command.input_format != "png" && command.input_format != "ppm")
+    r.fail(t.get("input_format"), "input_format '" + command.input_format + "' is unknown: use png or ppm");
+  command.quality = r.integer(t, "quality").value_or(0);
+  return command;
+}
+
 CampaignConfig load_campaign_config(const std::string& path) {
   // A directory is said to be one, and a FIFO is refused before it is opened
   // (reading it would wait forever).
@@ -250,7 +305,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
     throw Error("config '" + path + "' line " + std::to_string(e.source().begin.line) +
                 " is not valid TOML: " + printable(e.description(), 200));
   }
-  r.check_keys(root, "the config", {"campaign", "protocol", "images"});
+  r.check_keys(root, "the config", {"campaign", "protocol", "images", "commands"});
 
   CampaignConfig config;
   config.path = path;
@@ -313,9 +368,22 @@ CampaignConfig load_campaign_config(const std::string& path) {
       }
     }
   }
-  // No models key: all six networks; a list of TorchScript files only: none of them.
+  if (const toml::node* commands = root.get("commands")) {
+    if (!commands->is_array_of_tables())
+      r.fail(commands, "commands must be [[commands]] tables (name = \"...\", argv = [...])");
+    std::set<std::string> used;
+    for (const auto& file : config.torchscript_models) used.insert(fs::path(file).stem().string());
+    for (const toml::node& block : *commands->as_array()) {
+      CampaignCommand command = read_command(r, *block.as_table());
+      if (!used.insert(command.name).second)
+        r.fail(&block, "two models or commands are named '" + command.name + "' (the name names the results): rename one");
+      config.commands.push_back(std::move(command));
+    }
+  }
+  // No models key: all six networks, unless there are [[commands]]; a list of
+  // TorchScript files only: none of them.
   for (const auto& spec : network_specs())
-    if (!names || chosen.count(spec.name)) config.networks.push_back(spec);
+    if ((!names && config.commands.empty()) || chosen.count(spec.name)) config.networks.push_back(spec);
 
   const auto levels = r.strings(*c, "levels");
   const auto qualities = r.integers(*c, "qualities");

@@ -23,6 +23,20 @@ std::vector<int> campaign_qualities(const CampaignConfig& config, const NetworkS
   return {qualities.begin(), qualities.end()};
 }
 
+std::vector<std::string> command_argv(const CampaignCommand& command, const std::string& input,
+                                      const std::string& output, int width, int height) {
+  const std::pair<std::string, std::string> values[] = {
+      {"{input}", input}, {"{output}", output}, {"{width}", std::to_string(width)}, {"{height}", std::to_string(height)}};
+  std::vector<std::string> argv;
+  for (std::string arg : command.argv) {
+    for (const auto& [placeholder, value] : values)
+      for (size_t at = arg.find(placeholder); at != std::string::npos; at = arg.find(placeholder, at + value.size()))
+        arg.replace(at, placeholder.size(), value);
+    argv.push_back(std::move(arg));
+  }
+  return argv;
+}
+
 // ---- plan, shards, estimate ----------------------------------------------
 
 std::string CampaignPoint::label() const {
@@ -49,7 +63,18 @@ std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
       p.index = plan.size();
       p.spec.name = p.spec.abbr = fs::path(path).stem().string();
       p.torchscript = path;
-      p.level = "custom";
+      p.level = kCustomLevel;
+      p.image = image;
+      plan.push_back(std::move(p));
+    }
+  for (const auto& command : config.commands)
+    for (const auto& image : config.images) {
+      CampaignPoint p;
+      p.index = plan.size();
+      p.spec.name = p.spec.abbr = command.name;
+      p.command = command;
+      p.quality = command.quality;
+      p.level = kCustomLevel;
       p.image = image;
       plan.push_back(std::move(p));
     }

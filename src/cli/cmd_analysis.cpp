@@ -8,12 +8,15 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "complexity/complexity.h"
+#include "complexity/record_complexity.h"
+#include "complexity/torchscript_count.h"
 #include "error.h"
 #include "image/image.h"
 #include "io/files.h"
 #include "modeling/coefficients.h"
 #include "modeling/fit.h"
 #include "modeling/predict.h"
+#include "models/codec.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/results_csv.h"
 #include "report/fit_tables.h"
@@ -22,18 +25,11 @@
 namespace nicenergy::cli {
 namespace {
 
-// Complexity of every network-level present in the records (one row per level).
-std::vector<ComplexityRow> complexity_rows(const std::vector<MeasurementRecord>& records) {
-  std::vector<ComplexityRow> rows;
-  std::set<std::string> seen;
-  for (const auto& r : records) {
-    const NetworkSpec& spec = find_network(r.network.empty() ? r.abbr : r.network);
-    const int quality = level_qualities(spec, r.level).front();
-    if (!seen.insert(spec.name + "/" + r.level).second) continue;
-    const Complexity c = complexity_of(spec.name, quality);
-    rows.push_back({c.abbr, c.network, c.level, c.quality, c.n, c.m, c.params, c.kmac_per_pixel, c.kmac_per_pixel_2nd});
-  }
-  return rows;
+// Fits Eq. (2) and the kMAC lines; the network-levels without a kMAC count are said in the notes.
+FitResult fit_with_complexity(const std::vector<MeasurementRecord>& records, const RecordsComplexity& complexity) {
+  FitResult result = fit_models(records, kmac_points(complexity.rows));
+  result.notes.insert(result.notes.begin(), complexity.notes.begin(), complexity.notes.end());
+  return result;
 }
 
 std::vector<MeasurementRecord> read_records(const std::string& path) {
@@ -61,7 +57,7 @@ int run_fit(const FitParams& p) {
   // Checked before the work, so that a fit is not computed and then not written.
   if (!p.output.empty()) check_output_file(p.output, "coefficients file '" + p.output + "'", true);
   const auto records = read_records(p.results[0]);
-  const FitResult result = fit_models(records, kmac_points(complexity_rows(records)));
+  const FitResult result = fit_with_complexity(records, complexity_of_records(records));
   if (p.json) {
     std::cout << to_json(result).dump(2) << "\n";
   } else {
@@ -85,10 +81,57 @@ struct PredictParams {
   bool json = false;
 };
 
+// A network outside the zoo: a name a fit knows (a TorchScript file's stem, an
+// exec --name), or a TorchScript file, whose operators are counted at the size
+// for the alpha-vs-kMAC line when no fit names it.
+int predict_custom(const PredictParams& p, const ImageInfo& size) {
+  const bool torchscript = is_torchscript_path(p.model);
+  const std::string name = torchscript ? std::filesystem::path(p.model).stem().string() : p.model;
+  const FitResult fit = read_fit_result(p.coeffs);
+  std::string level = kCustomLevel;
+  for (const EnergyFit& f : fit.fits)
+    if (f.abbr == name || f.network == name) level = f.level;
+  std::optional<double> kmac;
+  bool fitted = false;
+  for (const EnergyFit& f : fit.fits) fitted = fitted || ((f.abbr == name || f.network == name) && f.level == level);
+  if (!fitted && !torchscript) {
+    std::string known;
+    for (const NetworkSpec& spec : network_specs()) known += (known.empty() ? "" : ", ") + spec.abbr;
+    throw Error("unknown model '" + p.model + "': not a built-in network (" + known + "), not a TorchScript file, "
+                "and no fit in " + p.coeffs + " names it; give a name that `nicenergy fit` lists");
+  }
+  if (!fitted && torchscript) {
+    const Padding padding = padding_for(size.height, size.width, TorchScriptOptions{}.padding);
+    torch::manual_seed(0);
+    const torch::Tensor x = pad(torch::rand({1, 3, size.height, size.width}), padding);
+    kmac = kmac_per_pixel(count_torchscript(p.model, TorchScriptOptions{}, torch::kCPU, x), x);
+  }
+  const Prediction pr = predict_energy(fit, name, level, size.width, size.height, kmac);
+  if (p.json) {
+    nlohmann::json j = to_json(pr);
+    j["estimate"] = fit.estimate;
+    if (kmac) j["kmac_per_pixel"] = *kmac;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%s, %s level, %dx%d (%lld pixels)\n", name.c_str(), level.c_str(), size.width, size.height,
+              static_cast<long long>(pr.pixels));
+  std::printf("energy per execution  %.6g J  (expected relative error %.1f %%)\n", pr.energy_j,
+              100 * pr.expected_relative_error);
+  std::printf("alpha %.6g J/pixel, beta %.6g J, from %s\n", pr.alpha_j_per_pixel, pr.beta_j,
+              pr.source == "fit" ? "this network's fit"
+                                 : ("the alpha-versus-kMAC model (no fit for this network; " +
+                                    std::to_string(*kmac) + " kMAC per pixel counted)").c_str());
+  if (fit.estimate) std::printf("ESTIMATE: the coefficients were fitted to CPU-time estimates, not measurements\n");
+  return 0;
+}
+
 int run_predict(const PredictParams& p) {
   const ImageInfo size = parse_size(p.size);
   if (p.coeffs.empty())
     throw Error("no coefficients: pass --coeffs FIT.json written by 'nicenergy fit RESULTS.csv --output FIT.json'");
+  if (!lookup_network(p.model)) return predict_custom(p, size);
+  if (p.quality == 0) throw Error("predict --model " + p.model + " needs --quality Q (a built-in network's quality)");
   const Complexity c = complexity_of(p.model, p.quality);
   const FitResult fit = read_fit_result(p.coeffs);
   const Prediction pr = predict_energy(fit, c.abbr, c.level, size.width, size.height, c.kmac_per_pixel);
@@ -134,9 +177,10 @@ int run_report(const ReportParams& p) {
       std::fprintf(stderr, "Fig. 1 from %s (choose another with --trace)\n", trace.c_str());
     }
   }
-  const auto rows = complexity_rows(records);
-  const FitResult fit = p.coeffs.empty() ? fit_models(records, kmac_points(rows)) : read_fit_result(p.coeffs);
-  const ReportResult result = write_report(records, fit, rows, trace, p.output);
+  const RecordsComplexity complexity = complexity_of_records(records);
+  FitResult fit = p.coeffs.empty() ? fit_with_complexity(records, complexity) : read_fit_result(p.coeffs);
+  if (!p.coeffs.empty()) fit.notes.insert(fit.notes.end(), complexity.notes.begin(), complexity.notes.end());
+  const ReportResult result = write_report(records, fit, complexity.rows, trace, p.output);
   for (const auto& warning : result.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   std::printf("report written: %s (%zu files)\n", (std::filesystem::path(p.output) / "index.html").string().c_str(),
               result.files.size());
@@ -161,7 +205,7 @@ void add_analysis_commands(CLI::App& app, Action& action) {
                   "its own fit is predicted from its kMAC per pixel (alpha-versus-kMAC model).");
   auto pp = bind<PredictParams>(predict, action, run_predict);
   add_model(predict, pp->model);
-  add_quality(predict, pp->quality);
+  add_quality(predict, pp->quality)->required(false);  // a built-in network's; none for others
   predict->add_option("--size", pp->size, "image size")->required()->type_name("WxH");
   predict->add_option("--coeffs", pp->coeffs, "coefficients written by fit --output")->type_name("FIT.json");
   predict->add_flag("--json", pp->json, "one JSON object on stdout");

@@ -11,7 +11,7 @@
 #include "cli/options.h"
 #include "complexity/complexity.h"
 #include "complexity/op_counter.h"
-#include <torch/csrc/jit/runtime/graph_executor.h>
+#include "complexity/torchscript_count.h"
 #include "models/torchscript_model.h"
 #include "report/op_tables.h"
 #include "error.h"
@@ -50,15 +50,10 @@ int run_complexity(const ComplexityParams& p) {
   if (p.format != "table" && p.format != "csv" && p.format != "json")
     throw Error("format '" + p.format + "' is unknown: use table, csv or json");
   const ImageInfo size = parse_size(p.size);
-  // The simple executor: the profiling one optimises the graph after its first
-  // run, and its fusers call kernels past the dispatcher, where no callback sees them.
-  torch::jit::getExecutorMode() = false;
-  TorchScriptCodec codec(p.model, p.torchscript, torch::kCPU);
   const Padding padding = padding_for(size.height, size.width, p.torchscript.padding);
   torch::manual_seed(0);
   const torch::Tensor x = pad(torch::rand({1, 3, size.height, size.width}), padding);
-  codec.check(x);  // a wrong shape or method fails here, not in the middle of the count
-  const OpCount count = count_operators([&]() { (void)codec.run(x); });
+  const OpCount count = count_torchscript(p.model, p.torchscript, torch::kCPU, x);
   std::cout << format_operator_count(count, x.size(2) * x.size(3), p.model, p.format);
   return 0;
 }

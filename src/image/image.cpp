@@ -525,6 +525,20 @@ void save_png(const Image& image, const std::string& path) {
                 "): check that its folder is writable and has space");
 }
 
+void save_ppm(const Image& image, const std::string& path) {
+  const std::string what = "PPM '" + printable(path, 1000) + "'";
+  check_image(image, "cannot write " + what);
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr)
+    throw Error("cannot write " + what + " (" + printable(std::strerror(errno)) + "): check that its folder is writable");
+  const std::string header = "P6\n" + std::to_string(image.width) + " " + std::to_string(image.height) + "\n255\n";
+  const bool written = std::fwrite(header.data(), 1, header.size(), file) == header.size() &&
+                       std::fwrite(image.rgb.data(), 1, image.rgb.size(), file) == image.rgb.size();
+  const int closed = std::fclose(file);
+  if (!written || closed != 0)
+    throw Error("cannot write " + what + " (" + printable(std::strerror(errno)) + "): check that its folder has space");
+}
+
 // ----------------------------------------------------- resize, mosaic ----
 
 Image resize_image(const Image& image, int width, int height) {

@@ -53,6 +53,8 @@ Image decode_image_bytes(const uint8_t* data, size_t size, const std::string& na
 ImageInfo image_info_bytes(const uint8_t* data, size_t size, const std::string& name);
 
 void save_png(const Image& image, const std::string& path);
+// Binary PPM (P6, maxval 255): what encoders such as cjpeg read. Throws as save_png.
+void save_ppm(const Image& image, const std::string& path);
 
 // Bilinear resize to exactly width x height.
 Image resize_image(const Image& image, int width, int height);

@@ -153,7 +153,7 @@ std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records)
 }
 
 std::vector<KmacPoint> kmac_points(const std::vector<ComplexityRow>& rows) {
-  struct Sum { double kmac = 0, kmac_2nd = 0; int count = 0; };
+  struct Sum { double kmac = 0, kmac_2nd = 0; int count = 0; bool has_2nd = true; };
   std::map<std::pair<std::string, std::string>, Sum> sums;
   std::vector<std::pair<std::string, std::string>> order;  // first appearance
   for (const ComplexityRow& row : rows) {
@@ -162,12 +162,13 @@ std::vector<KmacPoint> kmac_points(const std::vector<ComplexityRow>& rows) {
     Sum& sum = sums[key];
     sum.kmac += row.kmac_per_pixel;
     sum.kmac_2nd += row.kmac_per_pixel_2nd;
+    sum.has_2nd = sum.has_2nd && row.has_2nd;
     ++sum.count;
   }
   std::vector<KmacPoint> points;
   for (const auto& key : order) {
     const Sum& sum = sums[key];
-    points.push_back({key.first, key.second, sum.kmac / sum.count, sum.kmac_2nd / sum.count});
+    points.push_back({key.first, key.second, sum.kmac / sum.count, sum.kmac_2nd / sum.count, sum.has_2nd});
   }
   return points;
 }
@@ -179,6 +180,7 @@ KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<
   for (const EnergyFit& fit : fits)
     for (const KmacPoint& point : points)
       if (point.abbr == fit.abbr && point.level == fit.level) {
+        if (use_2nd && !point.has_2nd) break;
         kmac.push_back(use_2nd ? point.kmac_per_pixel_2nd : point.kmac_per_pixel);
         alpha.push_back(fit.alpha_j_per_pixel);
         break;

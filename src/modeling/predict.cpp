@@ -18,8 +18,8 @@ Prediction predict_energy(const FitResult& coefficients, const std::string& abbr
   if (width <= 0 || height <= 0)
     throw Error("prediction: image size " + std::to_string(width) + "x" + std::to_string(height) +
                 " is not positive; give WIDTHxHEIGHT in pixels");
-  if (!level_from_string(level))
-    throw Error("prediction: unknown parameter level '" + level + "'; use low or high");
+  if (!level_from_string(level) && level != kCustomLevel)
+    throw Error("prediction: unknown parameter level '" + level + "'; use low, high or custom");
   Prediction p;
   p.abbr = abbr;
   p.level = level;

@@ -13,6 +13,9 @@ namespace nicenergy {
 // The parameter level of a quality: CompressAI changes (N, M) at one quality.
 // Text ("low", "high") only at the edges: CSV, JSON, tables, configs.
 enum class Level { low, high };
+// The level of a network outside the zoo (a TorchScript file, a command): it has
+// no (N, M) levels; fit, predict and report take it like low and high.
+inline constexpr char kCustomLevel[] = "custom";
 std::string to_string(Level level);
 // Throws nicenergy::Error naming the text unless it is "low" or "high".
 Level parse_level(const std::string& text);

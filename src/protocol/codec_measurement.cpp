@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "complexity/complexity.h"
 #include "error.h"
 #include "models/codec.h"
 #include "models/weights.h"
@@ -164,6 +165,7 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   r.level = c.level;
   fill_measured_fields(r, w.image, w.width, w.height, w.padded_width, w.padded_height, result, device_description,
                        started_at);
+  r.kmac_per_px = complexity_of(c.spec->name, c.quality).kmac_per_pixel;  // cached per network-level
   return r;
 }
 

@@ -45,6 +45,11 @@ struct MeasurementRecord {
   std::optional<double> energy_hot_j;
   std::string warnings;                     // sanity findings, "; "-separated; empty: none
   std::optional<double> memory_share;       // memory-scope share of the executions' energy (NVML, H100)
+  // Complexity for the alpha-vs-kMAC model (Sec. 5), counted when measured, so
+  // that fit and report know it for networks outside the zoo: the zoo's
+  // kmac_per_pixel (paper's rule), a TorchScript file's operator count per padded
+  // pixel (complexity --model); empty for a command (exec), which is not counted.
+  std::optional<double> kmac_per_px;
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -55,7 +60,8 @@ inline const std::vector<std::string>& measurement_columns() {
       "duration_s", "idle_power_w", "mean_power_w", "meter", "method", "device",
       "started_at", "libtorch", "cuda", "cudnn", "threads",
       "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
-      "memory_share"};
+      "memory_share",
+      "kmac_per_px"};
   return columns;
 }
 
@@ -65,7 +71,8 @@ inline const std::vector<std::string>& measurement_columns() {
 inline bool is_optional_column(const std::string& column) {
   return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads" ||
          column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
-         column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share";
+         column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share" ||
+         column == "kmac_per_px";
 }
 
 }  // namespace nicenergy

@@ -1,5 +1,6 @@
 #include "protocol/torchscript_measurement.h"
 
+#include "complexity/torchscript_count.h"
 #include "error.h"
 #include "models/codec.h"
 #include "protocol/codec_measurement.h"
@@ -35,6 +36,9 @@ TorchScriptWorkload make_torchscript_workload(const std::string& path, const Tor
   w.height = image.height;
   w.padded_width = static_cast<int>(w.x_padded.size(3));
   w.padded_height = static_cast<int>(w.x_padded.size(2));
+  // Once per point, at the measured size, so that fit and report can place the
+  // model on the alpha-vs-kMAC line without the file.
+  w.kmac_per_px = kmac_per_pixel(count_torchscript(path, options, device, w.x_padded), w.x_padded);
   return w;
 }
 
@@ -47,6 +51,7 @@ MeasurementRecord make_record(const TorchScriptWorkload& w, const ProtocolResult
   r.level = kCustomLevel;
   fill_measured_fields(r, w.image, w.width, w.height, w.padded_width, w.padded_height, result, device_description,
                        started_at);
+  r.kmac_per_px = w.kmac_per_px;
   return r;
 }
 

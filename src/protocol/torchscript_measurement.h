@@ -9,12 +9,11 @@
 
 #include "image/image.h"
 #include "models/torchscript_model.h"
+#include "models/zoo.h"
 #include "protocol/protocol.h"
 #include "protocol/record.h"
 
 namespace nicenergy {
-
-inline constexpr char kCustomLevel[] = "custom";
 
 struct TorchScriptWorkload {
   std::shared_ptr<TorchScriptCodec> codec;
@@ -24,12 +23,14 @@ struct TorchScriptWorkload {
   int quality = 0;
   int width = 0, height = 0;
   int padded_width = 0, padded_height = 0;
+  double kmac_per_px = 0;  // the operator count of one execution on x_padded, per padded pixel
   // run_once: one execution; synchronize: waits for the device (CUDA) after it.
   Workload workload() const;
 };
 
 // Loads the file, pads the image to options.padding, moves both to `device`
-// and runs once to check the reconstruction's shape (Error otherwise).
+// and runs once to check the reconstruction's shape (Error otherwise); then
+// counts the operators of one execution on a fresh load (complexity/torchscript_count.h).
 TorchScriptWorkload make_torchscript_workload(const std::string& path, const TorchScriptOptions& options,
                                               const Image& image, const std::string& image_label,
                                               const torch::Device& device, int quality = 0);

@@ -12,27 +12,31 @@ bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std
   std::vector<Point> joined;
   for (const EnergyFit& f : fit.fits)
     for (const KmacPoint& k : points)
-      if (k.abbr == f.abbr && k.level == f.level)
+      if (k.abbr == f.abbr && k.level == f.level && (!use_2nd || k.has_2nd))
         joined.push_back({f.abbr, f.level, use_2nd ? k.kmac_per_pixel_2nd : k.kmac_per_pixel, f.alpha_j_per_pixel * 1e6});
   if (joined.empty()) return false;
 
   double max_kmac = 0, max_alpha = 0;
   for (const Point& p : joined) max_kmac = std::max(max_kmac, p.kmac), max_alpha = std::max(max_alpha, p.alpha_uj);
 
-  // Blocks 0 and 1: the points of the low and high level. Blocks 2 and 3: their
-  // labels, where points closer than a few percent of the axes share one label
-  // ("Bfac, Bhyp, Mmean"), since those networks have nearly equal kMAC and alpha.
+  // Blocks 0 .. L-1: the points of each level (low, high, then others such as
+  // custom, for networks outside the zoo). Blocks L .. 2L-1: their labels, where
+  // points closer than a few percent of the axes share one label ("Bfac, Bhyp,
+  // Mmean"), since those networks have nearly equal kMAC and alpha.
+  std::vector<std::string> levels = {"low", "high"};
+  for (const Point& p : joined)
+    if (std::find(levels.begin(), levels.end(), p.level) == levels.end()) levels.push_back(p.level);
   std::string dat = "# kmac_per_pixel alpha_uj_per_pixel label   (" +
                     std::string(use_2nd ? "kMAC up to the 2nd downsampling" : "kMAC of the whole network") + ")\n";
   std::string labels;
-  for (const char* level : {"low", "high"}) {
+  for (const std::string& level : levels) {
     std::vector<Point> at_level;
     for (const Point& p : joined)
       if (p.level == level) at_level.push_back(p);
     std::sort(at_level.begin(), at_level.end(), [](const Point& a, const Point& b) { return a.kmac < b.kmac; });
-    dat += std::string(level == std::string("low") ? "" : "\n\n") + "# " + level + " level\n";
+    dat += std::string(level == "low" ? "" : "\n\n") + "# " + gp_plain(level) + " level\n";
     for (const Point& p : at_level) dat += gp_number(p.kmac) + " " + gp_number(p.alpha_uj) + " " + gp_string(p.abbr) + "\n";
-    labels += "\n\n# labels, " + std::string(level) + " level\n";
+    labels += "\n\n# labels, " + gp_plain(level) + " level\n";
     // gnuplot merges runs of blank lines, so an empty block needs a line to keep
     // the block numbers; the plot command leaves such a block out.
     if (at_level.empty()) {
@@ -67,18 +71,24 @@ bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std
         "set key top left box opaque Left reverse\n"
         "set xrange [0:" + gp_number(max_kmac * 1.12) + "]\nset yrange [0:" + gp_number(max_alpha * 1.15) + "]\n";
   // A level without points is left out of the plot command: gnuplot warns on empty blocks.
-  bool has_level[2] = {false, false};
-  for (const Point& p : joined)
-    if (p.level == "low" || p.level == "high") has_level[p.level == "high" ? 1 : 0] = true;
   std::string plot;
   auto add = [&](const std::string& clause) { plot += (plot.empty() ? "plot " : ", \\\n     ") + clause; };
-  if (has_level[0]) {
-    add("'" + stem + ".dat' index 0 using 1:2 with points pt 7 ps 1.3 lc rgb '#1f77b4' title 'low level'");
-    add("'" + stem + ".dat' index 2 using 1:2:3 with labels offset char 0.8,-0.9 left font ',12' tc rgb '#1f77b4' notitle");
-  }
-  if (has_level[1]) {
-    add("'" + stem + ".dat' index 1 using 1:2 with points pt 5 ps 1.3 lc rgb '#d62728' title 'high level'");
-    add("'" + stem + ".dat' index 3 using 1:2:3 with labels offset char -0.8,0.9 right font ',12' tc rgb '#d62728' notitle");
+  const size_t count = levels.size();
+  for (size_t i = 0; i < count; ++i) {
+    if (std::none_of(joined.begin(), joined.end(), [&](const Point& p) { return p.level == levels[i]; })) continue;
+    const std::string points = "'" + stem + ".dat' index " + std::to_string(i) + " using 1:2 with points ";
+    const std::string label = "'" + stem + ".dat' index " + std::to_string(count + i) + " using 1:2:3 with labels ";
+    if (i == 0) {
+      add(points + "pt 7 ps 1.3 lc rgb '#1f77b4' title 'low level'");
+      add(label + "offset char 0.8,-0.9 left font ',12' tc rgb '#1f77b4' notitle");
+    } else if (i == 1) {
+      add(points + "pt 5 ps 1.3 lc rgb '#d62728' title 'high level'");
+      add(label + "offset char -0.8,0.9 right font ',12' tc rgb '#d62728' notitle");
+    } else {
+      // Networks outside the zoo: their own colour, labelled by name.
+      add(points + "pt 9 ps 1.5 lc rgb '#2ca02c' title " + gp_string(levels[i] + " (outside the zoo)"));
+      add(label + "offset char 0.8,0.9 left font ',12' tc rgb '#2ca02c' notitle");
+    }
   }
   if (line)
     plot += ", \\\n     " + gp_number(line->slope * 1e6) + " * x + " + gp_number(line->offset * 1e6) +

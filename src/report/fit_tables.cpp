@@ -23,15 +23,24 @@ std::string format_fit_table(const FitResult& result, const std::string& format)
                             result.estimate ? "true" : "false"});
     return render_csv(table);
   }
-  // The wide layout of the paper's Table 2: one row per network, low then high.
+  // The wide layout of the paper's Table 2: one row per network, low then high,
+  // then the columns of any other level in the fits (custom: networks outside the zoo).
   table.header = {"Network", "α low (µJ/px)", "β low (J)", "ρ low", "MRE low (%)",
                   "α high (µJ/px)", "β high (J)", "ρ high", "MRE high (%)"};
+  std::vector<std::string> levels = {"low", "high"};
+  for (const EnergyFit& f : result.fits)
+    if (std::find(levels.begin(), levels.end(), f.level) == levels.end()) {
+      levels.push_back(f.level);
+      for (const std::string& column : {"α " + f.level + " (µJ/px)", "β " + f.level + " (J)", "ρ " + f.level,
+                                        "MRE " + f.level + " (%)"})
+        table.header.push_back(column);
+    }
   std::vector<std::string> networks;
   for (const EnergyFit& f : result.fits)
     if (std::find(networks.begin(), networks.end(), f.abbr) == networks.end()) networks.push_back(f.abbr);
   for (const std::string& abbr : networks) {
     std::vector<std::string> row = {abbr};
-    for (const char* level : {"low", "high"}) {
+    for (const std::string& level : levels) {
       const EnergyFit* found = nullptr;
       for (const EnergyFit& f : result.fits)
         if (f.abbr == abbr && f.level == level) found = &f;

@@ -1,0 +1,60 @@
+#include "complexity/record_complexity.h"
+
+#include <map>
+#include <set>
+
+#include "complexity/complexity.h"
+#include "models/zoo.h"
+
+namespace nicenergy {
+
+RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& records) {
+  RecordsComplexity out;
+  std::set<std::string> seen;
+  // Outside the zoo: the mean count per (network, level), in order of appearance.
+  struct Custom {
+    const MeasurementRecord* first = nullptr;
+    double kmac_sum = 0;
+    int counted = 0;
+  };
+  std::vector<std::pair<std::string, std::string>> custom_order;
+  std::map<std::pair<std::string, std::string>, Custom> custom;
+  for (const auto& r : records) {
+    const std::string& name = r.network.empty() ? r.abbr : r.network;
+    if (const NetworkSpec* spec = lookup_network(name)) {
+      const int quality = level_qualities(*spec, r.level).front();
+      if (!seen.insert(spec->name + "/" + r.level).second) continue;
+      const Complexity c = complexity_of(spec->name, quality);
+      out.rows.push_back({c.abbr, c.network, c.level, c.quality, c.n, c.m, c.params, c.kmac_per_pixel,
+                          c.kmac_per_pixel_2nd});
+      continue;
+    }
+    const auto key = std::make_pair(name, r.level);
+    Custom& sum = custom[key];
+    if (!sum.first) {
+      sum.first = &r;
+      custom_order.push_back(key);
+    }
+    if (r.kmac_per_px) sum.kmac_sum += *r.kmac_per_px, ++sum.counted;
+  }
+  for (const auto& key : custom_order) {
+    const Custom& sum = custom[key];
+    const MeasurementRecord& r = *sum.first;
+    if (sum.counted == 0) {
+      out.notes.push_back(r.abbr + " (" + r.level + " level) has no kmac_per_px in its records (a command is not "
+                          "counted), so the alpha-vs-kMAC fit and Fig. 3 leave it out");
+      continue;
+    }
+    ComplexityRow row;
+    row.abbr = r.abbr;
+    row.network = r.network;
+    row.level = r.level;
+    row.quality = r.quality;
+    row.kmac_per_pixel = sum.kmac_sum / sum.counted;
+    row.has_2nd = false;
+    out.rows.push_back(row);
+  }
+  return out;
+}
+
+}  // namespace nicenergy
