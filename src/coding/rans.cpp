@@ -153,6 +153,7 @@ std::vector<int32_t> rans_decode(const std::string& bytes, const std::vector<int
       throw Error("entropy coder: table index " + std::to_string(index) + " out of " + std::to_string(tables.size()) + " tables");
     values.push_back(decoder.decode(tables[static_cast<size_t>(index)]));
   }
+  if (!decoder.exhausted()) throw Error("entropy-coded stream is corrupt (it does not end where its values do)");
   return values;
 }
 
