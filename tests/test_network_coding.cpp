@@ -128,7 +128,7 @@ TEST_P(NetworkRoundTrip, DecoderGetsTheEncodersLatentsBitForBitAndTheRateIsReal)
 
   double bytes = 0;
   for (const auto& latent : coded.latents) bytes += static_cast<double>(latent.bytes.size());
-  const double real = 8 * bytes, estimate = estimated_bits(*net, tables, x);
+  const double real = 8 * bytes, estimate = coded.estimated_bits;
   EXPECT_GT(estimate / (128.0 * 128.0), 0.5) << abbr;  // a rate worth comparing
   EXPECT_LT(std::abs(real - estimate) / estimate, 0.02) << abbr << ": " << real << " bits coded, " << estimate << " estimated";
 

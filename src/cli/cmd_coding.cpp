@@ -65,7 +65,7 @@ int run_compress(const CompressParams& p) {
 
   const double pixels = static_cast<double>(image.width) * image.height;
   const double real_bpp = 8.0 * static_cast<double>(bytes.size()) / pixels;
-  const double estimated_bpp = estimated_bits(*network, tables, padded) / pixels;
+  const double estimated_bpp = stream.coded.estimated_bits / pixels;
   if (p.json) {
     nlohmann::json out = {{"network", stream.header.network}, {"quality", p.quality}, {"input", p.input},
                           {"output", p.output}, {"width", image.width}, {"height", image.height},

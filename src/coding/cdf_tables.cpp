@@ -143,10 +143,9 @@ std::vector<CdfTable> gaussian_tables(GaussianConditionalImpl& gaussian) {
 torch::Tensor gaussian_indexes(GaussianConditionalImpl& gaussian, const torch::Tensor& scales) {
   const torch::Tensor table = gaussian_scale_table(gaussian).to(scales.device());
   const torch::Tensor bounded = gaussian.lower_bound_scale->forward(scales);
-  torch::Tensor indexes = torch::full(bounded.sizes(), table.size(0) - 1, torch::TensorOptions().dtype(torch::kInt32).device(scales.device()));
-  for (int64_t i = 0; i + 1 < table.size(0); ++i)
-    indexes -= (bounded <= table[i]).to(torch::kInt32);
-  return indexes;
+  // The count of entries (all but the last) below the scale: searchsorted's left insertion point.
+  const torch::Tensor entries = table.index({torch::indexing::Slice(0, table.size(0) - 1)}).contiguous();
+  return torch::searchsorted(entries, bounded.contiguous().reshape({-1}), /*out_int32=*/true).reshape(bounded.sizes());
 }
 
 }  // namespace nicenergy

@@ -67,7 +67,10 @@ bool has_context(const NetworkImpl& network) { return network.config().spec->con
 struct ContextPass {
   torch::Tensor y_hat;  // 1xMxHxW
   std::vector<int32_t> symbols, indexes;
+  double estimated_bits = 0;  // what the likelihoods promise for these symbols
 };
+
+double bits_of(const torch::Tensor& likelihoods) { return -torch::log2(likelihoods.to(torch::kFloat64)).sum().item<double>(); }
 
 ContextPass context_encode(NetworkImpl& network, const torch::Tensor& y, const torch::Tensor& params) {
   ContextPass pass;
@@ -82,6 +85,7 @@ ContextPass context_encode(NetworkImpl& network, const torch::Tensor& y, const t
       torch::Tensor indexes = gaussian_indexes(*network.gaussian_conditional, scales);
       torch::Tensor centre = y_hat.index({Slice(), Slice(), h + kPad, w + kPad});
       torch::Tensor q = torch::round(centre - means);
+      pass.estimated_bits += bits_of(network.gaussian_conditional->likelihood(centre, scales, means));
       // The coded value replaces y here, so the next positions see what the decoder will.
       y_hat.index_put_({Slice(), Slice(), h + kPad, w + kPad}, q + means);
       auto s = to_vector(q), i = to_vector(indexes);
@@ -96,12 +100,14 @@ ContextPass context_encode(NetworkImpl& network, const torch::Tensor& y, const t
 struct HyperSide {
   CodedLatent z;
   torch::Tensor params;  // h_s(z_hat)
+  double z_estimated_bits = 0;
 };
 
 HyperSide hyper_side(NetworkImpl& network, const EntropyTables& tables, const torch::Tensor& y) {
   torch::Tensor z = run_sequential(network.h_a, hyper_abs(network) ? torch::abs(y) : y);
   HyperSide side;
   side.z = code_factorized(tables, z);
+  side.z_estimated_bits = bits_of(network.entropy_bottleneck->forward(z).second);
   torch::Tensor z_hat = torch::round(z - tables.medians.reshape({1, -1, 1, 1})) + tables.medians.reshape({1, -1, 1, 1});
   side.params = run_sequential(network.h_s, z_hat);
   return side;
@@ -129,14 +135,17 @@ CodedImage compress_latents(NetworkImpl& network, const EntropyTables& tables, c
   torch::Tensor y = run_sequential(network.g_a, x);
   if (!network.h_a) {
     coded.latents.push_back(code_factorized(tables, y));
+    coded.estimated_bits = bits_of(network.entropy_bottleneck->forward(y).second);
     return coded;
   }
   HyperSide side = hyper_side(network, tables, y);
   coded.latents.push_back(side.z);
+  coded.estimated_bits = side.z_estimated_bits;
   CodedLatent y_coded{shape_of(y), {}};
   if (has_context(network)) {
     ContextPass pass = context_encode(network, y, side.params);
     y_coded.bytes = rans_encode(pass.symbols, pass.indexes, tables.gaussian);
+    coded.estimated_bits += pass.estimated_bits;
   } else {
     torch::Tensor scales = side.params, means;
     if (has_means(network)) {
@@ -145,6 +154,7 @@ CodedImage compress_latents(NetworkImpl& network, const EntropyTables& tables, c
       means = chunks[1];
     }
     torch::Tensor symbols = torch::round(means.defined() ? y - means : y);
+    coded.estimated_bits += bits_of(network.gaussian_conditional->likelihood(y, scales, means));
     y_coded.bytes = rans_encode(to_vector(symbols), to_vector(gaussian_indexes(*network.gaussian_conditional, scales)),
                                 tables.gaussian);
   }
@@ -204,28 +214,6 @@ torch::Tensor decompress_latents(NetworkImpl& network, const EntropyTables& tabl
   }
   if (!decoder.exhausted()) throw Error("entropy-coded stream is corrupt (it does not end where its values do)");
   return y_hat.index({Slice(), Slice(), Slice(kPad, kPad + height), Slice(kPad, kPad + width)});
-}
-
-double estimated_bits(NetworkImpl& network, const EntropyTables& tables, const torch::Tensor& x) {
-  torch::NoGradGuard no_grad;
-  check_batch(x);
-  auto bits = [](const torch::Tensor& likelihoods) { return -torch::log2(likelihoods.to(torch::kFloat64)).sum().item<double>(); };
-  torch::Tensor y = run_sequential(network.g_a, x);
-  if (!network.h_a) return bits(network.entropy_bottleneck->forward(y).second);
-  torch::Tensor z = run_sequential(network.h_a, hyper_abs(network) ? torch::abs(y) : y);
-  auto [z_hat, z_likelihoods] = network.entropy_bottleneck->forward(z);
-  torch::Tensor params = run_sequential(network.h_s, z_hat);
-  torch::Tensor scales = params, means;
-  if (has_context(network)) {
-    torch::Tensor y_hat = context_encode(network, y, params).y_hat;
-    params = run_sequential(network.entropy_parameters, torch::cat({params, network.context_prediction->forward(y_hat)}, 1));
-  }
-  if (has_means(network)) {
-    auto chunks = params.chunk(2, 1);
-    scales = chunks[0];
-    means = chunks[1];
-  }
-  return bits(z_likelihoods) + bits(network.gaussian_conditional->likelihood(y, scales, means));
 }
 
 torch::Tensor synthesise(NetworkImpl& network, const torch::Tensor& y_hat) {

@@ -32,6 +32,10 @@ struct CodedLatent {
 // What the encoder sends: z (hyperprior networks only) first, then y.
 struct CodedImage {
   std::vector<CodedLatent> latents;
+  // Encoder side only (not in the file): the rate the likelihoods promise for
+  // exactly the symbols coded (for the context models, under the entropy
+  // parameters of the coded neighbours, not forward()'s plain rounding).
+  double estimated_bits = 0;
 };
 
 // x: 1x3xHxW in [0, 1], already padded to the network's multiple, on its device.
@@ -44,10 +48,5 @@ torch::Tensor synthesise(NetworkImpl& network, const torch::Tensor& y_hat);
 // The encoder's own y_hat (what decompress_latents must give back), for tests
 // and for checking a round trip.
 torch::Tensor encoder_latents(NetworkImpl& network, const EntropyTables& tables, const torch::Tensor& x);
-
-// The rate the likelihoods promise for exactly the symbols compress_latents
-// codes (for the context models, with the entropy parameters of the coded
-// neighbours, not of forward()'s plain rounding): bits, z and y together.
-double estimated_bits(NetworkImpl& network, const EntropyTables& tables, const torch::Tensor& x);
 
 }  // namespace nicenergy
