@@ -11,6 +11,7 @@ namespace nicenergy::cli {
 void add_model_commands(CLI::App& app, Action& action);     // zoo, complexity, run, version
 void add_energy_commands(CLI::App& app, Action& action);    // meters, measure, exec, campaign (+ merge)
 void add_analysis_commands(CLI::App& app, Action& action);  // fit, predict, report
+void add_coding_commands(CLI::App& app, Action& action);    // compress, decompress
 
 // A command's parameters live in one struct (defaults there, shown in --help);
 // once its options are parsed, `action` runs `run(params)`.

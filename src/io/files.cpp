@@ -154,6 +154,22 @@ void append_text_synced(const std::string& path, const std::string& text, const 
   if (::close(fd) != 0) throw WriteError("writing " + what + " failed at close (" + system_reason(errno) + ")");
 }
 
+void write_file_replacing(const std::string& path, const std::string& bytes, const std::string& what) {
+  const std::string temporary = path + ".part" + std::to_string(::getpid());
+  ::unlink(temporary.c_str());
+  try {
+    append_text_synced(temporary, bytes, what);
+  } catch (...) {
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    throw WriteError("cannot write " + what + " (" + system_reason(error) + ")");
+  }
+}
+
 static std::string lock_path(const std::string& path) { return path + ".lock"; }
 
 static std::string read_holder(int fd) {

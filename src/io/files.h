@@ -46,6 +46,11 @@ void prepare_output_folder(const std::string& path, const std::string& what);
 // flush, fsync, close) throws WriteError naming the file and the system's reason.
 void append_text_synced(const std::string& path, const std::string& text, const std::string& what);
 
+// Writes the whole file under a temporary name beside it, syncs, and renames it
+// into place: a reader never sees half a file, and an interrupted write leaves
+// any previous file as it was. Failures throw WriteError naming the file.
+void write_file_replacing(const std::string& path, const std::string& bytes, const std::string& what);
+
 // An advisory lock (flock) held while the object lives, on PATH.lock, whose
 // content names the holder (pid and host), so that a second campaign on the same
 // output is refused with a message that says who has it. The lock file stays
