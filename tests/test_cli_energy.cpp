@@ -404,3 +404,149 @@ TEST(CliAnalysis, NonFiniteNumbersAndDuplicateRowsAreRefused) {
                             (dir / "nan-trace.csv").string() + kQuick,
                         "line 3 column power_w");
 }
+
+// ---- issue 18: a mixed cluster's results, per GPU model ----------------------------
+
+// Two networks x 3 sizes x 2 qualities on an H100 (node gpu01) and an A100 (node
+// gpu02), written as a campaign writes them; the A100 draws 1.6 times the
+// energy per pixel. `old_format` leaves out the node, slurm_job, gpu and
+// gpu_uuid columns, as files written before them.
+static void write_gpu_results(const fs::path& path, bool with_a100, bool old_format = false) {
+  const int sizes[][2] = {{512, 384}, {768, 512}, {1024, 768}};
+  std::vector<nicenergy::MeasurementRecord> records;
+  int i = 0;
+  for (const char* network : {"bmshj2018_factorized", "bmshj2018_hyperprior"})
+    for (int quality = 1; quality <= 2; ++quality)
+      for (const auto& s : sizes)
+        for (int gpu = 0; gpu < (with_a100 ? 2 : 1); ++gpu, ++i) {
+          nicenergy::MeasurementRecord r;
+          r.network = network;
+          r.abbr = std::string(network) == "bmshj2018_factorized" ? "Bfac" : "Bhyp";
+          r.quality = quality;
+          r.level = "low";
+          r.image = "kodim0" + std::to_string(quality) + ".png";
+          r.width = s[0];
+          r.height = s[1];
+          r.pixels = int64_t(s[0]) * s[1];
+          r.padded_width = s[0];
+          r.padded_height = s[1];
+          const double alpha = (r.abbr == "Bfac" ? 4.2e-9 : 5.1e-9) * (gpu ? 1.6 : 1.0);
+          const double noise = 0.005 * ((i * 7) % 5 - 2);  // -1 % .. +1 %
+          r.energy_j = (alpha * r.pixels + (gpu ? 0.018 : 0.011)) * (1 + noise);
+          r.energy_ci_j = 0.01 * r.energy_j;
+          r.k = 5;
+          r.m = 40;
+          r.duration_s = 0.004;
+          r.idle_power_w = gpu ? 55 : 70;
+          r.mean_power_w = gpu ? 180 : 260;
+          r.meter = "nvml";
+          r.method = "counter";
+          r.gpu = gpu ? "NVIDIA A100-SXM4-40GB" : "NVIDIA H100 80GB HBM3";
+          r.device = "cuda:0 (" + r.gpu + ")";
+          r.node = gpu ? "gpu02" : "gpu01";
+          r.slurm_job = "1234_" + std::to_string(gpu + 1);
+          r.started_at = "2026-11-24T10:00:" + std::to_string(10 + i) + "Z";
+          records.push_back(r);
+        }
+  std::string text;
+  for (const auto& c : nicenergy::measurement_columns())
+    if (!old_format || (c != "node" && c != "slurm_job" && c != "gpu" && c != "gpu_uuid"))
+      text += (text.empty() ? "" : ",") + c;
+  text += "\n";
+  for (const auto& r : records) {
+    std::string row = nicenergy::format_record_row(r);
+    if (old_format) row = row.substr(0, row.rfind(",1234_")) + "\n";  // cut node (after memory_share) onwards
+    if (old_format) row = row.substr(0, row.rfind(',')) + "\n";
+    text += row;
+  }
+  std::ofstream(path) << text;
+}
+
+static double fitted_alpha(const nlohmann::json& fit, const std::string& abbr) {
+  for (const auto& f : fit["fits"])
+    if (f["abbr"] == abbr && f["level"] == "low") return f["alpha"].get<double>();
+  return 0;
+}
+
+TEST(CliAnalysis, MixedClusterIsFittedAndReportedPerGpuModel) {
+  const fs::path dir = scratch("gpus");
+  const std::string csv = (dir / "mixed.csv").string();
+  write_gpu_results(csv, true);
+  ASSERT_EQ(nicenergy::read_results(csv).size(), 24u);
+  const std::string h100 = "NVIDIA_H100_80GB_HBM3", a100 = "NVIDIA_A100-SXM4-40GB";
+
+  // fit: one table and one coefficients file per model, each with its own alpha.
+  Result fit = run_cli("fit " + csv + " --output " + (dir / "fit.json").string());
+  ASSERT_EQ(fit.code, 0) << fit.err;
+  EXPECT_NE(fit.out.find("device: NVIDIA A100-SXM4-40GB (12 measurements)"), std::string::npos) << fit.out;
+  EXPECT_NE(fit.out.find("device: NVIDIA H100 80GB HBM3 (12 measurements)"), std::string::npos) << fit.out;
+  EXPECT_FALSE(fs::exists(dir / "fit.json"));
+  const auto fit_h100 = nlohmann::json::parse(test_util::slurp((dir / ("fit-" + h100 + ".json")).string()));
+  const auto fit_a100 = nlohmann::json::parse(test_util::slurp((dir / ("fit-" + a100 + ".json")).string()));
+  // Within the +-1 % noise's reach of the generating alphas (3 sizes, beta fitted too) ...
+  EXPECT_NEAR(fitted_alpha(fit_h100, "Bfac"), 4.2e-9, 0.08 * 4.2e-9);
+  EXPECT_NEAR(fitted_alpha(fit_a100, "Bfac"), 1.6 * 4.2e-9, 0.08 * 1.6 * 4.2e-9);
+  EXPECT_NEAR(fitted_alpha(fit_a100, "Bhyp"), 1.6 * 5.1e-9, 0.08 * 1.6 * 5.1e-9);
+  // ... and far from each other, as one fit through both would not be.
+  EXPECT_GT(fitted_alpha(fit_a100, "Bhyp") / fitted_alpha(fit_h100, "Bhyp"), 1.4);
+  // One model by name; --json needs one.
+  Result one = run_cli("fit " + csv + " --device 'NVIDIA H100 80GB HBM3' --json");
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_DOUBLE_EQ(fitted_alpha(nlohmann::json::parse(one.out), "Bhyp"), fitted_alpha(fit_h100, "Bhyp"));
+  expect_one_line_error("fit " + csv + " --json", "--device");
+  expect_one_line_error("fit " + csv + " --device 'Tesla V100'", "NVIDIA A100-SXM4-40GB");
+
+  // report: Fig. 2 and Tables 1 and 2 per model, named in the file names.
+  Result report = run_cli("report " + csv + " --output " + (dir / "r").string());
+  ASSERT_EQ(report.code, 0) << report.err;
+  EXPECT_NE(report.err.find("2 groups by device"), std::string::npos) << report.err;
+  for (const std::string& slug : {h100, a100})
+    for (const std::string stem : {"fig2_energy_low_", "table2_fits_", "table1_complexity_"})
+      EXPECT_TRUE(fs::exists(dir / "r" / (stem + slug + (stem[0] == 'f' ? ".gp" : ".md")))) << stem << slug;
+  EXPECT_FALSE(fs::exists(dir / "r" / "table2_fits.md"));
+  EXPECT_NE(test_util::slurp((dir / "r" / ("table2_fits_" + h100 + ".md")).string()).find("Device: NVIDIA H100"),
+            std::string::npos);
+  // By node: each node with its model.
+  Result by_node = run_cli("report " + csv + " --group-by node --output " + (dir / "n").string());
+  ASSERT_EQ(by_node.code, 0) << by_node.err;
+  EXPECT_TRUE(fs::exists(dir / "n" / ("fig2_energy_low_gpu02_" + a100 + ".gp")));
+  expect_one_line_error("report " + csv + " --group-by gpu --output " + (dir / "x").string(), "--group-by");
+  expect_one_line_error("report " + csv + " --coeffs " + (dir / ("fit-" + h100 + ".json")).string() + " --output " +
+                            (dir / "x").string(),
+                        "--coeffs");
+}
+
+// One GPU model: the report and fit of a file with the new columns equal, file
+// for file, those of the same rows in a file written before the columns.
+TEST(CliAnalysis, OneGpuModelAndOldFilesReportAsBefore) {
+  const fs::path dir = scratch("one_gpu");
+  write_gpu_results(dir / "new.csv", false);
+  write_gpu_results(dir / "old.csv", false, true);
+  ASSERT_EQ(test_util::slurp((dir / "old.csv").string()).find("gpu_uuid"), std::string::npos);
+  const auto old_rows = nicenergy::read_results((dir / "old.csv").string());
+  ASSERT_EQ(old_rows.size(), 12u);
+  EXPECT_EQ(old_rows[0].gpu, "");
+  EXPECT_EQ(old_rows[0].memory_share, std::nullopt);
+  for (const char* name : {"new", "old"}) {
+    Result r = run_cli("report " + (dir / (std::string(name) + ".csv")).string() + " --output " +
+                       (dir / (std::string("r-") + name)).string());
+    ASSERT_EQ(r.code, 0) << name << ": " << r.err;
+    EXPECT_EQ(r.err.find("groups by"), std::string::npos) << r.err;
+  }
+  std::set<std::string> compared;
+  for (const auto& entry : fs::directory_iterator(dir / "r-new")) {
+    const std::string file = entry.path().filename().string();
+    const std::string ext = entry.path().extension().string();
+    if (ext == ".svg" || ext == ".png" || ext == ".log") continue;  // drawn by gnuplot
+    ASSERT_TRUE(fs::exists(dir / "r-old" / file)) << file;
+    EXPECT_EQ(test_util::slurp(entry.path().string()), test_util::slurp((dir / "r-old" / file).string())) << file;
+    compared.insert(file);
+  }
+  for (const char* file : {"fig2_energy_low.gp", "fig2_energy_low.dat", "table2_fits.md", "table1_complexity.csv",
+                           "index.html"})
+    EXPECT_TRUE(compared.count(file)) << file;
+  Result a = run_cli("fit " + (dir / "new.csv").string() + " --json");
+  Result b = run_cli("fit " + (dir / "old.csv").string() + " --json");
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+}

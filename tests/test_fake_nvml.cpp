@@ -565,3 +565,27 @@ TEST(FakeNvmlHardening, NonMonotoneCounterIsRejectedBySampler) {
   ASSERT_EQ(rejected.size(), 1u);
   EXPECT_NE(rejected[0].what.find("energy counter went backwards by"), std::string::npos) << rejected[0].what;
 }
+
+// Issue 18: each record names its GPU, through the NVML meter, and through NVML
+// alone when another meter (estimate, replay) measures a CUDA device.
+TEST(FakeNvmlMeter, MeasurementSiteNamesTheGpuAndItsUuid) {
+  if (cuda_runtime_present()) GTEST_SKIP() << "a real GPU is mapped by PCI bus id, which the fake does not have";
+  // On a Slurm node CUDA_VISIBLE_DEVICES=1 makes NVML's device 1 the task's cuda:0.
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "devices=2"},
+          {"CUDA_VISIBLE_DEVICES", "1"}};
+  const auto estimate = open_meter("estimate");
+  const MeasurementSite site = measurement_site(torch::Device(torch::kCUDA, 0), *estimate);
+  EXPECT_EQ(site.gpu, "Fake NVML GPU 1");
+  EXPECT_EQ(site.gpu_uuid, "GPU-fa4e0000-0000-4000-8000-000000000001");
+  EXPECT_FALSE(site.node.empty());
+  const auto nvml = make_nvml_meter_for_cuda_device(0);
+  ASSERT_TRUE(nvml->available()) << nvml->unavailable_reason();
+  const MeasurementSite same = measurement_site(torch::Device(torch::kCUDA, 0), *nvml);
+  EXPECT_EQ(same.gpu, "Fake NVML GPU 1");
+  EXPECT_EQ(same.gpu_uuid, site.gpu_uuid);
+  EXPECT_EQ(measurement_site(torch::Device(torch::kCPU), *nvml).gpu, "") << "a CPU run names no GPU";
+  MeasurementRecord record;
+  fill_site(record, site);
+  EXPECT_EQ(record.gpu, "Fake NVML GPU 1");
+  EXPECT_EQ(record.node, site.node);
+}

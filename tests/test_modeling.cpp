@@ -191,6 +191,28 @@ TEST(Fit, DuplicateMeasurementsAreRefused) {
   EXPECT_NE(message.find("campaign merge"), std::string::npos) << message;
 }
 
+// Issue 18: energies of two GPU models are two lines; one fit through both is
+// neither's alpha, so it is refused (the report and `fit` fit each apart).
+TEST(Fit, RecordsOfTwoDeviceModelsAreNotFittedTogether) {
+  auto h100 = synthetic("Bhyp", "low", 1.1e-7, 0.012);
+  auto a100 = synthetic("Bhyp", "low", 1.9e-7, 0.02);
+  for (auto& r : h100) r.gpu = "NVIDIA H100 80GB HBM3";
+  for (auto& r : a100) r.gpu = "NVIDIA A100-SXM4-40GB";
+  const auto alone = fit_energy(h100);
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_NEAR(alone[0].alpha_j_per_pixel, 1.1e-7, 0.02e-7);
+  EXPECT_NEAR(fit_energy(a100)[0].alpha_j_per_pixel, 1.9e-7, 0.03e-7);
+  std::vector<MeasurementRecord> both = h100;
+  both.insert(both.end(), a100.begin(), a100.end());
+  const std::string message = error_of([&] { fit_energy(both); });
+  EXPECT_NE(message.find("2 device models"), std::string::npos) << message;
+  EXPECT_NE(message.find("NVIDIA H100 80GB HBM3"), std::string::npos) << message;
+  EXPECT_NE(message.find("NVIDIA A100-SXM4-40GB"), std::string::npos) << message;
+  // Another card of the same model is the same device model.
+  for (size_t i = 0; i < h100.size(); i += 2) h100[i].gpu_uuid = "GPU-second-card";
+  EXPECT_NO_THROW(fit_energy(h100));
+}
+
 TEST(KmacFit, HandComputedAndExact) {
   // The same numbers as HandComputedPearsonAndMre, alpha scaled to 1e-7 J/px:
   // relative errors do not change with the scale.

@@ -6,13 +6,18 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
 #include "error.h"
+#include "platform/host.h"
 #include "platform/runtime.h"
 #include "platform/torch_compat.h"
 #include "protocol/record.h"
@@ -124,4 +129,60 @@ TEST(CliPlatform, BadThreadsAndMissingGpuGiveOneLine) {
     expect_one_line_error("run --model Bfac --quality 1 --input data/images/kodim03.png --device cuda", "use --device cpu");
     expect_one_line_error("measure --model Bfac --quality 1 --size 64x48 --device cuda --meter estimate", "use --device cpu");
   }
+}
+
+// Slurm's variables for one test (the CLI inherits them), put back after.
+class SlurmEnv {
+ public:
+  SlurmEnv() {
+    for (const char* n : kNames) {
+      const char* v = std::getenv(n);
+      saved_[n] = v ? std::optional<std::string>(v) : std::nullopt;
+      ::unsetenv(n);
+    }
+  }
+  ~SlurmEnv() {
+    for (const auto& [n, v] : saved_) {
+      if (v) ::setenv(n.c_str(), v->c_str(), 1);
+      else ::unsetenv(n.c_str());
+    }
+  }
+
+ private:
+  static constexpr const char* kNames[] = {"SLURMD_NODENAME", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID",
+                                           "SLURM_JOB_ID"};
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+// Issue 18: the node and Slurm job of a record, from the variables Slurm sets in
+// a task (SLURMD_NODENAME, SLURM_ARRAY_JOB_ID/SLURM_ARRAY_TASK_ID, SLURM_JOB_ID).
+TEST(Platform, NodeAndSlurmJobFromSlurmsVariables) {
+  SlurmEnv env;
+  char host[256] = {0};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  EXPECT_EQ(node_name(), host) << "outside Slurm: the host name";
+  EXPECT_EQ(slurm_job(), "");
+  ::setenv("SLURMD_NODENAME", "gpu07", 1);
+  ::setenv("SLURM_JOB_ID", "1236", 1);
+  EXPECT_EQ(node_name(), "gpu07");
+  EXPECT_EQ(slurm_job(), "1236") << "a plain job";
+  ::setenv("SLURM_ARRAY_JOB_ID", "1234", 1);
+  ::setenv("SLURM_ARRAY_TASK_ID", "2", 1);
+  EXPECT_EQ(slurm_job(), "1234_2") << "an array task, as squeue, sacct and scancel name it";
+}
+
+TEST(CliPlatform, RecordSaysWhereItRan) {
+  SlurmEnv env;
+  ::setenv("SLURMD_NODENAME", "gpu07", 1);
+  ::setenv("SLURM_ARRAY_JOB_ID", "1234", 1);
+  ::setenv("SLURM_ARRAY_TASK_ID", "2", 1);
+  ::setenv("SLURM_JOB_ID", "1236", 1);
+  Result r = run_cli("measure --model Bfac --quality 1 --size 64x48 --meter estimate --json --threads 1"
+                     " --idle-s 0.3 --window-s 0.1 --k-min 2 --k-max 2 --preheat-max-s 0");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["node"], "gpu07");
+  EXPECT_EQ(j["slurm_job"], "1234_2");
+  EXPECT_EQ(j["gpu"], "") << "a CPU run";
+  EXPECT_EQ(j["gpu_uuid"], "");
 }

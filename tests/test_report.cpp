@@ -11,7 +11,9 @@
 #include "error.h"
 #include "meters/trace_csv.h"
 #include "modeling/fit.h"
+#include "protocol/record_groups.h"
 #include "report/report.h"
+#include "report/gnuplot.h"
 #include "report/report_parts.h"
 
 using namespace nicenergy;
@@ -267,4 +269,128 @@ TEST(Report, PageShowsIdleReferencesMemorySplitAndWarningsWherePresent) {
   EXPECT_NE(page.find("87.5 %"), std::string::npos);
   EXPECT_NE(page.find("Measurement warnings"), std::string::npos);
   EXPECT_NE(page.find("not exclusive"), std::string::npos);
+}
+
+// ---- issue 18: one set of figures and fits per device model ---------------------
+
+namespace {
+
+// The synthetic campaign measured on two GPU models: the same points, the A100
+// drawing 1.7 times the energy per pixel and a higher offset (as a slower,
+// older GPU would), on two nodes.
+std::vector<MeasurementRecord> two_gpu_models(const Campaign& c) {
+  std::vector<MeasurementRecord> records;
+  for (const MeasurementRecord& r : c.records) {
+    MeasurementRecord h100 = r, a100 = r;
+    h100.gpu = "NVIDIA H100 80GB HBM3";
+    h100.node = "gpu01";
+    h100.device = "cuda:0 (NVIDIA H100 80GB HBM3)";
+    a100.gpu = "NVIDIA A100-SXM4-40GB";
+    a100.node = "gpu02";
+    a100.device = "cuda:0 (NVIDIA A100-SXM4-40GB)";
+    a100.energy_j = 1.7 * r.energy_j + 0.015;
+    a100.energy_ci_j = 0.02 * a100.energy_j;
+    records.push_back(h100);
+    records.push_back(a100);
+  }
+  return records;
+}
+
+std::vector<ReportGroup> report_groups(const std::vector<MeasurementRecord>& records, const Campaign& c) {
+  std::vector<ReportGroup> groups;
+  for (const RecordGroup& g : group_records(records, GroupBy::device))
+    groups.push_back({g.name, g.slug, g.records, fit_models(g.records, kmac_points(c.complexity))});
+  return groups;
+}
+
+}  // namespace
+
+TEST(ReportGroups, TwoGpuModelsGiveTwoSetsOfFiguresEachWithItsOwnFit) {
+  const std::string dir = temp_dir("two_gpus");
+  const Campaign c = synthetic_campaign("counter");
+  const std::vector<MeasurementRecord> records = two_gpu_models(c);
+  EXPECT_THROW(fit_models(records, kmac_points(c.complexity)), Error) << "one fit through both models";
+  const std::vector<ReportGroup> groups = report_groups(records, c);
+  ASSERT_EQ(groups.size(), 2u);
+  const ReportGroup& a100 = groups[0];
+  const ReportGroup& h100 = groups[1];
+  ASSERT_EQ(a100.name, "NVIDIA A100-SXM4-40GB");
+  ASSERT_EQ(h100.name, "NVIDIA H100 80GB HBM3");
+  // Each group's fit is its own model's: alpha of the A100 about 1.7 times the H100's.
+  const EnergyFit* fa = find_fit(a100.fit, "Mcont", "low");
+  const EnergyFit* fh = find_fit(h100.fit, "Mcont", "low");
+  ASSERT_TRUE(fa && fh);
+  EXPECT_NEAR(fa->alpha_j_per_pixel / fh->alpha_j_per_pixel, 1.7, 0.05);
+  EXPECT_EQ(fh->n, 8);
+  EXPECT_GT(fa->beta_j, fh->beta_j);
+
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  const ReportResult result = write_report(groups, c.complexity, write_trace(dir), dir + "/r", options);
+  const std::string out = dir + "/r/";
+  EXPECT_TRUE(fs::exists(out + "fig1_power.gp")) << "one power trace for the page";
+  for (const ReportGroup* g : {&a100, &h100}) {
+    for (const std::string stem : {"fig2_energy_low_", "fig2_energy_high_", "fig3_alpha_kmac_", "fig3_alpha_kmac_2nd_"}) {
+      const std::string gp = read_file(out + stem + g->slug + ".gp");
+      EXPECT_TRUE(has(gp, "set title") && has(gp, g->name)) << stem << g->slug << ": the title names the GPU";
+      EXPECT_TRUE(fs::exists(out + stem + g->slug + ".dat")) << stem << g->slug;
+    }
+    // Table 2 of each group holds that group's alpha (µJ/px as the table prints it).
+    const std::string table2 = read_file(out + "table2_fits_" + g->slug + ".csv");
+    const EnergyFit* f = find_fit(g->fit, "Mcont", "low");
+    EXPECT_TRUE(has(table2, "Mcont")) << table2;
+    EXPECT_TRUE(has(read_file(out + "table2_fits_" + g->slug + ".md"), g->name));
+    EXPECT_TRUE(has(read_file(out + "table1_complexity_" + g->slug + ".md"), g->name));
+    const std::string fig2 = read_file(out + "fig2_energy_low_" + g->slug + ".gp");
+    EXPECT_TRUE(has(fig2, gp_number(f->alpha_j_per_pixel * 1e6 * 1e3))) << "its own Eq. (2) line";
+  }
+  // Each Fig. 2 holds its own model's points alone: 3 networks x 2 qualities x 4 sizes at the low level.
+  for (const ReportGroup* g : {&a100, &h100}) {
+    std::istringstream dat(read_file(out + "fig2_energy_low_" + g->slug + ".dat"));
+    int points = 0;
+    for (std::string line; std::getline(dat, line);) points += !line.empty() && line[0] != '#';
+    EXPECT_EQ(points, 24) << g->name;
+  }
+  EXPECT_FALSE(fs::exists(out + "fig2_energy_low.gp")) << "no figure of the two models mixed";
+  EXPECT_FALSE(fs::exists(out + "table2_fits.md"));
+  const std::string html = read_file(out + "index.html");
+  for (const ReportGroup* g : {&a100, &h100}) {
+    EXPECT_TRUE(has(html, "<h2>" + g->name + "</h2>")) << g->name;
+    EXPECT_TRUE(has(html, "href=\"table2_fits_" + g->slug + ".md\"")) << g->name;
+    EXPECT_TRUE(has(html, "fig2_energy_low_" + g->slug + ".gp")) << g->name;
+  }
+  EXPECT_TRUE(has(html, "2 groups"));
+  EXPECT_LT(html.find("<h2>" + a100.name), html.find("<h2>" + h100.name));
+  EXPECT_EQ(result.files.back(), "index.html");
+  fs::remove_all(dir);
+}
+
+// One device model: the grouped report is the report of the records without
+// groups, file for file and byte for byte, whatever name the group has.
+TEST(ReportGroups, OneGpuModelKeepsTheReportWithoutGroups) {
+  const std::string dir = temp_dir("one_gpu");
+  Campaign c = synthetic_campaign("counter");
+  for (MeasurementRecord& r : c.records) {
+    r.gpu = "NVIDIA H100 80GB HBM3";
+    r.node = (&r - c.records.data()) % 2 ? "gpu01" : "gpu02";
+  }
+  const std::vector<ReportGroup> groups = report_groups(c.records, c);
+  ASSERT_EQ(groups.size(), 1u);
+  ASSERT_EQ(groups[0].name, "NVIDIA H100 80GB HBM3");
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  const ReportResult grouped = write_report(groups, c.complexity, write_trace(dir), dir + "/grouped", options);
+  const FitResult fit = fit_models(c.records, kmac_points(c.complexity));
+  const ReportResult plain = write_report(c.records, fit, c.complexity, write_trace(dir), dir + "/plain", options);
+  EXPECT_EQ(grouped.files, plain.files);
+  ASSERT_GE(grouped.files.size(), 10u);
+  for (const std::string& name : grouped.files) {
+    std::string text = read_file(dir + "/grouped/" + name);
+    // The page's gnuplot warning names its own folder.
+    for (size_t at; (at = text.find(dir + "/grouped")) != std::string::npos;) text.replace(at, dir.size() + 8, dir + "/plain");
+    EXPECT_EQ(text, read_file(dir + "/plain/" + name)) << name;
+  }
+  EXPECT_TRUE(fs::exists(dir + "/grouped/fig2_energy_low.gp"));
+  EXPECT_FALSE(has(read_file(dir + "/grouped/index.html"), "H100")) << "no group heading for one model";
+  fs::remove_all(dir);
 }

@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "error.h"
 #include "io/files.h"
+#include "protocol/record_groups.h"
 #include "protocol/results_csv.h"
 #include "test_util.h"
 
@@ -481,4 +483,149 @@ TEST(ResultsCsv, HardeningColumnsRoundTripAndOldFilesStillRead) {
   EXPECT_EQ(old[0].idle_reference, "");
   EXPECT_FALSE(old[0].idle_cold_power_w);
   EXPECT_EQ(old[0].warnings, "");
+}
+
+// Issue 18: where each row ran. The columns round-trip; files written before
+// them still read (empty); a resumed campaign on such a file is refused with
+// the way out (merge into a new file), which then takes new rows.
+TEST(ResultsCsv, NodeAndGpuColumnsRoundTripAndOldFilesStillRead) {
+  TempDir dir;
+  const std::string path = dir.file("r.csv");
+  MeasurementRecord gpu = sample("bmshj2018_factorized", 1, "a.png", 64, 64);
+  gpu.node = "gpu07";
+  gpu.slurm_job = "1234_2";
+  gpu.gpu = "NVIDIA H100 80GB HBM3";
+  gpu.gpu_uuid = "GPU-5b2c1a9e-0d3f-4c1e-9a77-3e1f0c2d4b6a";
+  MeasurementRecord cpu = sample("bmshj2018_factorized", 2, "b.png", 64, 64);
+  cpu.device = "cpu (AMD EPYC 7B13 64-Core Processor)";
+  cpu.node = "login1";
+  append_record(path, gpu);
+  append_record(path, cpu);
+  const auto read = read_results(path);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].node, "gpu07");
+  EXPECT_EQ(read[0].slurm_job, "1234_2");
+  EXPECT_EQ(read[0].gpu, "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(read[0].gpu_uuid, gpu.gpu_uuid);
+  EXPECT_EQ(read[1].node, "login1");
+  EXPECT_EQ(read[1].slurm_job, "");
+  EXPECT_EQ(read[1].gpu, "");
+
+  // The header of the version before these columns (memory_share last).
+  std::string old_header;
+  for (const auto& c : measurement_columns()) {
+    if (c == "node") break;
+    old_header += (old_header.empty() ? "" : ",") + c;
+  }
+  ASSERT_NE(old_header.find("memory_share"), std::string::npos);
+  std::string row = format_record_row(sample("bmshj2018_factorized", 3, "c.png", 64, 64));
+  row = row.substr(0, row.size() - 1);                   // the newline
+  row = row.substr(0, row.size() - std::string(",,,,").size());  // node, slurm_job, gpu, gpu_uuid: empty
+  const std::string old = dir.file("old.csv");
+  spit(old, old_header + "\n" + row + "\n");
+  const auto old_rows = read_results(old);
+  ASSERT_EQ(old_rows.size(), 1u);
+  EXPECT_EQ(old_rows[0].quality, 3);
+  EXPECT_EQ(old_rows[0].node, "");
+  EXPECT_EQ(old_rows[0].gpu, "");
+  // Appending (a resumed campaign) under the old header is refused, naming the fix ...
+  const std::string message = error_of([&] { check_results_for_append(old); });
+  EXPECT_NE(message.find("campaign merge"), std::string::npos) << message;
+  EXPECT_THROW(append_record(old, gpu), Error);
+  // ... which gives a file of this version that the campaign appends to.
+  const std::string merged = dir.file("new.csv");
+  EXPECT_EQ(merge_results({old}, merged).rows, 1u);
+  EXPECT_NO_THROW(check_results_for_append(merged));
+  append_record(merged, gpu);
+  const auto both = read_results(merged);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].gpu, "");
+  EXPECT_EQ(both[1].gpu, "NVIDIA H100 80GB HBM3");
+}
+
+// The same point measured on an H100 and on an A100 (one campaign per GPU type,
+// merged) is two measurements; the same point twice on one model is one.
+TEST(ResultsCsv, MergeKeepsAPointOncePerDeviceModel) {
+  TempDir dir;
+  MeasurementRecord h100 = sample("bmshj2018_factorized", 1, "a.png", 64, 64, "2024-05-01T10:00:00Z");
+  h100.gpu = "NVIDIA H100 80GB HBM3";
+  MeasurementRecord h100_again = h100;
+  h100_again.started_at = "2024-05-01T11:00:00Z";
+  h100_again.gpu_uuid = "GPU-other-card-of-the-same-model";
+  MeasurementRecord a100 = h100;
+  a100.gpu = "NVIDIA A100-SXM4-40GB";
+  a100.energy_j = 2 * h100.energy_j;
+  const std::string a = dir.file("h100.csv"), b = dir.file("a100.csv"), out = dir.file("all.csv");
+  append_record(a, h100);
+  append_record(a, h100_again);
+  append_record(b, a100);
+  const MergeSummary summary = merge_results({a, b}, out);
+  EXPECT_EQ(summary.rows, 2u);
+  EXPECT_EQ(summary.duplicates, 1u);
+  const auto rows = read_results(out);
+  ASSERT_EQ(rows.size(), 2u);
+  std::set<std::string> gpus;
+  for (const auto& r : rows) gpus.insert(r.gpu);
+  EXPECT_EQ(gpus, (std::set<std::string>{"NVIDIA A100-SXM4-40GB", "NVIDIA H100 80GB HBM3"}));
+  for (const auto& r : rows)
+    if (r.gpu == h100.gpu) EXPECT_EQ(r.started_at, h100.started_at) << "the earliest of the model's two is kept";
+}
+
+// The device model a record is grouped and fitted by: the gpu column, else the
+// name describe_device put in `device`, else its kind.
+TEST(RecordGroups, DeviceModelFromTheGpuColumnOrTheDeviceText) {
+  MeasurementRecord r;
+  r.device = "cuda:1 (NVIDIA A100-SXM4-40GB)";
+  EXPECT_EQ(device_model(r), "NVIDIA A100-SXM4-40GB") << "a file written before the gpu column";
+  r.gpu = "NVIDIA H100 80GB HBM3";
+  EXPECT_EQ(device_model(r), "NVIDIA H100 80GB HBM3") << "the gpu column wins";
+  r.gpu.clear();
+  r.device = "cpu (AMD EPYC 7B13 64-Core Processor)";
+  EXPECT_EQ(device_model(r), "AMD EPYC 7B13 64-Core Processor");
+  r.device = "cuda:0 NVIDIA H100";
+  EXPECT_EQ(device_model(r), "NVIDIA H100");
+  r.device = "cuda:3";
+  EXPECT_EQ(device_model(r), "cuda") << "cuda:0 and cuda:3 of an unnamed model meet";
+  r.device = "cpu";
+  EXPECT_EQ(device_model(r), "cpu");
+  r.device = "";
+  EXPECT_EQ(device_model(r), "");
+}
+
+TEST(RecordGroups, GroupsByDeviceModelOrByNodeWithDistinctSlugs) {
+  std::vector<MeasurementRecord> records;
+  auto add = [&](const std::string& gpu, const std::string& node, int quality) {
+    MeasurementRecord r = sample("bmshj2018_factorized", quality, "a.png", 64, 64);
+    r.gpu = gpu;
+    r.node = node;
+    records.push_back(r);
+  };
+  add("NVIDIA H100 80GB HBM3", "gpu01", 1);
+  add("NVIDIA A100-SXM4-40GB", "gpu02", 1);
+  add("NVIDIA H100 80GB HBM3", "gpu03", 2);
+  add("NVIDIA H100 80GB HBM3", "gpu01", 3);
+  const auto by_device = group_records(records, GroupBy::device);
+  ASSERT_EQ(by_device.size(), 2u);
+  EXPECT_EQ(by_device[0].name, "NVIDIA A100-SXM4-40GB");
+  EXPECT_EQ(by_device[0].slug, "NVIDIA_A100-SXM4-40GB");
+  EXPECT_EQ(by_device[0].records.size(), 1u);
+  EXPECT_EQ(by_device[1].name, "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(by_device[1].slug, "NVIDIA_H100_80GB_HBM3");
+  ASSERT_EQ(by_device[1].records.size(), 3u);
+  EXPECT_EQ(by_device[1].records[1].quality, 2) << "records keep their order";
+  const auto by_node = group_records(records, GroupBy::node);
+  ASSERT_EQ(by_node.size(), 3u);
+  EXPECT_EQ(by_node[0].name, "gpu01: NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(by_node[0].records.size(), 2u);
+  EXPECT_EQ(by_node[0].slug, "gpu01_NVIDIA_H100_80GB_HBM3");
+  // Names that differ only in characters a file name drops still get their own files.
+  records[1].gpu = "NVIDIA H100/80GB HBM3";
+  const auto clash = group_records(records, GroupBy::device);
+  ASSERT_EQ(clash.size(), 2u);
+  EXPECT_NE(clash[0].slug, clash[1].slug);
+  EXPECT_EQ(parse_group_by("node"), GroupBy::node);
+  EXPECT_THROW(parse_group_by("gpu"), Error);
+  // One model: one group, whatever the nodes.
+  for (auto& r : records) r.gpu = "NVIDIA H100 80GB HBM3";
+  EXPECT_EQ(group_records(records, GroupBy::device).size(), 1u);
 }

@@ -87,6 +87,7 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
   set_deterministic(true);
   Protocol protocol(*meter, config.protocol);
   const std::string device_text = describe_device(device, *meter);
+  const MeasurementSite site = measurement_site(device, *meter);
 
   prepare_output_folder(traces, traces_what);  // created, and proven writable
 
@@ -115,7 +116,9 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
       std::snprintf(name, sizeof name, "%04zu-%.100s-q%d-%dx%d.csv", point.index, point.spec.abbr.c_str(),
                     point.quality, w.width, w.height);
       write_trace_csv((std::filesystem::path(traces) / name).string(), result.samples, result.windows);
-      return make_record(w, result, device_text, started_at);
+      MeasurementRecord record = make_record(w, result, device_text, started_at);
+      fill_site(record, site);
+      return record;
     };
     if (point.command) {
       const CommandPoint command(*point.command, image, point.image.label);

@@ -18,6 +18,7 @@
 #include "modeling/predict.h"
 #include "models/codec.h"
 #include "protocol/codec_measurement.h"
+#include "protocol/record_groups.h"
 #include "protocol/results_csv.h"
 #include "report/fit_tables.h"
 #include "report/report.h"
@@ -38,9 +39,30 @@ std::vector<MeasurementRecord> read_records(const std::string& path) {
   return records;
 }
 
+// The records of one device model (--device): exactly its name, as an error lists them.
+std::vector<MeasurementRecord> records_of_device(const std::vector<MeasurementRecord>& records,
+                                                 const std::string& device, const std::string& path) {
+  std::vector<MeasurementRecord> kept;
+  for (const auto& r : records)
+    if (device_model(r) == device) kept.push_back(r);
+  if (kept.empty()) {
+    std::string names;
+    for (const auto& m : device_models(records)) names += (names.empty() ? "'" : ", '") + m + "'";
+    throw Error("--device '" + device + "': no measurement in '" + path + "' ran on it; its device models: " + names);
+  }
+  return kept;
+}
+
+// FIT.json -> FIT-SLUG.json: one coefficients file per device model.
+std::string output_for_group(const std::string& output, const std::string& slug) {
+  const std::filesystem::path path(output);
+  return (path.parent_path() / (path.stem().string() + "-" + slug + path.extension().string())).string();
+}
+
 struct FitParams {
   std::vector<std::string> results;
   std::string output;
+  std::string device;
   std::string format = "table";
   bool json = false;
 };
@@ -56,7 +78,34 @@ int run_fit(const FitParams& p) {
   }
   // Checked before the work, so that a fit is not computed and then not written.
   if (!p.output.empty()) check_output_file(p.output, "coefficients file '" + p.output + "'", true);
-  const auto records = read_records(p.results[0]);
+  auto records = read_records(p.results[0]);
+  if (!p.device.empty()) records = records_of_device(records, p.device, p.results[0]);
+  const std::vector<RecordGroup> groups = group_records(records, GroupBy::device);
+  if (groups.size() > 1) {
+    // A mixed cluster: one fit per device model, each under its name.
+    if (p.json)
+      throw Error("the measurements come from " + std::to_string(groups.size()) +
+                  " device models: --json gives one fit, so choose one with --device MODEL (the table names them)");
+    if (!p.output.empty())
+      for (const auto& g : groups) {
+        const std::string path = output_for_group(p.output, g.slug);
+        check_output_file(path, "coefficients file '" + path + "'", true);
+      }
+    for (const auto& g : groups) {
+      const FitResult result = fit_with_complexity(g.records, complexity_of_records(g.records));
+      std::cout << "device: " << g.name << " (" << g.records.size() << " measurements)\n"
+                << format_fit_table(result, p.format) << "\n";
+      for (const auto& note : result.notes) std::fprintf(stderr, "note: %s: %s\n", g.name.c_str(), note.c_str());
+      if (!p.output.empty()) {
+        write_fit_result(result, output_for_group(p.output, g.slug));
+        std::fprintf(stderr, "coefficients of %s written to %s\n", g.name.c_str(),
+                     output_for_group(p.output, g.slug).c_str());
+      }
+    }
+    if (std::any_of(records.begin(), records.end(), [](const auto& r) { return r.method == "estimate"; }))
+      std::fprintf(stderr, "note: these energies are ESTIMATES (CPU time x TDP share), not measurements\n");
+    return 0;
+  }
   const FitResult result = fit_with_complexity(records, complexity_of_records(records));
   if (p.json) {
     std::cout << to_json(result).dump(2) << "\n";
@@ -156,13 +205,19 @@ struct ReportParams {
   std::string output = "report";
   std::string trace;
   std::string coeffs;
+  std::string group_by = "device";
 };
 
 int run_report(const ReportParams& p) {
   if (p.results.empty()) throw Error("report needs a results CSV: nicenergy report RESULTS.csv");
   if (p.results.size() > 1) throw Error("unexpected argument '" + p.results[1] + "': one results CSV at a time");
+  const GroupBy group_by = parse_group_by(p.group_by);
   check_output_folder(p.output, "report folder '" + p.output + "'");
   const auto records = read_records(p.results[0]);
+  const std::vector<RecordGroup> groups = group_records(records, group_by);
+  if (groups.size() > 1 && !p.coeffs.empty())
+    throw Error("--coeffs is one fit, but the measurements fall into " + std::to_string(groups.size()) +
+                " groups by " + p.group_by + ": drop --coeffs (each group is fitted apart)");
   std::string trace = p.trace;
   if (trace.empty()) {
     // A campaign's traces lie beside its results; Fig. 1 shows the first point's.
@@ -178,9 +233,18 @@ int run_report(const ReportParams& p) {
     }
   }
   const RecordsComplexity complexity = complexity_of_records(records);
-  FitResult fit = p.coeffs.empty() ? fit_with_complexity(records, complexity) : read_fit_result(p.coeffs);
-  if (!p.coeffs.empty()) fit.notes.insert(fit.notes.end(), complexity.notes.begin(), complexity.notes.end());
-  const ReportResult result = write_report(records, fit, complexity.rows, trace, p.output);
+  std::vector<ReportGroup> report_groups;
+  for (const RecordGroup& g : groups) {
+    FitResult fit = p.coeffs.empty() ? fit_with_complexity(g.records, complexity_of_records(g.records)) : read_fit_result(p.coeffs);
+    if (!p.coeffs.empty()) fit.notes.insert(fit.notes.end(), complexity.notes.begin(), complexity.notes.end());
+    report_groups.push_back({g.name, g.slug, g.records, fit});
+  }
+  if (groups.size() > 1)
+    std::fprintf(stderr, "%zu groups by %s, each with its own figures and fit:\n", groups.size(), p.group_by.c_str());
+  if (groups.size() > 1)
+    for (const RecordGroup& g : groups)
+      std::fprintf(stderr, "  %s: %zu measurements, files *_%s.*\n", g.name.c_str(), g.records.size(), g.slug.c_str());
+  const ReportResult result = write_report(report_groups, complexity.rows, trace, p.output);
   for (const auto& warning : result.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   std::printf("report written: %s (%zu files)\n", (std::filesystem::path(p.output) / "index.html").string().c_str(),
               result.files.size());
@@ -193,12 +257,16 @@ void add_analysis_commands(CLI::App& app, Action& action) {
   CLI::App* fit = add_command(app, "fit", "E = alpha * pixels + beta per network and level, Table 2, alpha vs kMAC");
   fit->footer("Fits Eq. (2) per network and level (S = width x height), with the Pearson correlation and the\n"
               "10-fold cross-validated mean relative error (Eq. 3), then alpha against kMAC per pixel (and the\n"
-              "2nd-downsampling kMAC) across networks.");
+              "2nd-downsampling kMAC) across networks. Measurements of several device models (a mixed cluster)\n"
+              "are fitted per model: one table each, --output FIT.json writes FIT-MODEL.json per model.");
   auto fp = bind<FitParams>(fit, action, run_fit);
   fit->add_option("results", fp->results, "the campaign's results CSV")->type_name("RESULTS.csv");
   fit->add_option("--output", fp->output, "write the coefficients as JSON (for predict and report)")->type_name("FIT.json");
   add_format(fit, fp->format, "table, csv or markdown");
   fit->add_flag("--json", fp->json, "the fit as JSON on stdout instead of the table");
+  fit->add_option("--device", fp->device,
+                  "fit only the measurements of this device model (the gpu column, or the CPU named in device)")
+      ->type_name("MODEL");
 
   CLI::App* predict = add_command(app, "predict", "energy of a network on an image size from fitted coefficients");
   predict->footer("Energy per execution from E = alpha * S + beta with the fit's expected error. A network without\n"
@@ -220,6 +288,12 @@ void add_analysis_commands(CLI::App& app, Action& action) {
   add_renamed(report, "--out", "--output");
   report->add_option("--trace", rp->trace, "power trace for Fig. 1 (measure --trace-output)")->type_name("TRACE.csv");
   report->add_option("--coeffs", rp->coeffs, "use these coefficients instead of fitting")->type_name("FIT.json");
+  report->add_option("--group-by", rp->group_by,
+                     "device: one set of figures and fits per device model (GPU, or CPU for CPU runs); node: per "
+                     "node and device model")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"device", "node"}))
+      ->type_name("device|node");
 }
 
 }  // namespace nicenergy::cli

@@ -147,8 +147,9 @@ int run_measure(MeasureParams p) {
   // Never silent: every sanity finding on stderr too (and in the record).
   for (const std::string& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   const std::string device_text = describe_device(device, *meter);
-  const MeasurementRecord record =
+  MeasurementRecord record =
       scripted ? make_record(*scripted, result, device_text, started_at) : make_record(*codec, result, device_text, started_at);
+  fill_site(record, measurement_site(device, *meter));
   // A trace that fails to write (disk full) must not take the measurement with
   // it: the result is printed first, then the error ends the command.
   std::optional<WriteError> trace_error;
@@ -279,6 +280,7 @@ int run_exec(ExecParams p) {
   const ProtocolResult result = protocol.run(command_workload(p.command), std::nullopt, !p.no_preheat);
   fill_record(result, record);
   record.device = describe_device(device, *meter);
+  fill_site(record, measurement_site(device, *meter));
   fill_runtime(record);
   // A command runs outside this process: LibTorch's threads say nothing about it.
   record.threads = 0;

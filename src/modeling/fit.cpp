@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "models/zoo.h"
+#include "protocol/record_groups.h"
 #include "protocol/results_csv.h"
 
 namespace nicenergy {
@@ -132,6 +133,13 @@ static EnergyFit fit_group(const std::vector<MeasurementRecord>& group) {
 
 std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records) {
   if (records.empty()) throw Error("energy fit: no measurements given; run a campaign or pass a results CSV with rows");
+  // Two GPU models give two alphas; one line through both would be neither's.
+  if (const std::vector<std::string> models = device_models(records); models.size() > 1) {
+    std::string names;
+    for (const std::string& m : models) names += (names.empty() ? "'" : ", '") + m + "'";
+    throw Error("energy fit: the measurements come from " + std::to_string(models.size()) + " device models (" +
+                names + "), whose energies do not share one alpha; fit one with --device MODEL, or each apart");
+  }
   // A point measured twice (two campaigns appending to one file) would weigh
   // twice in the least squares and land in two folds: refused, not averaged.
   // (The level is a function of network and quality; it is in the key only so

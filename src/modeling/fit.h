@@ -101,7 +101,8 @@ std::vector<KmacPoint> kmac_points(const std::vector<ComplexityRow>& rows);
 std::vector<int> cv_folds(const std::vector<MeasurementRecord>& group);
 
 // Eq. (2) per (network, level) with Pearson and both MREs. Throws
-// nicenergy::Error for empty input, a group with fewer than 3 measurements or a
+// nicenergy::Error for empty input, records of more than one device model
+// (device_model(): group them first, see record_groups.h), a group with fewer than 3 measurements or a
 // single distinct image size, or a cross-validation fold whose training points
 // all share one size.
 std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records);

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "models/codec.h"
 #include "models/weights.h"
+#include "platform/host.h"
 #include "platform/runtime.h"
 
 #if defined(NICENERGY_WITH_CUDA)
@@ -153,6 +154,31 @@ std::string describe_device(const torch::Device& device, PowerMeter& meter) {
   // The CPU meter names the CPU; a GPU meter names the GPU. A replay names nothing.
   if (!name.empty() && (device.is_cuda() == (meter.name() == "nvml"))) text += " (" + name + ")";
   return text;
+}
+
+MeasurementSite measurement_site(const torch::Device& device, PowerMeter& meter) {
+  MeasurementSite site;
+  site.node = node_name();
+  site.slurm_job = slurm_job();
+  if (!device.is_cuda()) return site;
+  std::unique_ptr<PowerMeter> own;
+  PowerMeter* nvml = &meter;
+  if (meter.name() != "nvml") {
+    own = make_nvml_meter_for_cuda_device(device.has_index() ? device.index() : 0);
+    nvml = own.get();
+  }
+  if (!nvml->available()) return site;
+  site.gpu = nvml->device_state().name;
+  const auto meta = nvml->metadata();
+  if (const auto uuid = meta.find("device_uuid"); uuid != meta.end()) site.gpu_uuid = uuid->second;
+  return site;
+}
+
+void fill_site(MeasurementRecord& r, const MeasurementSite& site) {
+  r.node = site.node;
+  r.slurm_job = site.slurm_job;
+  r.gpu = site.gpu;
+  r.gpu_uuid = site.gpu_uuid;
 }
 
 MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& result,

@@ -54,6 +54,20 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
 // "cpu (Intel Xeon ...)" or "cuda:0 (NVIDIA H100 ...)".
 std::string describe_device(const torch::Device& device, PowerMeter& meter);
 
+// Where a measurement runs, for the record's node, slurm_job, gpu and gpu_uuid
+// columns: found once per command or campaign, then put into every record.
+struct MeasurementSite {
+  std::string node;       // node_name()
+  std::string slurm_job;  // slurm_job(); "" outside Slurm
+  std::string gpu;        // NVML's name of the CUDA device; "" on the CPU or without NVML
+  std::string gpu_uuid;
+};
+// The GPU through the meter when it is NVML, else through an NVML handle opened
+// for the CUDA device alone (a GPU measured with the estimate or replay meter
+// still names its model).
+MeasurementSite measurement_site(const torch::Device& device, PowerMeter& meter);
+void fill_site(MeasurementRecord& record, const MeasurementSite& site);
+
 
 // What a workload waits on after each execution: the CUDA device's queue; none
 // on the CPU. Shared by the built-in networks and TorchScript files.

@@ -50,6 +50,11 @@ struct MeasurementRecord {
   // kmac_per_pixel (paper's rule), a TorchScript file's operator count per padded
   // pixel (complexity --model); empty for a command (exec), which is not counted.
   std::optional<double> kmac_per_px;
+  // Where it ran (issue 18): optional columns, empty in files written before them.
+  std::string node;       // SLURMD_NODENAME in a Slurm job, else the host name
+  std::string slurm_job;  // "1234_2" (array job 1234, task 2) or "1234"; "" outside Slurm
+  std::string gpu;        // GPU model from NVML, "NVIDIA H100 80GB HBM3"; "" for CPU runs
+  std::string gpu_uuid;   // "GPU-..." from NVML; "" for CPU runs
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -61,7 +66,8 @@ inline const std::vector<std::string>& measurement_columns() {
       "started_at", "libtorch", "cuda", "cudnn", "threads",
       "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
       "memory_share",
-      "kmac_per_px"};
+      "kmac_per_px",
+      "node", "slurm_job", "gpu", "gpu_uuid"};
   return columns;
 }
 
@@ -72,7 +78,8 @@ inline bool is_optional_column(const std::string& column) {
   return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads" ||
          column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
          column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share" ||
-         column == "kmac_per_px";
+         column == "kmac_per_px" ||
+         column == "node" || column == "slurm_job" || column == "gpu" || column == "gpu_uuid";
 }
 
 }  // namespace nicenergy

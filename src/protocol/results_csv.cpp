@@ -20,6 +20,7 @@
 #include "io/files.h"
 #include "io/numbers.h"
 #include "models/zoo.h"
+#include "protocol/record_groups.h"
 
 namespace fs = std::filesystem;
 
@@ -109,7 +110,8 @@ std::string format_record_row(const MeasurementRecord& r) {
       r.started_at, r.libtorch, r.cuda, r.cudnn, std::to_string(r.threads),
       r.idle_reference, optional_double(r.idle_cold_power_w), optional_double(r.idle_hot_power_w),
       optional_double(r.energy_cold_j), optional_double(r.energy_hot_j), r.warnings, optional_double(r.memory_share),
-      optional_double(r.kmac_per_px)};
+      optional_double(r.kmac_per_px),
+      r.node, r.slurm_job, r.gpu, r.gpu_uuid};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
   return line + "\n";
@@ -277,6 +279,10 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
       if (index.count("warnings")) m.warnings = str("warnings");
       m.memory_share = optional_number("memory_share");
       m.kmac_per_px = optional_number("kmac_per_px");
+      if (index.count("node")) m.node = str("node");
+      if (index.count("slurm_job")) m.slurm_job = str("slurm_job");
+      if (index.count("gpu")) m.gpu = str("gpu");
+      if (index.count("gpu_uuid")) m.gpu_uuid = str("gpu_uuid");
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");
@@ -356,10 +362,12 @@ MergeSummary merge_results(const std::vector<std::string>& inputs, const std::st
     return a.started_at < b.started_at;
   });
   MergeSummary summary;
-  std::map<MeasurementKey, bool> seen;
+  // The same point on two device models (one campaign per GPU type, merged)
+  // is two measurements, both kept.
+  std::map<std::pair<MeasurementKey, std::string>, bool> seen;
   std::vector<MeasurementRecord> kept;
   for (auto& r : all) {
-    if (!seen.emplace(measurement_key(r), true).second) {
+    if (!seen.emplace(std::make_pair(measurement_key(r), device_model(r)), true).second) {
       ++summary.duplicates;
       continue;
     }

@@ -70,8 +70,8 @@ struct MergeSummary {
 };
 
 // Merges shard CSVs into output (written whole, then renamed into place; the
-// temporary OUTPUT.tmp never stays). Each key is kept once: its earliest
-// started_at. Rows are sorted by record_before. Holds the output's campaign lock
+// temporary OUTPUT.tmp never stays). Each key is kept once per device model
+// (record_groups.h): its earliest started_at. Rows are sorted by record_before. Holds the output's campaign lock
 // (see OutputLock) while it writes.
 MergeSummary merge_results(const std::vector<std::string>& inputs, const std::string& output);
 

@@ -59,7 +59,8 @@ static std::string measurement_quality_html(const std::vector<MeasurementRecord>
   return html;
 }
 
-std::string html_page(const std::vector<MeasurementRecord>& records, const FitResult& fit, const PageParts& parts) {
+std::string html_page(const std::vector<MeasurementRecord>& records, const std::vector<PageGroup>& groups,
+                      const PageParts& parts) {
   std::set<std::string> meters, methods, devices, networks, images;
   for (const MeasurementRecord& r : records) {
     meters.insert(r.meter);
@@ -88,7 +89,14 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const FitRe
           " network(s) on " + std::to_string(images.size()) + " image(s)</li>\n";
   html += "<li>Meter: " + html_escape(joined(meters)) + "</li>\n";
   html += "<li>Method: " + html_escape(joined(methods)) + "</li>\n";
-  html += "<li>Device: " + html_escape(joined(devices)) + "</li>\n</ul>\n";
+  html += "<li>Device: " + html_escape(joined(devices)) + "</li>\n";
+  if (groups.size() > 1) {
+    html += "<li>" + std::to_string(groups.size()) + " groups, each with its own figures and fits (energies of "
+            "different devices do not share one &alpha;):";
+    for (const PageGroup& g : groups) html += " " + html_escape(g.name) + (&g == &groups.back() ? "" : ";");
+    html += "</li>\n";
+  }
+  html += "</ul>\n";
   html += "<p>Model after Herglotz et al., &ldquo;Processing energy modeling for neural network based image "
           "compression&rdquo; (ICIP): E = &alpha;&middot;S + &beta; per network and parameter level, S = width "
           "&times; height in pixels, E the dynamic energy of one execution. MRE is Eq. (3), (1/n)&nbsp;&sum;&nbsp;"
@@ -102,9 +110,9 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const FitRe
   for (const std::string& note : parts.notes) html += "<p class=\"note\">" + html_escape(note) + "</p>\n";
   html += measurement_quality_html(records);
 
-  auto figure_html = [&](const std::string& prefix) {
+  auto figure_html = [&](const std::vector<Figure>& figures, const std::string& prefix) {
     std::string out;
-    for (const Figure& f : parts.figures) {
+    for (const Figure& f : figures) {
       if (f.stem.rfind(prefix, 0) != 0) continue;
       if (std::find(parts.failed.begin(), parts.failed.end(), f.stem) != parts.failed.end()) {
         out += "<p class=\"note\">" + html_escape(f.caption) + " Not drawn; script: <a href=\"" + f.stem + ".gp\">" +
@@ -117,25 +125,42 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const FitRe
     }
     return out;
   };
-  if (parts.has_trace) html += "<h2>Power trace</h2>\n" + figure_html("fig1_");
-  html += "<h2>Energy over image size</h2>\n" + figure_html("fig2_");
-  html += "<h2>Table 2: energy models, Eq. (2)</h2>\n" + render_html(table2_html(fit)) +
-          "<p><a href=\"table2_fits.md\">Markdown</a>, <a href=\"table2_fits.csv\">CSV</a></p>\n";
-  for (const auto& [name, line] : {std::make_pair("kMAC per pixel", &fit.alpha_vs_kmac),
-                                   std::make_pair("kMAC per pixel up to the 2nd downsampling", &fit.alpha_vs_kmac_2nd)})
-    if (*line)
-      html += "<p>&alpha; over " + std::string(name) + ": &alpha; = " + format_number((*line)->slope * 1e6, "%.4g") +
-              " &micro;J/px per kMAC/px &middot; kMAC + " + format_number((*line)->offset * 1e6, "%.4g") +
-              " &micro;J/px; &rho; = " + format_number((*line)->pearson, "%.4f") + ", MRE (leave-one-out) = " +
-              format_number((*line)->mre * 100, "%.2f") + " %, in-sample " +
-              format_number((*line)->mre_in_sample * 100, "%.2f") + " %, n = " + std::to_string((*line)->n) + ".</p>\n";
-  if (parts.table1) {
-    html += "<h2>Table 1: complexity and measured &alpha;</h2>\n" + render_html(*parts.table1) +
-            "<p><a href=\"table1_complexity.md\">Markdown</a>, <a href=\"table1_complexity.csv\">CSV</a></p>\n";
-    html += "<h2>&alpha; over complexity</h2>\n" + figure_html("fig3_");
+  if (parts.has_trace) html += "<h2>Power trace</h2>\n" + figure_html(parts.figures, "fig1_");
+  // A mixed cluster: one section per device model, its headings one level down.
+  for (const PageGroup& g : groups) {
+    const std::string h = g.name.empty() ? "h2" : "h3";
+    auto heading = [&](const std::string& text) { return "<" + h + ">" + text + "</" + h + ">\n"; };
+    if (!g.name.empty()) html += "<h2>" + html_escape(g.name) + "</h2>\n";
+    const FitResult& fit = *g.fit;
+    html += heading("Energy over image size") + figure_html(g.figures, "fig2_");
+    html += heading("Table 2: energy models, Eq. (2)") + render_html(table2_html(fit)) + "<p><a href=\"table2_fits" +
+            g.suffix + ".md\">Markdown</a>, <a href=\"table2_fits" + g.suffix + ".csv\">CSV</a></p>\n";
+    for (const auto& [name, line] : {std::make_pair("kMAC per pixel", &fit.alpha_vs_kmac),
+                                     std::make_pair("kMAC per pixel up to the 2nd downsampling", &fit.alpha_vs_kmac_2nd)})
+      if (*line)
+        html += "<p>&alpha; over " + std::string(name) + ": &alpha; = " + format_number((*line)->slope * 1e6, "%.4g") +
+                " &micro;J/px per kMAC/px &middot; kMAC + " + format_number((*line)->offset * 1e6, "%.4g") +
+                " &micro;J/px; &rho; = " + format_number((*line)->pearson, "%.4f") + ", MRE (leave-one-out) = " +
+                format_number((*line)->mre * 100, "%.2f") + " %, in-sample " +
+                format_number((*line)->mre_in_sample * 100, "%.2f") + " %, n = " + std::to_string((*line)->n) + ".</p>\n";
+    if (g.table1) {
+      html += heading("Table 1: complexity and measured &alpha;") + render_html(*g.table1) +
+              "<p><a href=\"table1_complexity" + g.suffix + ".md\">Markdown</a>, <a href=\"table1_complexity" +
+              g.suffix + ".csv\">CSV</a></p>\n";
+      html += heading("&alpha; over complexity") + figure_html(g.figures, "fig3_");
+    }
   }
   html += "</body>\n</html>\n";
   return html;
+}
+
+std::string html_page(const std::vector<MeasurementRecord>& records, const FitResult& fit, const PageParts& parts) {
+  PageGroup group;
+  group.fit = &fit;
+  group.table1 = parts.table1;
+  for (const Figure& f : parts.figures)
+    if (f.stem.rfind("fig1_", 0) != 0) group.figures.push_back(f);
+  return html_page(records, std::vector<PageGroup>{group}, parts);
 }
 
 }  // namespace nicenergy

@@ -51,17 +51,14 @@ static std::string fig2_stem(const std::string& level) {
   return "fig2_energy_" + (safe.empty() ? std::string("none") : safe);
 }
 
-// Writes each figure's .gp and .dat; returns the figures, and notes for those left out.
-static std::vector<Figure> write_figure_scripts(ReportFolder& w, const std::vector<MeasurementRecord>& records,
-                                                const FitResult& fit, const std::vector<ComplexityRow>& complexity,
-                                                const std::vector<TracePoint>& trace, std::vector<std::string>& notes) {
+// Writes one group's Fig. 2 and Fig. 3 scripts (.gp and .dat), file names
+// ending in suffix; returns the figures, and notes for those left out.
+static std::vector<Figure> write_group_figures(ReportFolder& w, const std::vector<MeasurementRecord>& records,
+                                               const FitResult& fit, const std::vector<ComplexityRow>& complexity,
+                                               const std::string& suffix, std::vector<std::string>& notes) {
   std::vector<Figure> figures;
-  if (!trace.empty()) {
-    write_fig1_power_trace(w, trace);
-    figures.push_back({"fig1_power", "Fig. 1: power over time; shaded: the measurement windows of Eq. (1)."});
-  }
   for (const std::string& level : levels_in(records)) {
-    const std::string stem = fig2_stem(level);
+    const std::string stem = fig2_stem(level) + suffix;
     write_fig2_energy_over_pixels(w, records, fit, level, stem);
     figures.push_back({stem, "Fig. 2 (" + level + " level): energy per execution over image size, error bars: "
                              "confidence interval of each measurement; lines: Eq. (2) fits."});
@@ -72,7 +69,7 @@ static std::vector<Figure> write_figure_scripts(ReportFolder& w, const std::vect
   }
   const std::vector<KmacPoint> points = kmac_points(complexity);
   for (bool use_2nd : {false, true}) {
-    const std::string stem = use_2nd ? "fig3_alpha_kmac_2nd" : "fig3_alpha_kmac";
+    const std::string stem = (use_2nd ? "fig3_alpha_kmac_2nd" : "fig3_alpha_kmac") + suffix;
     if (write_fig3_alpha_over_kmac(w, fit, points, use_2nd, stem))
       figures.push_back({stem, std::string("Fig. 3") + (use_2nd ? " (2nd downsampling)" : "") +
                                    ": α of each network and level over its kMAC per pixel" +
@@ -111,6 +108,13 @@ static std::vector<std::string> draw_figures(const std::string& gnuplot, ReportF
 ReportResult write_report(const std::vector<MeasurementRecord>& records, const FitResult& fit,
                           const std::vector<ComplexityRow>& complexity, const std::string& trace_csv,
                           const std::string& out_dir, const ReportOptions& options) {
+  return write_report(std::vector<ReportGroup>{{"", "", records, fit}}, complexity, trace_csv, out_dir, options);
+}
+
+ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vector<ComplexityRow>& complexity,
+                          const std::string& trace_csv, const std::string& out_dir, const ReportOptions& options) {
+  std::vector<MeasurementRecord> records;
+  for (const ReportGroup& g : groups) records.insert(records.end(), g.records.begin(), g.records.end());
   if (records.empty()) throw Error("report: no measurements given; pass a results CSV with rows");
   // Read the trace before writing anything, so a bad path leaves no half report.
   std::vector<TracePoint> trace;
@@ -127,23 +131,48 @@ ReportResult write_report(const std::vector<MeasurementRecord>& records, const F
   ReportFolder w{fs::path(out_dir), &result, estimate ? " (ESTIMATES)" : ""};
   PageParts page;
   page.has_trace = !trace.empty();
-  page.figures = write_figure_scripts(w, records, fit, complexity, trace, page.notes);
-  page.notes.insert(page.notes.end(), fit.notes.begin(), fit.notes.end());
-
-  const TextTable t1 = complexity.empty() ? TextTable{} : table1(fit, complexity);
-  if (!complexity.empty()) {
-    const std::string note =
-        estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
-    w.write("table1_complexity.md", note + render_markdown(t1));
-    w.write("table1_complexity.csv", render_csv(t1));
-    page.table1 = &t1;
+  if (!trace.empty()) {
+    write_fig1_power_trace(w, trace);
+    page.figures.push_back({"fig1_power", "Fig. 1: power over time; shaded: the measurement windows of Eq. (1)."});
   }
-  w.write("table2_fits.md", format_fit_table(fit, "markdown"));  // labels estimates itself
-  w.write("table2_fits.csv", format_fit_table(fit, "csv"));
+  // One group keeps the file names and titles of a report without groups.
+  const bool several = groups.size() > 1;
+  std::vector<PageGroup> sections;
+  std::vector<TextTable> tables1(groups.size());  // sized once: sections point into it
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const ReportGroup& g = groups[i];
+    PageGroup section;
+    section.name = several ? g.name : "";
+    section.suffix = several ? "_" + g.slug : "";
+    section.fit = &g.fit;
+    ReportFolder gw = w;
+    if (several) gw.title_note = ", " + gp_plain(g.name) + w.title_note;
+    std::vector<std::string> notes;
+    section.figures = write_group_figures(gw, g.records, g.fit, complexity, section.suffix, notes);
+    notes.insert(notes.end(), g.fit.notes.begin(), g.fit.notes.end());
+    for (const std::string& note : notes) {
+      const std::string text = several ? g.name + ": " + note : note;
+      if (std::find(page.notes.begin(), page.notes.end(), text) == page.notes.end()) page.notes.push_back(text);
+    }
+    page.figures.insert(page.figures.end(), section.figures.begin(), section.figures.end());
+
+    const std::string heading = several ? "Device: " + g.name + "\n\n" : "";
+    if (!complexity.empty()) {
+      tables1[i] = table1(g.fit, complexity);
+      const std::string note =
+          estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
+      gw.write("table1_complexity" + section.suffix + ".md", heading + note + render_markdown(tables1[i]));
+      gw.write("table1_complexity" + section.suffix + ".csv", render_csv(tables1[i]));
+      section.table1 = &tables1[i];
+    }
+    gw.write("table2_fits" + section.suffix + ".md", heading + format_fit_table(g.fit, "markdown"));  // labels estimates itself
+    gw.write("table2_fits" + section.suffix + ".csv", format_fit_table(g.fit, "csv"));
+    sections.push_back(std::move(section));
+  }
 
   page.failed = draw_figures(options.gnuplot, w, page.figures);
   page.warnings = result.warnings;
-  w.write("index.html", html_page(records, fit, page));
+  w.write("index.html", html_page(records, sections, page));
   return result;
 }
 

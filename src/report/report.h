@@ -36,4 +36,20 @@ ReportResult write_report(const std::vector<MeasurementRecord>& records, const F
                           const std::vector<ComplexityRow>& complexity, const std::string& trace_csv,
                           const std::string& out_dir, const ReportOptions& options = {});
 
+// The records of one device model (protocol/record_groups.h) and their fit.
+struct ReportGroup {
+  std::string name;  // "NVIDIA H100 80GB HBM3": in titles and on the page
+  std::string slug;  // "NVIDIA_H100_80GB_HBM3": in file names
+  std::vector<MeasurementRecord> records;
+  FitResult fit;
+};
+
+// One group: the report above, file names and titles as there. Several (a
+// mixed cluster): Fig. 2, Fig. 3 and Tables 1 and 2 once per group, each file
+// name ending in _SLUG (fig2_energy_low_NVIDIA_H100_80GB_HBM3.svg,
+// table2_fits_NVIDIA_H100_80GB_HBM3.md) and each title naming the group; Fig. 1
+// and index.html once, the page with a section per group.
+ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vector<ComplexityRow>& complexity,
+                          const std::string& trace_csv, const std::string& out_dir, const ReportOptions& options = {});
+
 }  // namespace nicenergy

@@ -51,15 +51,27 @@ TextTable table1(const FitResult& fit, const std::vector<ComplexityRow>& complex
 // Table 2 for the page: one row per fit, both MREs (fit_tables.cpp).
 TextTable table2_html(const FitResult& fit);
 
-// What index.html shows besides the records and the fit.
+// What index.html shows besides the records and the fits.
 struct PageParts {
-  std::vector<Figure> figures;
+  std::vector<Figure> figures;        // all of them, Fig. 1 included
   std::vector<std::string> failed;    // stems of figures not drawn
   std::vector<std::string> warnings;  // the first says why figures were not drawn
   std::vector<std::string> notes;
   bool has_trace = false;
+  const TextTable* table1 = nullptr;  // the one-group html_page below only
+};
+
+// One device model's part of the page: its figures, fit and tables.
+struct PageGroup {
+  std::string name;                   // "" for a report of one group: the page without a group heading
+  std::string suffix;                 // of its file names: "" or "_SLUG"
+  const FitResult* fit = nullptr;
+  std::vector<Figure> figures;        // its Fig. 2 and Fig. 3
   const TextTable* table1 = nullptr;  // nullptr without complexity rows
 };
+std::string html_page(const std::vector<MeasurementRecord>& records, const std::vector<PageGroup>& groups,
+                      const PageParts& parts);
+// The page of one group: its figures are parts.figures, its Table 1 parts.table1.
 std::string html_page(const std::vector<MeasurementRecord>& records, const FitResult& fit, const PageParts& parts);
 
 }  // namespace nicenergy

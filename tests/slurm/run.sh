@@ -8,14 +8,16 @@
 #    in 3 shards as an array job, merged and fitted by the dependent job: the
 #    merged CSV holds exactly the points of a single-machine run of the same plan
 #    (energies differ; the keys network, quality, image, width, height are
-#    compared), each once; each task's log names its job and node.
+#    compared), each once; each task's log names its job and node; each row
+#    names the node (Slurm's name for it), its task's job (ARRAY_I) and no GPU.
 # 2. The same plan again, one task at a time; shard 2's task is cancelled
 #    (scancel) mid-shard, after its first row. While it runs, a second campaign on
 #    its shard is refused with a message naming the holder (pid on node). The
 #    merge job is then cancelled by Slurm (its dependency can no longer be met);
 #    `campaign status` shows the shard incomplete; `--slurm --resume` resubmits
 #    shard 2 alone, which carries on from its CSV (the rows from before the kill
-#    kept), and the merged CSV again holds every point exactly once.
+#    kept, under the cancelled task's job id, the later ones under the new
+#    array's), and the merged CSV again holds every point exactly once.
 # If the cluster is not running the test says so and FAILS: it never passes
 # without having run. Takes a few minutes on a 2-core machine.
 set -euo pipefail
@@ -115,6 +117,15 @@ keys results/cluster.csv >cluster.keys
 diff single.keys cluster.keys || fail "the merged CSV's points differ from the single-machine run's (diff above)"
 [ -z "$(uniq -d cluster.keys)" ] || fail "a point is in the merged CSV twice"
 [ "$(column_values results/cluster.csv meter)" = estimate ] || fail "meter column: '$(column_values results/cluster.csv meter)', not 'estimate'"
+# Where each row ran: the cluster's one node, the task of the array job that measured it, no GPU.
+[ "$(column_values results/cluster.csv node)" = "$node" ] || fail "node column: '$(column_values results/cluster.csv node)', not '$node'"
+tasks="$(printf '%s\n' "${array}_1" "${array}_2" "${array}_3" | sort | paste -sd' ')"
+[ "$(column_values results/cluster.csv slurm_job)" = "$tasks" ] || fail "slurm_job column: '$(column_values results/cluster.csv slurm_job)', not '$tasks'"
+for i in 1 2 3; do
+  [ "$(column_values results/cluster.shard${i}of3.csv slurm_job)" = "${array}_$i" ] || fail "shard $i's rows do not name task ${array}_$i"
+done
+[ -z "$(column_values results/cluster.csv gpu)" ] || fail "gpu column: '$(column_values results/cluster.csv gpu)' on a CPU-only cluster"
+[ -z "$(column_values single.csv slurm_job)" ] || fail "the single-machine run names a Slurm job"
 grep -q "^shard 2/3: job [0-9]* on $node" results/cluster.slurm/logs/shard-2.out || fail "shard 2's log does not name its job and node"
 [ -s results/cluster-fit.json ] || fail "the merge job wrote no fit"
 "$bin" campaign status cluster.toml | tee status1.txt
@@ -154,12 +165,16 @@ grep -q "2/3     $before/3" status2.txt || fail "status does not show shard 2 at
 grep -q "shard 2/3: $before of 3 points, resubmitted" resume.txt || fail "--resume did not resubmit shard 2"
 if grep -q "shard [13]/3" resume.txt; then fail "--resume touched a complete shard"; fi
 grep -q "^#SBATCH --array=2$" results/kill.slurm/shards.sbatch || fail "the resubmitted array is not shard 2 alone"
+killed_array="$array"
 array="$(submitted_id array <resume.txt)"; merge="$(submitted_id merge <resume.txt)"
 wait_for_jobs "$array" "$merge"
 [ "$(job_state "$merge")" = COMPLETED ] || { cat results/kill.slurm/logs/*; fail "merge job $merge ended $(job_state "$merge")"; }
 grep -q "resuming: $before of 3 points already in" results/kill.slurm/logs/shard-2.out ||
   { cat results/kill.slurm/logs/shard-2.out; fail "the resubmitted task did not resume from its CSV"; }
 grep -qxF "$(cat first-row.txt)" "$shard2" || fail "the row measured before the kill is gone from shard 2"
+grep -qF ",${killed_array}_2," first-row.txt || fail "the row from before the kill does not name the cancelled task ${killed_array}_2"
+tasks="$(printf '%s\n' "${killed_array}_2" "${array}_2" | sort | paste -sd' ')"
+[ "$(column_values "$shard2" slurm_job)" = "$tasks" ] || fail "shard 2's slurm_job column: '$(column_values "$shard2" slurm_job)', not '$tasks'"
 keys "$shard2" >shard2.keys
 [ "$(wc -l <shard2.keys)" = 3 ] && [ -z "$(uniq -d shard2.keys)" ] || fail "shard 2 does not hold its 3 points once each"
 keys results/kill.csv >kill.keys
