@@ -45,6 +45,10 @@ struct MeasurementRecord {
   std::optional<double> energy_hot_j;
   std::string warnings;                     // sanity findings, "; "-separated; empty: none
   std::optional<double> memory_share;       // memory-scope share of the executions' energy (NVML, H100)
+  // GPM means over the windows' executions, % (NVML, Hopper and later); empty where not measured.
+  std::optional<double> dram_bw_util_pct;
+  std::optional<double> sm_util_pct;
+  std::optional<double> tensor_util_pct;
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -55,7 +59,7 @@ inline const std::vector<std::string>& measurement_columns() {
       "duration_s", "idle_power_w", "mean_power_w", "meter", "method", "device",
       "started_at", "libtorch", "cuda", "cudnn", "threads",
       "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
-      "memory_share"};
+      "memory_share", "dram_bw_util_pct", "sm_util_pct", "tensor_util_pct"};
   return columns;
 }
 
@@ -65,7 +69,8 @@ inline const std::vector<std::string>& measurement_columns() {
 inline bool is_optional_column(const std::string& column) {
   return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads" ||
          column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
-         column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share";
+         column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share" ||
+         column == "dram_bw_util_pct" || column == "sm_util_pct" || column == "tensor_util_pct";
 }
 
 }  // namespace nicenergy

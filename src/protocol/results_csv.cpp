@@ -108,7 +108,8 @@ std::string format_record_row(const MeasurementRecord& r) {
       format_double(r.idle_power_w), format_double(r.mean_power_w), r.meter, r.method, r.device,
       r.started_at, r.libtorch, r.cuda, r.cudnn, std::to_string(r.threads),
       r.idle_reference, optional_double(r.idle_cold_power_w), optional_double(r.idle_hot_power_w),
-      optional_double(r.energy_cold_j), optional_double(r.energy_hot_j), r.warnings, optional_double(r.memory_share)};
+      optional_double(r.energy_cold_j), optional_double(r.energy_hot_j), r.warnings, optional_double(r.memory_share),
+      optional_double(r.dram_bw_util_pct), optional_double(r.sm_util_pct), optional_double(r.tensor_util_pct)};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
   return line + "\n";
@@ -275,6 +276,9 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
       m.energy_hot_j = optional_number("energy_hot_j");
       if (index.count("warnings")) m.warnings = str("warnings");
       m.memory_share = optional_number("memory_share");
+      m.dram_bw_util_pct = optional_number("dram_bw_util_pct");
+      m.sm_util_pct = optional_number("sm_util_pct");
+      m.tensor_util_pct = optional_number("tensor_util_pct");
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");
