@@ -38,7 +38,7 @@ TEST(CliMeters, ListsEveryBackendWithItsState) {
     EXPECT_FALSE(m["detail"].get<std::string>().empty()) << m.dump();
     if (m["name"] == "estimate") EXPECT_TRUE(m["available"].get<bool>());
   }
-  EXPECT_EQ(names, (std::set<std::string>{"nvml", "rapl", "estimate", "replay"}));
+  EXPECT_EQ(names, (std::set<std::string>{"nvml", "rapl", "estimate", "replay", "external"}));
 }
 
 TEST(CliMeasure, EstimateGivesARecordWithTheCsvColumns) {

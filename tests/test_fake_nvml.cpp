@@ -4,7 +4,10 @@
 // the CLI, every failure and degradation, and the CUDA-device-to-NVML mapping.
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -15,11 +18,13 @@
 
 #include "test_util.h"
 #include "error.h"
+#include "meters/external_meter.h"
 #include "meters/power_meter.h"
 #include "meters/sampler.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/protocol.h"
 #include "protocol/results_csv.h"
+#include "protocol/validation.h"
 
 #if defined(NICENERGY_WITH_CUDA)
 #include <torch/cuda.h>
@@ -588,4 +593,371 @@ TEST(FakeNvmlMeter, MeasurementSiteNamesTheGpuAndItsUuid) {
   fill_site(record, site);
   EXPECT_EQ(record.gpu, "Fake NVML GPU 1");
   EXPECT_EQ(record.node, site.node);
+}
+
+// --- GPM metrics per window (issue 10) -------------------------------------------
+
+namespace {
+
+// A workload busy (200 W scripted) for half of each 20 ms execution.
+Workload half_busy(FakeControls& fake) {
+  Workload w;
+  w.run_once = [&fake] {
+    fake.set_dynamic_w(200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    fake.set_dynamic_w(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  return w;
+}
+
+ProtocolConfig short_windows() {
+  ProtocolConfig config;
+  config.idle_s = 0.3;
+  config.window_s = 0.5;
+  config.k_min = 2;
+  config.k_max = 2;
+  return config;
+}
+
+}  // namespace
+
+TEST(FakeNvmlGpm, WindowMeansFollowTheScriptedUtilisation) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML},
+          {"NICENERGY_FAKE_NVML", "idle_w=20,cpu_w=0,sm_util=80,dram_util=50,tensor_util=30"}};
+  FakeControls fake;
+  ASSERT_TRUE(fake.set_dynamic_w) << dlerror();
+  auto meter = open_meter("nvml");
+  ASSERT_TRUE(meter->has_gpm());
+  EXPECT_NE(meter->metadata().at("gpm").find("nvmlGpmMetricsGet"), std::string::npos);
+  const ProtocolResult r = Protocol(*meter, short_windows()).run(half_busy(fake), std::nullopt, false);
+  ASSERT_EQ(r.k, 2);
+  for (const WindowMeasurement& w : r.windows) {
+    ASSERT_TRUE(w.gpm.sm_util_pct && w.gpm.dram_bw_util_pct && w.gpm.tensor_util_pct) << "window " << w.index;
+    // Busy half the time: the window's mean, not the configured peak.
+    EXPECT_GT(*w.gpm.sm_util_pct, 0.3 * 80) << "window " << w.index;
+    EXPECT_LT(*w.gpm.sm_util_pct, 0.7 * 80) << "window " << w.index;
+    // One busy fraction behind all three (the fake's exact integral between the two samples).
+    EXPECT_NEAR(*w.gpm.dram_bw_util_pct / *w.gpm.sm_util_pct, 50.0 / 80, 1e-9);
+    EXPECT_NEAR(*w.gpm.tensor_util_pct / *w.gpm.sm_util_pct, 30.0 / 80, 1e-9);
+  }
+  ASSERT_TRUE(r.gpm.sm_util_pct);
+  EXPECT_GT(*r.gpm.sm_util_pct, 0.3 * 80);
+  EXPECT_LT(*r.gpm.sm_util_pct, 0.7 * 80);
+  MeasurementRecord record;
+  fill_record(r, record);
+  EXPECT_EQ(record.sm_util_pct, r.gpm.sm_util_pct);
+  EXPECT_EQ(record.dram_bw_util_pct, r.gpm.dram_bw_util_pct);
+  EXPECT_EQ(record.tensor_util_pct, r.gpm.tensor_util_pct);
+  // A row of the results CSV carries them and reads them back.
+  const fs::path dir = scratch("gpm_csv");
+  record.network = "bmshj2018_factorized";
+  record.abbr = "Bfac";
+  record.level = "low";
+  record.quality = 1;
+  record.image = "mosaic 64x64";
+  record.width = record.height = record.padded_width = record.padded_height = 64;
+  record.pixels = 64 * 64;
+  append_record((dir / "r.csv").string(), record);
+  const auto rows = read_results((dir / "r.csv").string());
+  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_TRUE(rows[0].sm_util_pct);
+  EXPECT_NEAR(*rows[0].sm_util_pct, *record.sm_util_pct, 1e-6 * *record.sm_util_pct);
+}
+
+TEST(FakeNvmlGpm, UnsupportedOrMissingIsRecordedAsAbsent) {
+  for (const bool symbols : {true, false}) {
+    Env env{{"NICENERGY_NVML_LIBRARY", symbols ? NICENERGY_FAKE_NVML : NICENERGY_FAKE_NVML_MINIMAL},
+            {"NICENERGY_FAKE_NVML", symbols ? "idle_w=20,cpu_w=0,gpm=0" : "idle_w=20,cpu_w=0"}};
+    auto meter = open_meter("nvml");
+    EXPECT_FALSE(meter->has_gpm());
+    EXPECT_FALSE(meter->gpm_snapshot());
+    const auto meta = meter->metadata();
+    EXPECT_EQ(meta.at("gpm"), "none");
+    EXPECT_NE(meta.at("notes").find("no GPM metrics"), std::string::npos) << meta.at("notes");
+    if (!symbols) EXPECT_NE(meta.at("notes").find("nvmlGpmSampleGet"), std::string::npos) << meta.at("notes");
+    Workload w;
+    w.run_once = [] { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+    const ProtocolResult r = Protocol(*meter, short_windows()).run(w, std::nullopt, false);
+    ASSERT_EQ(r.k, 2);
+    for (const WindowMeasurement& win : r.windows) EXPECT_FALSE(win.gpm.any()) << "window " << win.index;
+    EXPECT_FALSE(r.gpm.any());
+    MeasurementRecord record;
+    fill_record(r, record);
+    EXPECT_FALSE(record.sm_util_pct || record.dram_bw_util_pct || record.tensor_util_pct);
+  }
+}
+
+TEST(FakeNvmlGpm, MeasureJsonCarriesThemOrNull) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150,sm_util=80"}};
+  Result r = run_cli(kMeasure);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j["sm_util_pct"].is_number()) << j.dump();
+  EXPECT_GT(j["sm_util_pct"].get<double>(), 0) << "the network's CPU time is the fake's busy time";
+  EXPECT_LE(j["sm_util_pct"].get<double>(), 80 + 1e-9);
+  EXPECT_TRUE(j["protocol"]["windows"][0]["dram_bw_util_pct"].is_number());
+  EXPECT_TRUE(j["protocol"]["tensor_util_pct"].is_number());
+  Env off{{"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150,gpm=0"}};
+  Result none = run_cli(kMeasure);
+  ASSERT_EQ(none.code, 0) << none.err;
+  const auto k = nlohmann::json::parse(none.out);
+  EXPECT_TRUE(k["sm_util_pct"].is_null());
+  EXPECT_TRUE(k["protocol"]["windows"][0]["sm_util_pct"].is_null());
+}
+
+// --- the external meter (a wall-power log) and validate (issue 10, item 7) -------
+
+namespace {
+
+double unix_now_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// Unix seconds -> the steady clock, as the meter maps them (to a few microseconds).
+double steady_of_unix(double unix_s) { return unix_s - unix_now_s() + steady_clock_instance().now_s(); }
+
+void write_lines(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+// The house rule for bad input after progress lines: exit 1, and one error line, the last.
+void expect_error_line(const Result& r, const std::string& fragment) {
+  EXPECT_EQ(r.code, 1) << r.err;
+  size_t errors = 0;
+  for (size_t at = r.err.find("error:"); at != std::string::npos; at = r.err.find("error:", at + 1)) ++errors;
+  EXPECT_EQ(errors, 1u) << r.err;
+  const size_t last = r.err.rfind('\n', r.err.size() - 2);
+  const std::string last_line = r.err.substr(last == std::string::npos ? 0 : last + 1);
+  EXPECT_NE(last_line.find("nicenergy validate: error:"), std::string::npos) << r.err;
+  EXPECT_NE(last_line.find(fragment), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+TEST(ExternalMeter, FileLogIsIntegratedOnTheProtocolsClockWithTheOffset) {
+  const fs::path dir = scratch("external_file");
+  // 100 W until Unix time u, 200 W after (a step within 1 ms), lines every 50 ms.
+  const double u = std::floor(unix_now_s()) - 3;
+  std::string text = "time_s,power_w\n# a comment\n\n";
+  for (int i = -40; i <= 40; ++i) {
+    char line[64];
+    const double t = u + i * 0.05;
+    std::snprintf(line, sizeof line, "%.6f,%d,extra\n", i == 0 ? t - 0.001 : t, i <= 0 ? 100 : 200);
+    text += line;
+    if (i == 0) {
+      std::snprintf(line, sizeof line, "%.6f,200\n", t);
+      text += line;
+    }
+  }
+  write_lines(dir / "log.csv", text);
+  auto meter = make_external_meter((dir / "log.csv").string());
+  EXPECT_EQ(meter->name(), "external");
+  EXPECT_EQ(meter->metadata().at("external_source"), "file");
+  EXPECT_EQ(meter->points().size(), 82u);
+  const double m = steady_of_unix(u);
+  EXPECT_NEAR(meter->energy_between_j(m - 0.5, m + 0.5), 150, 0.2);
+  EXPECT_NEAR(meter->energy_between_j(m - 1, m - 0.5), 50, 1e-6);
+  // A logger 0.25 s late: its times + 0.25 s; the step comes later on our clock.
+  ExternalMeterOptions late;
+  late.clock_offset_s = 0.25;
+  auto shifted = make_external_meter((dir / "log.csv").string(), nullptr, late);
+  EXPECT_NEAR(shifted->energy_between_j(m - 0.5, m + 0.5), 100 * 0.75 + 200 * 0.25, 0.2);
+  // Old lines only: the log is stale for an interval now, and does not reach back before its start.
+  ExternalMeterOptions quick;
+  quick.wait_s = 0.2;
+  quick.stale_s = 0.5;
+  auto stale = make_external_meter((dir / "log.csv").string(), nullptr, quick);
+  const double now = steady_clock_instance().now_s();
+  try {
+    stale->energy_between_j(now - 0.5, now);
+    ADD_FAILURE() << "a stale log must not give an energy";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is stale"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(stale->energy_between_j(m - 10, m), Error);
+  EXPECT_FALSE(stale->power_w()) << "no power from a stale log";
+}
+
+TEST(ExternalMeter, BadLogsAreOneLineErrors) {
+  const fs::path dir = scratch("external_bad");
+  auto message = [&](const std::string& text) -> std::string {
+    write_lines(dir / "bad.csv", text);
+    try {
+      make_external_meter((dir / "bad.csv").string());
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_NE(message("time_s,power_w\n1700000000.0,50\n1700000000.1,fifty\n").find("line 3"), std::string::npos);
+  EXPECT_NE(message("1700000000.0,50\nwatts\n").find("line 2"), std::string::npos);
+  EXPECT_NE(message("1700000000.0\n").find("a file's lines need a time"), std::string::npos);
+  EXPECT_NE(message("1700000000.5,50\n1700000000.0,50\n").find("the time goes back"), std::string::npos);
+  EXPECT_NE(message("1700000000.5,-5\n").find("negative"), std::string::npos);
+  EXPECT_NE(message("1700000000.5,nan\n").find("line 1"), std::string::npos);
+  try {
+    make_external_meter((dir / "missing.csv").string());
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot open the log"), std::string::npos) << e.what();
+  }
+  // A gap longer than stale_s inside an interval.
+  const double u = unix_now_s() - 5;
+  char text[200];
+  std::snprintf(text, sizeof text, "%.3f,10\n%.3f,10\n%.3f,10\n", u, u + 0.1, u + 3.1);
+  write_lines(dir / "gap.csv", text);
+  auto gap = make_external_meter((dir / "gap.csv").string());
+  const double m = steady_of_unix(u);
+  EXPECT_NEAR(gap->energy_between_j(m + 0.01, m + 0.09), 0.8, 1e-6);
+  try {
+    gap->energy_between_j(m + 0.01, m + 3);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("gap of 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ExternalMeter, FifoLinesAreReadAsTheyComeWithOrWithoutTimes) {
+  const fs::path dir = scratch("external_fifo");
+  const std::string fifo = (dir / "meter.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ExternalMeterOptions options;
+  options.stale_s = 0.3;
+  auto meter = make_external_meter(fifo, nullptr, options);  // no writer yet: it must not block
+  EXPECT_EQ(meter->metadata().at("external_source"), "fifo");
+  std::atomic<bool> timed{false}, stop{false};
+  std::thread logger([&] {
+    std::ofstream out(fifo);
+    bool switched = false;
+    for (int i = 0; !stop; ++i) {
+      // A pause at the switch: the read-time stamps of the last untimed lines must not pass the first timed one.
+      if (timed && !switched) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      switched = timed;
+      if (timed) out << std::fixed << unix_now_s() << ",80\n";
+      else out << "50\n";  // stamped when read
+      out.flush();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double t0 = steady_clock_instance().now_s();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double t1 = steady_clock_instance().now_s();
+  ASSERT_TRUE(meter->power_w());
+  EXPECT_EQ(*meter->power_w(), 50);
+  EXPECT_NEAR(meter->energy_between_j(t0, t1), 50 * (t1 - t0), 1e-6);
+  timed = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const double t2 = steady_clock_instance().now_s();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double t3 = steady_clock_instance().now_s();
+  EXPECT_NEAR(meter->energy_between_j(t2, t3), 80 * (t3 - t2), 1e-6);
+  stop = true;
+  logger.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_FALSE(meter->power_w()) << "a silent stream is stale";
+}
+
+TEST(Validation, SummaryRecoversTheLineAndNeedsThreePairs) {
+  std::vector<ValidationPair> pairs;
+  const double lengths[] = {2, 1, 1, 1.5};
+  const double primary_w[] = {40, 180, 200, 260};
+  for (int i = 0; i < 4; ++i) {
+    ValidationPair p;
+    p.run = "Bfac q1 64x64";
+    p.interval = i == 0 ? "cold idle" : "window " + std::to_string(i - 1);
+    p.start_s = 10 * i;
+    p.end_s = p.start_s + lengths[i];
+    p.primary_j = primary_w[i] * lengths[i];
+    p.external_j = (1.1 * primary_w[i] + 25) * lengths[i];
+    pairs.push_back(p);
+  }
+  const ValidationSummary s = summarize_validation(pairs);
+  EXPECT_EQ(s.pairs, 4u);
+  EXPECT_NEAR(s.slope, 1.1, 1e-9);
+  EXPECT_NEAR(s.offset_w, 25, 1e-9);
+  EXPECT_NEAR(s.power_pearson, 1, 1e-12);
+  EXPECT_GT(s.energy_pearson, 0.9);
+  double primary = 0, external = 0;
+  for (const auto& p : pairs) primary += p.primary_j, external += p.external_j;
+  EXPECT_NEAR(s.energy_ratio, external / primary, 1e-12);
+  const std::string text = validation_text(pairs, s, "nvml", "external");
+  EXPECT_NE(text.find("external_w = 1.10000 x nvml_w +25.0000 W"), std::string::npos) << text;
+  pairs.resize(2);
+  EXPECT_THROW(summarize_validation(pairs), Error);
+}
+
+namespace {
+
+const std::string kValidate =
+    "validate --model Bfac --quality 1 --size 64x64 --meter nvml --json --idle-s 0.5 --window-s 0.5 "
+    "--k-min 3 --k-max 3 --no-preheat";
+
+void expect_scale_and_offset_recovered(const Result& r) {
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["primary_meter"], "nvml");
+  EXPECT_EQ(j["external_meter"], "external");
+  ASSERT_EQ(j["pairs"].size(), 4u) << "the cold idle and three windows";
+  EXPECT_EQ(j["pairs"][0]["interval"], "cold idle");
+  const auto& s = j["summary"];
+  // The log is 1.1 x the fake's true power + 25 W; the counter is the true energy.
+  EXPECT_NEAR(s["slope"].get<double>(), 1.1, 0.03) << j["pairs"].dump();
+  EXPECT_NEAR(s["offset_w"].get<double>(), 25, 4) << j["pairs"].dump();
+  EXPECT_GT(s["power_pearson"].get<double>(), 0.999) << j["pairs"].dump();
+  EXPECT_GT(s["energy_pearson"].get<double>(), 0.99) << j["pairs"].dump();
+  for (const auto& p : j["pairs"]) {
+    const double expected = 1.1 * p["primary_j"].get<double>() + 25 * p["length_s"].get<double>();
+    EXPECT_NEAR(p["external_j"].get<double>(), expected, 0.03 * expected) << p.dump();
+  }
+}
+
+}  // namespace
+
+TEST(FakeNvmlValidate, ExternalFileLogRecoversScaleAndOffset) {
+  const fs::path dir = scratch("validate_file");
+  const std::string log = (dir / "wall.csv").string();
+  write_lines(log, "");  // the logger's file exists before nicenergy starts
+  const std::string fake = "idle_w=40,cpu_w=150,log=" + log + ",log_scale=1.1,log_offset_w=25";
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", fake.c_str()}};
+  expect_scale_and_offset_recovered(run_cli(kValidate + " --external " + log));
+  // The text table: a line per interval and the summary.
+  Result text = run_cli("validate --model Bfac --quality 1 --size 64x64 --meter nvml --idle-s 0.5 --window-s 0.5 "
+                        "--k-min 3 --k-max 3 --no-preheat --external " + log);
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("cold idle"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("window 2"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Pearson r of the energies"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("fit   external_w = "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(" x nvml_w "), std::string::npos) << text.out;
+}
+
+TEST(FakeNvmlValidate, ExternalFifoStreamRecoversScaleAndOffset) {
+  const fs::path dir = scratch("validate_fifo");
+  const std::string fifo = (dir / "wall.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string fake = "idle_w=40,cpu_w=150,log=" + fifo + ",log_scale=1.1,log_offset_w=25";
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", fake.c_str()}};
+  expect_scale_and_offset_recovered(run_cli(kValidate + " --external " + fifo));
+}
+
+TEST(FakeNvmlValidate, BadLogsAreOneErrorLine) {
+  const fs::path dir = scratch("validate_bad");
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  expect_one_line_error(kValidate + " --external " + (dir / "none.csv").string(), "cannot open the log");
+  write_lines(dir / "bad.csv", "time_s,power_w\n1700000000.0,50\n1700000000.1;50\n");
+  expect_one_line_error(kValidate + " --external " + (dir / "bad.csv").string(), "line 3");
+  expect_one_line_error("validate --model Bfac --quality 1 --size 64x64 --meter nvml", "--external PATH");
+  // A log that stopped long ago does not cover the cold idle reference.
+  write_lines(dir / "old.csv", "1700000000.0,50\n1700000000.1,50\n");
+  expect_error_line(run_cli(kValidate + " --external-stale-s 0.3 --external " + (dir / "old.csv").string()),
+                    "cold idle: external meter: the log '");
+  // A logger that stops after 0.8 s: the windows are not covered.
+  const std::string stops = "idle_w=40,cpu_w=150,log=" + (dir / "stops.csv").string() + ",log_stop_s=0.8";
+  write_lines(dir / "stops.csv", "");
+  Env stopping{{"NICENERGY_FAKE_NVML", stops.c_str()}};
+  expect_error_line(run_cli(kValidate + " --external-stale-s 0.3 --external " + (dir / "stops.csv").string()),
+                    "is stale");
 }

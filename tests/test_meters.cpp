@@ -414,8 +414,9 @@ TEST(TraceCsv, FifosAndDirectoriesAreRefusedBeforeOpening) {
 
 TEST(ListMeters, OneRowPerBackend) {
   const std::vector<MeterInfo> rows = list_meters();
-  ASSERT_EQ(rows.size(), 4u);
+  ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(rows[0].name, "nvml");
+  EXPECT_EQ(rows[4].name, "external");
   EXPECT_EQ(rows[1].name, "rapl");
   EXPECT_EQ(rows[2].name, "estimate");
   EXPECT_TRUE(rows[2].available);

@@ -269,6 +269,18 @@ TEST(Report, PageShowsIdleReferencesMemorySplitAndWarningsWherePresent) {
   EXPECT_NE(page.find("87.5 %"), std::string::npos);
   EXPECT_NE(page.find("Measurement warnings"), std::string::npos);
   EXPECT_NE(page.find("not exclusive"), std::string::npos);
+
+  // GPM means alone (no memory-scope power) still get the table, beside dashes for the split.
+  MeasurementRecord gpm = plain;
+  gpm.dram_bw_util_pct = 37.3;
+  gpm.sm_util_pct = 61.7;
+  gpm.tensor_util_pct = 12.4;
+  const std::string gpm_page = html_page({gpm}, FitResult{}, PageParts{});
+  EXPECT_NE(gpm_page.find("Memory and the rest"), std::string::npos);
+  EXPECT_NE(gpm_page.find("37.3 %"), std::string::npos) << gpm_page;
+  EXPECT_NE(gpm_page.find("61.7 %"), std::string::npos);
+  EXPECT_NE(gpm_page.find("12.4 %"), std::string::npos);
+  EXPECT_EQ(page.find("61.7 %"), std::string::npos) << "the first record has no GPM";
 }
 
 // ---- issue 18: one set of figures and fits per device model ---------------------

@@ -13,6 +13,7 @@
 #include "cli/options.h"
 #include "error.h"
 #include "io/files.h"
+#include "meters/external_meter.h"
 #include "models/codec.h"
 #include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
@@ -20,6 +21,7 @@
 #include "protocol/progress.h"
 #include "protocol/results_csv.h"
 #include "protocol/torchscript_measurement.h"
+#include "protocol/validation.h"
 #include "report/record_json.h"
 
 namespace nicenergy::cli {
@@ -209,6 +211,87 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
               record.energy_ci_j, 100 * p.protocol.confidence, 100 * result.ci_relative, unit_note);
   if (!p.trace_output.empty() && !trace_failed) std::printf("trace          %s\n", p.trace_output.c_str());
   std::fflush(stdout);
+}
+
+struct ValidateParams {
+  std::string model;
+  int quality = 0;
+  std::string input;
+  std::string size;
+  std::string device = "cpu";
+  std::string meter = "auto";
+  std::string external;
+  ExternalMeterOptions external_options;
+  ProtocolConfig protocol;
+  bool no_preheat = false;
+  std::string weights;
+  uint64_t seed = 0;
+  int threads = 0;
+  bool json = false;
+};
+
+// The protocol on the primary meter while the external one logs; each interval
+// (idle references, windows) measured by both.
+int run_validate(ValidateParams p) {
+  if (p.external.empty()) throw Error("validate needs the wall-power meter's log: --external PATH (a file or a FIFO)");
+  if (p.input.empty() == p.size.empty()) throw Error("give one of --input IMAGE or --size WxH");
+  if (is_torchscript_path(p.model)) throw Error("validate takes a built-in network (--model Bfac, ...); measure a TorchScript file with measure");
+  if (p.meter.rfind("external", 0) == 0) throw Error("--meter is the primary meter (auto, nvml, ...); the external log goes to --external");
+  const torch::Device device = parse_device(p.device);
+  validate(p.protocol);
+  quality_config(find_network(p.model), p.quality);  // unknown names and qualities fail before anything is loaded
+  if (!p.input.empty())
+    (void)image_info(p.input);
+  else
+    (void)parse_size(p.size);
+  p.external_options.wait_s = p.external_options.stale_s;
+  // The log first: a missing or malformed one costs one line, not an idle reference.
+  const std::unique_ptr<ExternalMeter> external = make_external_meter(p.external, nullptr, p.external_options);
+  std::string note;
+  const auto meter = open_meter_for(device, p.meter, false, &note);
+  if (meter->is_estimate()) throw Error("validate compares two measurements; the CPU-time estimate is none (pick --meter nvml or rapl)");
+  set_threads(p.threads);
+  set_deterministic(true);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  p.protocol.progress = stage_progress();
+  Protocol protocol(*meter, p.protocol);
+  const IdleReference cold_idle = protocol.measure_idle();
+  // A log that does not cover the idle reference fails now, not after the windows.
+  try {
+    (void)external->energy_between_j(cold_idle.start_s, cold_idle.end_s);
+  } catch (const Error& e) {
+    throw Error(std::string("cold idle: ") + e.what());
+  }
+  Image image;
+  std::string label = p.input;
+  if (!p.input.empty()) {
+    image = load_image(p.input);
+  } else {
+    const ImageInfo size = parse_size(p.size);
+    image = sized_test_image(size.width, size.height);
+    label = "mosaic " + p.size + " of data/images";
+  }
+  CodecWorkload codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
+  const ProtocolResult result = protocol.run(codec.workload(), cold_idle, !p.no_preheat);
+  for (const std::string& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  const std::string run = find_network(p.model).abbr + " q" + std::to_string(p.quality) + " " +
+                          std::to_string(image.width) + "x" + std::to_string(image.height);
+  const std::vector<ValidationPair> pairs = validation_pairs(result, *external, run);
+  const ValidationSummary summary = summarize_validation(pairs);
+  if (p.json) {
+    nlohmann::json j = {{"primary_meter", meter->name()}, {"primary_method", to_string(result.method)},
+                        {"external_meter", external->name()}, {"external_metadata", external->metadata()},
+                        {"summary", to_json(summary)}, {"pairs", nlohmann::json::array()},
+                        {"protocol", to_json(result)}};
+    for (const ValidationPair& pair : pairs) j["pairs"].push_back(to_json(pair));
+    std::cout << j.dump(2) << "\n" << std::flush;
+    return 0;
+  }
+  std::printf("primary        %s (%s), external %s (%s)\n", meter->name().c_str(), to_string(result.method).c_str(),
+              external->name().c_str(), p.external.c_str());
+  std::fputs(validation_text(pairs, summary, meter->name(), external->name()).c_str(), stdout);
+  std::fflush(stdout);
+  return 0;
 }
 
 struct ExecParams {
@@ -431,7 +514,7 @@ void add_energy_commands(CLI::App& app, Action& action) {
   measure->add_option("--input", p->input, "image to measure on")->type_name("IMAGE");
   measure->add_option("--size", p->size, "a WxH mosaic of the repository's Kodak photographs instead")->type_name("WxH");
   measure->add_option("--device", p->device, "cpu, cuda or cuda:N")->capture_default_str();
-  measure->add_option("--meter", p->meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W or replay:FILE")
+  measure->add_option("--meter", p->meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W, replay:FILE or external:PATH")
       ->capture_default_str();
   add_protocol_options(measure, p->protocol);
   measure->add_flag("--no-preheat", p->no_preheat, "skip the preheat");
@@ -444,6 +527,37 @@ void add_energy_commands(CLI::App& app, Action& action) {
       ->type_name("TRACE.csv");
   add_renamed(measure, "--trace", "--trace-output");
   measure->add_flag("--json", p->json, "one JSON record on stdout (CSV column names, plus the protocol)");
+
+  CLI::App* validate = add_command(app, "validate", "the primary meter against an external wall-power meter's log, window by window");
+  validate->footer("Runs measure's protocol on the primary meter (--meter) while the external meter's logger writes\n"
+                   "UNIX_S,POWER_W lines to --external (a file it appends to, or a FIFO); each idle reference and\n"
+                   "window is measured by both. Prints both energies per interval, Pearson's r, and the line\n"
+                   "P_external = slope x P_primary + offset_w (the paper: r = 0.9986 against a ZES LMG661).");
+  auto vp = bind<ValidateParams>(validate, action, [](const ValidateParams& params) { return run_validate(params); });
+  add_model(validate, vp->model);
+  add_quality(validate, vp->quality);
+  validate->add_option("--input", vp->input, "image to measure on")->type_name("IMAGE");
+  validate->add_option("--size", vp->size, "a WxH mosaic of the repository's Kodak photographs instead")->type_name("WxH");
+  validate->add_option("--device", vp->device, "cpu, cuda or cuda:N")->capture_default_str();
+  validate->add_option("--meter", vp->meter, "the primary meter: auto, nvml, nvml:INDEX, rapl or replay:FILE")->capture_default_str();
+  validate->add_option("--external", vp->external, "the wall-power meter's log: a file or FIFO of UNIX_S,POWER_W lines")
+      ->type_name("PATH");
+  validate->add_option("--external-offset-s", vp->external_options.clock_offset_s,
+                       "seconds added to the log's times (a logger clock that is off, or its delay)")
+      ->check(real_number("--external-offset-s", -86400, 86400))
+      ->capture_default_str()
+      ->type_name("S");
+  validate->add_option("--external-stale-s", vp->external_options.stale_s,
+                       "a log silent this long (or with a longer gap inside an interval) is an error")
+      ->check(real_number("--external-stale-s", 0.01, 3600))
+      ->capture_default_str()
+      ->type_name("S");
+  add_protocol_options(validate, vp->protocol);
+  validate->add_flag("--no-preheat", vp->no_preheat, "skip the preheat");
+  validate->add_option("--weights", vp->weights, "CompressAI state_dict as safetensors")->type_name("FILE");
+  add_seed(validate, vp->seed);
+  add_threads(validate, vp->threads);
+  validate->add_flag("--json", vp->json, "one JSON object on stdout: pairs, summary, protocol");
 
   CLI::App* exec = add_command(app, "exec", "dynamic energy per run of any command (paper Sec. 3 around a program)");
   exec->footer("nicenergy exec [options] -- CMD ARGS...: idle reference, preheat, M runs per window, K windows;\n"

@@ -16,6 +16,7 @@ constexpr nvmlReturn_t NVML_ERROR_NOT_SUPPORTED = 3;
 constexpr nvmlReturn_t NVML_ERROR_NOT_FOUND = 6;
 constexpr nvmlReturn_t NVML_ERROR_INSUFFICIENT_SIZE = 7;
 constexpr nvmlReturn_t NVML_ERROR_DRIVER_NOT_LOADED = 9;
+constexpr nvmlReturn_t NVML_ERROR_ARGUMENT_VERSION_MISMATCH = 25;
 
 struct nvmlDevice_st;
 using nvmlDevice_t = nvmlDevice_st*;
@@ -86,6 +87,42 @@ struct nvmlTemperature_v1_t {
 };
 constexpr unsigned int nvmlTemperature_v1 = static_cast<unsigned>(sizeof(nvmlTemperature_v1_t)) | (1u << 24);
 
+// GPM (GPU Performance Monitoring, Hopper and later, driver 520+): two samples
+// give the mean of each metric between them. Metric ids and layouts as in
+// nvml.h. No nvml.h was on the build machine (no CUDA toolkit); they were checked
+// against published copies of it (r525: NVML_GPM_METRIC_MAX 98; r550 and later:
+// 333). The metrics array is declared with the larger bound: nvmlGpmMetricsGet
+// reads only numMetrics entries, and version 1 did not change with the bound.
+struct nvmlGpmSample_st;
+using nvmlGpmSample_t = nvmlGpmSample_st*;  // nvml.h: a struct holding this one pointer (same ABI)
+constexpr unsigned NVML_GPM_METRIC_SM_UTIL = 2;          // % of SMs busy
+constexpr unsigned NVML_GPM_METRIC_ANY_TENSOR_UTIL = 5;  // % of time the SMs did any tensor operation
+constexpr unsigned NVML_GPM_METRIC_DRAM_BW_UTIL = 10;    // % of the theoretical DRAM bandwidth used
+constexpr unsigned NVML_GPM_METRIC_MAX = 333;
+struct nvmlGpmMetric_t {
+  unsigned int metricId;    // IN
+  nvmlReturn_t nvmlReturn;  // OUT: this metric's status
+  double value;             // OUT: valid where nvmlReturn is NVML_SUCCESS
+  struct {
+    char* shortName;
+    char* longName;
+    char* unit;
+  } metricInfo;
+};
+constexpr unsigned int NVML_GPM_METRICS_GET_VERSION = 1;
+struct nvmlGpmMetricsGet_t {
+  unsigned int version;     // NVML_GPM_METRICS_GET_VERSION
+  unsigned int numMetrics;
+  nvmlGpmSample_t sample1;  // the earlier
+  nvmlGpmSample_t sample2;  // the later
+  nvmlGpmMetric_t metrics[NVML_GPM_METRIC_MAX];
+};
+constexpr unsigned int NVML_GPM_SUPPORT_VERSION = 1;
+struct nvmlGpmSupport_t {
+  unsigned int version;  // NVML_GPM_SUPPORT_VERSION
+  unsigned int isSupportedDevice;
+};
+
 // Buffer sizes NVML documents as large enough.
 constexpr unsigned NVML_DEVICE_NAME_V2_BUFFER_SIZE = 96;
 constexpr unsigned NVML_DEVICE_UUID_V2_BUFFER_SIZE = 96;
@@ -116,5 +153,10 @@ using DeviceGetEnforcedPowerLimit_fn = nvmlReturn_t(nvmlDevice_t, unsigned*);
 // nvmlDeviceGetCurrentClocksEventReasons, or its older name nvmlDeviceGetCurrentClocksThrottleReasons.
 using DeviceGetCurrentClocksEventReasons_fn = nvmlReturn_t(nvmlDevice_t, unsigned long long*);
 using DeviceGetComputeRunningProcesses_v3_fn = nvmlReturn_t(nvmlDevice_t, unsigned*, nvmlProcessInfo_t*);
+using GpmQueryDeviceSupport_fn = nvmlReturn_t(nvmlDevice_t, nvmlGpmSupport_t*);
+using GpmSampleAlloc_fn = nvmlReturn_t(nvmlGpmSample_t*);
+using GpmSampleFree_fn = nvmlReturn_t(nvmlGpmSample_t);
+using GpmSampleGet_fn = nvmlReturn_t(nvmlDevice_t, nvmlGpmSample_t);
+using GpmMetricsGet_fn = nvmlReturn_t(nvmlGpmMetricsGet_t*);
 
 }  // namespace nicenergy::nvml

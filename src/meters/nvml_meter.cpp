@@ -27,6 +27,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -70,6 +71,22 @@ struct NvmlApi {
   DeviceGetEnforcedPowerLimit_fn* DeviceGetEnforcedPowerLimit = nullptr;
   DeviceGetCurrentClocksEventReasons_fn* DeviceGetCurrentClocksEventReasons = nullptr;
   DeviceGetComputeRunningProcesses_v3_fn* DeviceGetComputeRunningProcesses_v3 = nullptr;
+  GpmQueryDeviceSupport_fn* GpmQueryDeviceSupport = nullptr;
+  GpmSampleAlloc_fn* GpmSampleAlloc = nullptr;
+  GpmSampleFree_fn* GpmSampleFree = nullptr;
+  GpmSampleGet_fn* GpmSampleGet = nullptr;
+  GpmMetricsGet_fn* GpmMetricsGet = nullptr;
+};
+
+// A GPM sample buffer, freed through the library that allocated it.
+class NvmlGpmSnapshot : public GpmSnapshot {
+ public:
+  NvmlGpmSnapshot(nvmlGpmSample_t sample, GpmSampleFree_fn* free) : sample(sample), free_(free) {}
+  ~NvmlGpmSnapshot() override { free_(sample); }
+  nvmlGpmSample_t sample;
+
+ private:
+  GpmSampleFree_fn* free_;
 };
 
 // Which NVML device to open, and how it was chosen (for the record).
@@ -151,6 +168,41 @@ class NvmlMeter : public PowerMeter {
     return memory_field_w();
   }
 
+  bool has_gpm() const override { return available() && has_gpm_; }
+  std::unique_ptr<GpmSnapshot> gpm_snapshot() override {
+    if (!has_gpm()) return nullptr;
+    nvmlGpmSample_t sample = nullptr;
+    if (api_.GpmSampleAlloc(&sample) != NVML_SUCCESS || !sample) return nullptr;
+    auto snapshot = std::make_unique<NvmlGpmSnapshot>(sample, api_.GpmSampleFree);
+    if (api_.GpmSampleGet(device_, sample) != NVML_SUCCESS) return nullptr;
+    return snapshot;
+  }
+  GpmMetrics gpm_between(const GpmSnapshot& first, const GpmSnapshot& second) override {
+    GpmMetrics out;
+    const auto* a = dynamic_cast<const NvmlGpmSnapshot*>(&first);
+    const auto* b = dynamic_cast<const NvmlGpmSnapshot*>(&second);
+    if (!has_gpm() || !a || !b) return out;
+    // Large (333 metrics): on the heap.
+    auto get = std::make_unique<nvmlGpmMetricsGet_t>();
+    get->version = NVML_GPM_METRICS_GET_VERSION;
+    get->numMetrics = 3;
+    get->sample1 = a->sample;
+    get->sample2 = b->sample;
+    get->metrics[0].metricId = NVML_GPM_METRIC_DRAM_BW_UTIL;
+    get->metrics[1].metricId = NVML_GPM_METRIC_SM_UTIL;
+    get->metrics[2].metricId = NVML_GPM_METRIC_ANY_TENSOR_UTIL;
+    if (api_.GpmMetricsGet(get.get()) != NVML_SUCCESS) return out;
+    auto value = [&](int i) -> std::optional<double> {
+      const nvmlGpmMetric_t& m = get->metrics[i];
+      if (m.nvmlReturn != NVML_SUCCESS || !std::isfinite(m.value)) return std::nullopt;
+      return m.value;
+    };
+    out.dram_bw_util_pct = value(0);
+    out.sm_util_pct = value(1);
+    out.tensor_util_pct = value(2);
+    return out;
+  }
+
   // nvmlDeviceGetPowerUsage is a 1 s average on Ampere and later (GA100 excepted).
   double power_averaging_s() const override { return power_source_ == PowerSource::average ? 1.0 : 0.0; }
 
@@ -204,6 +256,7 @@ class NvmlMeter : public PowerMeter {
     meta["temperature_source"] = temperature_source_;
     meta["memory_power_source"] =
         has_memory_power_ ? "NVML_FI_DEV_POWER_AVERAGE, memory scope (a 1 s average)" : "none";
+    meta["gpm"] = has_gpm_ ? "nvmlGpmMetricsGet: DRAM bandwidth, SM and tensor utilisation per window" : "none";
     if (!notes_.empty()) {
       std::string text;
       for (const std::string& n : notes_) text += (text.empty() ? "" : "; ") + n;
@@ -284,6 +337,15 @@ class NvmlMeter : public PowerMeter {
     return others;
   }
 
+  bool gpm_supported() {
+    if (!api_.GpmQueryDeviceSupport || !api_.GpmSampleAlloc || !api_.GpmSampleFree || !api_.GpmSampleGet ||
+        !api_.GpmMetricsGet)
+      return false;
+    nvmlGpmSupport_t support{};
+    support.version = NVML_GPM_SUPPORT_VERSION;
+    return api_.GpmQueryDeviceSupport(device_, &support) == NVML_SUCCESS && support.isSupportedDevice;
+  }
+
   std::optional<double> temperature_c() {
     if (api_.DeviceGetTemperatureV) {
       nvmlTemperature_v1_t t{};
@@ -347,6 +409,12 @@ class NvmlMeter : public PowerMeter {
           dlsym(lib_, "nvmlDeviceGetCurrentClocksThrottleReasons"));
     if (!api_.DeviceGetCurrentClocksEventReasons) missing_optional_.push_back("nvmlDeviceGetCurrentClocksEventReasons");
     bind_optional(api_.DeviceGetComputeRunningProcesses_v3, "nvmlDeviceGetComputeRunningProcesses_v3");
+    // GPM (driver 520+): all five or none.
+    bind_optional(api_.GpmQueryDeviceSupport, "nvmlGpmQueryDeviceSupport");
+    bind_optional(api_.GpmSampleAlloc, "nvmlGpmSampleAlloc");
+    bind_optional(api_.GpmSampleFree, "nvmlGpmSampleFree");
+    bind_optional(api_.GpmSampleGet, "nvmlGpmSampleGet");
+    bind_optional(api_.GpmMetricsGet, "nvmlGpmMetricsGet");
 
     nvmlReturn_t rc = api_.Init_v2();
     if (rc != NVML_SUCCESS) {
@@ -390,6 +458,8 @@ class NvmlMeter : public PowerMeter {
     has_memory_power_ = memory_field_w().has_value();
     if (!has_memory_power_)
       notes_.push_back("no memory-scope power (NVML_FI_DEV_POWER_AVERAGE, memory scope): no memory/rest split");
+    has_gpm_ = gpm_supported();
+    if (!has_gpm_) notes_.push_back("no GPM metrics (Hopper and later, nvmlGpmQueryDeviceSupport): no DRAM/SM/tensor utilisation");
     if (power_source_ == PowerSource::none && !has_counter_)
       reason_ = "NVML: " + target_.label() + " (" + device_name_ + ") reports neither power nor energy; use --meter estimate";
     if (!missing_optional_.empty()) {
@@ -437,6 +507,7 @@ class NvmlMeter : public PowerMeter {
   bool index_known_ = false;
   bool has_counter_ = false;
   bool has_memory_power_ = false;
+  bool has_gpm_ = false;
   PowerSource power_source_ = PowerSource::none;
   std::string temperature_source_ = "none";
   std::vector<std::string> missing_optional_;

@@ -3,6 +3,7 @@
 
 #include "error.h"
 #include "io/numbers.h"
+#include "meters/external_meter.h"
 #include "meters/power_meter.h"
 
 namespace nicenergy {
@@ -75,8 +76,12 @@ std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock) {
   } else if (kind == "replay") {
     if (arg.empty()) throw Error("--meter replay: name the trace, e.g. --meter replay:trace.csv");
     meter = make_replay_meter(read_power_trace_csv(arg), clock);
+  } else if (kind == "external") {
+    if (arg.empty()) throw Error("--meter external: name the wall-power meter's log, e.g. --meter external:power.csv");
+    meter = make_external_meter(arg, clock);
   } else {
-    throw Error("--meter " + spec + ": unknown meter; use auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W or replay:FILE");
+    throw Error("--meter " + printable(spec) +
+                ": unknown meter; use auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W, replay:FILE or external:PATH");
   }
   if (!meter->available()) throw Error("--meter " + spec + ": " + meter->unavailable_reason());
   return meter;
@@ -93,6 +98,9 @@ std::vector<MeterInfo> list_meters() {
   add(make_rapl_meter());
   add(make_estimate_meter());
   rows.push_back({"replay", true, "plays back a time_s,power_w CSV: --meter replay:FILE"});
+  rows.push_back({"external", true,
+                  "a wall-power meter's log (file or FIFO of UNIX_S,POWER_W lines): --meter external:PATH; "
+                  "nicenergy validate compares it with the primary meter"});
   return rows;
 }
 

@@ -40,6 +40,20 @@ struct DeviceState {
   std::string driver_version;
 };
 
+// GPM metrics (NVML, Hopper and later): the device's means between two
+// snapshots, in percent; absent where not measured.
+struct GpmMetrics {
+  std::optional<double> dram_bw_util_pct;  // DRAM bandwidth used, of the theoretical maximum
+  std::optional<double> sm_util_pct;       // SMs busy
+  std::optional<double> tensor_util_pct;   // time the SMs did any tensor-core operation
+  bool any() const { return dram_bw_util_pct || sm_util_pct || tensor_util_pct; }
+};
+// One GPM sample, owned by the meter's library: free it before the meter goes.
+class GpmSnapshot {
+ public:
+  virtual ~GpmSnapshot() = default;
+};
+
 class PowerMeter {
  public:
   virtual ~PowerMeter() = default;
@@ -77,6 +91,11 @@ class PowerMeter {
   // memory scope, on H100), for the memory/rest split of a window's energy.
   virtual bool has_memory_power() const { return false; }
   virtual std::optional<double> memory_power_w() { return std::nullopt; }
+  // GPM metrics where the device supports them (nvmlGpmQueryDeviceSupport):
+  // a snapshot at a window's start and one at its end give its means.
+  virtual bool has_gpm() const { return false; }
+  virtual std::unique_ptr<GpmSnapshot> gpm_snapshot() { return nullptr; }  // null: not supported or failed
+  virtual GpmMetrics gpm_between(const GpmSnapshot& /*first*/, const GpmSnapshot& /*second*/) { return {}; }
 };
 
 // "sw_power_cap+hw_thermal", "" for none: the bits that mean the clocks were held back.
@@ -118,6 +137,7 @@ std::vector<PowerSample> read_power_trace_csv(const std::string& path);
 // --- choosing one -----------------------------------------------------------
 
 // "nvml", "nvml:INDEX", "rapl", "estimate", "estimate:TDP_W", "replay:FILE",
+// "external:PATH" (a wall-power meter's log, meters/external_meter.h),
 // "auto" (nvml if available, then rapl). Throws Error when the meter named is
 // unavailable, or for "auto" when none is, suggesting `--meter estimate`.
 std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock = nullptr);

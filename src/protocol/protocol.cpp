@@ -324,10 +324,16 @@ WindowMeasurement Protocol::measure_window(const Workload& workload, int index, 
     clock_.sleep_s(w.phase_delay_s);
     monitor_.begin_window("measure");
   }
+  // GPM samples right around the executions (a read takes a few ms; it falls
+  // in the edges, which are not charged to the executions).
+  const std::unique_ptr<GpmSnapshot> gpm_first = meter_.has_gpm() ? meter_.gpm_snapshot() : nullptr;
   w.exec_start_s = clock_.now_s();
   for (int64_t i = 0; i < m; ++i) workload.run_once();
   sync(workload);
   w.exec_end_s = clock_.now_s();
+  if (gpm_first)
+    if (const std::unique_ptr<GpmSnapshot> gpm_second = meter_.gpm_snapshot())
+      w.gpm = meter_.gpm_between(*gpm_first, *gpm_second);
   w.exec_s = w.exec_end_s - w.exec_start_s;
   const WindowEnergy energy = monitor_.end_window("measure");
   if (aligned) w.edge_power_after_w = counter_power_w(energy.end, monitor_.edge_now());
@@ -496,6 +502,19 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
     exec_j += w.exec_energy_j;
   }
   if (all_memory && exec_j > 0) r.memory_share = memory_j / exec_j;
+  // GPM: a metric's mean over the windows, weighted by their executions' time, where every window has it.
+  auto gpm_mean = [&](std::optional<double> GpmMetrics::*field) -> std::optional<double> {
+    double sum = 0, weight = 0;
+    for (const WindowMeasurement& w : r.windows) {
+      if (!(w.gpm.*field)) return std::nullopt;
+      sum += *(w.gpm.*field) * w.exec_s;
+      weight += w.exec_s;
+    }
+    return weight > 0 ? std::optional<double>(sum / weight) : std::nullopt;
+  };
+  r.gpm.dram_bw_util_pct = gpm_mean(&GpmMetrics::dram_bw_util_pct);
+  r.gpm.sm_util_pct = gpm_mean(&GpmMetrics::sm_util_pct);
+  r.gpm.tensor_util_pct = gpm_mean(&GpmMetrics::tensor_util_pct);
   if (r.k > 0 && r.idle_cold) r.energy_cold_j = cold_j / r.k;
   if (r.k > 0 && r.idle_hot) r.energy_hot_j = hot_j / r.k;
   r.mean_power_w = length_s > 0 ? energy_j / length_s : 0;
@@ -560,6 +579,9 @@ void fill_record(const ProtocolResult& r, MeasurementRecord& record) {
   if (r.idle_cold && r.idle_cold->method) record.energy_cold_j = r.energy_cold_j;
   record.energy_hot_j = r.energy_hot_j;
   record.memory_share = r.memory_share;
+  record.dram_bw_util_pct = r.gpm.dram_bw_util_pct;
+  record.sm_util_pct = r.gpm.sm_util_pct;
+  record.tensor_util_pct = r.gpm.tensor_util_pct;
   record.warnings.clear();
   for (const std::string& w : r.warnings) record.warnings += (record.warnings.empty() ? "" : "; ") + w;
 }

@@ -126,6 +126,7 @@ struct WindowMeasurement {
   std::optional<double> rest_energy_j;      // exec_energy_j - memory_energy_j
   std::optional<uint64_t> clock_event_reasons;  // at the window's end
   std::optional<int> other_processes;           // other compute processes at the window's end
+  GpmMetrics gpm;                               // GPM means over the executions (NVML, Hopper)
   double length_s() const { return end_s - start_s; }
 };
 
@@ -152,6 +153,7 @@ struct ProtocolResult {
   std::vector<FieldLag> field_lags;                  // step response at the start of preheat
   std::vector<std::string> warnings;                 // every sanity warning of the run, never silent
   std::optional<double> memory_share;               // memory energy / executions' energy over the windows
+  GpmMetrics gpm;                                    // each metric's mean over the windows (where every window has it)
   PreheatResult preheat;
   Calibration calibration;
   std::vector<WindowMeasurement> windows;

@@ -55,6 +55,10 @@ struct MeasurementRecord {
   std::string slurm_job;  // "1234_2" (array job 1234, task 2) or "1234"; "" outside Slurm
   std::string gpu;        // GPU model from NVML, "NVIDIA H100 80GB HBM3"; "" for CPU runs
   std::string gpu_uuid;   // "GPU-..." from NVML; "" for CPU runs
+  // GPM means over the windows' executions, % (NVML, Hopper and later); empty where not measured.
+  std::optional<double> dram_bw_util_pct;
+  std::optional<double> sm_util_pct;
+  std::optional<double> tensor_util_pct;
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -67,6 +71,7 @@ inline const std::vector<std::string>& measurement_columns() {
       "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
       "memory_share",
       "kmac_per_px",
+      "dram_bw_util_pct", "sm_util_pct", "tensor_util_pct",
       "node", "slurm_job", "gpu", "gpu_uuid"};
   return columns;
 }
@@ -79,6 +84,7 @@ inline bool is_optional_column(const std::string& column) {
          column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
          column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share" ||
          column == "kmac_per_px" ||
+         column == "dram_bw_util_pct" || column == "sm_util_pct" || column == "tensor_util_pct" ||
          column == "node" || column == "slurm_job" || column == "gpu" || column == "gpu_uuid";
 }
 

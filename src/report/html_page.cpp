@@ -19,18 +19,25 @@ static std::string measurement_quality_html(const std::vector<MeasurementRecord>
   bool any_memory = false;
   for (const MeasurementRecord& r : records) {
     any_idle = any_idle || r.idle_cold_power_w || r.idle_hot_power_w;
-    any_memory = any_memory || r.memory_share;
+    any_memory = any_memory || r.memory_share || r.dram_bw_util_pct || r.sm_util_pct || r.tensor_util_pct;
   }
   if (any_memory) {
     html += "<h2>Memory and the rest</h2>\n<p>Share of the executions' energy drawn by the GPU memory (NVML's "
-            "memory-scope power, a 1 s average, integrated over the executions); the rest is 1 minus it.</p>\n"
-            "<table><tr><th>network</th><th>q</th><th>image</th><th>E J</th><th>memory share</th><th>rest share</th></tr>\n";
+            "memory-scope power, a 1 s average, integrated over the executions); the rest is 1 minus it. "
+            "DRAM bandwidth, SM and tensor-core utilisation are NVML's GPM means over the executions "
+            "(Hopper and later; &ndash; where not measured).</p>\n"
+            "<table><tr><th>network</th><th>q</th><th>image</th><th>E J</th><th>memory share</th><th>rest share</th>"
+            "<th>DRAM bandwidth</th><th>SM</th><th>tensor cores</th></tr>\n";
+    auto pct = [](const std::optional<double>& v) {
+      return "<td class=\"num\">" + (v ? format_number(*v, "%.1f") + " %" : std::string("&ndash;")) + "</td>";
+    };
     for (const MeasurementRecord& r : records)
-      if (r.memory_share)
+      if (r.memory_share || r.dram_bw_util_pct || r.sm_util_pct || r.tensor_util_pct)
         html += "<tr><td>" + html_escape(r.abbr) + "</td><td>" + std::to_string(r.quality) + "</td><td>" +
-                html_escape(r.image) + "</td><td class=\"num\">" + format_number(r.energy_j, "%.5g") +
-                "</td><td class=\"num\">" + format_number(100 * *r.memory_share, "%.1f") +
-                " %</td><td class=\"num\">" + format_number(100 * (1 - *r.memory_share), "%.1f") + " %</td></tr>\n";
+                html_escape(r.image) + "</td><td class=\"num\">" + format_number(r.energy_j, "%.5g") + "</td>" +
+                pct(r.memory_share ? std::optional<double>(100 * *r.memory_share) : std::nullopt) +
+                pct(r.memory_share ? std::optional<double>(100 * (1 - *r.memory_share)) : std::nullopt) +
+                pct(r.dram_bw_util_pct) + pct(r.sm_util_pct) + pct(r.tensor_util_pct) + "</tr>\n";
     html += "</table>\n";
   }
   if (any_idle) {

@@ -28,6 +28,8 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"energy_hot_j", opt(r.energy_hot_j)}, {"warnings", r.warnings},
                         {"memory_share", opt(r.memory_share)},
                         {"kmac_per_px", opt(r.kmac_per_px)},
+                        {"dram_bw_util_pct", opt(r.dram_bw_util_pct)}, {"sm_util_pct", opt(r.sm_util_pct)},
+                        {"tensor_util_pct", opt(r.tensor_util_pct)},
                         {"node", r.node}, {"slurm_job", r.slurm_job}, {"gpu", r.gpu}, {"gpu_uuid", r.gpu_uuid}};
 }
 
@@ -74,7 +76,9 @@ nlohmann::json to_json(const ProtocolResult& r) {
                        {"cold_dynamic_j", opt(w.cold_dynamic_j)}, {"hot_dynamic_j", opt(w.hot_dynamic_j)},
                        {"warnings", w.warnings},
                        {"memory_energy_j", opt(w.memory_energy_j)}, {"rest_energy_j", opt(w.rest_energy_j)},
-                       {"clock_event_reasons", opt(w.clock_event_reasons)}, {"other_processes", opt(w.other_processes)}});
+                       {"clock_event_reasons", opt(w.clock_event_reasons)}, {"other_processes", opt(w.other_processes)},
+                       {"dram_bw_util_pct", opt(w.gpm.dram_bw_util_pct)}, {"sm_util_pct", opt(w.gpm.sm_util_pct)},
+                       {"tensor_util_pct", opt(w.gpm.tensor_util_pct)}});
   nlohmann::json lags = nlohmann::json::array();
   for (const FieldLag& l : r.field_lags)
     lags.push_back({{"field", l.field}, {"lag_s", opt(l.lag_s)}, {"before_w", l.before_w}, {"after_w", l.after_w},
@@ -97,6 +101,9 @@ nlohmann::json to_json(const ProtocolResult& r) {
       {"field_lags", lags},
       {"warnings", r.warnings},
       {"memory_share", opt(r.memory_share)},
+      {"dram_bw_util_pct", opt(r.gpm.dram_bw_util_pct)},
+      {"sm_util_pct", opt(r.gpm.sm_util_pct)},
+      {"tensor_util_pct", opt(r.gpm.tensor_util_pct)},
       {"preheat", {{"outcome", to_string(r.preheat.outcome)}, {"duration_s", r.preheat.duration_s},
                    {"executions", r.preheat.executions}, {"start_temperature_c", opt(r.preheat.start_temperature_c)},
                    {"end_temperature_c", opt(r.preheat.end_temperature_c)}}},

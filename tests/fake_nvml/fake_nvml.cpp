@@ -28,6 +28,18 @@
 //                  idle (15, 0.3), following the instant field
 //   reasons=N      nvmlDeviceGetCurrentClocksEventReasons returns N (0; 4 = power cap)
 //   processes=N    compute processes besides the caller (0); the caller is listed too
+//   gpm=0          GPM unsupported (nvmlGpmQueryDeviceSupport says no); default 1
+//   sm_util=U, dram_util=U, tensor_util=U  GPM utilisations (%) while the device
+//                  is busy (80, 50, 30): busy is a scripted power above 0, else the
+//                  process's CPU share (where cpu_w > 0); nvmlGpmMetricsGet gives
+//                  U x the busy fraction between its two samples, exactly
+//   log=PATH       a thread writes an external meter's log to PATH (a file,
+//                  appended, or a FIFO, opened once a reader is there): a header
+//                  (where the file is empty),
+//                  then every log_period_ms (20) `UNIX_S,POWER_W`, the true mean
+//                  power over the last interval x log_scale (1) + log_offset_w (0),
+//                  stamped at the interval's middle; it stops log_stop_s (never)
+//                  after init (a stale stream). The thread ends at nvmlShutdown
 //   fail=A+B+...   init (nvmlInit_v2 fails: driver not loaded), counter
 //                  (nvmlDeviceGetTotalEnergyConsumption: not supported), instant
 //                  (NVML_FI_DEV_POWER_INSTANT: not supported), power
@@ -53,11 +65,18 @@
 //                          info, index, driver, temperature, clocks, P-state,
 //                          utilisation, power limit, clocks event reasons,
 //                          running processes)
+//   FAKE_NVML_OMIT_GPM     none of the GPM symbols (a driver before 520)
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include <cstdint>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -90,6 +109,11 @@ struct Config {
   unsigned long long reasons = 0;
   int processes = 0;
   bool fail_memory = false;
+  bool gpm = true;
+  double sm_util = 80, dram_util = 50, tensor_util = 30;
+  std::string log;
+  int log_period_ms = 20;
+  double log_scale = 1, log_offset_w = 0, log_stop_s = -1;
 };
 
 struct State {
@@ -107,6 +131,7 @@ struct State {
   int readings = 0;
   int64_t init_ns = 0;       // when the model started
   long instant_reads = 0;
+  double busy_s = 0;         // integral of the busy fraction (GPM)
 };
 
 std::mutex mutex;
@@ -161,6 +186,15 @@ double process_cpu_s() {
     else if (key == "memory_share") c.memory_share = std::atof(value.c_str());
     else if (key == "reasons") c.reasons = std::strtoull(value.c_str(), nullptr, 0);
     else if (key == "processes") c.processes = std::clamp(std::atoi(value.c_str()), 0, 100);
+    else if (key == "gpm") c.gpm = std::atoi(value.c_str()) != 0;
+    else if (key == "sm_util") c.sm_util = std::atof(value.c_str());
+    else if (key == "dram_util") c.dram_util = std::atof(value.c_str());
+    else if (key == "tensor_util") c.tensor_util = std::atof(value.c_str());
+    else if (key == "log") c.log = value;
+    else if (key == "log_period_ms") c.log_period_ms = std::clamp(std::atoi(value.c_str()), 1, 10000);
+    else if (key == "log_scale") c.log_scale = std::atof(value.c_str());
+    else if (key == "log_offset_w") c.log_offset_w = std::atof(value.c_str());
+    else if (key == "log_stop_s") c.log_stop_s = std::atof(value.c_str());
     else if (key == "fail") {
       c.fail_memory = value.find("memory") != std::string::npos;
       c.fail_init = value.find("init") != std::string::npos;
@@ -182,6 +216,8 @@ void advance() {
   const Config& c = state.config;
   const double cpu_share = std::max(0.0, (cpu - state.cpu_s) / ((now - state.t_ns) * 1e-9));
   const double p = c.idle_w + state.scripted_w + c.cpu_w * cpu_share;
+  const double busy = state.scripted_w > 0 ? 1.0 : c.cpu_w > 0 ? std::min(1.0, cpu_share) : 0.0;
+  state.busy_s += busy * (now - state.t_ns) * 1e-9;
   const int64_t seen_ns = std::max<int64_t>(1, std::llround(c.duty * static_cast<double>(c.period_ns)));
   // Walk the periods the interval crosses: sensor window, then tick.
   for (int64_t t = state.t_ns; t < now;) {
@@ -202,6 +238,73 @@ void advance() {
   }
   state.t_ns = now;
   state.cpu_s = cpu;
+}
+
+// --- the external meter's log (log=PATH) ---------------------------------------
+std::thread log_thread;
+std::atomic<bool> log_stop{false};
+
+double realtime_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+void log_loop(Config c) {
+  struct stat st{};
+  const bool fifo = ::stat(c.log.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+  int fd = -1;
+  // A FIFO opens for writing only once a reader has it open: try until then.
+  while (!log_stop && fd < 0) {
+    fd = fifo ? ::open(c.log.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+              : ::open(c.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (fd < 0) return;
+  if (fifo) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  // The header first, and only first: a file written before keeps its lines.
+  struct stat now{};
+  if (fifo || (::fstat(fd, &now) == 0 && now.st_size == 0)) write_all(fd, "time_s,power_w\n");
+  int64_t last_ns = 0;
+  double last_j = 0, started_s = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    advance();
+    last_ns = state.t_ns;
+    last_j = state.energy_j;
+    started_s = state.init_ns * 1e-9;
+  }
+  while (!log_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(c.log_period_ms));
+    int64_t now_ns;
+    double now_j;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      advance();
+      now_ns = state.t_ns;
+      now_j = state.energy_j;
+    }
+    if (c.log_stop_s >= 0 && now_ns * 1e-9 - started_s > c.log_stop_s) break;
+    if (now_ns <= last_ns) continue;
+    const double mean_w = (now_j - last_j) / ((now_ns - last_ns) * 1e-9);
+    // The middle of the interval, in Unix seconds.
+    const double unix_mid_s = realtime_s() - (monotonic_ns() - (last_ns + now_ns) / 2) * 1e-9;
+    char line[96];
+    std::snprintf(line, sizeof line, "%.6f,%.6f\n", unix_mid_s, c.log_scale * mean_w + c.log_offset_w);
+    write_all(fd, line);
+    last_ns = now_ns;
+    last_j = now_j;
+  }
+  ::close(fd);
 }
 
 bool valid(nvmlDevice_t d) {
@@ -254,6 +357,10 @@ nvmlReturn_t nvmlInit_v2() {
     state.window_j = c.idle_w * std::min<int64_t>(state.t_ns - period_start, seen_ns) * 1e-9;
     state.cpu_s = process_cpu_s();
     state.last_reading_w = c.idle_w;
+    if (!c.log.empty()) {
+      log_stop = false;
+      log_thread = std::thread(log_loop, c);
+    }
   }
   ++state.init_count;
   return NVML_SUCCESS;
@@ -261,9 +368,14 @@ nvmlReturn_t nvmlInit_v2() {
 #endif
 
 nvmlReturn_t nvmlShutdown() {
-  std::lock_guard<std::mutex> lock(mutex);
-  if (state.init_count == 0) return NVML_ERROR_UNINITIALIZED;
-  --state.init_count;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (state.init_count == 0) return NVML_ERROR_UNINITIALIZED;
+    if (--state.init_count > 0) return NVML_SUCCESS;
+  }
+  // The log's thread takes the mutex: joined outside it.
+  log_stop = true;
+  if (log_thread.joinable()) log_thread.join();
   return NVML_SUCCESS;
 }
 
@@ -480,6 +592,69 @@ nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t device, unsigned* mw) 
 }
 #endif
 
+#ifndef FAKE_NVML_OMIT_GPM
+}  // extern "C"
+
+struct nicenergy::nvml::nvmlGpmSample_st {
+  bool taken = false;
+  int64_t t_ns = 0;
+  double busy_s = 0;
+};
+
+extern "C" {
+
+nvmlReturn_t nvmlGpmQueryDeviceSupport(nvmlDevice_t device, nvmlGpmSupport_t* support) {
+  FAKE_DEVICE_ENTRY(device);
+  if (!support) return NVML_ERROR_INVALID_ARGUMENT;
+  if (support->version != NVML_GPM_SUPPORT_VERSION) return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+  support->isSupportedDevice = state.config.gpm ? 1 : 0;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlGpmSampleAlloc(nvmlGpmSample_t* sample) {
+  if (!sample) return NVML_ERROR_INVALID_ARGUMENT;
+  *sample = new nvmlGpmSample_st{};
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlGpmSampleFree(nvmlGpmSample_t sample) {
+  if (!sample) return NVML_ERROR_INVALID_ARGUMENT;
+  delete sample;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlGpmSampleGet(nvmlDevice_t device, nvmlGpmSample_t sample) {
+  FAKE_DEVICE_ENTRY(device);
+  if (!sample) return NVML_ERROR_INVALID_ARGUMENT;
+  if (!state.config.gpm) return NVML_ERROR_NOT_SUPPORTED;
+  sample->taken = true;
+  sample->t_ns = state.t_ns;
+  sample->busy_s = state.busy_s;
+  return NVML_SUCCESS;
+}
+
+// The busy fraction between the two samples x each metric's configured utilisation.
+nvmlReturn_t nvmlGpmMetricsGet(nvmlGpmMetricsGet_t* get) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!get) return NVML_ERROR_INVALID_ARGUMENT;
+  if (get->version != NVML_GPM_METRICS_GET_VERSION) return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+  if (!get->sample1 || !get->sample2 || !get->sample1->taken || !get->sample2->taken ||
+      get->sample2->t_ns <= get->sample1->t_ns || get->numMetrics > NVML_GPM_METRIC_MAX)
+    return NVML_ERROR_INVALID_ARGUMENT;
+  const double busy = (get->sample2->busy_s - get->sample1->busy_s) / ((get->sample2->t_ns - get->sample1->t_ns) * 1e-9);
+  const Config& c = state.config;
+  for (unsigned i = 0; i < get->numMetrics; ++i) {
+    nvmlGpmMetric_t& m = get->metrics[i];
+    m.nvmlReturn = NVML_SUCCESS;
+    if (m.metricId == NVML_GPM_METRIC_SM_UTIL) m.value = c.sm_util * busy;
+    else if (m.metricId == NVML_GPM_METRIC_DRAM_BW_UTIL) m.value = c.dram_util * busy;
+    else if (m.metricId == NVML_GPM_METRIC_ANY_TENSOR_UTIL) m.value = c.tensor_util * busy;
+    else m.nvmlReturn = NVML_ERROR_NOT_SUPPORTED;
+  }
+  return NVML_SUCCESS;
+}
+#endif
+
 // --- test-only controls ---------------------------------------------------------
 
 void fake_nvml_set_dynamic_w(double w) {
@@ -531,4 +706,11 @@ static_assert(std::is_same_v<decltype(nvmlDeviceGetUtilizationRates), DeviceGetU
 static_assert(std::is_same_v<decltype(nvmlDeviceGetEnforcedPowerLimit), DeviceGetEnforcedPowerLimit_fn>);
 static_assert(std::is_same_v<decltype(nvmlDeviceGetCurrentClocksEventReasons), DeviceGetCurrentClocksEventReasons_fn>);
 static_assert(std::is_same_v<decltype(nvmlDeviceGetComputeRunningProcesses_v3), DeviceGetComputeRunningProcesses_v3_fn>);
+#endif
+#ifndef FAKE_NVML_OMIT_GPM
+static_assert(std::is_same_v<decltype(nvmlGpmQueryDeviceSupport), GpmQueryDeviceSupport_fn>);
+static_assert(std::is_same_v<decltype(nvmlGpmSampleAlloc), GpmSampleAlloc_fn>);
+static_assert(std::is_same_v<decltype(nvmlGpmSampleFree), GpmSampleFree_fn>);
+static_assert(std::is_same_v<decltype(nvmlGpmSampleGet), GpmSampleGet_fn>);
+static_assert(std::is_same_v<decltype(nvmlGpmMetricsGet), GpmMetricsGet_fn>);
 #endif
