@@ -50,6 +50,7 @@ struct MeasurementRecord {
   // kmac_per_pixel (paper's rule), a TorchScript file's operator count per padded
   // pixel (complexity --model); empty for a command (exec), which is not counted.
   std::optional<double> kmac_per_px;
+  std::string stage;                        // what one execution is (src/coding/stage.h); empty in older files: "chain"
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -61,7 +62,7 @@ inline const std::vector<std::string>& measurement_columns() {
       "started_at", "libtorch", "cuda", "cudnn", "threads",
       "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
       "memory_share",
-      "kmac_per_px"};
+      "kmac_per_px", "stage"};
   return columns;
 }
 
@@ -72,7 +73,7 @@ inline bool is_optional_column(const std::string& column) {
   return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads" ||
          column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
          column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share" ||
-         column == "kmac_per_px";
+         column == "kmac_per_px" || column == "stage";
 }
 
 }  // namespace nicenergy

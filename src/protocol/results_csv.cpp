@@ -109,7 +109,7 @@ std::string format_record_row(const MeasurementRecord& r) {
       r.started_at, r.libtorch, r.cuda, r.cudnn, std::to_string(r.threads),
       r.idle_reference, optional_double(r.idle_cold_power_w), optional_double(r.idle_hot_power_w),
       optional_double(r.energy_cold_j), optional_double(r.energy_hot_j), r.warnings, optional_double(r.memory_share),
-      optional_double(r.kmac_per_px)};
+      optional_double(r.kmac_per_px), r.stage};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
   return line + "\n";
@@ -277,6 +277,7 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
       if (index.count("warnings")) m.warnings = str("warnings");
       m.memory_share = optional_number("memory_share");
       m.kmac_per_px = optional_number("kmac_per_px");
+      if (index.count("stage")) m.stage = str("stage");
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");

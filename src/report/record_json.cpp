@@ -27,7 +27,7 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"idle_hot_power_w", opt(r.idle_hot_power_w)}, {"energy_cold_j", opt(r.energy_cold_j)},
                         {"energy_hot_j", opt(r.energy_hot_j)}, {"warnings", r.warnings},
                         {"memory_share", opt(r.memory_share)},
-                        {"kmac_per_px", opt(r.kmac_per_px)}};
+                        {"kmac_per_px", opt(r.kmac_per_px)}, {"stage", r.stage.empty() ? std::string("chain") : r.stage}};
 }
 
 nlohmann::json to_json(const DeviceState& s) {
