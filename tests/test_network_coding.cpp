@@ -3,6 +3,9 @@
 // line for every bad file.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <nlohmann/json.hpp>
+
 #include "coding/codec_file.h"
 #include "coding/network_coding.h"
 #include "image/image.h"
@@ -189,4 +192,28 @@ TEST(CliCoding, CompressDecompressRoundTripAndBadFiles) {
   test_util::spit(dir.file("cut.nice"), bytes.substr(0, bytes.size() / 2));
   expect_one_line_error("decompress " + dir.file("cut.nice") + " -o " + png, "truncated");
   expect_one_line_error("compress --model Bhyp --quality 9 --input data/images/kodim02.png -o " + file, "quality");
+}
+
+TEST(CliStages, EveryStageMeasuresAndThePartsAddUpToTheSides) {
+  // The estimate meter (CPU time): enough to see that each stage runs what it
+  // names; a factor of two absorbs a loaded machine's timing noise.
+  std::map<std::string, double> duration;
+  for (const char* stage : {"chain", "encode", "decode", "analysis", "synthesis", "entropy-encode", "entropy-decode"}) {
+    Result r = run_cli(std::string("measure --model Mcont --quality 1 --size 128x128 --meter estimate --json --stage ") +
+                       stage + " --idle-s 0.3 --window-s 0.3 --k-min 2 --k-max 3 --preheat-max-s 0 --hot-idle-s 0");
+    ASSERT_EQ(r.code, 0) << stage << ": " << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["stage"], stage);
+    EXPECT_GT(j["energy_j"].get<double>(), 0) << stage;
+    duration[stage] = j["duration_s"].get<double>();
+  }
+  const double encode_parts = duration["analysis"] + duration["entropy-encode"];
+  const double decode_parts = duration["entropy-decode"] + duration["synthesis"];
+  EXPECT_GT(duration["encode"], 0.5 * encode_parts);
+  EXPECT_LT(duration["encode"], 2.0 * encode_parts);
+  EXPECT_GT(duration["decode"], 0.5 * decode_parts);
+  EXPECT_LT(duration["decode"], 2.0 * decode_parts);
+  // The context model's serial decoding costs more than the parallel chain's context convolution.
+  EXPECT_GT(duration["entropy-decode"], duration["synthesis"]);
+  expect_one_line_error("measure --model Mcont --quality 1 --size 128x128 --meter estimate --stage squash", "unknown stage 'squash'");
 }

@@ -36,6 +36,16 @@ FitResult fit_with_complexity(const std::vector<MeasurementRecord>& records, con
 std::vector<MeasurementRecord> read_records(const std::string& path) {
   std::vector<MeasurementRecord> records = read_results(path);
   if (records.empty()) throw Error("results file '" + path + "' holds no measurements: run a campaign first");
+  // Eq. (2) and the paper's figures are about the chain; a stage's energy is another quantity.
+  const auto other = std::stable_partition(records.begin(), records.end(), [](const MeasurementRecord& r) {
+    return r.stage.empty() || r.stage == "chain";
+  });
+  if (other != records.end()) {
+    std::fprintf(stderr, "note: %zu records of stages other than the chain (measure --stage) left out of '%s'\n",
+                 static_cast<size_t>(records.end() - other), path.c_str());
+    records.erase(other, records.end());
+    if (records.empty()) throw Error("results file '" + path + "' holds no measurements of the chain: fit and report model the chain");
+  }
   return records;
 }
 

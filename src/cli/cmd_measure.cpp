@@ -76,6 +76,7 @@ struct MeasureParams {
   std::string trace_output;
   bool json = false;
   TorchScriptOptions torchscript;
+  std::string stage = "chain";
 };
 
 void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
@@ -89,6 +90,9 @@ int run_measure(MeasureParams p) {
   if (torchscript && !p.weights.empty())
     throw Error("--weights is for the built-in networks; a TorchScript file carries its own");
   if (!torchscript) quality_config(find_network(p.model), p.quality);  // unknown names fail before anything is loaded
+  const Stage stage = parse_stage(p.stage);
+  if (torchscript && stage != Stage::chain)
+    throw Error("--stage is for the built-in networks; a TorchScript file is measured as its forward (or encode/decode) call");
   if (!p.trace_output.empty()) {
     // Checked (and its folder made) before the measurement, not after it.
     const std::string what = "trace file '" + p.trace_output + "'";
@@ -143,7 +147,7 @@ int run_measure(MeasureParams p) {
   if (torchscript)
     scripted = make_torchscript_workload(p.model, p.torchscript, image, label, device, p.quality);
   else
-    codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
+    codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed, stage);
   const ProtocolResult result =
       protocol.run(scripted ? scripted->workload() : codec->workload(), cold_idle, !p.no_preheat);
   // Never silent: every sanity finding on stderr too (and in the record).
@@ -192,6 +196,7 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
   const char* unit_note = result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "";
   std::printf("network        %s (%s) quality %d, %s level\n", record.network.c_str(), record.abbr.c_str(),
               record.quality, record.level.c_str());
+  std::printf("stage          %s\n", record.stage.empty() ? "chain" : record.stage.c_str());
   std::printf("image          %s, %dx%d padded to %dx%d\n", record.image.c_str(), record.width, record.height,
               record.padded_width, record.padded_height);
   std::printf("device         %s (LibTorch %s, %d threads)\n", record.device.c_str(), record.libtorch.c_str(),
@@ -520,6 +525,10 @@ void add_energy_commands(CLI::App& app, Action& action) {
   measure->add_flag("--no-preheat", p->no_preheat, "skip the preheat");
   measure->add_flag("--no-deterministic", p->no_deterministic, "fastest kernels instead of deterministic ones");
   measure->add_option("--weights", p->weights, "CompressAI state_dict as safetensors")->type_name("FILE");
+  measure->add_option("--stage", p->stage,
+                      "what one execution is: chain (the paper's, no entropy coding), encode, decode, analysis, "
+                      "synthesis, entropy-encode, entropy-decode")
+      ->capture_default_str();
   add_seed(measure, p->seed);
   add_torchscript_options(measure, p->torchscript);
   add_threads(measure, p->threads);

@@ -131,8 +131,12 @@ EntropyTables entropy_tables(NetworkImpl& network) {
 CodedImage compress_latents(NetworkImpl& network, const EntropyTables& tables, const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
   check_batch(x);
+  return encode_latents(network, tables, run_sequential(network.g_a, x));
+}
+
+CodedImage encode_latents(NetworkImpl& network, const EntropyTables& tables, const torch::Tensor& y) {
+  torch::NoGradGuard no_grad;
   CodedImage coded;
-  torch::Tensor y = run_sequential(network.g_a, x);
   if (!network.h_a) {
     coded.latents.push_back(code_factorized(tables, y));
     coded.estimated_bits = bits_of(network.entropy_bottleneck->forward(y).second);

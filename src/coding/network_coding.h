@@ -38,6 +38,10 @@ struct CodedImage {
   double estimated_bits = 0;
 };
 
+// The encoder after the analysis transform: y = g_a(x) to strings (hyper side,
+// context model, rANS). compress_latents is g_a then this.
+CodedImage encode_latents(NetworkImpl& network, const EntropyTables& tables, const torch::Tensor& y);
+
 // x: 1x3xHxW in [0, 1], already padded to the network's multiple, on its device.
 CodedImage compress_latents(NetworkImpl& network, const EntropyTables& tables, const torch::Tensor& x);
 // The rounded latents y_hat the encoder had, from the strings alone.

@@ -24,11 +24,36 @@ Workload CodecWorkload::workload() const {
   // Copies of the handles: the workload may outlive this struct's scope in a caller.
   Network net = network;
   torch::Tensor x = x_padded;
-  w.run_once = [net, x]() mutable {
-    torch::NoGradGuard no_grad;
-    ChainOutput out = net->forward(x);
-    (void)out;
-  };
+  switch (stage) {
+    case Stage::chain:
+      w.run_once = [net, x]() mutable {
+        torch::NoGradGuard no_grad;
+        ChainOutput out = net->forward(x);
+        (void)out;
+      };
+      break;
+    case Stage::encode:
+      w.run_once = [net, x, t = tables]() mutable { (void)compress_latents(*net, *t, x); };
+      break;
+    case Stage::analysis:
+      w.run_once = [net, x]() mutable {
+        torch::NoGradGuard no_grad;
+        (void)run_sequential(net->g_a, x);
+      };
+      break;
+    case Stage::entropy_encode:
+      w.run_once = [net, y = y, t = tables]() mutable { (void)encode_latents(*net, *t, y); };
+      break;
+    case Stage::decode:
+      w.run_once = [net, t = tables, c = coded]() mutable { (void)synthesise(*net, decompress_latents(*net, *t, *c)); };
+      break;
+    case Stage::entropy_decode:
+      w.run_once = [net, t = tables, c = coded]() mutable { (void)decompress_latents(*net, *t, *c); };
+      break;
+    case Stage::synthesis:
+      w.run_once = [net, y_hat = y_hat]() mutable { (void)synthesise(*net, y_hat); };
+      break;
+  }
   w.synchronize = device_synchronizer(device);
   return w;
 }
@@ -68,7 +93,7 @@ void fill_runtime(MeasurementRecord& r) {
 
 CodecWorkload make_codec_workload(const std::string& model, int quality, const Image& image,
                                   const std::string& image_label, const torch::Device& device,
-                                  const std::string& weights, uint64_t seed) {
+                                  const std::string& weights, uint64_t seed, Stage stage) {
   CodecWorkload w;
   w.network = make_network(model, quality, seed);
   if (!weights.empty()) load_weights(*w.network, weights);
@@ -83,6 +108,15 @@ CodecWorkload make_codec_workload(const std::string& model, int quality, const I
   w.height = image.height;
   w.padded_width = static_cast<int>(w.x_padded.size(3));
   w.padded_height = static_cast<int>(w.x_padded.size(2));
+  w.stage = stage;
+  if (stage != Stage::chain) {
+    // Each stage starts from what the one before it hands over, made here once.
+    torch::NoGradGuard no_grad;
+    w.tables = std::make_shared<EntropyTables>(entropy_tables(*w.network));
+    w.y = run_sequential(w.network->g_a, w.x_padded);
+    w.coded = std::make_shared<CodedImage>(encode_latents(*w.network, *w.tables, w.y));
+    w.y_hat = decompress_latents(*w.network, *w.tables, *w.coded);
+  }
   return w;
 }
 
@@ -191,7 +225,9 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   r.level = c.level;
   fill_measured_fields(r, w.image, w.width, w.height, w.padded_width, w.padded_height, result, device_description,
                        started_at);
-  r.kmac_per_px = complexity_of(c.spec->name, c.quality).kmac_per_pixel;  // cached per network-level
+  r.stage = to_string(w.stage);
+  // The chain's count; a stage's own count is not built yet, and the chain's would mislead.
+  if (w.stage == Stage::chain) r.kmac_per_px = complexity_of(c.spec->name, c.quality).kmac_per_pixel;
   return r;
 }
 

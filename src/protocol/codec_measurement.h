@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "coding/network_coding.h"
+#include "coding/stage.h"
 #include "image/image.h"
 #include "meters/power_meter.h"
 #include "models/network.h"
@@ -28,7 +30,14 @@ struct CodecWorkload {
   std::string image;       // path or generated label
   int width = 0, height = 0;
   int padded_width = 0, padded_height = 0;
-  // run_once: the chain under NoGradGuard; synchronize: waits for CUDA (no-op on CPU).
+  Stage stage = Stage::chain;
+  // What the stages other than the chain start from, made once beforehand:
+  // the tables, y = g_a(x), the coded strings and the decoded y_hat.
+  std::shared_ptr<EntropyTables> tables;
+  torch::Tensor y;
+  std::shared_ptr<CodedImage> coded;
+  torch::Tensor y_hat;
+  // run_once: the stage under NoGradGuard; synchronize: waits for CUDA (no-op on CPU).
   Workload workload() const;
 };
 
@@ -36,7 +45,7 @@ struct CodecWorkload {
 // network's multiple (16 or 128) and moves network and image to `device`.
 CodecWorkload make_codec_workload(const std::string& model, int quality, const Image& image,
                                   const std::string& image_label, const torch::Device& device,
-                                  const std::string& weights = "", uint64_t seed = 0);
+                                  const std::string& weights = "", uint64_t seed = 0, Stage stage = Stage::chain);
 
 // The image of a campaign point: the file, or a mosaic or resize of its sources.
 Image load_image_source(const ImageSource& source);

@@ -59,6 +59,7 @@ struct MeasurementRecord {
   std::optional<double> dram_bw_util_pct;
   std::optional<double> sm_util_pct;
   std::optional<double> tensor_util_pct;
+  std::string stage;                        // what one execution is (src/coding/stage.h); empty in older files: "chain"
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -71,7 +72,7 @@ inline const std::vector<std::string>& measurement_columns() {
       "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
       "memory_share",
       "kmac_per_px",
-      "dram_bw_util_pct", "sm_util_pct", "tensor_util_pct",
+      "dram_bw_util_pct", "sm_util_pct", "tensor_util_pct", "stage",
       "node", "slurm_job", "gpu", "gpu_uuid"};
   return columns;
 }
@@ -84,7 +85,7 @@ inline bool is_optional_column(const std::string& column) {
          column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
          column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share" ||
          column == "kmac_per_px" ||
-         column == "dram_bw_util_pct" || column == "sm_util_pct" || column == "tensor_util_pct" ||
+         column == "dram_bw_util_pct" || column == "sm_util_pct" || column == "tensor_util_pct" || column == "stage" ||
          column == "node" || column == "slurm_job" || column == "gpu" || column == "gpu_uuid";
 }
 

@@ -111,7 +111,7 @@ std::string format_record_row(const MeasurementRecord& r) {
       r.idle_reference, optional_double(r.idle_cold_power_w), optional_double(r.idle_hot_power_w),
       optional_double(r.energy_cold_j), optional_double(r.energy_hot_j), r.warnings, optional_double(r.memory_share),
       optional_double(r.kmac_per_px),
-      optional_double(r.dram_bw_util_pct), optional_double(r.sm_util_pct), optional_double(r.tensor_util_pct),
+      optional_double(r.dram_bw_util_pct), optional_double(r.sm_util_pct), optional_double(r.tensor_util_pct), r.stage,
       r.node, r.slurm_job, r.gpu, r.gpu_uuid};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
@@ -287,6 +287,7 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
       m.dram_bw_util_pct = optional_number("dram_bw_util_pct");
       m.sm_util_pct = optional_number("sm_util_pct");
       m.tensor_util_pct = optional_number("tensor_util_pct");
+      if (index.count("stage")) m.stage = str("stage");
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");

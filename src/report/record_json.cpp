@@ -29,7 +29,7 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"memory_share", opt(r.memory_share)},
                         {"kmac_per_px", opt(r.kmac_per_px)},
                         {"dram_bw_util_pct", opt(r.dram_bw_util_pct)}, {"sm_util_pct", opt(r.sm_util_pct)},
-                        {"tensor_util_pct", opt(r.tensor_util_pct)},
+                        {"tensor_util_pct", opt(r.tensor_util_pct)}, {"stage", r.stage.empty() ? std::string("chain") : r.stage},
                         {"node", r.node}, {"slurm_job", r.slurm_job}, {"gpu", r.gpu}, {"gpu_uuid", r.gpu_uuid}};
 }
 
