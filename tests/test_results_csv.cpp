@@ -571,6 +571,24 @@ TEST(ResultsCsv, MergeKeepsAPointOncePerDeviceModel) {
     if (r.gpu == h100.gpu) EXPECT_EQ(r.started_at, h100.started_at) << "the earliest of the model's two is kept";
 }
 
+TEST(ResultsCsv, MergeKeepsAPointOncePerStage) {
+  // measure --stage encode and --stage decode of one point are two measurements.
+  TempDir dir;
+  MeasurementRecord chain = sample("mbt2018_mean", 1, "a.png", 64, 64, "2024-05-01T10:00:00Z");
+  MeasurementRecord encode = chain, decode = chain, old = chain;
+  encode.stage = "encode";
+  decode.stage = "decode";
+  old.started_at = "2024-05-01T09:00:00Z";  // a file from before the stage column: the chain
+  const std::string a = dir.file("a.csv"), out = dir.file("all.csv");
+  for (const auto& r : {chain, encode, decode, old}) append_record(a, r);
+  const MergeSummary summary = merge_results({a}, out);
+  EXPECT_EQ(summary.rows, 3u);
+  EXPECT_EQ(summary.duplicates, 1u);
+  std::set<std::string> stages;
+  for (const auto& r : read_results(out)) stages.insert(r.stage);
+  EXPECT_EQ(stages, (std::set<std::string>{"", "encode", "decode"}));
+}
+
 // The device model a record is grouped and fitted by: the gpu column, else the
 // name describe_device put in `device`, else its kind.
 TEST(RecordGroups, DeviceModelFromTheGpuColumnOrTheDeviceText) {

@@ -367,12 +367,13 @@ MergeSummary merge_results(const std::vector<std::string>& inputs, const std::st
     return a.started_at < b.started_at;
   });
   MergeSummary summary;
-  // The same point on two device models (one campaign per GPU type, merged)
-  // is two measurements, both kept.
+  // The same point on two device models (one campaign per GPU type, merged),
+  // or of two stages (measure --stage), is two measurements, both kept.
   std::map<std::pair<MeasurementKey, std::string>, bool> seen;
   std::vector<MeasurementRecord> kept;
   for (auto& r : all) {
-    if (!seen.emplace(std::make_pair(measurement_key(r), device_model(r)), true).second) {
+    const std::string stage = r.stage.empty() ? "chain" : r.stage;
+    if (!seen.emplace(std::make_pair(measurement_key(r), device_model(r) + "\n" + stage), true).second) {
       ++summary.duplicates;
       continue;
     }
