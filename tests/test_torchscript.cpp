@@ -343,7 +343,9 @@ TEST(CliCampaignTorchScript, ConfigWithAModelPathRuns) {
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["source"], "fit");
   EXPECT_EQ(j["level"], "custom");
-  EXPECT_GT(j["alpha"].get<double>(), 0);
+  // Its sign is the fit's, from 50 ms windows of a toy on a possibly loaded machine
+  // (a negative slope was seen under load): the plumbing is what is tested here.
+  EXPECT_TRUE(std::isfinite(j["alpha"].get<double>()));
   r = run_cli("report " + dir.file("custom.csv") + " --output " + dir.file("report"));
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string table2 = test_util::slurp(dir.file("report/table2_fits.csv"));
