@@ -213,7 +213,9 @@ TEST(CliStages, EveryStageMeasuresAndThePartsAddUpToTheSides) {
   EXPECT_LT(duration["encode"], 2.0 * encode_parts);
   EXPECT_GT(duration["decode"], 0.5 * decode_parts);
   EXPECT_LT(duration["decode"], 2.0 * decode_parts);
-  // The context model's serial decoding costs more than the parallel chain's context convolution.
-  EXPECT_GT(duration["entropy-decode"], duration["synthesis"]);
+  // The encoder is more than its analysis transform: the serial context pass and
+  // the coder cost several times g_a. (Against the synthesis no order holds on
+  // every LibTorch: 1.13's slow transposed convolutions make g_s the larger.)
+  EXPECT_GT(duration["encode"], 1.5 * duration["analysis"]);
   expect_one_line_error("measure --model Mcont --quality 1 --size 128x128 --meter estimate --stage squash", "unknown stage 'squash'");
 }
