@@ -46,6 +46,17 @@ int run_meters(const MetersParams& p) {
 
 // Stage progress of one measurement on stderr: redrawn on a terminal, one line
 // per stage elsewhere.
+// The image of --input, or a Kodak mosaic of --size, and its label for the record.
+Image measured_image(const std::string& input, const std::string& size, std::string& label) {
+  if (!input.empty()) {
+    label = input;
+    return load_image(input);
+  }
+  const ImageInfo info = parse_size(size);
+  label = "mosaic " + size + " of data/images";
+  return sized_test_image(info.width, info.height);
+}
+
 ProgressFn stage_progress() {
   const bool tty = stderr_is_tty();
   auto last = std::make_shared<std::string>();
@@ -132,15 +143,8 @@ int run_measure(MeasureParams p) {
   // The paper's (cold) idle reference before the model and its input are
   // loaded; the hot one follows the preheat inside run().
   const IdleReference cold_idle = protocol.measure_idle();
-  Image image;
-  std::string label = p.input;
-  if (!p.input.empty()) {
-    image = load_image(p.input);
-  } else {
-    const ImageInfo size = parse_size(p.size);
-    image = sized_test_image(size.width, size.height);
-    label = "mosaic " + p.size + " of data/images";
-  }
+  std::string label;
+  const Image image = measured_image(p.input, p.size, label);
   // One of the two: a built-in network, or a TorchScript file (loaded and checked once here).
   std::optional<CodecWorkload> codec;
   std::optional<TorchScriptWorkload> scripted;
@@ -267,15 +271,8 @@ int run_validate(ValidateParams p) {
   } catch (const Error& e) {
     throw Error(std::string("cold idle: ") + e.what());
   }
-  Image image;
-  std::string label = p.input;
-  if (!p.input.empty()) {
-    image = load_image(p.input);
-  } else {
-    const ImageInfo size = parse_size(p.size);
-    image = sized_test_image(size.width, size.height);
-    label = "mosaic " + p.size + " of data/images";
-  }
+  std::string label;
+  const Image image = measured_image(p.input, p.size, label);
   CodecWorkload codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
   const ProtocolResult result = protocol.run(codec.workload(), cold_idle, !p.no_preheat);
   for (const std::string& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
