@@ -821,3 +821,71 @@ TEST(Progress, FormatDuration) {
   EXPECT_EQ(format_duration(3720), "1 h 02 min");
   EXPECT_EQ(format_duration(-1), "?");
 }
+
+// ---- stages (issue 13) ------------------------------------------------------
+
+TEST(CampaignStages, EachStageIsAPointOfItsOwnAndResumesAsOne) {
+  TempDir dir;
+  const std::string campaign =
+      "name = \"s\"\nmodels = [\"Bfac\", \"Mcont\"]\nqualities = [1]\n"
+      "stages = [\"encode\", \"decode\", \"encode\"]\nhost_meter = \"none\"\n";
+  const CampaignConfig c = load_campaign_config(write_config(dir, campaign));
+  EXPECT_EQ(c.stages, (std::vector<std::string>{"encode", "decode"})) << "in the order given, each once";
+  EXPECT_EQ(c.host_meter, "none");
+  const auto plan = plan_campaign(c);
+  ASSERT_EQ(plan.size(), 2 * c.images.size() * 2);
+  std::set<MeasurementKey> keys;
+  for (const auto& p : plan) {
+    EXPECT_TRUE(p.stage == "encode" || p.stage == "decode") << p.label();
+    EXPECT_NE(p.label().find(" " + p.stage), std::string::npos) << p.label();
+    keys.insert(point_key(p));
+  }
+  EXPECT_EQ(keys.size(), plan.size()) << "the stage is part of the key: two stages of a point are two rows";
+  EXPECT_EQ(plan[0].stage, "encode");
+  EXPECT_EQ(plan[1].stage, "decode");
+  EXPECT_EQ(point_key(plan[0]).network, point_key(plan[1]).network);
+
+  // Killed after three rows: the rows carry their stage, and the resumed run
+  // measures exactly the stages not yet there.
+  Fake first;
+  first.before = [&](const CampaignPoint&) {
+    if (first.measured.size() == 3) throw Killed{};
+  };
+  Quiet q;
+  EXPECT_THROW(run_campaign(c, q.options(), first.callbacks()), Killed);
+  const auto partial = read_results(c.output);
+  ASSERT_EQ(partial.size(), 3u);
+  EXPECT_EQ(partial[0].stage, "encode");
+  EXPECT_EQ(partial[1].stage, "decode");
+  Fake second;
+  const CampaignSummary s = run_campaign(c, q.options(), second.callbacks());
+  EXPECT_EQ(s.skipped, 3u);
+  EXPECT_EQ(s.measured, plan.size() - 3);
+  EXPECT_EQ(keys_of(read_results(c.output)), keys_of(plan)) << "every stage of every point once, in plan order";
+
+  // The dry run names each point's stage.
+  Quiet dry;
+  CampaignOptions o = dry.options();
+  o.dry_run = true;
+  run_campaign(c, o, Fake{}.callbacks());
+  EXPECT_NE(dry.out.str().find("  encode  [done]"), std::string::npos) << dry.out.str();
+}
+
+TEST(CampaignStages, DefaultIsTheChainAndBadStagesNameTheConfig) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  EXPECT_EQ(c.stages, std::vector<std::string>{"chain"});
+  EXPECT_EQ(c.host_meter, "auto");
+  for (const auto& p : plan_campaign(c)) EXPECT_EQ(p.stage, "chain");
+
+  const std::string base = "name = \"s\"\nmodels = [\"Bfac\"]\nqualities = [1]\n";
+  const std::string bad_stage = write_config(dir, base + "stages = [\"encode\", \"squash\"]\n", kProtocol, kImages, "b1.toml");
+  const std::string message = load_error(bad_stage);
+  EXPECT_NE(message.find("b1.toml"), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown stage 'squash'"), std::string::npos) << message;
+  EXPECT_NE(load_error(write_config(dir, base + "stages = []\n", kProtocol, kImages, "b2.toml")).find("stages is an empty list"),
+            std::string::npos);
+  EXPECT_NE(load_error(write_config(dir, base + "host_meter = \"nvml\"\n", kProtocol, kImages, "b3.toml"))
+                .find("host_meter 'nvml' is unknown"),
+            std::string::npos);
+}

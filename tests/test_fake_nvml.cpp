@@ -264,6 +264,34 @@ TEST(FakeNvmlCli, CampaignWithMeterNvmlWritesCounterRows) {
   EXPECT_EQ(r.err.find("ESTIMATE"), std::string::npos) << "a measurement, not the estimate: " << r.err;
 }
 
+// Issue 13: a GPU's stage whose entropy coding runs on the CPU records both
+// sides. The fake NVML stands in for the GPU (the networks run on the CPU
+// here), the estimate meter for the host, labelled as such.
+TEST(FakeNvmlCli, AStageRecordsTheHostCpuBesideTheDevice) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  Result r = run_cli("measure --model Mcont --quality 1 --size 64x64 --meter nvml --host-meter estimate "
+                     "--stage entropy-encode --threads 1 --json" + kQuick);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["meter"], "nvml");
+  EXPECT_EQ(j["stage"], "entropy-encode");
+  EXPECT_EQ(j["host_meter"], "estimate");
+  ASSERT_TRUE(j["host_energy_j"].is_number()) << j.dump();
+  EXPECT_GT(j["host_energy_j"].get<double>(), 0) << "the serial coding's CPU time, charged by the estimate";
+  EXPECT_TRUE(j["host_idle_power_w"].is_number());
+  EXPECT_TRUE(j["protocol"]["host_estimate"].get<bool>());
+  for (const auto& w : j["protocol"]["windows"]) EXPECT_TRUE(w["host_dynamic_j"].is_number()) << w.dump();
+  EXPECT_NE(r.err.find("host meter 'estimate'"), std::string::npos) << "the estimate is said: " << r.err;
+
+  // On the CPU the default adds none: the device's meter already is the host's.
+  Result plain = run_cli(kMeasure);
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  const auto p = nlohmann::json::parse(plain.out);
+  EXPECT_EQ(p["host_meter"], "");
+  EXPECT_TRUE(p["host_energy_j"].is_null());
+  expect_one_line_error(kMeasure + " --host-meter nvml", "host meter 'nvml' is unknown");
+}
+
 // --- failures: one line, or a degraded meter that says so ------------------------------
 
 TEST(FakeNvmlFailures, MissingLibraryIsOneLineNamingTheOverride) {

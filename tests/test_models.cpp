@@ -325,6 +325,26 @@ TEST(Complexity, MatchesHandDerivedValues) {
   EXPECT_NEAR(complexity_of("Cattn", 1).kmac_per_pixel_2nd, 131.008 + 187.776, 1e-9);
 }
 
+// Complexity per stage (issue 13), from the hand-derived figures above: the
+// entropy sides are the hyper transforms, the context model and the entropy
+// parameters; the rANS coder does no MACs.
+TEST(Complexity, PerStageFromTheTransformsEachSideRuns) {
+  const Complexity bfac = complexity_of("Bfac", 1);
+  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::chain), 73.6, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::analysis), 36.8, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::synthesis), 36.8, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::entropy_encode), 0, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::entropy_decode), 0, 1e-9);
+  // Mcont low: h_a 2.421, h_s 5.463, context 7.2 and entropy parameters 3.968 on
+  // the encoder's side; the decoder runs all of them but h_a.
+  const Complexity mcont = complexity_of("Mcont", 1);
+  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::analysis), 79.2, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::entropy_encode), 2.421 + 5.463 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::entropy_decode), 5.463 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::encode), 79.2 + 2.421 + 5.463 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::decode), 79.2 + 5.463 + 7.2 + 3.968, 1e-9);
+}
+
 TEST(Complexity, ShapeOnlyRunMatchesARealForward) {
   torch::NoGradGuard no_grad;
   Network net = make_network("Cattn", 1);

@@ -9,9 +9,11 @@
 #include "coding/codec_file.h"
 #include "coding/network_coding.h"
 #include "image/image.h"
+#include "io/csv.h"
 #include "models/codec.h"
 #include "models/layers.h"
 #include "models/zoo.h"
+#include "protocol/results_csv.h"
 #include "test_util.h"
 
 using namespace nicenergy;
@@ -221,4 +223,61 @@ TEST(CliStages, EveryStageMeasuresAndThePartsAddUpToTheSides) {
   // every LibTorch: 1.13's slow transposed convolutions make g_s the larger.)
   EXPECT_GT(energy["encode"], 1.5 * energy["analysis"]);
   expect_one_line_error("measure --model Mcont --quality 1 --size 128x128 --meter estimate --stage squash", "unknown stage 'squash'");
+}
+
+// The campaign's `stages` key end to end: each stage a row with its own kMAC;
+// the report's encode-against-decode table, even where the chain's one size is
+// too few points for Eq. (2); fit refusing stages alone.
+TEST(CliStages, CampaignMeasuresEachStageAndTheReportComparesThem) {
+  test_util::TempDir dir("campaign_stages");
+  const std::string config = dir.file("s.toml"), csv = dir.file("s.csv");
+  test_util::spit(config, "[campaign]\nname = \"s\"\noutput = \"" + csv + "\"\nmeter = \"estimate\"\n"
+                          "models = [\"Mcont\"]\nqualities = [1]\nstages = [\"chain\", \"encode\", \"decode\"]\n"
+                          "[protocol]\nidle_s = 0.3\nwindow_s = 0.3\nk_min = 2\nk_max = 2\npreheat_max_s = 0\n"
+                          "hot_idle_s = 0\n[[images]]\nsizes = [\"64x64\"]\nfrom = \"" +
+                          std::filesystem::absolute("data/images").string() + "\"\nmethod = \"mosaic\"\n");
+  Result r = run_cli("campaign " + config + " --threads 1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = read_results(csv);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].stage, "chain");
+  EXPECT_EQ(rows[1].stage, "encode");
+  EXPECT_EQ(rows[2].stage, "decode");
+  for (const auto& row : rows) {
+    EXPECT_GT(row.energy_j, 0) << row.stage;
+    EXPECT_EQ(row.host_meter, "") << "the CPU's own meter is the host's";
+    ASSERT_TRUE(row.kmac_per_px) << row.stage;
+  }
+  EXPECT_NEAR(*rows[0].kmac_per_px, 177.452, 1e-6);
+  EXPECT_NEAR(*rows[1].kmac_per_px, 79.2 + 2.421 + 5.463 + 7.2 + 3.968, 1e-6) << "the encoder's count, not the chain's";
+  EXPECT_NEAR(*rows[2].kmac_per_px, 79.2 + 5.463 + 7.2 + 3.968, 1e-6);
+
+  const std::string out = dir.file("report");
+  Result report = run_cli("report " + csv + " --output " + out);
+  ASSERT_EQ(report.code, 0) << report.err;
+  EXPECT_NE(report.err.find("no Eq. (2) fits"), std::string::npos) << report.err;
+  const CsvText stages = parse_csv(test_util::slurp(out + "/stages.csv"), "stages.csv");
+  ASSERT_EQ(stages.rows.size(), 2u) << "header and the one point";
+  const auto cell = [&](const std::string& name) {
+    const auto& header = stages.rows[0].fields;
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return stages.rows[1].fields[i];
+    return std::string("(no column)");
+  };
+  EXPECT_EQ(cell("Network"), "Mcont");
+  EXPECT_FALSE(cell("chain J").empty()) << "the chain, too few points for a fit, is still the table's column";
+  EXPECT_FALSE(cell("decode/encode").empty());
+  EXPECT_NE(test_util::slurp(out + "/index.html").find("Encode against decode"), std::string::npos);
+  Result fit = run_cli("fit " + csv);
+  EXPECT_NE(fit.code, 0);
+  EXPECT_NE(fit.err.find("need at least 3"), std::string::npos) << fit.err;
+
+  // Stages alone: the report's table only, and fit refuses them.
+  const std::string only = dir.file("only.csv");
+  append_record(only, rows[1]);
+  append_record(only, rows[2]);
+  Result alone = run_cli("report " + only + " --output " + dir.file("report2"));
+  ASSERT_EQ(alone.code, 0) << alone.err;
+  EXPECT_NE(alone.err.find("encode-against-decode table only"), std::string::npos) << alone.err;
+  expect_one_line_error("fit " + only, "no measurements of the chain");
 }

@@ -406,3 +406,118 @@ TEST(ReportGroups, OneGpuModelKeepsTheReportWithoutGroups) {
   EXPECT_FALSE(has(read_file(dir + "/grouped/index.html"), "H100")) << "no group heading for one model";
   fs::remove_all(dir);
 }
+
+// ---- encode against decode (issue 13) ----------------------------------------
+
+namespace {
+
+// One point of Mcont measured in every stage; energies chosen so that the
+// parts and the sides disagree a little, as measurements do.
+std::vector<MeasurementRecord> stage_records(const std::string& meter) {
+  const std::pair<const char*, double> stages[] = {{"encode", 10.0},        {"decode", 20.0},
+                                                   {"analysis", 4.0},       {"entropy-encode", 6.5},
+                                                   {"entropy-decode", 15.0}, {"synthesis", 5.5}};
+  std::vector<MeasurementRecord> records;
+  for (const auto& [stage, energy_j] : stages) {
+    MeasurementRecord r;
+    r.network = "mbt2018";
+    r.abbr = "Mcont";
+    r.level = "low";
+    r.quality = 1;
+    r.image = "kodim01.png";
+    r.width = 500;
+    r.height = 400;
+    r.pixels = 200000;
+    r.energy_j = energy_j;
+    r.energy_ci_j = 0.01 * energy_j;
+    r.meter = r.method = meter;
+    r.device = "cpu";
+    r.stage = stage;
+    r.kmac_per_px = std::string(stage) == "encode" ? 57.5 : std::string(stage) == "decode" ? 52.25 : 10.0;
+    records.push_back(r);
+  }
+  return records;
+}
+
+const std::vector<std::string>* row_of(const TextTable& t, const std::string& network) {
+  for (const auto& row : t.rows)
+    if (row[0] == network) return &row;
+  return nullptr;
+}
+
+std::string column(const TextTable& t, const std::vector<std::string>& row, const std::string& name) {
+  for (size_t i = 0; i < t.header.size(); ++i)
+    if (t.header[i] == name) return row[i];
+  return "(no column " + name + ")";
+}
+
+}  // namespace
+
+TEST(ReportStages, TableGivesDecodeOverEncodeAndTheEntropyShares) {
+  std::vector<MeasurementRecord> records = stage_records("counter");
+  // A second network with only its two parts of the encoder: its share comes from them.
+  MeasurementRecord a = records[2], e = records[3];
+  a.network = e.network = "bmshj2018_factorized";
+  a.abbr = e.abbr = "Bfac";
+  a.energy_j = 3.0;
+  e.energy_j = 1.0;
+  records.push_back(a);
+  records.push_back(e);
+  // The chain of the first point: its own column, not a stage row.
+  MeasurementRecord chain = records[0];
+  chain.stage = "";
+  chain.energy_j = 12.5;
+  records.push_back(chain);
+  ASSERT_TRUE(has_stage_records(records));
+  ASSERT_FALSE(has_stage_records({chain}));
+
+  const TextTable t = stage_table(records);
+  ASSERT_EQ(t.rows.size(), 2u) << render_text(t);
+  const auto* mcont = row_of(t, "Mcont");
+  const auto* bfac = row_of(t, "Bfac");
+  ASSERT_TRUE(mcont && bfac) << render_text(t);
+  EXPECT_EQ(column(t, *mcont, "chain J"), "12.5");
+  EXPECT_EQ(column(t, *mcont, "decode/encode"), "2.00");
+  // The side's own record: 6.5 / 10 and 15 / 20.
+  EXPECT_EQ(column(t, *mcont, "entropy share of encode %"), "65.0");
+  EXPECT_EQ(column(t, *mcont, "entropy share of decode %"), "75.0");
+  EXPECT_EQ(column(t, *mcont, "encoder kMAC/px"), "57.50");
+  EXPECT_EQ(column(t, *mcont, "decoder kMAC/px"), "52.25");
+  // Without the side's record, its parts: 1 / (3 + 1).
+  EXPECT_EQ(column(t, *bfac, "entropy share of encode %"), "25.0");
+  EXPECT_EQ(column(t, *bfac, "decode/encode"), "");
+  EXPECT_EQ(column(t, *bfac, "chain J"), "");
+  EXPECT_EQ(std::find(t.header.begin(), t.header.end(), "host J of encode"), t.header.end())
+      << "no host column without a host meter";
+
+  // A GPU's stages with the host CPU beside it, estimated: labelled.
+  for (auto& r : records) {
+    r.host_meter = "estimate";
+    r.host_energy_j = r.energy_j / 10;
+  }
+  const TextTable host = stage_table(records);
+  EXPECT_EQ(column(host, *row_of(host, "Mcont"), "host J of encode (ESTIMATE)"), "1");
+  EXPECT_EQ(column(host, *row_of(host, "Mcont"), "host J of decode (ESTIMATE)"), "2");
+}
+
+TEST(ReportStages, AReportOfStagesAloneHasTheTableFigureAndPage) {
+  const std::string dir = temp_dir("stages");
+  ReportOptions options;
+  options.stage_records = stage_records("estimate");
+  options.gnuplot = "nicenergy-no-such-gnuplot";  // the scripts are checked, not drawn
+  const std::string out = dir + "/report";
+  const ReportResult result = write_report(std::vector<ReportGroup>{}, {}, "", out, options);
+  const std::string html = read_file(out + "/index.html");
+  EXPECT_TRUE(has(html, "Encode against decode")) << html;
+  EXPECT_TRUE(has(html, "ESTIMATES")) << "estimated stage energies are labelled on the page";
+  EXPECT_TRUE(has(read_file(out + "/stages.md"), "ESTIMATES"));
+  EXPECT_TRUE(has(read_file(out + "/stages.csv"), "Mcont,1,kodim01.png,500x400,"));
+  EXPECT_FALSE(fs::exists(out + "/table2_fits.md")) << "no chain, no Eq. (2) table";
+  // Fig. 4: one bar per stage measured, in J per megapixel: encode 10 J / 0.2 MP = 50.
+  const std::string dat = read_file(out + "/fig4_stages.dat");
+  EXPECT_TRUE(has(dat, "\"Mcont q1\" 50 100 20 32.5 75 27.5")) << dat;
+  EXPECT_TRUE(has(read_file(out + "/fig4_stages.gp"), "(ESTIMATES)"));
+  EXPECT_FALSE(result.warnings.empty()) << "gnuplot missing is said";
+  EXPECT_THROW(write_report(std::vector<ReportGroup>{}, {}, "", dir + "/empty", ReportOptions{}), Error);
+  fs::remove_all(dir);
+}

@@ -647,3 +647,34 @@ TEST(RecordGroups, GroupsByDeviceModelOrByNodeWithDistinctSlugs) {
   for (auto& r : records) r.gpu = "NVIDIA H100 80GB HBM3";
   EXPECT_EQ(group_records(records, GroupBy::device).size(), 1u);
 }
+
+// Issue 13: the host CPU's side of a GPU's stage, and the stage in the key.
+TEST(ResultsCsv, HostColumnsRoundTripAndTheStageIsPartOfTheKey) {
+  TempDir dir;
+  const std::string path = dir.file("r.csv");
+  MeasurementRecord encode = sample("mbt2018", 1, "a.png", 64, 64);
+  encode.stage = "encode";
+  encode.host_meter = "rapl";
+  encode.host_idle_power_w = 41.25;
+  encode.host_energy_j = 0.0375;
+  MeasurementRecord decode = sample("mbt2018", 1, "a.png", 64, 64);
+  decode.stage = "decode";
+  append_record(path, encode);
+  append_record(path, decode);
+  const auto read = read_results(path);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].host_meter, "rapl");
+  ASSERT_TRUE(read[0].host_idle_power_w && read[0].host_energy_j);
+  EXPECT_DOUBLE_EQ(*read[0].host_idle_power_w, 41.25);
+  EXPECT_DOUBLE_EQ(*read[0].host_energy_j, 0.0375);
+  EXPECT_EQ(read[1].host_meter, "");
+  EXPECT_FALSE(read[1].host_energy_j);
+
+  EXPECT_FALSE(measurement_key(read[0]) == measurement_key(read[1])) << "two stages of one point are two keys";
+  EXPECT_NE(measurement_key(read[0]).text().find(" encode"), std::string::npos) << measurement_key(read[0]).text();
+  MeasurementRecord older = sample("mbt2018", 1, "a.png", 64, 64);  // written before the stage column
+  MeasurementRecord chain = older;
+  chain.stage = "chain";
+  EXPECT_TRUE(measurement_key(older) == measurement_key(chain)) << "an empty stage is the chain";
+  EXPECT_EQ(measurement_key(chain).text().find("chain"), std::string::npos) << "the chain's key text stays as before";
+}

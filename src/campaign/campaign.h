@@ -60,6 +60,12 @@ struct CampaignConfig {
   std::vector<CampaignCommand> commands;  // [[commands]], in the order given; level "custom"
   std::vector<std::string> levels;    // used when qualities is empty
   std::vector<int> qualities;         // explicit qualities for every network
+  // The stages measured for each built-in network (coding/stage.h names), in the
+  // order given; the chain, the paper's, by default. TorchScript models and
+  // [[commands]] are measured whole, as the chain.
+  std::vector<std::string> stages = {"chain"};
+  // The host CPU's meter beside the device's (open_host_meter): auto, none, rapl or estimate.
+  std::string host_meter = "auto";
   double idle_refresh_s = 1800;
   ProtocolConfig protocol;            // the protocol's defaults with the [protocol] table applied
   std::vector<ImageSource> images;    // sorted by pixels, width, height, label
@@ -82,11 +88,12 @@ struct CampaignPoint {
   int quality = 0;
   std::string level;
   ImageSource image;
-  std::string label() const;  // "Bfac q1 kodim01.png 768x512"
+  std::string stage = "chain";  // what one execution is (coding/stage.h)
+  std::string label() const;  // "Bfac q1 kodim01.png 768x512", then the stage unless it is the chain
 };
 
-// Network (network_specs() order), quality, image (pixels, width, height, label):
-// the order record_before sorts rows in, so a merged CSV follows the plan.
+// Network (network_specs() order), quality, image (pixels, width, height, label),
+// stage: the order record_before sorts rows in, so a merged CSV follows the plan.
 std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config);
 
 MeasurementKey point_key(const CampaignPoint& point);

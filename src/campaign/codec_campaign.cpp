@@ -86,6 +86,11 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
   set_threads(options.threads);
   set_deterministic(true);
   Protocol protocol(*meter, config.protocol);
+  // The host CPU beside a GPU: entropy coding runs there (auto: none on the CPU).
+  std::string host_note;
+  const auto host_meter = open_host_meter(device, config.host_meter, &host_note);
+  if (!host_note.empty()) std::fprintf(stderr, "note: %s\n", host_note.c_str());
+  if (host_meter) protocol.add_host_meter(*host_meter);
   const std::string device_text = describe_device(device, *meter);
   const MeasurementSite site = measurement_site(device, *meter);
 
@@ -113,8 +118,8 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
       if (preheat_next) hot_idle = result.idle_hot;
       preheat_next = false;
       char name[200];
-      std::snprintf(name, sizeof name, "%04zu-%.100s-q%d-%dx%d.csv", point.index, point.spec.abbr.c_str(),
-                    point.quality, w.width, w.height);
+      std::snprintf(name, sizeof name, "%04zu-%.100s-q%d-%dx%d%s.csv", point.index, point.spec.abbr.c_str(),
+                    point.quality, w.width, w.height, point.stage == "chain" ? "" : ("-" + point.stage).c_str());
       write_trace_csv((std::filesystem::path(traces) / name).string(), result.samples, result.windows);
       MeasurementRecord record = make_record(w, result, device_text, started_at);
       fill_site(record, site);
@@ -126,7 +131,8 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
     }
     if (!point.torchscript.empty())
       return measure(make_torchscript_workload(point.torchscript, TorchScriptOptions{}, image, point.image.label, device));
-    return measure(make_codec_workload(point.spec.name, point.quality, image, point.image.label, device));
+    return measure(make_codec_workload(point.spec.name, point.quality, image, point.image.label, device, "", 0,
+                                       parse_stage(point.stage)));
   };
   return run_campaign(config, options.campaign, callbacks);
 }

@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include "coding/stage.h"
 #include "error.h"
 #include "image/image.h"
 #include "io/files.h"
@@ -314,7 +315,8 @@ CampaignConfig load_campaign_config(const std::string& path) {
   // One name per setting: `models`, as the CLI's --model.
   if (const toml::node* old = c->get("networks")) r.fail(old, "networks was renamed: use models = [...]");
   r.check_keys(*c, "[campaign]",
-               {"name", "output", "device", "meter", "models", "levels", "qualities", "idle_refresh_s"});
+               {"name", "output", "device", "meter", "host_meter", "models", "levels", "qualities", "stages",
+                "idle_refresh_s"});
 
   config.name = r.string(*c, "name").value_or(fs::path(path).stem().string());
   config.output = r.string(*c, "output").value_or("results/" + config.name + ".csv");
@@ -339,6 +341,25 @@ CampaignConfig load_campaign_config(const std::string& path) {
   } else if (config.meter != "auto" && config.meter != "nvml" && config.meter != "rapl" &&
              config.meter != "estimate") {
     r.fail(c->get("meter"), "meter '" + config.meter + "' is unknown: use auto, nvml, rapl, estimate or replay:FILE");
+  }
+
+  config.host_meter = r.string(*c, "host_meter").value_or("auto");
+  if (config.host_meter != "auto" && config.host_meter != "none" && config.host_meter != "rapl" &&
+      config.host_meter != "estimate")
+    r.fail(c->get("host_meter"), "host_meter '" + config.host_meter + "' is unknown: use auto, none, rapl or estimate");
+
+  if (const auto stages = r.strings(*c, "stages")) {
+    if (stages->empty()) r.fail(c->get("stages"), "stages is an empty list: leave it out to measure the chain");
+    config.stages.clear();
+    for (const auto& stage : *stages) {
+      try {
+        parse_stage(stage);
+      } catch (const Error& e) {
+        r.fail(c->get("stages"), e.what());
+      }
+      if (std::find(config.stages.begin(), config.stages.end(), stage) == config.stages.end())
+        config.stages.push_back(stage);
+    }
   }
 
   std::set<std::string> chosen;

@@ -41,22 +41,24 @@ std::vector<std::string> command_argv(const CampaignCommand& command, const std:
 
 std::string CampaignPoint::label() const {
   return spec.abbr + " q" + std::to_string(quality) + " " + image.label + " " + std::to_string(image.width) + "x" +
-         std::to_string(image.height);
+         std::to_string(image.height) + (stage == "chain" ? "" : " " + stage);
 }
 
 std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
   std::vector<CampaignPoint> plan;
   for (const auto& spec : config.networks)
     for (int quality : campaign_qualities(config, spec))
-      for (const auto& image : config.images) {
-        CampaignPoint p;
-        p.index = plan.size();
-        p.spec = spec;
-        p.quality = quality;
-        p.level = quality_config(spec, quality).level;
-        p.image = image;
-        plan.push_back(std::move(p));
-      }
+      for (const auto& image : config.images)
+        for (const auto& stage : config.stages) {
+          CampaignPoint p;
+          p.index = plan.size();
+          p.spec = spec;
+          p.quality = quality;
+          p.level = quality_config(spec, quality).level;
+          p.image = image;
+          p.stage = stage;
+          plan.push_back(std::move(p));
+        }
   for (const auto& path : config.torchscript_models)
     for (const auto& image : config.images) {
       CampaignPoint p;
@@ -82,7 +84,7 @@ std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
 }
 
 MeasurementKey point_key(const CampaignPoint& p) {
-  return {p.spec.name, p.quality, p.image.label, p.image.width, p.image.height};
+  return {p.spec.name, p.quality, p.image.label, p.image.width, p.image.height, p.stage};
 }
 
 Shard parse_shard(const std::string& text) {

@@ -33,7 +33,10 @@ FitResult fit_with_complexity(const std::vector<MeasurementRecord>& records, con
   return result;
 }
 
-std::vector<MeasurementRecord> read_records(const std::string& path) {
+// The chain's records; those of other stages go to *stages when given (the
+// report's encode-against-decode table), else are left out with a note.
+std::vector<MeasurementRecord> read_records(const std::string& path,
+                                            std::vector<MeasurementRecord>* stages = nullptr) {
   std::vector<MeasurementRecord> records = read_results(path);
   if (records.empty()) throw Error("results file '" + path + "' holds no measurements: run a campaign first");
   // Eq. (2) and the paper's figures are about the chain; a stage's energy is another quantity.
@@ -41,10 +44,17 @@ std::vector<MeasurementRecord> read_records(const std::string& path) {
     return r.stage.empty() || r.stage == "chain";
   });
   if (other != records.end()) {
-    std::fprintf(stderr, "note: %zu records of stages other than the chain (measure --stage) left out of '%s'\n",
-                 static_cast<size_t>(records.end() - other), path.c_str());
+    const size_t n = static_cast<size_t>(records.end() - other);
+    if (stages) {
+      stages->assign(other, records.end());
+    } else if (other == records.begin()) {
+      throw Error("results file '" + path + "' holds no measurements of the chain, only " + std::to_string(n) +
+                  " of other stages: fit models the chain (report shows the stages)");
+    } else {
+      std::fprintf(stderr, "note: %zu records of stages other than the chain (measure --stage) left out of '%s'\n", n,
+                   path.c_str());
+    }
     records.erase(other, records.end());
-    if (records.empty()) throw Error("results file '" + path + "' holds no measurements of the chain: fit and report model the chain");
   }
   return records;
 }
@@ -223,8 +233,10 @@ int run_report(const ReportParams& p) {
   if (p.results.size() > 1) throw Error("unexpected argument '" + p.results[1] + "': one results CSV at a time");
   const GroupBy group_by = parse_group_by(p.group_by);
   check_output_folder(p.output, "report folder '" + p.output + "'");
-  const auto records = read_records(p.results[0]);
-  const std::vector<RecordGroup> groups = group_records(records, group_by);
+  ReportOptions options;
+  const auto records = read_records(p.results[0], &options.stage_records);
+  // Only stages measured: the encode-against-decode table without the chain's figures and fits.
+  const std::vector<RecordGroup> groups = records.empty() ? std::vector<RecordGroup>{} : group_records(records, group_by);
   if (groups.size() > 1 && !p.coeffs.empty())
     throw Error("--coeffs is one fit, but the measurements fall into " + std::to_string(groups.size()) +
                 " groups by " + p.group_by + ": drop --coeffs (each group is fitted apart)");
@@ -244,17 +256,29 @@ int run_report(const ReportParams& p) {
   }
   const RecordsComplexity complexity = complexity_of_records(records);
   std::vector<ReportGroup> report_groups;
-  for (const RecordGroup& g : groups) {
-    FitResult fit = p.coeffs.empty() ? fit_with_complexity(g.records, complexity_of_records(g.records)) : read_fit_result(p.coeffs);
-    if (!p.coeffs.empty()) fit.notes.insert(fit.notes.end(), complexity.notes.begin(), complexity.notes.end());
-    report_groups.push_back({g.name, g.slug, g.records, fit});
+  try {
+    for (const RecordGroup& g : groups) {
+      FitResult fit = p.coeffs.empty() ? fit_with_complexity(g.records, complexity_of_records(g.records)) : read_fit_result(p.coeffs);
+      if (!p.coeffs.empty()) fit.notes.insert(fit.notes.end(), complexity.notes.begin(), complexity.notes.end());
+      report_groups.push_back({g.name, g.slug, g.records, fit});
+    }
+  } catch (const Error& e) {
+    // A stage study may measure the chain at one size only: too few points for
+    // Eq. (2), but still the chain's column of the encode-against-decode table.
+    if (options.stage_records.empty()) throw;
+    std::fprintf(stderr, "note: no Eq. (2) fits (%s): the encode-against-decode table only\n", e.what());
+    options.stage_records.insert(options.stage_records.end(), records.begin(), records.end());
+    report_groups.clear();
   }
   if (groups.size() > 1)
     std::fprintf(stderr, "%zu groups by %s, each with its own figures and fit:\n", groups.size(), p.group_by.c_str());
   if (groups.size() > 1)
     for (const RecordGroup& g : groups)
       std::fprintf(stderr, "  %s: %zu measurements, files *_%s.*\n", g.name.c_str(), g.records.size(), g.slug.c_str());
-  const ReportResult result = write_report(report_groups, complexity.rows, trace, p.output);
+  if (records.empty())
+    std::fprintf(stderr, "note: '%s' holds only stages other than the chain: no Eq. (2) fits or Fig. 2/3, the "
+                         "encode-against-decode table only\n", p.results[0].c_str());
+  const ReportResult result = write_report(report_groups, complexity.rows, trace, p.output, options);
   for (const auto& warning : result.warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   std::printf("report written: %s (%zu files)\n", (std::filesystem::path(p.output) / "index.html").string().c_str(),
               result.files.size());

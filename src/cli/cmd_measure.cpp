@@ -88,6 +88,7 @@ struct MeasureParams {
   bool json = false;
   TorchScriptOptions torchscript;
   std::string stage = "chain";
+  std::string host_meter = "auto";
 };
 
 void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
@@ -132,14 +133,18 @@ int run_measure(MeasureParams p) {
   }
   const bool deterministic = !p.no_deterministic;
 
-  std::string note;
+  std::string note, host_note;
   const auto meter = open_meter_for(device, p.meter, false, &note);
+  // The host CPU beside a GPU: where entropy coding runs (auto: none on the CPU).
+  const auto host_meter = open_host_meter(device, p.host_meter, &host_note);
   set_threads(p.threads);
   set_deterministic(deterministic);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  if (!host_note.empty()) std::fprintf(stderr, "note: %s\n", host_note.c_str());
   p.protocol.progress = stage_progress();
   const std::string started_at = utc_now_iso8601();
   Protocol protocol(*meter, p.protocol);
+  if (host_meter) protocol.add_host_meter(*host_meter);
   // The paper's (cold) idle reference before the model and its input are
   // loaded; the hot one follows the preheat inside run().
   const IdleReference cold_idle = protocol.measure_idle();
@@ -218,6 +223,16 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
   std::printf("time           %.4f s per execution\n", record.duration_s);
   std::printf("dynamic energy %.6g J +- %.2g J per execution (%.0f %% CI, %.2f %%)%s\n", record.energy_j,
               record.energy_ci_j, 100 * p.protocol.confidence, 100 * result.ci_relative, unit_note);
+  if (!record.host_meter.empty()) {
+    auto number = [](const std::optional<double>& v, const char* format) {
+      char text[64] = "-";
+      if (v) std::snprintf(text, sizeof text, format, *v);
+      return std::string(text);
+    };
+    std::printf("host (CPU)     %s, idle %s W, dynamic energy %s J per execution%s\n", record.host_meter.c_str(),
+                number(record.host_idle_power_w, "%.3f").c_str(), number(record.host_energy_j, "%.6g").c_str(),
+                result.host_estimate ? "  (ESTIMATE: CPU time x TDP share)" : "");
+  }
   if (!p.trace_output.empty() && !trace_failed) std::printf("trace          %s\n", p.trace_output.c_str());
   std::fflush(stdout);
 }
@@ -525,6 +540,10 @@ void add_energy_commands(CLI::App& app, Action& action) {
   measure->add_option("--stage", p->stage,
                       "what one execution is: chain (the paper's, no entropy coding), encode, decode, analysis, "
                       "synthesis, entropy-encode, entropy-decode")
+      ->capture_default_str();
+  measure->add_option("--host-meter", p->host_meter,
+                      "the host CPU's meter beside a GPU's (entropy coding runs there): auto (rapl, else the "
+                      "labelled estimate, for cuda; none for cpu), none, rapl or estimate")
       ->capture_default_str();
   add_seed(measure, p->seed);
   add_torchscript_options(measure, p->torchscript);

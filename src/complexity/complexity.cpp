@@ -29,10 +29,11 @@ static std::vector<LayerRecord> record_layers(NetworkImpl& network, int64_t heig
   return recorder.records();
 }
 
-static double conv_kmac(const std::vector<LayerRecord>& records, double pixels) {
+// The convolutions' kMAC per pixel, leaving out one transform's layers when named.
+static double conv_kmac(const std::vector<LayerRecord>& records, double pixels, const std::string& except = "") {
   double macs = 0;
   for (const auto& r : records)
-    if (is_convolution(r)) macs += r.macs;
+    if (is_convolution(r) && (except.empty() || r.name.rfind(except + ".", 0) != 0)) macs += r.macs;
   return macs / pixels / 1000.0;
 }
 
@@ -105,10 +106,19 @@ Complexity compute_complexity(NetworkImpl& network, int64_t height, int64_t widt
     c.layers.push_back(l);
   }
   mark_2nd(c.layers, height);
-  for (const auto& l : c.layers)
+  for (const auto& l : c.layers) {
     if (l.in_2nd) c.kmac_per_pixel_2nd += l.kmac_per_pixel;
-  c.kmac_per_pixel_encoder = conv_kmac(record_layers(network, height, width, "encode"), pixels);
-  c.kmac_per_pixel_decoder = conv_kmac(record_layers(network, height, width, "decode"), pixels);
+    if (!is_convolution(l.layer)) continue;
+    if (l.transform == "g_a") c.kmac_per_pixel_analysis += l.kmac_per_pixel;
+    if (l.transform == "g_s") c.kmac_per_pixel_synthesis += l.kmac_per_pixel;
+  }
+  const std::vector<LayerRecord> encoder = record_layers(network, height, width, "encode");
+  const std::vector<LayerRecord> decoder = record_layers(network, height, width, "decode");
+  c.kmac_per_pixel_encoder = conv_kmac(encoder, pixels);
+  c.kmac_per_pixel_decoder = conv_kmac(decoder, pixels);
+  // Summed, not subtracted, so that a side without entropy-model layers is exactly 0.
+  c.kmac_per_pixel_entropy_encode = conv_kmac(encoder, pixels, "g_a");
+  c.kmac_per_pixel_entropy_decode = conv_kmac(decoder, pixels, "g_s");
   return c;
 }
 
@@ -126,6 +136,19 @@ Complexity complexity_of(const std::string& name_or_abbr, int quality) {
   Complexity c = it->second;
   c.quality = quality;
   return c;
+}
+
+double stage_kmac_per_pixel(const Complexity& c, Stage stage) {
+  switch (stage) {
+    case Stage::chain: return c.kmac_per_pixel;
+    case Stage::encode: return c.kmac_per_pixel_encoder;
+    case Stage::decode: return c.kmac_per_pixel_decoder;
+    case Stage::analysis: return c.kmac_per_pixel_analysis;
+    case Stage::synthesis: return c.kmac_per_pixel_synthesis;
+    case Stage::entropy_encode: return c.kmac_per_pixel_entropy_encode;
+    case Stage::entropy_decode: return c.kmac_per_pixel_entropy_decode;
+  }
+  return 0;
 }
 
 std::vector<Complexity> zoo_complexity() {

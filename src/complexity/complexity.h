@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "coding/stage.h"
 #include "models/network.h"
 
 namespace nicenergy {
@@ -28,6 +29,10 @@ struct Complexity {
   double kmac_per_pixel_2nd = 0;      // g_a up to the 2nd downsampling + g_s from its 2nd-to-last upsampling
   double kmac_per_pixel_encoder = 0;  // what the sender runs (encode)
   double kmac_per_pixel_decoder = 0;  // what the receiver runs (decode)
+  double kmac_per_pixel_analysis = 0;   // g_a alone
+  double kmac_per_pixel_synthesis = 0;  // g_s alone
+  double kmac_per_pixel_entropy_encode = 0;  // the encoder's side but g_a: hyper transforms, context model, entropy parameters
+  double kmac_per_pixel_entropy_decode = 0;  // the decoder's side but g_s
   double kmac_per_pixel_with_gdn = 0; // full chain, GDN/IGDN counted as the 1x1 convolutions they are
   double activation_bytes_per_pixel = 0;  // bytes written by the counted layers, full chain
   std::vector<LayerComplexity> layers;    // full chain, in execution order
@@ -39,6 +44,12 @@ Complexity compute_complexity(NetworkImpl& network, int64_t height = 256, int64_
 // Builds the network and accounts it; cached per network and parameter level,
 // whose members share (N, M) and so every figure but the quality.
 Complexity complexity_of(const std::string& name_or_abbr, int quality);
+// What one execution of a stage counts (coding/stage.h): the chain, the
+// encoder or decoder side, g_a, g_s, and the entropy sides as the rest of
+// their side (hyper transforms, context model, entropy parameters; the rANS
+// coder itself does no MACs).
+double stage_kmac_per_pixel(const Complexity& complexity, Stage stage);
+
 // Every network at every quality, in zoo order.
 std::vector<Complexity> zoo_complexity();
 

@@ -182,6 +182,23 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
   return make_estimate_meter();
 }
 
+std::unique_ptr<PowerMeter> open_host_meter(const torch::Device& device, const std::string& spec, std::string* note) {
+  if (spec != "auto" && spec != "none" && spec != "rapl" && spec != "estimate")
+    throw Error("host meter '" + spec + "' is unknown: use auto, none, rapl or estimate");
+  if (spec == "none" || (spec == "auto" && !device.is_cuda())) return nullptr;
+  if (spec != "estimate") {
+    std::unique_ptr<PowerMeter> rapl = make_rapl_meter();
+    if (rapl->available()) return rapl;
+    if (spec == "rapl") throw Error("host meter rapl: " + rapl->unavailable_reason() + "; or use --host-meter estimate");
+    if (note)
+      *note = "host meter: no rapl (" + rapl->unavailable_reason() +
+              "), so the host side is the CPU-time estimate: ESTIMATES, not measurements";
+  } else if (note) {
+    *note = "host meter 'estimate': the host side is ESTIMATED (CPU time x TDP share), not measured";
+  }
+  return make_estimate_meter();
+}
+
 std::string describe_device(const torch::Device& device, PowerMeter& meter) {
   const std::string name = meter.device_state().name;
   std::string text = device.is_cuda() ? "cuda:" + std::to_string(device.has_index() ? device.index() : 0) : "cpu";
@@ -226,8 +243,7 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   fill_measured_fields(r, w.image, w.width, w.height, w.padded_width, w.padded_height, result, device_description,
                        started_at);
   r.stage = to_string(w.stage);
-  // The chain's count; a stage's own count is not built yet, and the chain's would mislead.
-  if (w.stage == Stage::chain) r.kmac_per_px = complexity_of(c.spec->name, c.quality).kmac_per_pixel;
+  r.kmac_per_px = stage_kmac_per_pixel(complexity_of(c.spec->name, c.quality), w.stage);
   return r;
 }
 

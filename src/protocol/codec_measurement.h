@@ -60,6 +60,14 @@ Image sized_test_image(int width, int height);
 std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
                                            bool estimate_fallback, std::string* note = nullptr);
 
+// The host CPU's meter beside the device's, for a GPU's stages whose entropy
+// coding runs on the CPU: "none"; "rapl" or "estimate" as named; "auto": RAPL
+// for a CUDA device, else the labelled estimate (said in *note), and none for
+// the CPU, whose own meter already sees the host. Null for none; throws Error
+// for an unknown spec or an unavailable rapl.
+std::unique_ptr<PowerMeter> open_host_meter(const torch::Device& device, const std::string& spec,
+                                            std::string* note = nullptr);
+
 // "cpu (Intel Xeon ...)" or "cuda:0 (NVIDIA H100 ...)".
 std::string describe_device(const torch::Device& device, PowerMeter& meter);
 

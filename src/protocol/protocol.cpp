@@ -56,6 +56,12 @@ Protocol::Protocol(PowerMeter& meter, ProtocolConfig config, Clock* clock)
   monitor_.sampler().set_max_power_w(config_.max_power_w);
 }
 
+void Protocol::add_host_meter(PowerMeter& host) {
+  // No waiting for ticks: RAPL's counter and the estimate's are fine-grained.
+  host_monitor_ = std::make_unique<EnergyMonitor>(host, config_.sample_hz, &clock_, 0.0);
+  host_monitor_->sampler().set_max_power_w(config_.max_power_w);
+}
+
 // splitmix64: the same seed gives the same delays on every platform (std::
 // distributions do not promise that).
 double Protocol::next_phase_delay_s() {
@@ -89,17 +95,23 @@ namespace {
 
 // Mean power over `seconds` with nothing running: the counter's and the samples'.
 IdleReference idle_over(EnergyMonitor& monitor, PowerMeter& meter, Clock& clock, double seconds, const char* stage,
-                        const char* seconds_name, const std::function<void(const std::string&, double)>& report) {
+                        const char* seconds_name, const std::function<void(const std::string&, double)>& report,
+                        EnergyMonitor* host) {
   IdleReference idle;
   idle.method = monitor.method();
   idle.start_temperature_c = meter.device_state().temperature_c;
   report(stage, 0);
+  if (host) host->begin_window(stage);
   const double start_s = monitor.begin_window(stage).t_s;
   for (double elapsed = 0; elapsed < seconds; elapsed = clock.now_s() - start_s) {
     clock.sleep_s(std::min(0.5, seconds - elapsed));
     report(stage, (clock.now_s() - start_s) / std::max(seconds, 1e-9));
   }
   const WindowEnergy w = monitor.end_window(stage);
+  if (host) {
+    const WindowEnergy h = host->end_window(stage);
+    if (const auto e = h.energy_j(h.method); e && h.duration_s() > 0) idle.host_idle_power_w = *e / h.duration_s();
+  }
   idle.start_s = w.begin.t_s;
   idle.end_s = w.end.t_s;
   idle.samples = w.samples;
@@ -121,12 +133,12 @@ IdleReference idle_over(EnergyMonitor& monitor, PowerMeter& meter, Clock& clock,
 
 IdleReference Protocol::measure_idle() {
   return idle_over(monitor_, meter_, clock_, config_.idle_s, "idle", "idle_s",
-                   [this](const std::string& stage, double f) { report(stage, f); });
+                   [this](const std::string& stage, double f) { report(stage, f); }, host_monitor_.get());
 }
 
 IdleReference Protocol::measure_hot_idle() {
   return idle_over(monitor_, meter_, clock_, config_.hot_idle_s, "hot idle", "hot_idle_s",
-                   [this](const std::string& stage, double f) { report(stage, f); });
+                   [this](const std::string& stage, double f) { report(stage, f); }, host_monitor_.get());
 }
 
 std::vector<FieldLag> estimate_field_lags(const std::map<std::string, std::vector<PowerSample>>& readings,
@@ -327,10 +339,17 @@ WindowMeasurement Protocol::measure_window(const Workload& workload, int index, 
   // GPM samples right around the executions (a read takes a few ms; it falls
   // in the edges, which are not charged to the executions).
   const std::unique_ptr<GpmSnapshot> gpm_first = meter_.has_gpm() ? meter_.gpm_snapshot() : nullptr;
+  if (host_monitor_) host_monitor_->begin_window("measure");
   w.exec_start_s = clock_.now_s();
   for (int64_t i = 0; i < m; ++i) workload.run_once();
   sync(workload);
   w.exec_end_s = clock_.now_s();
+  if (host_monitor_) {
+    const WindowEnergy h = host_monitor_->end_window("measure");
+    w.host_energy_j = h.energy_j(h.method);
+    if (w.host_energy_j && idle.host_idle_power_w && h.duration_s() > 0)
+      w.host_dynamic_j = dynamic_energy_j(*w.host_energy_j, *idle.host_idle_power_w, h.duration_s(), m);
+  }
   if (gpm_first)
     if (const std::unique_ptr<GpmSnapshot> gpm_second = meter_.gpm_snapshot())
       w.gpm = meter_.gpm_between(*gpm_first, *gpm_second);
@@ -515,6 +534,21 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
   r.gpm.dram_bw_util_pct = gpm_mean(&GpmMetrics::dram_bw_util_pct);
   r.gpm.sm_util_pct = gpm_mean(&GpmMetrics::sm_util_pct);
   r.gpm.tensor_util_pct = gpm_mean(&GpmMetrics::tensor_util_pct);
+  if (host_monitor_) {
+    r.host_meter = host_monitor_->meter().name();
+    r.host_estimate = host_monitor_->meter().is_estimate();
+    r.host_idle_power_w = r.idle.host_idle_power_w;
+    double host_j = 0;
+    bool all_host = r.k > 0;
+    for (const WindowMeasurement& w : r.windows) {
+      all_host = all_host && w.host_dynamic_j.has_value();
+      if (w.host_dynamic_j) host_j += *w.host_dynamic_j;
+    }
+    if (all_host) r.host_energy_j = host_j / r.k;
+    else
+      r.warnings.push_back("host meter " + r.host_meter + " has no idle power or no energy for some window (an idle "
+                           "power given from elsewhere has none): no host energy recorded");
+  }
   if (r.k > 0 && r.idle_cold) r.energy_cold_j = cold_j / r.k;
   if (r.k > 0 && r.idle_hot) r.energy_hot_j = hot_j / r.k;
   r.mean_power_w = length_s > 0 ? energy_j / length_s : 0;
@@ -582,6 +616,9 @@ void fill_record(const ProtocolResult& r, MeasurementRecord& record) {
   record.dram_bw_util_pct = r.gpm.dram_bw_util_pct;
   record.sm_util_pct = r.gpm.sm_util_pct;
   record.tensor_util_pct = r.gpm.tensor_util_pct;
+  record.host_meter = r.host_meter;
+  record.host_idle_power_w = r.host_idle_power_w;
+  record.host_energy_j = r.host_energy_j;
   record.warnings.clear();
   for (const std::string& w : r.warnings) record.warnings += (record.warnings.empty() ? "" : "; ") + w;
 }

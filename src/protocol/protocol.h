@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +72,7 @@ struct IdleReference {
   double idle_power_w = 0;                // the protocol's method's value
   std::optional<EnergyMethod> method;     // none: given, not measured (idle_from_power)
   size_t samples = 0;
+  std::optional<double> host_idle_power_w;  // the host meter's over the same span, where there is one
 };
 // An idle power known from elsewhere (a campaign's last idle reference).
 IdleReference idle_from_power(double idle_power_w);
@@ -127,6 +129,9 @@ struct WindowMeasurement {
   std::optional<uint64_t> clock_event_reasons;  // at the window's end
   std::optional<int> other_processes;           // other compute processes at the window's end
   GpmMetrics gpm;                               // GPM means over the executions (NVML, Hopper)
+  // The host meter over the executions alone (its counter is fine-grained, so
+  // no edges): energy, and Eq. (1) per execution against the host idle power.
+  std::optional<double> host_energy_j, host_dynamic_j;
   double length_s() const { return end_s - start_s; }
 };
 
@@ -154,6 +159,13 @@ struct ProtocolResult {
   std::vector<std::string> warnings;                 // every sanity warning of the run, never silent
   std::optional<double> memory_share;               // memory energy / executions' energy over the windows
   GpmMetrics gpm;                                    // each metric's mean over the windows (where every window has it)
+  // The host CPU's side where a host meter ran beside the device's (a GPU's
+  // stage with entropy coding on the CPU): empty otherwise, or where a window
+  // or the idle reference lacks it.
+  std::string host_meter;                 // "rapl", "estimate", ...
+  bool host_estimate = false;             // the host meter is the CPU-time estimate
+  std::optional<double> host_idle_power_w;
+  std::optional<double> host_energy_j;    // Eq. (1) per execution, mean over the windows
   PreheatResult preheat;
   Calibration calibration;
   std::vector<WindowMeasurement> windows;
@@ -175,6 +187,10 @@ class Protocol {
  public:
   // Validates the config and starts sampling `meter` (on `clock`, steady when null).
   Protocol(PowerMeter& meter, ProtocolConfig config = {}, Clock* clock = nullptr);
+  // A second meter for the host CPU, read over the same idle references and
+  // executions (the networks on a GPU, entropy coding on the CPU). Starts
+  // sampling it; throws Error when it is unavailable.
+  void add_host_meter(PowerMeter& host);
   ~Protocol();
   Protocol(const Protocol&) = delete;
   Protocol& operator=(const Protocol&) = delete;
@@ -207,6 +223,7 @@ class Protocol {
   ProtocolConfig config_;
   Clock& clock_;
   EnergyMonitor monitor_;
+  std::unique_ptr<EnergyMonitor> host_monitor_;  // null without a host meter
   uint64_t phase_state_ = 0;  // splitmix64 state of the phase delays
   double next_phase_delay_s();
   std::vector<std::string> sampler_warnings(double t0_s, double t1_s);

@@ -60,6 +60,12 @@ struct MeasurementRecord {
   std::optional<double> sm_util_pct;
   std::optional<double> tensor_util_pct;
   std::string stage;                        // what one execution is (src/coding/stage.h); empty in older files: "chain"
+  // The host CPU beside a GPU (issue 13: networks on the GPU, entropy coding on
+  // the CPU): its meter ("rapl", or "estimate", labelled), idle power, and
+  // Eq. (1) per execution over the same executions. Empty without a host meter.
+  std::string host_meter;
+  std::optional<double> host_idle_power_w;
+  std::optional<double> host_energy_j;
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -73,6 +79,7 @@ inline const std::vector<std::string>& measurement_columns() {
       "memory_share",
       "kmac_per_px",
       "dram_bw_util_pct", "sm_util_pct", "tensor_util_pct", "stage",
+      "host_meter", "host_idle_power_w", "host_energy_j",
       "node", "slurm_job", "gpu", "gpu_uuid"};
   return columns;
 }
@@ -86,6 +93,7 @@ inline bool is_optional_column(const std::string& column) {
          column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share" ||
          column == "kmac_per_px" ||
          column == "dram_bw_util_pct" || column == "sm_util_pct" || column == "tensor_util_pct" || column == "stage" ||
+         column == "host_meter" || column == "host_idle_power_w" || column == "host_energy_j" ||
          column == "node" || column == "slurm_job" || column == "gpu" || column == "gpu_uuid";
 }
 

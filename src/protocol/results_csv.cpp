@@ -36,18 +36,18 @@ static std::string canonical_network(const MeasurementRecord& r) {
 }
 
 bool MeasurementKey::operator<(const MeasurementKey& o) const {
-  return std::tie(network, quality, image, width, height) <
-         std::tie(o.network, o.quality, o.image, o.width, o.height);
+  return std::tie(network, quality, image, width, height, stage) <
+         std::tie(o.network, o.quality, o.image, o.width, o.height, o.stage);
 }
 
 bool MeasurementKey::operator==(const MeasurementKey& o) const {
   return network == o.network && quality == o.quality && image == o.image && width == o.width &&
-         height == o.height;
+         height == o.height && stage == o.stage;
 }
 
 std::string MeasurementKey::text() const {
   return network + " q" + std::to_string(quality) + " " + image + " " + std::to_string(width) + "x" +
-         std::to_string(height);
+         std::to_string(height) + (stage == "chain" ? "" : " " + stage);
 }
 
 MeasurementKey measurement_key(const MeasurementRecord& r) {
@@ -57,6 +57,7 @@ MeasurementKey measurement_key(const MeasurementRecord& r) {
   key.image = r.image;
   key.width = r.width;
   key.height = r.height;
+  if (!r.stage.empty()) key.stage = r.stage;
   return key;
 }
 
@@ -112,6 +113,7 @@ std::string format_record_row(const MeasurementRecord& r) {
       optional_double(r.energy_cold_j), optional_double(r.energy_hot_j), r.warnings, optional_double(r.memory_share),
       optional_double(r.kmac_per_px),
       optional_double(r.dram_bw_util_pct), optional_double(r.sm_util_pct), optional_double(r.tensor_util_pct), r.stage,
+      r.host_meter, optional_double(r.host_idle_power_w), optional_double(r.host_energy_j),
       r.node, r.slurm_job, r.gpu, r.gpu_uuid};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
@@ -288,6 +290,9 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
       m.sm_util_pct = optional_number("sm_util_pct");
       m.tensor_util_pct = optional_number("tensor_util_pct");
       if (index.count("stage")) m.stage = str("stage");
+      if (index.count("host_meter")) m.host_meter = str("host_meter");
+      m.host_idle_power_w = optional_number("host_idle_power_w");
+      m.host_energy_j = optional_number("host_energy_j");
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");
@@ -367,13 +372,12 @@ MergeSummary merge_results(const std::vector<std::string>& inputs, const std::st
     return a.started_at < b.started_at;
   });
   MergeSummary summary;
-  // The same point on two device models (one campaign per GPU type, merged),
-  // or of two stages (measure --stage), is two measurements, both kept.
+  // The same point on two device models (one campaign per GPU type, merged) is
+  // two measurements, both kept (two stages differ in the key itself).
   std::map<std::pair<MeasurementKey, std::string>, bool> seen;
   std::vector<MeasurementRecord> kept;
   for (auto& r : all) {
-    const std::string stage = r.stage.empty() ? "chain" : r.stage;
-    if (!seen.emplace(std::make_pair(measurement_key(r), device_model(r) + "\n" + stage), true).second) {
+    if (!seen.emplace(std::make_pair(measurement_key(r), device_model(r)), true).second) {
       ++summary.duplicates;
       continue;
     }

@@ -18,9 +18,10 @@ struct MeasurementKey {
   std::string image;    // the "image" column
   int width = 0;
   int height = 0;
+  std::string stage = "chain";  // the "stage" column; empty in older files, which is the chain
   bool operator<(const MeasurementKey& o) const;
   bool operator==(const MeasurementKey& o) const;
-  std::string text() const;  // "bmshj2018_factorized q1 kodim01.png 768x512"
+  std::string text() const;  // "bmshj2018_factorized q1 kodim01.png 768x512", then the stage unless the chain
 };
 
 // The network is canonicalised through find_network when it is known (so "Bfac"

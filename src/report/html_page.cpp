@@ -157,6 +157,14 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
       html += heading("&alpha; over complexity") + figure_html(g.figures, "fig3_");
     }
   }
+  if (parts.stages) {
+    html += "<h2>Encode against decode</h2>\n<p>The working codec's stages (measure --stage, the campaign's "
+            "<code>stages</code>): dynamic energy per execution, decode over encode, and the entropy side's share of "
+            "each side (its own record over the side's, else over the sum of the side's two parts); kMAC per pixel "
+            "of each side by the paper's rule.</p>\n" +
+            render_html(*parts.stages) + "<p><a href=\"stages.md\">Markdown</a>, <a href=\"stages.csv\">CSV</a></p>\n" +
+            figure_html(parts.figures, "fig4_");
+  }
   html += "</body>\n</html>\n";
   return html;
 }

@@ -30,6 +30,8 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"kmac_per_px", opt(r.kmac_per_px)},
                         {"dram_bw_util_pct", opt(r.dram_bw_util_pct)}, {"sm_util_pct", opt(r.sm_util_pct)},
                         {"tensor_util_pct", opt(r.tensor_util_pct)}, {"stage", r.stage.empty() ? std::string("chain") : r.stage},
+                        {"host_meter", r.host_meter}, {"host_idle_power_w", opt(r.host_idle_power_w)},
+                        {"host_energy_j", opt(r.host_energy_j)},
                         {"node", r.node}, {"slurm_job", r.slurm_job}, {"gpu", r.gpu}, {"gpu_uuid", r.gpu_uuid}};
 }
 
@@ -54,7 +56,8 @@ nlohmann::json idle_json(const IdleReference& idle) {
   return {{"start_s", idle.start_s}, {"end_s", idle.end_s}, {"idle_power_w", idle.idle_power_w},
           {"counter_power_w", opt(idle.counter_power_w)}, {"samples_power_w", opt(idle.samples_power_w)},
           {"method", idle.method ? to_string(*idle.method) : "given"}, {"samples", idle.samples},
-          {"start_temperature_c", opt(idle.start_temperature_c)}, {"end_temperature_c", opt(idle.end_temperature_c)}};
+          {"start_temperature_c", opt(idle.start_temperature_c)}, {"end_temperature_c", opt(idle.end_temperature_c)},
+          {"host_idle_power_w", opt(idle.host_idle_power_w)}};
 }
 
 }  // namespace
@@ -78,7 +81,8 @@ nlohmann::json to_json(const ProtocolResult& r) {
                        {"memory_energy_j", opt(w.memory_energy_j)}, {"rest_energy_j", opt(w.rest_energy_j)},
                        {"clock_event_reasons", opt(w.clock_event_reasons)}, {"other_processes", opt(w.other_processes)},
                        {"dram_bw_util_pct", opt(w.gpm.dram_bw_util_pct)}, {"sm_util_pct", opt(w.gpm.sm_util_pct)},
-                       {"tensor_util_pct", opt(w.gpm.tensor_util_pct)}});
+                       {"tensor_util_pct", opt(w.gpm.tensor_util_pct)},
+                       {"host_energy_j", opt(w.host_energy_j)}, {"host_dynamic_j", opt(w.host_dynamic_j)}});
   nlohmann::json lags = nlohmann::json::array();
   for (const FieldLag& l : r.field_lags)
     lags.push_back({{"field", l.field}, {"lag_s", opt(l.lag_s)}, {"before_w", l.before_w}, {"after_w", l.after_w},
@@ -104,6 +108,10 @@ nlohmann::json to_json(const ProtocolResult& r) {
       {"dram_bw_util_pct", opt(r.gpm.dram_bw_util_pct)},
       {"sm_util_pct", opt(r.gpm.sm_util_pct)},
       {"tensor_util_pct", opt(r.gpm.tensor_util_pct)},
+      {"host_meter", r.host_meter},
+      {"host_estimate", r.host_estimate},
+      {"host_idle_power_w", opt(r.host_idle_power_w)},
+      {"host_energy_j", opt(r.host_energy_j)},
       {"preheat", {{"outcome", to_string(r.preheat.outcome)}, {"duration_s", r.preheat.duration_s},
                    {"executions", r.preheat.executions}, {"start_temperature_c", opt(r.preheat.start_temperature_c)},
                    {"end_temperature_c", opt(r.preheat.end_temperature_c)}}},

@@ -115,6 +115,8 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
                           const std::string& trace_csv, const std::string& out_dir, const ReportOptions& options) {
   std::vector<MeasurementRecord> records;
   for (const ReportGroup& g : groups) records.insert(records.end(), g.records.begin(), g.records.end());
+  // The page lists every measurement; the stage table also reads the chain's.
+  records.insert(records.end(), options.stage_records.begin(), options.stage_records.end());
   if (records.empty()) throw Error("report: no measurements given; pass a results CSV with rows");
   // Read the trace before writing anything, so a bad path leaves no half report.
   std::vector<TracePoint> trace;
@@ -168,6 +170,19 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
     gw.write("table2_fits" + section.suffix + ".md", heading + format_fit_table(g.fit, "markdown"));  // labels estimates itself
     gw.write("table2_fits" + section.suffix + ".csv", format_fit_table(g.fit, "csv"));
     sections.push_back(std::move(section));
+  }
+
+  TextTable stages;
+  if (has_stage_records(records)) {
+    stages = stage_table(records);
+    const std::string note =
+        estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
+    w.write("stages.md", note + render_markdown(stages));
+    w.write("stages.csv", render_csv(stages));
+    page.stages = &stages;
+    if (write_fig4_stages(w, records, "fig4_stages"))
+      page.figures.push_back({"fig4_stages", "Fig. 4: energy per execution and megapixel of each stage of the working "
+                                             "codec (mean over the images), per network and quality."});
   }
 
   page.failed = draw_figures(options.gnuplot, w, page.figures);

@@ -13,6 +13,10 @@ namespace nicenergy {
 
 struct ReportOptions {
   std::string gnuplot = "gnuplot";  // program run on each .gp script (a name on PATH or a path)
+  // Records of the codec's stages other than the chain (measure --stage, the
+  // campaign's `stages`): the encode-against-decode table and Fig. 4. The
+  // figures and fits above model the chain alone.
+  std::vector<MeasurementRecord> stage_records;
 };
 
 struct ReportResult {
@@ -27,11 +31,13 @@ struct ReportResult {
 //   fig3_alpha_kmac_2nd.{...}              the same over kMAC/pixel up to the 2nd downsampling
 //   table1_complexity.{md,csv}             params, kMAC/px, kMAC/px 2nd and measured alpha
 //   table2_fits.{md,csv}                   format_fit_table
+//   stages.{md,csv}, fig4_stages.{...}     encode against decode, entropy shares (with stage records)
 //   index.html                             all of it, with meter, method and an ESTIMATE banner
 // trace_csv empty means no Fig. 1. A figure without data (no complexity rows,
 // say) is skipped with a warning. Without gnuplot, tables and page are written
 // and a warning returned; nothing is thrown for that. Throws nicenergy::Error
-// for no records, an unreadable trace, or an out_dir that cannot be written.
+// for no records (neither of the chain nor of a stage), an unreadable trace, or
+// an out_dir that cannot be written.
 ReportResult write_report(const std::vector<MeasurementRecord>& records, const FitResult& fit,
                           const std::vector<ComplexityRow>& complexity, const std::string& trace_csv,
                           const std::string& out_dir, const ReportOptions& options = {});

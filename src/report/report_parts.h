@@ -48,6 +48,15 @@ bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std
 // Table 1: params, kMAC/px, kMAC/px 2nd and measured alpha per network-level.
 TextTable table1(const FitResult& fit, const std::vector<ComplexityRow>& complexity);
 
+// Encode against decode (stage_table.cpp): one row per point measured in a
+// stage besides the chain; chain, encode and decode energies, decode/encode,
+// the entropy side's share of each side, and the stages' kMAC per pixel.
+bool has_stage_records(const std::vector<MeasurementRecord>& records);
+TextTable stage_table(const std::vector<MeasurementRecord>& records);
+// stem.{gp,dat}: each network-quality's stages in energy per megapixel (mean
+// over its images), clustered bars. False, writing nothing, without stage records.
+bool write_fig4_stages(ReportFolder& w, const std::vector<MeasurementRecord>& records, const std::string& stem);
+
 // Table 2 for the page: one row per fit, both MREs (fit_tables.cpp).
 TextTable table2_html(const FitResult& fit);
 
@@ -59,6 +68,7 @@ struct PageParts {
   std::vector<std::string> notes;
   bool has_trace = false;
   const TextTable* table1 = nullptr;  // the one-group html_page below only
+  const TextTable* stages = nullptr;  // encode against decode; null without stage records
 };
 
 // One device model's part of the page: its figures, fit and tables.
