@@ -8,6 +8,7 @@
 
 #include "coding/codec_file.h"
 #include "coding/network_coding.h"
+#include "coding/stream_checks.h"
 #include "image/image.h"
 #include "models/codec.h"
 #include "models/layers.h"

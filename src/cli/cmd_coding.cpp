@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "coding/codec_file.h"
 #include "coding/network_coding.h"
+#include "coding/stream_checks.h"
 #include "error.h"
 #include "image/image.h"
 #include "io/files.h"
