@@ -48,6 +48,7 @@ TEST(FuzzRegressions, Safetensors) { rerun("safetensors", fuzz_entries::safetens
 TEST(FuzzRegressions, ResultsCsv) { rerun("results_csv", fuzz_entries::results_csv, 5); }
 TEST(FuzzRegressions, Trace) { rerun("trace", fuzz_entries::trace, 3); }
 TEST(FuzzRegressions, TomlConfig) { rerun("toml_config", fuzz_entries::toml_config, 3); }
+TEST(FuzzRegressions, CodecFile) { rerun("codec_file", fuzz_entries::codec_file, 6); }
 
 // The entries themselves catch what they are meant to: a sanity check that a
 // finding would fail this test and not pass unnoticed.
@@ -55,6 +56,28 @@ TEST(FuzzRegressions, EntriesReportBadMessages) {
   EXPECT_EQ(fuzz_entries::bad_message("results file 'fuzz input' line 2: bad"), "");
   EXPECT_NE(fuzz_entries::bad_message("two\nlines about fuzz input"), "");
   EXPECT_NE(fuzz_entries::bad_message("names nothing"), "");
+  EXPECT_EQ(fuzz_entries::not_one_line("entropy-coded stream is corrupt"), "");
+  EXPECT_NE(fuzz_entries::not_one_line("two\nlines"), "");
   EXPECT_EQ(fuzz_entries::guarded([]() -> std::string { throw nicenergy::Error("weights file 'fuzz input': x"); }), "");
   EXPECT_NE(fuzz_entries::guarded([]() -> std::string { throw std::out_of_range("raw"); }), "");
+}
+
+// The codec_file entry decodes the latents under its own tables: a stream coded
+// with them (escapes and the escape-only table included) passes, and its values
+// come back, so the decoder's paths are reached and not only refused.
+TEST(FuzzRegressions, CodecFileEntryDecodesItsTables) {
+  const auto& tables = fuzz_entries::codec_file_tables();
+  ASSERT_EQ(tables.size(), 4u);
+  nicenergy::CodedLatent latent{{4, 8, 8}, {}};
+  std::vector<int32_t> values, indexes;
+  for (int32_t i = 0; i < 4 * 64; ++i) {
+    indexes.push_back(i / 64);
+    values.push_back((i % 7 == 0) ? 300 - i : (i % 5) - 2);  // every 7th out of every table's range
+  }
+  latent.bytes = nicenergy::rans_encode(values, indexes, tables);
+  EXPECT_EQ(nicenergy::rans_decode(latent.bytes, indexes, tables), values);
+  const nicenergy::Stream stream{{"Bfac", 1, 128, 128, "cpu", 42}, {{latent}}};
+  const std::string bytes = nicenergy::write_stream(stream);
+  EXPECT_EQ(fuzz_entries::codec_file(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), "");
+  EXPECT_EQ(fuzz_entries::decode_latent(latent), "");
 }

@@ -8,6 +8,7 @@
 
 #include "coding/codec_file.h"
 #include "coding/network_coding.h"
+#include "coding/stream_checks.h"
 #include "image/image.h"
 #include "io/csv.h"
 #include "models/codec.h"
@@ -193,6 +194,19 @@ TEST(CliCoding, CompressDecompressRoundTripAndBadFiles) {
   std::string bytes = test_util::slurp(file);
   test_util::spit(dir.file("cut.nice"), bytes.substr(0, bytes.size() / 2));
   expect_one_line_error("decompress " + dir.file("cut.nice") + " -o " + png, "truncated");
+  // The layout intact, the last latent's bytes one short: the entropy decoder refuses, naming the file.
+  Stream stream = read_stream(bytes, "k.nice");
+  stream.coded.latents.back().bytes.pop_back();
+  test_util::spit(dir.file("cut-latent.nice"), write_stream(stream));
+  expect_one_line_error("decompress " + dir.file("cut-latent.nice") + " -o " + png,
+                        "compressed file '" + dir.file("cut-latent.nice") + "': entropy-coded stream");
+  // A header claiming more pixels than compress reads (with latents to fit) is refused before
+  // the decoder allocates for it.
+  stream = read_stream(bytes, "k.nice");
+  stream.header.width = stream.header.height = 12000;
+  stream.coded.latents.back().shape = {stream.coded.latents.back().shape[0], 750, 750};
+  test_util::spit(dir.file("huge.nice"), write_stream(stream));
+  expect_one_line_error("decompress " + dir.file("huge.nice") + " -o " + png, "over the cap of " + std::to_string(max_image_pixels()) + " pixels");
   expect_one_line_error("compress --model Bhyp --quality 9 --input data/images/kodim02.png -o " + file, "quality");
 }
 

@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "coding/codec_file.h"
 #include "coding/network_coding.h"
+#include "coding/stream_checks.h"
 #include "error.h"
 #include "image/image.h"
 #include "io/files.h"
@@ -98,6 +99,13 @@ int run_decompress(const DecompressParams& p) {
   check_output_file(p.output, "decoded image '" + p.output + "'");
   const std::string what = "compressed file '" + p.input + "'";
   const Stream stream = read_stream(read_input_file(p.input, what, "check the path", kMaxStreamBytes), what);
+  // The header's size decides what the decoder allocates (latents, then the image): a file
+  // claiming more pixels than compress reads is corrupt, and would ask for gigabytes.
+  const uint64_t pixels = static_cast<uint64_t>(stream.header.width) * static_cast<uint64_t>(stream.header.height);
+  if (pixels > max_image_pixels())
+    throw Error(what + " is for a " + std::to_string(stream.header.width) + "x" + std::to_string(stream.header.height) +
+                " image, over the cap of " + std::to_string(max_image_pixels()) +
+                " pixels that compress reads: the file is corrupt, or raise NICENERGY_MAX_IMAGE_PIXELS to decode it");
   const std::string kind = device.is_cuda() ? "cuda" : "cpu";
   if (stream.header.device != kind)
     throw Error(what + " was made on " + stream.header.device + ": decode it with --device " + stream.header.device +
@@ -113,7 +121,13 @@ int run_decompress(const DecompressParams& p) {
   network->to(device);
   const EntropyTables tables = entropy_tables(*network);
   const auto start = std::chrono::steady_clock::now();
-  const torch::Tensor y_hat = decompress_latents(*network, tables, stream.coded);
+  // The entropy decoder's errors do not know the file: name it here.
+  torch::Tensor y_hat;
+  try {
+    y_hat = decompress_latents(*network, tables, stream.coded);
+  } catch (const Error& e) {
+    throw Error(what + ": " + e.what());
+  }
   torch::Tensor x_hat = synthesise(*network, y_hat);
   const double decode_s = seconds_since(start);
   const Padding padding = padding_for(stream.header.height, stream.header.width, network->config().spec->padding);

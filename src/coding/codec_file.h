@@ -1,10 +1,12 @@
 // The compressed file: a header naming what made it, then the entropy-coded
-// latents. Little-endian throughout; the README documents the layout.
+// latents. Little-endian throughout; the README documents the layout. Needs no
+// LibTorch (fuzz/fuzz_codec_file.cpp builds it alone); the checks against a
+// network are in stream_checks.h.
 #pragma once
 #include <cstdint>
 #include <string>
 
-#include "coding/network_coding.h"
+#include "coding/coded_image.h"
 
 namespace nicenergy {
 
@@ -28,10 +30,5 @@ std::string write_stream(const Stream& stream);
 // Reads and checks the layout; throws Error "<what> is not a nicenergy stream /
 // is truncated / ..." naming the file.
 Stream read_stream(const std::string& bytes, const std::string& what);
-// Checks the latent shapes against what this network makes of the header's image size.
-void check_stream_fits(const Stream& stream, const NetworkImpl& network, const std::string& what);
-
-// FNV-1a over the names and bytes of every parameter and buffer.
-uint64_t weights_digest(const torch::nn::Module& module);
 
 }  // namespace nicenergy

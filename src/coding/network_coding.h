@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "coding/coded_image.h"
 #include "coding/rans.h"
 #include "models/network.h"
 
@@ -22,21 +23,6 @@ struct EntropyTables {
   std::vector<CdfTable> gaussian;    // one per scale-table entry; empty for Bfac
 };
 EntropyTables entropy_tables(NetworkImpl& network);
-
-// One entropy-coded latent tensor of batch 1: shape (C, H, W) and its bytes.
-struct CodedLatent {
-  std::array<int64_t, 3> shape{};
-  std::string bytes;
-};
-
-// What the encoder sends: z (hyperprior networks only) first, then y.
-struct CodedImage {
-  std::vector<CodedLatent> latents;
-  // Encoder side only (not in the file): the rate the likelihoods promise for
-  // exactly the symbols coded (for the context models, under the entropy
-  // parameters of the coded neighbours, not forward()'s plain rounding).
-  double estimated_bits = 0;
-};
 
 // The encoder after the analysis transform: y = g_a(x) to strings (hyper side,
 // context model, rANS). compress_latents is g_a then this.
