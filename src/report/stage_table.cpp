@@ -167,7 +167,8 @@ bool write_fig4_stages(ReportFolder& w, const std::vector<MeasurementRecord>& re
         "set datafile missing '?'\n"
         "set style data histograms\nset style histogram clustered gap 1\n"
         "set style fill solid 0.9 border rgb '#444444'\nset boxwidth 0.9\n"
-        "set key top left box opaque\nset xtics rotate by -30\nset yrange [0:*]\nset grid noxtics ytics\n";
+        "set key top left box opaque\nset xtics rotate by -30\nset yrange [0:*]\nset grid noxtics ytics\n"
+        "set xrange [-0.6:" + gp_number(static_cast<double>(sums.size()) - 0.4) + "]\n";
   for (size_t i = 0; i < columns.size(); ++i)
     gp += std::string(i ? ", \\\n     " : "plot ") + "'" + stem + ".dat' using " + std::to_string(i + 2) +
           (i ? "" : ":xtic(1)") + " lc rgb '" + colors.at(columns[i]) + "' title '" + columns[i] + "'";
