@@ -1,5 +1,5 @@
 // Helpers shared by the tests: scratch folders, whole-file reads and writes,
-// the message of an expected error, and running the CLI.
+// the message of an expected error, natural test images, and running the CLI.
 #pragma once
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "error.h"
+#include "image/image.h"
 
 namespace test_util {
 
@@ -53,6 +54,23 @@ inline std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+// ---- natural test images --------------------------------------------------------
+
+// A Kodak photograph of data/images (tests run in the source folder), checked
+// to be informative: every channel varies, so no measure passes on a flat image.
+inline nicenergy::Image kodak_image(const std::string& name = "kodim01.png") {
+  nicenergy::Image image = nicenergy::load_image("data/images/" + name);
+  for (int c = 0; c < 3; ++c) {
+    uint8_t low = 255, high = 0;
+    for (size_t i = c; i < image.rgb.size(); i += 3) {
+      low = std::min(low, image.rgb[i]);
+      high = std::max(high, image.rgb[i]);
+    }
+    EXPECT_GT(high - low, 100) << name << " channel " << c << " is nearly constant";
+  }
+  return image;
 }
 
 // ---- the CLI -------------------------------------------------------------------
