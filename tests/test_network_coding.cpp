@@ -282,6 +282,11 @@ TEST(CliStages, CampaignMeasuresEachStageAndTheReportComparesThem) {
   EXPECT_FALSE(cell("chain J").empty()) << "the chain, too few points for a fit, is still the table's column";
   EXPECT_FALSE(cell("decode/encode").empty());
   EXPECT_NE(test_util::slurp(out + "/index.html").find("Encode against decode"), std::string::npos);
+  // Only a failing fit falls back to the table; a bad coefficients file is still an error.
+  Result bad_coeffs = run_cli("report " + csv + " --output " + dir.file("report3") + " --coeffs " + dir.file("missing.json"));
+  EXPECT_NE(bad_coeffs.code, 0) << bad_coeffs.err;
+  EXPECT_NE(bad_coeffs.err.find("error:"), std::string::npos) << bad_coeffs.err;
+  EXPECT_NE(bad_coeffs.err.find("missing.json"), std::string::npos) << bad_coeffs.err;
   Result fit = run_cli("fit " + csv);
   EXPECT_NE(fit.code, 0);
   EXPECT_NE(fit.err.find("need at least 3"), std::string::npos) << fit.err;

@@ -265,7 +265,8 @@ int run_report(const ReportParams& p) {
   } catch (const Error& e) {
     // A stage study may measure the chain at one size only: too few points for
     // Eq. (2), but still the chain's column of the encode-against-decode table.
-    if (options.stage_records.empty()) throw;
+    // A bad --coeffs file stays an error.
+    if (options.stage_records.empty() || !p.coeffs.empty()) throw;
     std::fprintf(stderr, "note: no Eq. (2) fits (%s): the encode-against-decode table only\n", e.what());
     options.stage_records.insert(options.stage_records.end(), records.begin(), records.end());
     report_groups.clear();
