@@ -12,6 +12,7 @@ void add_model_commands(CLI::App& app, Action& action);     // zoo, complexity, 
 void add_energy_commands(CLI::App& app, Action& action);    // meters, measure, exec, campaign (+ merge)
 void add_analysis_commands(CLI::App& app, Action& action);  // fit, predict, report
 void add_coding_commands(CLI::App& app, Action& action);    // compress, decompress
+void add_training_commands(CLI::App& app, Action& action);  // train
 
 // A command's parameters live in one struct (defaults there, shown in --help);
 // once its options are parsed, `action` runs `run(params)`.

@@ -111,6 +111,32 @@ LowerBoundImpl::LowerBoundImpl(double value) {
   bound = register_buffer("bound", torch::tensor({static_cast<float>(value)}));
 }
 
+namespace {
+// compressai.ops.bound_ops.LowerBoundFunction.
+struct LowerBoundFunction : torch::autograd::Function<LowerBoundFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& bound) {
+    ctx->save_for_backward({x, bound});
+    return torch::maximum(x, bound);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor pass = (saved[0] >= saved[1]) | (grad[0] < 0);
+    return {pass.to(grad[0].scalar_type()) * grad[0], torch::Tensor()};
+  }
+};
+
+// Uniform noise in [-0.5, 0.5): the training stand-in for rounding.
+torch::Tensor add_uniform_noise(const torch::Tensor& x) {
+  return x + torch::empty_like(x).uniform_(-0.5, 0.5);
+}
+}  // namespace
+
+torch::Tensor LowerBoundImpl::forward(const torch::Tensor& x) {
+  if (torch::GradMode::is_enabled() && x.requires_grad()) return LowerBoundFunction::apply(x, bound);
+  return torch::maximum(x, bound);
+}
+
 NonNegativeParametrizerImpl::NonNegativeParametrizerImpl(double minimum, double reparam_offset) {
   pedestal = register_buffer("pedestal", torch::tensor({static_cast<float>(reparam_offset * reparam_offset)}));
   lower_bound = register_module("lower_bound", LowerBound(std::sqrt(minimum + reparam_offset * reparam_offset)));
@@ -310,12 +336,32 @@ EntropyBottleneckImpl::EntropyBottleneckImpl(int64_t channels_, double init_scal
   target = register_buffer("target", torch::tensor({-target_value, 0.0f, target_value}));
 }
 
-torch::Tensor EntropyBottleneckImpl::logits_cumulative(torch::Tensor logits) {
+torch::Tensor EntropyBottleneckImpl::logits_cumulative(torch::Tensor logits, bool stop_gradient) {
+  auto maybe_detached = [stop_gradient](const torch::Tensor& t) { return stop_gradient ? t.detach() : t; };
   for (size_t i = 0; i < matrices.size(); ++i) {
-    logits = torch::matmul(torch::softplus(matrices[i]), logits) + biases[i];
-    if (i < factors.size()) logits = logits + torch::tanh(factors[i]) * torch::tanh(logits);
+    logits = torch::matmul(torch::softplus(maybe_detached(matrices[i])), logits) + maybe_detached(biases[i]);
+    if (i < factors.size()) logits = logits + torch::tanh(maybe_detached(factors[i])) * torch::tanh(logits);
   }
   return logits;
+}
+
+torch::Tensor EntropyBottleneckImpl::aux_loss() {
+  return torch::abs(logits_cumulative(quantiles, true) - target).sum();
+}
+
+std::pair<torch::Tensor, torch::Tensor> EntropyBottleneckImpl::forward_noisy(const torch::Tensor& x) {
+  torch::Tensor x_tilde = add_uniform_noise(x);
+  torch::Tensor values = x_tilde.permute({1, 0, 2, 3}).contiguous();
+  const auto shape = values.sizes().vec();
+  values = values.reshape({values.size(0), 1, -1});
+  torch::Tensor lower = logits_cumulative(values - 0.5);
+  torch::Tensor upper = logits_cumulative(values + 0.5);
+  // CompressAI's sign flip: subtract in the sigmoid's flat tail, where it is exact.
+  torch::Tensor sign = -torch::sign(lower + upper).detach();
+  torch::Tensor likelihood =
+      likelihood_lower_bound->forward(torch::abs(torch::sigmoid(sign * upper) - torch::sigmoid(sign * lower)));
+  likelihood = likelihood.reshape(shape).permute({1, 0, 2, 3}).contiguous();
+  return {x_tilde, likelihood};
 }
 
 torch::Tensor EntropyBottleneckImpl::quantize(const torch::Tensor& x) {
@@ -351,7 +397,19 @@ torch::Tensor GaussianConditionalImpl::likelihood(const torch::Tensor& y, const 
                                                   const torch::Tensor& means) {
   // Likelihood of the rounded value: the Gaussian's mass on [y_hat - 0.5, y_hat + 0.5].
   torch::Tensor centred = means.defined() ? y - means : y;
-  torch::Tensor values = torch::abs(torch::round(centred));
+  return likelihood_of(torch::round(centred), scales, torch::Tensor());
+}
+
+std::pair<torch::Tensor, torch::Tensor> GaussianConditionalImpl::forward_noisy(const torch::Tensor& y,
+                                                                               const torch::Tensor& scales,
+                                                                               const torch::Tensor& means) {
+  torch::Tensor y_tilde = add_uniform_noise(y);
+  return {y_tilde, likelihood_of(y_tilde, scales, means)};
+}
+
+torch::Tensor GaussianConditionalImpl::likelihood_of(const torch::Tensor& v, const torch::Tensor& scales,
+                                                     const torch::Tensor& means) {
+  torch::Tensor values = torch::abs(means.defined() ? v - means : v);
   torch::Tensor s = lower_bound_scale->forward(scales);
   const double c = -std::sqrt(0.5);
   torch::Tensor upper = 0.5 * torch::erfc(c * (0.5 - values) / s);

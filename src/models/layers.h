@@ -58,7 +58,9 @@ torch::Tensor run_sequential(torch::nn::Sequential& sequential, torch::Tensor x)
 // compressai.ops.LowerBound: max(x, bound) with a registered buffer "bound".
 struct LowerBoundImpl : torch::nn::Module {
   explicit LowerBoundImpl(double bound);
-  torch::Tensor forward(const torch::Tensor& x) { return torch::maximum(x, bound); }
+  // While training, CompressAI's gradient: passed where x >= bound or where it
+  // pushes x up, so that values stuck under the bound can come back.
+  torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor bound;
 };
 TORCH_MODULE(LowerBound);
@@ -148,8 +150,15 @@ torch::nn::Conv2d make_conv1x1(int64_t in, int64_t out, int64_t stride = 1);
 struct EntropyBottleneckImpl : torch::nn::Module {
   explicit EntropyBottleneckImpl(int64_t channels, double init_scale = 10, double tail_mass = 1e-9);
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x);  // (x_hat, likelihoods)
+  // Training: additive uniform noise in [-0.5, 0.5) for rounding (CompressAI's
+  // "noise" mode), likelihoods of the noisy values.
+  std::pair<torch::Tensor, torch::Tensor> forward_noisy(const torch::Tensor& x);
   torch::Tensor quantize(const torch::Tensor& x);                             // x_hat only
-  torch::Tensor logits_cumulative(torch::Tensor inputs);
+  // stop_gradient: the density's own parameters detached (the auxiliary loss
+  // moves only the quantiles).
+  torch::Tensor logits_cumulative(torch::Tensor inputs, bool stop_gradient = false);
+  // CompressAI's auxiliary loss: puts quantiles at the tail masses and median.
+  torch::Tensor aux_loss();
   int64_t channels;
   std::vector<torch::Tensor> matrices, biases, factors;
   torch::Tensor quantiles, target, offset, quantized_cdf, cdf_length;
@@ -162,6 +171,11 @@ TORCH_MODULE(EntropyBottleneck);
 struct GaussianConditionalImpl : torch::nn::Module {
   GaussianConditionalImpl(double scale_bound = 0.11, double tail_mass = 1e-9);
   torch::Tensor likelihood(const torch::Tensor& y, const torch::Tensor& scales, const torch::Tensor& means);
+  // Training: y plus uniform noise, and the likelihoods of that (y_tilde, likelihoods).
+  std::pair<torch::Tensor, torch::Tensor> forward_noisy(const torch::Tensor& y, const torch::Tensor& scales,
+                                                        const torch::Tensor& means);
+  // The Gaussian's mass on [v - 0.5, v + 0.5] around the means, v as given (not rounded).
+  torch::Tensor likelihood_of(const torch::Tensor& values, const torch::Tensor& scales, const torch::Tensor& means);
   torch::Tensor offset, quantized_cdf, cdf_length, scale_table, scale_bound_buffer;
   LowerBound likelihood_lower_bound{nullptr}, lower_bound_scale{nullptr};
 };

@@ -167,6 +167,29 @@ ChainOutput NetworkImpl::forward(const torch::Tensor& x) {
   return out;
 }
 
+ChainOutput NetworkImpl::forward_training(const torch::Tensor& x) {
+  ChainOutput out;
+  Latents& l = out.latents;
+  torch::Tensor y = run_sequential(g_a, x);
+  if (!h_a) {
+    std::tie(l.y_hat, l.y_likelihoods) = entropy_bottleneck->forward_noisy(y);
+  } else {
+    torch::Tensor z = run_sequential(h_a, hyper_abs_ ? torch::abs(y) : y);
+    std::tie(l.z_hat, l.z_likelihoods) = entropy_bottleneck->forward_noisy(z);
+    if (has_context_) {
+      // As CompressAI: the context sees one noisy y, the likelihoods another draw.
+      l.y_hat = y + torch::empty_like(y).uniform_(-0.5, 0.5);
+      auto [scales, means] = gaussian_params(l.z_hat, l.y_hat);
+      l.y_likelihoods = gaussian_conditional->forward_noisy(y, scales, means).second;
+    } else {
+      auto [scales, means] = gaussian_params(l.z_hat, torch::Tensor());
+      std::tie(l.y_hat, l.y_likelihoods) = gaussian_conditional->forward_noisy(y, scales, means);
+    }
+  }
+  out.x_hat = run_sequential(g_s, l.y_hat);
+  return out;
+}
+
 Network make_network(const std::string& name_or_abbr, int quality, uint64_t seed) {
   const QualityConfig config = quality_config(find_network(name_or_abbr), quality);
   torch::manual_seed(seed);

@@ -35,6 +35,10 @@ class NetworkImpl : public torch::nn::Module {
   ChainOutput forward(const torch::Tensor& x);
   // The two sides separately: what a sender and a receiver each compute.
   Latents encode(const torch::Tensor& x);
+  // CompressAI's forward() while training: uniform noise for rounding, so that
+  // the rate (likelihoods) and distortion are differentiable. Latents hold the
+  // noisy values.
+  ChainOutput forward_training(const torch::Tensor& x);
   torch::Tensor decode(const Latents& latents);
 
   const QualityConfig& config() const { return config_; }

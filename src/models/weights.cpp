@@ -125,9 +125,11 @@ void load_weights(NetworkImpl& network, const std::string& path) {
   }
 }
 
-void save_weights(NetworkImpl& network, const std::string& path) {
+void save_weights(NetworkImpl& network, const std::string& path, const std::map<std::string, std::string>& metadata) {
   nlohmann::json meta = nlohmann::json::object();
-  meta["__metadata__"] = {{"format", "pt"}, {"writer", "nicenergy"}};
+  nlohmann::json info = {{"format", "pt"}, {"writer", "nicenergy"}};
+  for (const auto& [key, value] : metadata) info[key] = value;
+  meta["__metadata__"] = info;
   std::vector<torch::Tensor> blobs;
   uint64_t offset = 0;
   for (const auto& [name, tensor] : state_dict(network)) {
@@ -139,15 +141,17 @@ void save_weights(NetworkImpl& network, const std::string& path) {
   }
   std::string header = meta.dump();
   while ((header.size() + 8) % 8 != 0) header += ' ';  // keep the data 8-byte aligned
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error("cannot write weights file '" + path + "': check that its folder exists and is writable");
   const uint64_t header_size = header.size();
-  out.write(reinterpret_cast<const char*>(&header_size), 8);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  std::string bytes(reinterpret_cast<const char*>(&header_size), 8);
+  bytes += header;
   for (const auto& blob : blobs)
-    out.write(static_cast<const char*>(blob.data_ptr()), static_cast<std::streamsize>(blob.numel() * blob.element_size()));
-  out.close();  // the last buffered bytes are written here: check after it
-  if (!out) throw Error("writing weights file '" + path + "' failed (disk full?)");
+    bytes.append(static_cast<const char*>(blob.data_ptr()), static_cast<size_t>(blob.numel() * blob.element_size()));
+  write_file_replacing(path, bytes, "weights file");
+}
+
+std::map<std::string, std::string> weights_metadata(const std::string& path) {
+  const std::string bytes = read_input_file(path, "weights file", "give a .safetensors file", uint64_t{1} << 34);
+  return parse_safetensors_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path).metadata;
 }
 
 }  // namespace nicenergy
