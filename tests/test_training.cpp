@@ -136,6 +136,57 @@ TEST(Training, ACheckpointResumesToTheStateOfAnUninterruptedRun) {
   EXPECT_NE(test_util::error_of([&] { train(again, *meter); }).find("--resume"), std::string::npos);
 }
 
+// CompressAI itself loads a checkpoint of `train` (strictly: every name and
+// shape) and its eval forward gives our rate on the same crop.
+TEST(Training, CompressAILoadsTheCheckpoint) {
+#ifndef NICENERGY_PYTHON
+  GTEST_SKIP() << "built without NICENERGY_PYTHON: no CompressAI to load the checkpoint";
+#else
+  const std::string python = NICENERGY_PYTHON;
+  if (!std::filesystem::exists(python) ||
+      std::system(("'" + python + "' -c 'import compressai, safetensors' >/dev/null 2>&1").c_str()) != 0)
+    GTEST_SKIP() << python << " cannot import compressai and safetensors: nothing to load the checkpoint with";
+  set_threads(1);
+  test_util::TempDir dir("train");
+  auto meter = open_meter("estimate");
+  const TrainSettings s = tiny(dir.file("b.safetensors"), 4);
+  train(s, *meter);
+  const CropSampler crops("data/images", 64);
+  const torch::Tensor x = crops.batch(1, 5, 0);
+  ASSERT_GT(x.std().item<double>(), 0.05);
+  Network ours = make_network("Bfac", 1, 0);
+  load_weights(*ours, s.output);
+  ours->eval();
+  double bpp = 0;
+  {
+    torch::NoGradGuard no_grad;
+    bpp = rate_distortion(ours->forward(x), x, zoo_lambda(1)).bpp.item<double>();
+  }
+  ASSERT_GT(bpp, 0.01);
+  const torch::Tensor raw = x.contiguous().to(torch::kFloat32);
+  test_util::spit(dir.file("x.f32"), std::string(static_cast<const char*>(raw.data_ptr()), raw.numel() * sizeof(float)));
+  const std::string script =
+      "import sys, torch\n"
+      "from safetensors.torch import load_file\n"
+      "from compressai.zoo import bmshj2018_factorized\n"
+      "net = bmshj2018_factorized(quality=1)\n"
+      "net.load_state_dict(load_file(sys.argv[1]))\n"
+      "net.eval()\n"
+      "x = torch.frombuffer(bytearray(open(sys.argv[2], 'rb').read()), dtype=torch.float32).reshape(1, 3, 64, 64)\n"
+      "with torch.no_grad():\n"
+      "    out = net(x)\n"
+      "bits = sum(-torch.log2(l).sum() for l in out['likelihoods'].values())\n"
+      "print(float(bits / (x.shape[2] * x.shape[3])))\n";
+  test_util::spit(dir.file("load.py"), script);
+  const std::string out = dir.file("out.txt");
+  const int code = std::system(("'" + python + "' " + dir.file("load.py") + " " + s.output + " " + dir.file("x.f32") + " >" +
+                                out + " 2>&1").c_str());
+  const std::string printed = test_util::slurp(out);
+  ASSERT_EQ(code, 0) << printed;
+  EXPECT_NEAR(std::stod(printed), bpp, 1e-4 * bpp) << printed;
+#endif
+}
+
 TEST(Training, ResumeDropsLogRowsTheCheckpointDoesNotHold) {
   test_util::TempDir dir("train");
   TrainingWindow w;
@@ -183,7 +234,7 @@ TEST(CliTrain, TrainsResumesAndRunLoadsTheCheckpoint) {
   test_util::TempDir dir("train");
   const std::string common = "train --model Bfac --quality 1 --data data/images --batch-size 2 --crop-px 32 --idle-s 0 "
                              "--window-iterations 2 --checkpoint-iterations 2 --meter estimate --threads 1 --output " +
-                             dir.file("b.safetensors");
+                             dir.file("new/folder/b.safetensors");  // folders made as needed
   Result r = run_cli(common + " --iterations 4");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("J/it (estimate)"), std::string::npos) << r.err;
@@ -194,7 +245,7 @@ TEST(CliTrain, TrainsResumesAndRunLoadsTheCheckpoint) {
   r = run_cli(common + " --iterations 6 --resume");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("4 to 6"), std::string::npos) << r.out;
-  EXPECT_EQ(read_training_csv(dir.file("b.csv")).size(), 3u);
-  r = run_cli("run --model Bfac --quality 1 --weights " + dir.file("b.safetensors") + " --threads 1 --input data/images/kodim01.png");
+  EXPECT_EQ(read_training_csv(dir.file("new/folder/b.csv")).size(), 3u);
+  r = run_cli("run --model Bfac --quality 1 --weights " + dir.file("new/folder/b.safetensors") + " --threads 1 --input data/images/kodim01.png");
   EXPECT_EQ(r.code, 0) << r.err;
 }

@@ -88,6 +88,11 @@ TrainResult train(const TrainSettings& s, PowerMeter& meter, const TrainProgress
   if (!s.resume && std::filesystem::exists(log, ec))
     throw Error("training log '" + log + "' exists: pass --resume to continue it, or choose another --output/--log");
   check_output_file(s.output, "checkpoint '" + s.output + "'");
+  check_output_file(log, "training log '" + log + "'");
+  for (const std::string& file : {s.output, log}) {
+    const std::filesystem::path folder = std::filesystem::path(file).parent_path();
+    if (!folder.empty()) std::filesystem::create_directories(folder);
+  }
   const CropSampler crops(s.data, s.crop_px);
 
   Network network = make_network(s.model, s.quality, s.seed);
