@@ -98,10 +98,14 @@ int run_lifecycle(const LifecycleParams& p) {
   if (p.training.empty() && p.training_energy_j.empty())
     throw Error("no training energy: give --training TRAIN.csv (from `nicenergy train`) or --training-energy-j "
                 "NETWORK:QUALITY=JOULES");
-  if (p.results.empty() == p.coeffs.empty())
-    throw Error(p.results.empty() ? "no inference energy: give --results RESULTS.csv (a campaign's) or --coeffs "
-                                    "FIT.json with --size WxH"
-                                  : "--results and --coeffs both given: choose one source of inference energy");
+  // Without inference energy, only the training CSVs' energy (and its prediction) is reported.
+  const bool training_only = p.results.empty() && p.coeffs.empty();
+  if (!p.results.empty() && !p.coeffs.empty())
+    throw Error("--results and --coeffs both given: choose one source of inference energy");
+  if (training_only && p.training.empty())
+    throw Error("no inference energy: give --results RESULTS.csv (a campaign's) or --coeffs FIT.json with --size WxH");
+  if (training_only && !p.plot.empty())
+    throw Error("--plot draws E_full over N and needs inference energy: give --results RESULTS.csv or --coeffs FIT.json");
   if (!p.coeffs.empty() && p.size.empty()) throw Error("--coeffs needs --size WxH: the image size to predict for");
   if (p.iterations != 0 && !p.schedule.empty()) throw Error("--iterations and --schedule both given: choose one");
   CarbonSettings carbon;
@@ -129,6 +133,7 @@ int run_lifecycle(const LifecycleParams& p) {
     CodecLifecycle lifecycle;
   };
   std::vector<Codec> codecs;
+  std::vector<TrainingEstimate> training;
   std::vector<std::string> notes;
   for (const std::string& path : p.training) {
     const auto windows = read_training_csv(path);
@@ -141,6 +146,7 @@ int run_lifecycle(const LifecycleParams& p) {
       c.quality = t.quality;
       c.lifecycle.codec = codec_label(c.network, c.quality);
       c.lifecycle.estimate = t.estimate;
+      training.push_back({c.lifecycle.codec, t, std::nullopt});
       if (p.iterations == 0 && !schedule) {
         c.lifecycle.training_energy_j = t.measured_training_energy_j;
         c.lifecycle.training_source = "measured: " + path + " (" + std::to_string(t.measured_iterations) +
@@ -148,6 +154,7 @@ int run_lifecycle(const LifecycleParams& p) {
       } else {
         const TrainingPrediction pr =
             schedule ? predict_training_energy(t, *schedule) : predict_training_energy(t, p.iterations);
+        training.back().predicted = pr;
         c.lifecycle.training_energy_j = pr.training_energy_j;
         c.lifecycle.training_energy_low_j = pr.training_energy_low_j;
         c.lifecycle.training_energy_high_j = pr.training_energy_high_j;
@@ -177,6 +184,51 @@ int run_lifecycle(const LifecycleParams& p) {
     codecs.push_back(c);
   }
 
+  auto carbon_lines = [&] {
+    std::printf("  grid intensity %g gCO2e/kWh: %s\n", carbon.grid_intensity_g_per_kwh,
+                carbon.grid_intensity_g_per_kwh == CarbonSettings::kDefaultGridIntensityGPerKwh
+                    ? (std::string("default, ") + CarbonSettings::grid_intensity_source()).c_str()
+                    : "given with --grid-intensity");
+    std::printf("  PUE %g: %s\n", carbon.pue,
+                carbon.pue == CarbonSettings::kDefaultPue ? (std::string("default, ") + CarbonSettings::pue_source()).c_str()
+                                                          : "given with --pue");
+  };
+  bool training_estimate = false;
+  for (const TrainingEstimate& t : training) training_estimate = training_estimate || t.measured.estimate;
+  auto print_training = [&] {
+    std::printf("Training energy from training CSVs (dynamic energy, Eq. (1)); prediction as Carbontracker does: "
+                "energy per iteration after the warm-up x the schedule's iterations\n");
+    std::cout << render_text(training_energy_table(training));
+  };
+  if (training_only) {
+    nlohmann::json j = {{"training", training_json(training)},
+                        {"estimate", training_estimate},
+                        {"grid_intensity_g_per_kwh", carbon.grid_intensity_g_per_kwh},
+                        {"pue", carbon.pue},
+                        {"notes", notes}};
+    if (p.json) {
+      std::cout << j.dump(2) << "\n";
+    } else {
+      print_training();
+      std::printf("\nCO2-equivalent of training in kg: kWh x PUE x grid intensity\n");
+      for (const Codec& c : codecs)
+        std::printf("  %s: %.4g kg CO2e%s\n", c.lifecycle.codec.c_str(), co2e_kg(c.lifecycle.training_energy_j, carbon),
+                    c.lifecycle.estimate ? " (ESTIMATE)" : "");
+      carbon_lines();
+      if (training_estimate)
+        std::printf("ESTIMATE: some energies come from the CPU estimate meter (CPU time x TDP share), not "
+                    "measurements\n");
+      std::printf("E_full(N) needs inference energy: add --results RESULTS.csv or --coeffs FIT.json --size WxH\n");
+    }
+    for (const std::string& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+    if (!p.output.empty()) {
+      write_file_replacing(p.output, json_output ? j.dump(2) + "\n" : render_csv(training_energy_table(training)),
+                           "output '" + p.output + "'");
+      std::fprintf(stderr, "written to %s\n", p.output.c_str());
+    }
+    return 0;
+  }
+
   // Inference energy per image, at the training's quality unless --quality says another.
   std::vector<MeasurementRecord> records;
   FitResult fit;
@@ -200,9 +252,15 @@ int run_lifecycle(const LifecycleParams& p) {
   }
   const LifecycleResult result = compute_lifecycle(inputs, images, carbon);
 
+  nlohmann::json json = to_json(result, notes);
+  json["training"] = training_json(training);
   if (p.json) {
-    std::cout << to_json(result, notes).dump(2) << "\n";
+    std::cout << json.dump(2) << "\n";
   } else {
+    if (!training.empty()) {
+      print_training();
+      std::printf("\n");
+    }
     std::printf("Full-cycle energy E_full(N) = E_train + N x E_infer (Li et al., arXiv 2108.13465), in joules\n");
     std::cout << render_text(lifecycle_energy_table(result));
     for (const LifecycleRow& r : result.rows)
@@ -211,6 +269,7 @@ int run_lifecycle(const LifecycleParams& p) {
     std::printf("\nCO2-equivalent in kg: kWh x PUE %g x grid %g gCO2e/kWh\n", carbon.pue,
                 carbon.grid_intensity_g_per_kwh);
     std::cout << render_text(lifecycle_co2e_table(result));
+    carbon_lines();
     if (!result.break_evens.empty()) {
       std::printf("\nBreak-even N* = (E_train_b - E_train_a) / (E_infer_a - E_infer_b):\n");
       for (const BreakEven& b : result.break_evens) std::printf("  %s\n", b.text.c_str());
@@ -223,7 +282,7 @@ int run_lifecycle(const LifecycleParams& p) {
 
   if (!p.output.empty()) {
     if (json_output) {
-      write_file_replacing(p.output, to_json(result, notes).dump(2) + "\n", "output '" + p.output + "'");
+      write_file_replacing(p.output, json.dump(2) + "\n", "output '" + p.output + "'");
     } else {
       write_file_replacing(p.output, render_csv(lifecycle_long_table(result)), "output '" + p.output + "'");
       const std::filesystem::path path(p.output);
@@ -254,7 +313,9 @@ void add_lifecycle_commands(CLI::App& app, Action& action) {
       "iteration after the warm-up (as Carbontracker does), or given with --training-energy-j. E_infer: the\n"
       "dynamic energy per execution of the chain from a results CSV (at --size, else the mean over sizes), or\n"
       "Eq. (2) from a fit at --size. For every pair of codecs, the break-even N* where the one cheaper to\n"
-      "train stops being cheaper, or which dominates. CO2e = kWh x PUE x grid intensity.\n"
+      "train stops being cheaper, or which dominates. CO2e = kWh x PUE x grid intensity. Without --results\n"
+      "or --coeffs: the training CSVs' energy and its prediction alone. A training CSV comes from\n"
+      "`nicenergy train ... --output MODEL.safetensors` (MODEL.csv beside it).\n"
       "Defaults: grid intensity ") +
       CarbonSettings::grid_intensity_source() + ";\nPUE " + CarbonSettings::pue_source() + ".\nSchedules: " +
       [] {

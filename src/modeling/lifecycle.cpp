@@ -62,8 +62,8 @@ BreakEven break_even(const CodecLifecycle& a_in, const CodecLifecycle& b_in) {
   r.dominant = di <= 0 ? a.codec : b.codec;
   const std::string other = r.dominant == a.codec ? b.codec : a.codec;
   r.cheaper_below = r.cheaper_above = r.dominant;
-  r.text = a.codec + " vs " + b.codec + ": " + r.dominant + " dominates (no more energy to train, nor per image) " +
-           "than " + other + ": no break-even";
+  r.text = a.codec + " vs " + b.codec + ": " + r.dominant + " needs no more energy than " + other +
+           " to train nor per image, so it uses less at every N: no break-even";
   return r;
 }
 

@@ -15,7 +15,11 @@ static std::string label(bool estimate) { return estimate ? "ESTIMATE" : "measur
 
 static std::string interval(const CodecLifecycle& c) {
   if (!c.training_energy_low_j || !c.training_energy_high_j) return "-";
-  return "[" + g(*c.training_energy_low_j) + ", " + g(*c.training_energy_high_j) + "]";
+  std::string text = "[";  // appended, not "[" + ...: GCC 12 warns falsely on that
+  text += g(*c.training_energy_low_j);
+  text += ", ";
+  text += g(*c.training_energy_high_j);
+  return text + "]";
 }
 
 TextTable lifecycle_energy_table(const LifecycleResult& result) {
@@ -51,11 +55,15 @@ TextTable lifecycle_co2e_table(const LifecycleResult& result) {
 
 TextTable break_even_table(const LifecycleResult& result) {
   TextTable t;
-  t.header = {"codec_a", "codec_b", "break_even_images", "cheaper_below", "cheaper_above", "dominant"};
-  for (const BreakEven& b : result.break_evens)
-    t.rows.push_back({b.codec_a, b.codec_b, b.break_even_images ? g(*b.break_even_images) : "",
+  t.header = {"codec_a", "codec_b", "break_even_images", "cheaper_below", "cheaper_above", "dominant", "estimate"};
+  for (const BreakEven& b : result.break_evens) {
+    bool estimate = false;
+    for (const LifecycleRow& r : result.rows)
+      if (r.codec.codec == b.codec_a || r.codec.codec == b.codec_b) estimate = estimate || r.codec.estimate;
+    t.rows.push_back({b.codec_a, b.codec_b, b.break_even_images ? gp_number(*b.break_even_images) : "",
                       b.break_even_images ? b.cheaper_below : "", b.break_even_images ? b.cheaper_above : "",
-                      b.dominant});
+                      b.dominant, estimate ? "1" : "0"});
+  }
   return t;
 }
 
@@ -74,6 +82,77 @@ TextTable lifecycle_long_table(const LifecycleResult& result) {
                         r.codec.training_source, r.codec.inference_source,
                         gp_number(result.carbon.grid_intensity_g_per_kwh), gp_number(result.carbon.pue)});
   return t;
+}
+
+static std::string plus_minus(double value, double half_width) {
+  std::string text = g(value);
+  text += " +- ";
+  return text + g(half_width);
+}
+
+TextTable training_energy_table(const std::vector<TrainingEstimate>& training) {
+  TextTable t;
+  t.header = {"codec",           "windows",           "measured_iterations", "measured_training_energy_j",
+              "warmup_iterations", "energy_per_iteration_j", "predicted_iterations", "training_energy_j",
+              "interval_j",      "label"};
+  for (const TrainingEstimate& e : training) {
+    const TrainingEnergy& m = e.measured;
+    const bool per_iteration = m.windows_used >= 2;
+    std::vector<std::string> row = {e.codec, std::to_string(m.windows), std::to_string(m.measured_iterations),
+                                    g(m.measured_training_energy_j), std::to_string(m.warmup_iterations),
+                                    per_iteration ? plus_minus(m.energy_per_iteration_j, m.energy_per_iteration_ci_j)
+                                                  : "-"};
+    if (e.predicted) {
+      std::string range = std::to_string(e.predicted->iterations);
+      if (e.predicted->iterations_min != e.predicted->iterations_max)
+        range = std::to_string(e.predicted->iterations_min) + "-" + std::to_string(e.predicted->iterations_max);
+      std::string interval = "[";
+      interval += g(e.predicted->training_energy_low_j);
+      interval += ", ";
+      interval += g(e.predicted->training_energy_high_j);
+      row.insert(row.end(), {range, g(e.predicted->training_energy_j), interval + "]"});
+    } else {
+      row.insert(row.end(), {"-", g(m.measured_training_energy_j), "-"});
+    }
+    row.push_back(label(m.estimate));
+    t.rows.push_back(row);
+  }
+  return t;
+}
+
+nlohmann::json training_json(const std::vector<TrainingEstimate>& training) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const TrainingEstimate& e : training) {
+    const TrainingEnergy& m = e.measured;
+    nlohmann::json j = {{"codec", e.codec},
+                        {"source", m.source},
+                        {"device", m.device},
+                        {"batch_size", m.batch_size},
+                        {"crop_px", m.crop_px},
+                        {"estimate", m.estimate},
+                        {"windows", m.windows},
+                        {"measured_iterations", m.measured_iterations},
+                        {"measured_training_energy_j", m.measured_training_energy_j},
+                        {"windows_used", m.windows_used},
+                        {"warmup_iterations", m.warmup_iterations},
+                        {"confidence", m.confidence}};
+    j["energy_per_iteration_j"] = m.windows_used >= 2 ? nlohmann::json(m.energy_per_iteration_j) : nullptr;
+    j["energy_per_iteration_ci_j"] = m.windows_used >= 2 ? nlohmann::json(m.energy_per_iteration_ci_j) : nullptr;
+    if (e.predicted)
+      j["prediction"] = {{"schedule", e.predicted->schedule},
+                         {"iterations", e.predicted->iterations},
+                         {"iterations_min", e.predicted->iterations_min},
+                         {"iterations_max", e.predicted->iterations_max},
+                         {"training_energy_j", e.predicted->training_energy_j},
+                         {"training_energy_low_j", e.predicted->training_energy_low_j},
+                         {"training_energy_high_j", e.predicted->training_energy_high_j},
+                         {"method", e.predicted->method},
+                         {"notes", e.predicted->notes}};
+    else
+      j["prediction"] = nullptr;
+    out.push_back(j);
+  }
+  return out;
 }
 
 nlohmann::json to_json(const LifecycleResult& result, const std::vector<std::string>& notes) {
@@ -142,8 +221,8 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
   write_file_replacing((fs::path(dir) / (stem + ".dat")).string(), dat, "plot data '" + stem + ".dat'");
 
   std::string gp = gp_header(stem);
-  gp += "set title 'Full-cycle energy E_full(N) = E_train + N x E_infer (Li et al.)" +
-        std::string(result.estimate ? ", ESTIMATE (CPU time x TDP share)" : "") + "'\n"
+  gp += "set title 'E_full(N) = E_train + N x E_infer (Li et al.)" + std::string(result.estimate ? ", ESTIMATE" : "") +
+        "'\n"
         "set xlabel 'Images coded N'\n"
         "set ylabel 'E_full (J)'\n"
         "set logscale xy\n"

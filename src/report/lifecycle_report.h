@@ -2,15 +2,29 @@
 // and the figure of E_full over N on log axes (gnuplot, SVG and PNG). Every
 // output says "estimate" where a CPU estimate meter's numbers went in.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "modeling/lifecycle.h"
+#include "modeling/training_prediction.h"
 #include "report/text_table.h"
 
 namespace nicenergy {
+
+// One codec's training energy from its training CSV: measured, and predicted
+// where a schedule was asked for.
+struct TrainingEstimate {
+  std::string codec;  // "Bfac q1"
+  TrainingEnergy measured;
+  std::optional<TrainingPrediction> predicted;
+};
+// Per codec: measured total, energy per iteration +- its interval, and the
+// prediction for the schedule (E_train with its interval).
+TextTable training_energy_table(const std::vector<TrainingEstimate>& training);
+nlohmann::json training_json(const std::vector<TrainingEstimate>& training);
 
 // Per codec: E_train with its interval and source, E_infer, E_full at each N, label.
 TextTable lifecycle_energy_table(const LifecycleResult& result);
