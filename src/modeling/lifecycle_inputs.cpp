@@ -5,6 +5,7 @@
 
 #include "complexity/complexity.h"
 #include "error.h"
+#include "io/numbers.h"
 #include "modeling/predict.h"
 #include "models/zoo.h"
 
@@ -80,6 +81,10 @@ InferenceEnergy inference_energy_from_fit(const FitResult& fit, const std::strin
     throw Error("codec " + codec_label(network, quality) + " has training energy but no inference energy from " +
                 path + ": " + error.what());
   }
+  if (!(p.energy_j > 0))
+    throw Error("codec " + codec_label(network, quality) + ": the model in " + path + " predicts " +
+                number_text(p.energy_j) + " J per image at " + std::to_string(width) + "x" + std::to_string(height) +
+                ", not a positive energy: the fit does not hold there; measure it (--results) or choose another --size");
   InferenceEnergy e;
   e.inference_energy_per_image_j = p.energy_j;
   e.estimate = fit.estimate;

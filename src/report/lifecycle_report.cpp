@@ -208,6 +208,7 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
   n_max = std::pow(10.0, std::ceil(std::log10(n_max)));
 
   std::string dat = "# break-even points: images full_cycle_energy_j \"codec_a vs codec_b\"\n";
+  bool any_break_even = false;
   for (const BreakEven& b : result.break_evens) {
     if (!b.break_even_images || *b.break_even_images < 1) continue;
     for (const LifecycleRow& r : result.rows)
@@ -215,6 +216,7 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
         const double e = full_cycle_energy_j(r.codec.training_energy_j, r.codec.inference_energy_per_image_j,
                                              *b.break_even_images);
         dat += gp_number(*b.break_even_images) + " " + gp_number(e) + " " + gp_string(b.codec_a + " / " + b.codec_b) + "\n";
+        any_break_even = true;
       }
   }
   if (dat.find('\n') == dat.size() - 1) dat += "NaN NaN \"none\"\n";  // gnuplot refuses an empty file
@@ -237,7 +239,9 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
             gp_number(r.codec.inference_energy_per_image_j) + " with lines lw 2 lc rgb '" + color + "' title " +
             gp_string(r.codec.codec + (r.codec.estimate ? " (estimate)" : ""));
   }
-  plot += ", \\\n     '" + stem + ".dat' using 1:2 with points pt 7 ps 1.2 lc rgb '#444444' title 'break-even N*'\n";
+  if (any_break_even)  // no empty key entry where one codec dominates
+    plot += ", \\\n     '" + stem + ".dat' using 1:2 with points pt 7 ps 1.2 lc rgb '#444444' title 'break-even N*'";
+  plot += "\n";
   gp += plot + gp_footer(stem);
   write_file_replacing((fs::path(dir) / (stem + ".gp")).string(), gp, "plot script '" + stem + ".gp'");
 
