@@ -160,7 +160,7 @@ namespace {
 class CliLifecycle : public ::testing::Test {
  protected:
   static fs::path dir;
-  static std::string training_csv, results_csv;
+  static std::string training_csv, results_csv, fit_json;
 
   static void SetUpTestSuite() {
     dir = fs::temp_directory_path() / ("nicenergy_lifecycle_" + std::to_string(::getpid()));
@@ -178,11 +178,14 @@ class CliLifecycle : public ::testing::Test {
     out << "[campaign]\nname = \"quick\"\noutput = \"" << results_csv << "\"\n"
         << "device = \"cpu\"\nmeter = \"estimate\"\nmodels = [\"Bfac\", \"Bhyp\"]\nlevels = [\"low\"]\n"
         << "[protocol]\nidle_s = 0.3\nwindow_s = 0.1\nk_min = 2\nk_max = 3\npreheat_max_s = 0\n"
-        << "[[images]]\nsizes = [\"64x64\"]\nfrom = \"" << fs::absolute("data/images").string()
+        << "[[images]]\nsizes = [\"64x64\", \"96x64\", \"128x96\"]\nfrom = \"" << fs::absolute("data/images").string()
         << "\"\nmethod = \"mosaic\"\n";
     out.close();
     const Result campaign = run_cli("campaign " + config + " --threads 1");
     ASSERT_EQ(campaign.code, 0) << campaign.err;
+    fit_json = (dir / "fit.json").string();
+    const Result fit = run_cli("fit " + results_csv + " --output " + fit_json);
+    ASSERT_EQ(fit.code, 0) << fit.err;
   }
   static void TearDownTestSuite() { fs::remove_all(dir); }
 
@@ -192,13 +195,13 @@ class CliLifecycle : public ::testing::Test {
 
   static double chain_energy_j(const std::string& abbr) {
     for (const MeasurementRecord& r : read_results(results_csv))
-      if (r.abbr == abbr && r.quality == 1) return r.energy_j;
+      if (r.abbr == abbr && r.quality == 1 && r.width == 64 && r.height == 64) return r.energy_j;
     ADD_FAILURE() << abbr << " not in " << results_csv;
     return 0;
   }
 };
 fs::path CliLifecycle::dir;
-std::string CliLifecycle::training_csv, CliLifecycle::results_csv;
+std::string CliLifecycle::training_csv, CliLifecycle::results_csv, CliLifecycle::fit_json;
 
 }  // namespace
 
@@ -214,7 +217,7 @@ TEST_F(CliLifecycle, MeasuredTrainingAndCampaignGiveTheHandComputedBreakEven) {
   ASSERT_GT(bhyp_j, bfac_j) << "Bhyp should cost more per image than Bfac";
 
   const Result r = run_cli("lifecycle --training " + training_csv + " --training-energy-j Bhyp:1=1 --results " +
-                           results_csv + " --images 1,1e6 --grid-intensity 300 --pue 1.2 --json");
+                           results_csv + " --size 64x64 --images 1,1e6 --grid-intensity 300 --pue 1.2 --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["estimate"].get<bool>());  // the estimate meter
@@ -279,6 +282,23 @@ TEST_F(CliLifecycle, SchedulePredictionWithIntervalAndOutputs) {
     EXPECT_GT(fs::file_size(out.file("plot/lifecycle.svg")), 1000u);
     EXPECT_GT(fs::file_size(out.file("plot/lifecycle.png")), 1000u);
   }
+}
+
+// E_infer from the campaign's fit: Eq. (2) at the size asked, as `predict` gives it (96x80:
+// near the mean of the fitted sizes, where a least-squares line passes the mean energy, > 0).
+TEST_F(CliLifecycle, InferenceEnergyFromAFitAtASize) {
+  const Result predicted = run_cli("predict --model Bhyp --quality 1 --size 96x80 --coeffs " + fit_json + " --json");
+  ASSERT_EQ(predicted.code, 0) << predicted.err;
+  const double bhyp_j = nlohmann::json::parse(predicted.out)["energy_j"].get<double>();
+  ASSERT_GT(bhyp_j, 0);
+  const Result r = run_cli("lifecycle --training-energy-j Bhyp:1=7 --coeffs " + fit_json + " --size 96x80 --images 10 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["codecs"][0]["inference_energy_per_image_j"].get<double>(), bhyp_j, 1e-9 * bhyp_j);
+  EXPECT_NEAR(j["codecs"][0]["points"][0]["full_cycle_energy_j"].get<double>(), 7 + 10 * bhyp_j, 1e-9 * bhyp_j);
+  EXPECT_TRUE(j["estimate"].get<bool>());  // the fit is of estimated energies
+  EXPECT_NE(j["codecs"][0]["inference_source"].get<std::string>().find("fit.json"), std::string::npos);
+  expect_one_line_error("lifecycle --training-energy-j Bhyp:1=7 --coeffs " + fit_json, "--size");
 }
 
 TEST_F(CliLifecycle, BadInputsGiveOneLine) {
