@@ -89,7 +89,7 @@ void add_training_commands(CLI::App& app, Action& action) {
   train->add_option("--meter", p->meter, "auto, nvml, rapl, estimate[:TDP_W], ... (auto falls back to the labelled estimate)")->capture_default_str();
   train->add_option("--init-weights", s.init_weights, "start from these weights (fine-tuning)")->type_name("FILE");
   train->add_flag("--resume", s.resume, "continue --output where it stopped (same settings)");
-  add_seed(train, s.seed);
+  add_seed(train, s.seed)->description("seed of the initial weights (without --init-weights), the crops and the noise");
   add_threads(train, p->threads);
 }
 

@@ -44,6 +44,7 @@ void check_train_settings(const TrainSettings& s) {
   if (!std::isfinite(s.idle_s) || s.idle_s < 0 || s.idle_s > 3600) throw Error("--idle-s must be 0 to 3600 seconds");
   if (s.output.empty()) throw Error("give --output CHECKPOINT.safetensors");
   if (s.resume && !s.init_weights.empty()) throw Error("--resume continues --output; --init-weights starts afresh: give one");
+  CropSampler(s.data, s.crop_px);  // the folder and its image sizes, before anything runs
 }
 
 namespace {

@@ -1,0 +1,200 @@
+// `nicenergy train`: the loss falls, checkpoints round-trip and resume to the
+// state an uninterrupted run reaches, and bad settings get one line.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "error.h"
+#include "meters/power_meter.h"
+#include "models/network.h"
+#include "models/weights.h"
+#include "platform/runtime.h"
+#include "test_util.h"
+#include "training/crops.h"
+#include "training/rate_distortion.h"
+#include "training/trainer.h"
+#include "training/training_csv.h"
+
+using namespace nicenergy;
+
+namespace {
+
+// Small enough for a test: Bfac at crops of 32 px, one thread so the run is
+// deterministic and the estimate meter charges only this work.
+TrainSettings tiny(const std::string& output, int64_t iterations) {
+  TrainSettings s;
+  s.model = "Bfac";
+  s.quality = 1;
+  s.data = "data/images";
+  s.output = output;
+  s.iterations = iterations;
+  s.batch_size = 4;
+  s.crop_px = 32;
+  s.window_iterations = 4;
+  s.checkpoint_iterations = 4;
+  s.idle_s = 0;
+  return s;
+}
+
+// The rate-distortion loss of fixed crops under a fixed noise draw.
+double loss_on(NetworkImpl& network, const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(7);
+  return rate_distortion(network.forward_training(x), x, zoo_lambda(1)).loss.item<double>();
+}
+
+}  // namespace
+
+TEST(Training, CropsAreInformativeAndDeterministic) {
+  const CropSampler crops("data/images", 32);
+  const torch::Tensor a = crops.batch(4, 3, 10), b = crops.batch(4, 3, 10), c = crops.batch(4, 3, 11);
+  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{4, 3, 32, 32}));
+  EXPECT_TRUE(torch::equal(a, b));
+  EXPECT_FALSE(torch::equal(a, c));
+  EXPECT_GT(a.std().item<double>(), 0.05);  // photographs, not flat fields
+  EXPECT_GE(a.min().item<double>(), 0.0);
+  EXPECT_LE(a.max().item<double>(), 1.0);
+}
+
+TEST(Training, AFewIterationsOnTinyCropsLowerTheLoss) {
+  set_threads(1);
+  test_util::TempDir dir("train");
+  const TrainSettings s = tiny(dir.file("b.safetensors"), 24);
+  const CropSampler crops("data/images", 32);
+  const torch::Tensor x = crops.batch(4, 99, 0);  // crops the training never drew (other seed)
+  ASSERT_GT(x.std().item<double>(), 0.05);
+  Network before = make_network("Bfac", 1, s.seed);
+  const double loss_before = loss_on(*before, x);
+
+  auto meter = open_meter("estimate");
+  const TrainResult r = train(s, *meter);
+  EXPECT_EQ(r.iteration_end, 24);
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_TRUE(r.estimate);
+  EXPECT_GT(r.energy_j, 0);
+
+  Network after = make_network("Bfac", 1, s.seed);
+  load_weights(*after, s.output);
+  const double loss_after = loss_on(*after, x);
+  EXPECT_LT(loss_after, 0.9 * loss_before) << "before " << loss_before << ", after " << loss_after;
+
+  // The log has one row per window, in order, with energy and the loss falling.
+  const std::vector<TrainingWindow> rows = read_training_csv(default_training_log(s.output));
+  ASSERT_EQ(rows.size(), 6u);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].iteration_begin, static_cast<int64_t>(4 * i));
+    EXPECT_EQ(rows[i].iterations(), 4);
+    EXPECT_GT(rows[i].energy_per_iteration_j, 0);
+    EXPECT_TRUE(rows[i].estimate);
+    EXPECT_EQ(rows[i].abbr, "Bfac");
+  }
+  EXPECT_LT(rows.back().loss, rows.front().loss);
+
+  // The checkpoint records its training for `lifecycle` and for readers of the weights.
+  const auto meta = weights_metadata(s.output);
+  EXPECT_EQ(meta.at("network"), "bmshj2018_factorized");
+  EXPECT_GT(std::stod(meta.at("training_energy_j")), 0);
+  EXPECT_NE(meta.at("training_meter").find("estimate"), std::string::npos);
+}
+
+TEST(Training, ACheckpointResumesToTheStateOfAnUninterruptedRun) {
+  set_threads(1);
+  test_util::TempDir dir("train");
+  auto meter = open_meter("estimate");
+  const TrainSettings straight = tiny(dir.file("straight.safetensors"), 16);
+  train(straight, *meter);
+
+  TrainSettings first = tiny(dir.file("resumed.safetensors"), 8);
+  train(first, *meter);
+  TrainSettings rest = first;
+  rest.iterations = 16;
+  rest.resume = true;
+  const TrainResult r = train(rest, *meter);
+  EXPECT_EQ(r.iteration_begin, 8);
+  EXPECT_EQ(r.iteration_end, 16);
+
+  Network a = make_network("Bfac", 1, 0), b = make_network("Bfac", 1, 0);
+  load_weights(*a, straight.output);
+  load_weights(*b, rest.output);
+  const auto pa = a->named_parameters(), pb = b->named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  bool any_trained = false;
+  Network init = make_network("Bfac", 1, 0);
+  const auto p0 = init->named_parameters();
+  for (const auto& item : pa) {
+    EXPECT_TRUE(torch::allclose(item.value(), pb[item.key()], 1e-5, 1e-6)) << item.key();
+    any_trained = any_trained || !torch::equal(item.value(), p0[item.key()]);
+  }
+  EXPECT_TRUE(any_trained) << "training changed no weight: the comparison would prove nothing";
+  EXPECT_EQ(read_training_csv(default_training_log(rest.output)).size(), 4u);
+
+  // Other settings cannot continue that checkpoint, nor can a fresh run overwrite it.
+  TrainSettings other = rest;
+  other.iterations = 20;
+  other.crop_px = 48;
+  EXPECT_NE(test_util::error_of([&] { train(other, *meter); }).find("crop_px"), std::string::npos);
+  TrainSettings again = first;
+  EXPECT_NE(test_util::error_of([&] { train(again, *meter); }).find("--resume"), std::string::npos);
+}
+
+TEST(Training, ResumeDropsLogRowsTheCheckpointDoesNotHold) {
+  test_util::TempDir dir("train");
+  TrainingWindow w;
+  w.network = "bmshj2018_factorized";
+  w.abbr = "Bfac";
+  w.quality = 1;
+  w.device = "cpu";
+  w.meter = "estimate";
+  w.energy_method = "estimate";
+  w.estimate = true;
+  w.batch_size = 2;
+  w.crop_px = 32;
+  std::string text = training_csv_header();
+  for (int64_t begin : {0, 4, 8}) {
+    w.iteration_begin = begin;
+    w.iteration_end = begin + 4;
+    w.duration_s = 1;
+    w.energy_j = w.dynamic_energy_j = 10.0 + static_cast<double>(begin);
+    w.energy_per_iteration_j = w.energy_j / 4;
+    text += training_csv_row(w);
+  }
+  test_util::spit(dir.file("log.csv"), text + "bmshj2018_factorized,Bfac,1,cp");  // a torn last append
+  EXPECT_EQ(read_training_csv(dir.file("log.csv")).size(), 3u);
+  const auto kept = truncate_training_csv(dir.file("log.csv"), 8);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept.back().iteration_end, 8);
+  EXPECT_DOUBLE_EQ(kept.back().energy_j, 14.0);
+  EXPECT_EQ(read_training_csv(dir.file("log.csv")).size(), 2u);
+}
+
+TEST(CliTrain, BadInputGetsOneLine) {
+  test_util::TempDir dir("train");
+  const std::string out = " --meter estimate --output " + dir.file("b.safetensors");
+  expect_one_line_error("train --model Bfac --quality 1 --data " + dir.path.string() + out, "holds no PNG or JPEG");
+  expect_one_line_error("train --model Bfac --quality 1 --data data/images --crop-px 1024" + out, "smaller than");
+  expect_one_line_error("train --model Bfac --quality 1 --data data/images --lambda -0.5" + out, "--lambda");
+  expect_one_line_error("train --model Bfac --quality 1 --data data/images --lambda nan" + out, "--lambda");
+  expect_one_line_error("train --model Bfac --quality 1 --data data/images --crop-px 40" + out, "multiple of 16");
+  expect_one_line_error("train --model Bfac --quality 9 --data data/images" + out, "quality");
+  expect_one_line_error("train --model Nope --quality 1 --data data/images" + out, "Nope");
+  expect_one_line_error("train --model Bfac --quality 1 --data data/images/kodim01.png" + out, "folder");
+}
+
+TEST(CliTrain, TrainsResumesAndRunLoadsTheCheckpoint) {
+  test_util::TempDir dir("train");
+  const std::string common = "train --model Bfac --quality 1 --data data/images --batch-size 2 --crop-px 32 --idle-s 0 "
+                             "--window-iterations 2 --checkpoint-iterations 2 --meter estimate --threads 1 --output " +
+                             dir.file("b.safetensors");
+  Result r = run_cli(common + " --iterations 4");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("J/it (estimate)"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("estimate"), std::string::npos) << r.out;
+  r = run_cli(common + " --iterations 6");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+  r = run_cli(common + " --iterations 6 --resume");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("4 to 6"), std::string::npos) << r.out;
+  EXPECT_EQ(read_training_csv(dir.file("b.csv")).size(), 3u);
+  r = run_cli("run --model Bfac --quality 1 --weights " + dir.file("b.safetensors") + " --threads 1 --input data/images/kodim01.png");
+  EXPECT_EQ(r.code, 0) << r.err;
+}
