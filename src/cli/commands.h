@@ -13,6 +13,7 @@ void add_energy_commands(CLI::App& app, Action& action);    // meters, measure, 
 void add_analysis_commands(CLI::App& app, Action& action);  // fit, predict, report
 void add_coding_commands(CLI::App& app, Action& action);    // compress, decompress
 void add_training_commands(CLI::App& app, Action& action);  // train
+void add_lifecycle_commands(CLI::App& app, Action& action); // lifecycle
 
 // A command's parameters live in one struct (defaults there, shown in --help);
 // once its options are parsed, `action` runs `run(params)`.
