@@ -88,9 +88,11 @@ void print_table(const BandwidthParams& p, const ActivationBandwidth& a, const D
               a.total.float32 / a.total.exp_golomb, a.total.int8 / a.total.exp_golomb,
               a.total_2nd.float32 / a.total_2nd.exp_golomb, a.total_2nd.int8 / a.total_2nd.exp_golomb);
   std::printf("energy     %s\n", kModelLabel);
-  std::printf("           e_mac %.3g pJ, e_byte %.3g pJ, %.3g DRAM accesses per activation byte (defaults: Horowitz "
-              "ISSCC 2014, 45 nm, fp32)\n",
-              p.costs.mac_pj, p.costs.byte_pj, p.costs.accesses_per_byte);
+  const DataMovementCosts defaults;
+  const bool cited = p.costs.mac_pj == defaults.mac_pj && p.costs.byte_pj == defaults.byte_pj;
+  std::printf("           e_mac %.3g pJ, e_byte %.3g pJ, %.3g DRAM accesses per activation byte (%s)\n", p.costs.mac_pj,
+              p.costs.byte_pj, p.costs.accesses_per_byte,
+              cited ? "defaults: Horowitz ISSCC 2014, 45 nm, fp32 MAC" : "as given on the command line");
   auto energy_row = [](const char* what, const DataMovementEnergy& e, double macs) {
     std::printf("           %-8s %.4g MAC: float32 %.4g J, 8-bit %.4g J, exp-Golomb %.4g J; saving %.2fx vs float32, "
                 "%.2fx vs 8-bit\n",
