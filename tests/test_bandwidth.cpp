@@ -5,8 +5,11 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <random>
+#include <set>
 
+#include "bandwidth/activation_bandwidth.h"
 #include "bandwidth/data_movement_energy.h"
 #include "bandwidth/exp_golomb.h"
 #include "models/network.h"
@@ -171,6 +174,40 @@ TEST(DataMovementEnergy, IsMacsPlusBytesAtTheGivenCosts) {
   EXPECT_DOUBLE_EQ(e.saving_vs_int8(), 2.2e-6 / 2.05e-6);
   c.byte_pj = -1;
   EXPECT_NE(test_util::error_of([&] { data_movement_energy(1, b, c); }).find("--byte-pj"), std::string::npos);
+}
+
+TEST(ActivationBandwidth, SeesEveryKindOfOutputOnceAndTotalsAddUp) {
+  Network network = make_network("Canch", 1);
+  torch::manual_seed(1);
+  const ActivationBandwidth a = measure_activation_bandwidth(*network, torch::rand({1, 3, 60, 70}));
+  const int64_t multiple = network->config().spec->padding;
+  EXPECT_EQ(a.padded_height % multiple, 0);
+  EXPECT_EQ(a.padded_width % multiple, 0);
+  EXPECT_GE(a.padded_width, 70);
+  std::map<std::string, int> kinds;
+  std::set<std::string> names;
+  ActivationBytes sum, sum_2nd;
+  for (const auto& l : a.layers) {
+    ++kinds[l.kind];
+    EXPECT_TRUE(names.insert(l.name).second) << l.name << " seen twice";
+    EXPECT_DOUBLE_EQ(l.bytes.float32, 4.0 * l.channels * l.height * l.width) << l.name;
+    EXPECT_GT(l.bytes.exp_golomb, 0) << l.name;
+    EXPECT_DOUBLE_EQ(l.bytes.exp_golomb, l.bytes.exp_golomb_order[0]) << l.name;  // encoded = closed form
+    sum += l.bytes;
+    if (l.in_2nd) sum_2nd += l.bytes;
+  }
+  EXPECT_GT(kinds["conv"], 0);
+  EXPECT_GT(kinds["gdn"], 0);
+  EXPECT_GT(kinds["igdn"], 0);
+  EXPECT_GT(kinds["block"], 0);       // Cheng's residual blocks
+  EXPECT_EQ(kinds["masked_conv"], 1);  // the context model
+  EXPECT_EQ(kinds["pixel_shuffle"], 0);
+  EXPECT_DOUBLE_EQ(sum.float32, a.total.float32);
+  EXPECT_NEAR(sum.exp_golomb, a.total.exp_golomb, 1e-9 * sum.exp_golomb);
+  EXPECT_DOUBLE_EQ(sum_2nd.int8, a.total_2nd.int8);
+  EXPECT_GT(a.total_2nd.int8, 0);
+  EXPECT_LT(a.total_2nd.int8, a.total.int8);
+  EXPECT_GT(a.macs(), a.macs_2nd());
 }
 
 TEST(BandwidthCli, BadInputsGiveOneLineErrors) {
