@@ -14,6 +14,7 @@ void add_analysis_commands(CLI::App& app, Action& action);  // fit, predict, rep
 void add_coding_commands(CLI::App& app, Action& action);    // compress, decompress
 void add_training_commands(CLI::App& app, Action& action);  // train
 void add_lifecycle_commands(CLI::App& app, Action& action); // lifecycle
+void add_bandwidth_commands(CLI::App& app, Action& action); // bandwidth
 
 // A command's parameters live in one struct (defaults there, shown in --help);
 // once its options are parsed, `action` runs `run(params)`.

@@ -51,6 +51,7 @@ static void record(LayerRecorder& recorder, const torch::nn::Module& module, Lay
   r.params = count_params(module);
   r.macs = macs;
   r.activation_bytes = y.numel() * static_cast<int64_t>(y.element_size());
+  if (!recorder.shape_only()) recorder.notify(r.name, to_string(type), y);
   recorder.add(std::move(r));
 }
 
@@ -101,6 +102,12 @@ torch::Tensor run_sequential(torch::nn::Sequential& sequential, torch::Tensor x)
       x = run_deconv(*deconv, x);
     else
       x = child.forward(x);
+    // A block (a module with modules inside, but not GDN or a sub-pixel
+    // convolution, which report their own outputs) writes its sum out.
+    LayerRecorder* recorder = LayerRecorder::active();
+    if (recorder != nullptr && recorder->observing() && !recorder->shape_only() && !module->children().empty() &&
+        dynamic_cast<GDNImpl*>(module) == nullptr && dynamic_cast<SubpelConvImpl*>(module) == nullptr)
+      recorder->notify(recorder->name_of(module), "block", x);
   }
   return x;
 }

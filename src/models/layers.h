@@ -9,6 +9,7 @@
 
 #include "models/layer_type.h"
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +40,17 @@ class LayerRecorder {
   bool shape_only() const { return shape_only_; }
   std::string name_of(const torch::nn::Module* module) const;
   void add(LayerRecord record) { records_.push_back(std::move(record)); }
+
+  // Sees every output that would go to memory as it is computed (not in
+  // shape_only mode): each recorded layer's ("conv", "gdn", ... as LayerType's
+  // text) and each block's of a Sequential ("block": a residual or attention
+  // block, whose output is the sum after its skip). For the bandwidth analysis.
+  using OutputObserver = std::function<void(const std::string& name, const std::string& kind, const torch::Tensor& output)>;
+  void observe_outputs(OutputObserver observer) { observer_ = std::move(observer); }
+  void notify(const std::string& name, const std::string& kind, const torch::Tensor& output) const {
+    if (observer_) observer_(name, kind, output);
+  }
+  bool observing() const { return static_cast<bool>(observer_); }
   const std::vector<LayerRecord>& records() const { return records_; }
 
   static LayerRecorder* active();
@@ -46,6 +58,7 @@ class LayerRecorder {
  private:
   std::unordered_map<const torch::nn::Module*, std::string> names_;
   std::vector<LayerRecord> records_;
+  OutputObserver observer_;
   bool shape_only_;
   LayerRecorder* previous_;
 };
