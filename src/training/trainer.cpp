@@ -153,7 +153,7 @@ TrainResult train(const TrainSettings& s, PowerMeter& meter, const TrainProgress
     meta["training_energy_j"] = text(result.energy_j);
     meta["training_dynamic_energy_j"] = text(result.dynamic_energy_j);
     meta["training_duration_s"] = text(result.duration_s);
-    meta["training_meter"] = meter.name() + (meter.is_estimate() ? " (estimate)" : "");
+    meta["training_meter"] = meter.name() + (meter.is_estimate() && meter.name() != "estimate" ? " (estimate)" : "");
     meta["training_device"] = describe_device(device, meter);
     meta["trained_with"] = "nicenergy train";
     save_checkpoint(s.output, *network, optimizer, aux_optimizer, iteration, meta);
