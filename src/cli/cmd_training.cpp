@@ -23,6 +23,7 @@ struct TrainParams {
 int run_train(TrainParams p) {
   TrainSettings& s = p.settings;
   check_train_settings(s);
+  const CropSampler crops(s.data, s.crop_px);  // bad data is one line, before the meter's notes
   const torch::Device device = parse_device(s.device);
   std::string note;
   const auto meter = open_meter_for(device, p.meter, true, &note);
@@ -35,7 +36,7 @@ int run_train(TrainParams p) {
                meter->is_estimate() ? " (an estimate)" : "");
   if (s.idle_s > 0) std::fprintf(stderr, "idle reference: %.0f s...\n", s.idle_s);
   ProgressBar bar(std::cerr, stderr_is_tty());
-  const TrainResult r = train(s, *meter, [&](const TrainingWindow& w, int64_t total, double elapsed_s, double eta_s) {
+  const TrainResult r = train(s, crops, *meter, [&](const TrainingWindow& w, int64_t total, double elapsed_s, double eta_s) {
     char label[200];
     std::snprintf(label, sizeof label, "loss %.4g  PSNR %.2f dB  bpp %.3f  %.2f it/s  %.3g J/it%s", w.loss, w.psnr_db,
                   w.bpp, static_cast<double>(w.iterations()) / w.duration_s, w.energy_per_iteration_j,

@@ -44,7 +44,6 @@ void check_train_settings(const TrainSettings& s) {
   if (!std::isfinite(s.idle_s) || s.idle_s < 0 || s.idle_s > 3600) throw Error("--idle-s must be 0 to 3600 seconds");
   if (s.output.empty()) throw Error("give --output CHECKPOINT.safetensors");
   if (s.resume && !s.init_weights.empty()) throw Error("--resume continues --output; --init-weights starts afresh: give one");
-  CropSampler(s.data, s.crop_px);  // the folder and its image sizes, before anything runs
 }
 
 namespace {
@@ -78,6 +77,12 @@ std::string text(double v) {
 
 TrainResult train(const TrainSettings& s, PowerMeter& meter, const TrainProgressFn& progress) {
   check_train_settings(s);
+  return train(s, CropSampler(s.data, s.crop_px), meter, progress);
+}
+
+TrainResult train(const TrainSettings& s, const CropSampler& crops, PowerMeter& meter, const TrainProgressFn& progress) {
+  check_train_settings(s);
+  if (crops.crop_px() != s.crop_px) throw Error("the crop sampler's crops differ from --crop-px");
   const torch::Device device = parse_device(s.device);
   const QualityConfig config = quality_config(find_network(s.model), s.quality);
   const double lambda = s.lambda != 0 ? s.lambda : zoo_lambda(s.quality);
@@ -93,7 +98,6 @@ TrainResult train(const TrainSettings& s, PowerMeter& meter, const TrainProgress
     const std::filesystem::path folder = std::filesystem::path(file).parent_path();
     if (!folder.empty()) std::filesystem::create_directories(folder);
   }
-  const CropSampler crops(s.data, s.crop_px);
 
   Network network = make_network(s.model, s.quality, s.seed);
   if (!s.init_weights.empty()) load_weights(*network, s.init_weights);

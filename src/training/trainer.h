@@ -7,6 +7,7 @@
 #include <string>
 
 #include "meters/power_meter.h"
+#include "training/crops.h"
 #include "training/training_csv.h"
 
 namespace nicenergy {
@@ -52,5 +53,9 @@ using TrainProgressFn = std::function<void(const TrainingWindow&, int64_t total,
 void check_train_settings(const TrainSettings& settings);
 
 TrainResult train(const TrainSettings& settings, PowerMeter& meter, const TrainProgressFn& progress = {});
+// The same on images already loaded (the CLI loads them before it opens the
+// meter, so that bad data is one line and the images are decoded once).
+TrainResult train(const TrainSettings& settings, const CropSampler& crops, PowerMeter& meter,
+                  const TrainProgressFn& progress = {});
 
 }  // namespace nicenergy
