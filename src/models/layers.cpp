@@ -356,19 +356,31 @@ torch::Tensor EntropyBottleneckImpl::aux_loss() {
   return torch::abs(logits_cumulative(quantiles, true) - target).sum();
 }
 
-std::pair<torch::Tensor, torch::Tensor> EntropyBottleneckImpl::forward_noisy(const torch::Tensor& x) {
-  torch::Tensor x_tilde = add_uniform_noise(x);
-  torch::Tensor values = x_tilde.permute({1, 0, 2, 3}).contiguous();
+namespace {
+// The likelihood of each value's unit bin under the factorized density, one row
+// of values per channel as CompressAI lays them out. Training takes CompressAI's
+// sign flip (subtract in the sigmoid's flat tail, where it is exact); inference
+// keeps the plain difference that the reference tests compare.
+torch::Tensor bin_likelihood(EntropyBottleneckImpl& bottleneck, const torch::Tensor& x, bool sign_flip) {
+  torch::Tensor values = x.permute({1, 0, 2, 3}).contiguous();
   const auto shape = values.sizes().vec();
   values = values.reshape({values.size(0), 1, -1});
-  torch::Tensor lower = logits_cumulative(values - 0.5);
-  torch::Tensor upper = logits_cumulative(values + 0.5);
-  // CompressAI's sign flip: subtract in the sigmoid's flat tail, where it is exact.
-  torch::Tensor sign = -torch::sign(lower + upper).detach();
-  torch::Tensor likelihood =
-      likelihood_lower_bound->forward(torch::abs(torch::sigmoid(sign * upper) - torch::sigmoid(sign * lower)));
-  likelihood = likelihood.reshape(shape).permute({1, 0, 2, 3}).contiguous();
-  return {x_tilde, likelihood};
+  torch::Tensor lower = bottleneck.logits_cumulative(values - 0.5);
+  torch::Tensor upper = bottleneck.logits_cumulative(values + 0.5);
+  torch::Tensor bin;
+  if (sign_flip) {
+    torch::Tensor sign = -torch::sign(lower + upper).detach();
+    bin = torch::abs(torch::sigmoid(sign * upper) - torch::sigmoid(sign * lower));
+  } else {
+    bin = torch::sigmoid(upper) - torch::sigmoid(lower);
+  }
+  return bottleneck.likelihood_lower_bound->forward(bin).reshape(shape).permute({1, 0, 2, 3}).contiguous();
+}
+}  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> EntropyBottleneckImpl::forward_noisy(const torch::Tensor& x) {
+  torch::Tensor x_tilde = add_uniform_noise(x);
+  return {x_tilde, bin_likelihood(*this, x_tilde, true)};
 }
 
 torch::Tensor EntropyBottleneckImpl::quantize(const torch::Tensor& x) {
@@ -379,15 +391,7 @@ torch::Tensor EntropyBottleneckImpl::quantize(const torch::Tensor& x) {
 
 std::pair<torch::Tensor, torch::Tensor> EntropyBottleneckImpl::forward(const torch::Tensor& x) {
   torch::Tensor x_hat = quantize(x);
-  // Channels first, then one row of values per channel, as CompressAI does.
-  torch::Tensor values = x_hat.permute({1, 0, 2, 3}).contiguous();
-  const auto shape = values.sizes().vec();
-  values = values.reshape({values.size(0), 1, -1});
-  torch::Tensor lower = logits_cumulative(values - 0.5);
-  torch::Tensor upper = logits_cumulative(values + 0.5);
-  torch::Tensor likelihood = likelihood_lower_bound->forward(torch::sigmoid(upper) - torch::sigmoid(lower));
-  likelihood = likelihood.reshape(shape).permute({1, 0, 2, 3}).contiguous();
-  return {x_hat, likelihood};
+  return {x_hat, bin_likelihood(*this, x_hat, false)};
 }
 
 GaussianConditionalImpl::GaussianConditionalImpl(double scale_bound, double tail_mass) {
