@@ -450,12 +450,14 @@ static void write_gpu_results(const fs::path& path, bool with_a100, bool old_for
         }
   std::string text;
   for (const auto& c : nicenergy::measurement_columns())
-    if (!old_format || (c != "node" && c != "slurm_job" && c != "gpu" && c != "gpu_uuid"))
+    if (!old_format || (c != "node" && c != "slurm_job" && c != "gpu" && c != "gpu_uuid" && c != "bpp" &&
+                        c != "psnr_db" && c != "ms_ssim"))
       text += (text.empty() ? "" : ",") + c;
   text += "\n";
   for (const auto& r : records) {
     std::string row = nicenergy::format_record_row(r);
-    if (old_format) row = row.substr(0, row.rfind(",1234_")) + "\n";  // cut node (after memory_share) onwards
+    // cut node (after host_energy_j) onwards: the columns of later releases
+    if (old_format) row = row.substr(0, row.rfind(",1234_")) + "\n";
     if (old_format) row = row.substr(0, row.rfind(',')) + "\n";
     text += row;
   }

@@ -66,6 +66,12 @@ struct MeasurementRecord {
   std::string host_meter;
   std::optional<double> host_idle_power_w;
   std::optional<double> host_energy_j;
+  // Rate and distortion of the point's image (issue 17), from the real
+  // bitstream and the decoded image: empty where not known (seeded networks,
+  // whose rate and distortion mean nothing; TorchScript models; commands).
+  std::optional<double> bpp;      // bits per pixel of the bitstream
+  std::optional<double> psnr_db;  // PSNR of the decoded image against the source, 8-bit RGB
+  std::optional<double> ms_ssim;  // MS-SSIM of the same pair
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -80,7 +86,8 @@ inline const std::vector<std::string>& measurement_columns() {
       "kmac_per_px",
       "dram_bw_util_pct", "sm_util_pct", "tensor_util_pct", "stage",
       "host_meter", "host_idle_power_w", "host_energy_j",
-      "node", "slurm_job", "gpu", "gpu_uuid"};
+      "node", "slurm_job", "gpu", "gpu_uuid",
+      "bpp", "psnr_db", "ms_ssim"};
   return columns;
 }
 
@@ -94,7 +101,8 @@ inline bool is_optional_column(const std::string& column) {
          column == "kmac_per_px" ||
          column == "dram_bw_util_pct" || column == "sm_util_pct" || column == "tensor_util_pct" || column == "stage" ||
          column == "host_meter" || column == "host_idle_power_w" || column == "host_energy_j" ||
-         column == "node" || column == "slurm_job" || column == "gpu" || column == "gpu_uuid";
+         column == "node" || column == "slurm_job" || column == "gpu" || column == "gpu_uuid" ||
+         column == "bpp" || column == "psnr_db" || column == "ms_ssim";
 }
 
 }  // namespace nicenergy

@@ -114,7 +114,8 @@ std::string format_record_row(const MeasurementRecord& r) {
       optional_double(r.kmac_per_px),
       optional_double(r.dram_bw_util_pct), optional_double(r.sm_util_pct), optional_double(r.tensor_util_pct), r.stage,
       r.host_meter, optional_double(r.host_idle_power_w), optional_double(r.host_energy_j),
-      r.node, r.slurm_job, r.gpu, r.gpu_uuid};
+      r.node, r.slurm_job, r.gpu, r.gpu_uuid,
+      optional_double(r.bpp), optional_double(r.psnr_db), optional_double(r.ms_ssim)};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
   return line + "\n";
@@ -293,6 +294,9 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
       if (index.count("host_meter")) m.host_meter = str("host_meter");
       m.host_idle_power_w = optional_number("host_idle_power_w");
       m.host_energy_j = optional_number("host_energy_j");
+      m.bpp = optional_number("bpp");
+      m.psnr_db = optional_number("psnr_db");
+      m.ms_ssim = optional_number("ms_ssim");
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");

@@ -32,7 +32,8 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"tensor_util_pct", opt(r.tensor_util_pct)}, {"stage", r.stage.empty() ? std::string("chain") : r.stage},
                         {"host_meter", r.host_meter}, {"host_idle_power_w", opt(r.host_idle_power_w)},
                         {"host_energy_j", opt(r.host_energy_j)},
-                        {"node", r.node}, {"slurm_job", r.slurm_job}, {"gpu", r.gpu}, {"gpu_uuid", r.gpu_uuid}};
+                        {"node", r.node}, {"slurm_job", r.slurm_job}, {"gpu", r.gpu}, {"gpu_uuid", r.gpu_uuid},
+                        {"bpp", opt(r.bpp)}, {"psnr_db", opt(r.psnr_db)}, {"ms_ssim", opt(r.ms_ssim)}};
 }
 
 nlohmann::json to_json(const DeviceState& s) {
