@@ -19,6 +19,7 @@
 #include "io/files.h"
 #include "image/image.h"
 #include "campaign/campaign.h"
+#include "legacy/legacy_codecs.h"
 #include "protocol/progress.h"
 #include "protocol/results_csv.h"
 #include "test_util.h"
@@ -282,6 +283,25 @@ TEST(CampaignConfig, ShippedConfigsLoad) {
   EXPECT_EQ(e.device, "cuda");
   EXPECT_GE(e.protocol.idle_s, 60);
   EXPECT_GT(estimate_duration_s(e, plan_campaign(e).size()), 1800) << "a real campaign takes an hour or more";
+}
+
+// The shipped comparison with the classic codecs: every codec built here at
+// six settings and the trained Bfac q1, whose weights the config finds.
+TEST(CampaignConfig, ShippedLegacyConfigLoads) {
+  const CampaignConfig l = load_campaign_config("configs/legacy.toml");
+  EXPECT_EQ(l.device, "cpu");
+  ASSERT_EQ(l.weights.size(), 1u);
+  EXPECT_EQ(l.weights[0].model, "bmshj2018_factorized");
+  EXPECT_TRUE(std::filesystem::exists(l.weights[0].file)) << l.weights[0].file;
+  size_t built = 0;
+  for (const auto& codec : legacy_codecs()) built += codec.available;
+  EXPECT_EQ(l.legacy_codecs.size(), built);
+  EXPECT_EQ(l.notes.size(), legacy_codecs().size() - built) << "each codec left out is said once";
+  const auto plan = plan_campaign(l);
+  EXPECT_EQ(plan.size(), (built * 6 + 1) * l.images.size());
+  size_t with_weights = 0;
+  for (const auto& point : plan) with_weights += !point.weights.empty();
+  EXPECT_EQ(with_weights, l.images.size());
 }
 
 // ---- plan and shards ---------------------------------------------------------

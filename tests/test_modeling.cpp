@@ -213,6 +213,32 @@ TEST(Fit, RecordsOfTwoDeviceModelsAreNotFittedTogether) {
   EXPECT_NO_THROW(fit_energy(h100));
 }
 
+// A report that also holds legacy codecs or single RD points: what cannot be
+// fitted is left out with its reason; the same fit as fit_models for the rest.
+TEST(Fit, SkippingLeavesOutWhatCannotBeFitted) {
+  auto records = synthetic("Bfac", "low", 2.0e-7, 0.05);
+  records.push_back(make_record("jpeg", "custom", 768, 512, 0.004, 20, "a.png"));
+  records.push_back(make_record("jpeg", "custom", 768, 512, 0.005, 40, "b.png"));
+  records.push_back(make_record("jpeg", "custom", 768, 512, 0.006, 60, "c.png"));
+  records.push_back(make_record("Bhyp", "low", 768, 512, 2.5, 3, "a.png"));
+  EXPECT_THROW(fit_models(records, {}), Error);
+  const FitResult skipping = fit_models_skipping(records, {});
+  ASSERT_EQ(skipping.fits.size(), 1u);
+  EXPECT_EQ(skipping.fits[0].abbr, "Bfac");
+  const FitResult alone = fit_models(synthetic("Bfac", "low", 2.0e-7, 0.05), {});
+  EXPECT_DOUBLE_EQ(skipping.fits[0].alpha_j_per_pixel, alone.fits[0].alpha_j_per_pixel);
+  auto has_note = [&](const std::string& part) {
+    return std::any_of(skipping.notes.begin(), skipping.notes.end(),
+                       [&](const std::string& n) { return n.find(part) != std::string::npos; });
+  };
+  EXPECT_TRUE(has_note("energy fit of jpeg (jpeg), level custom: all images have 393216 pixels"));
+  EXPECT_TRUE(has_note("(left out of the fits)"));
+  EXPECT_TRUE(has_note("Bhyp), level low: 1 measurement(s), need at least 3"));
+  // What concerns all groups still throws: a point measured twice.
+  records.push_back(records.front());
+  EXPECT_THROW(fit_models_skipping(records, {}), Error);
+}
+
 TEST(KmacFit, HandComputedAndExact) {
   // The same numbers as HandComputedPearsonAndMre, alpha scaled to 1e-7 J/px:
   // relative errors do not change with the scale.

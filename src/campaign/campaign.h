@@ -9,6 +9,7 @@
 #pragma once
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,16 @@ struct CampaignCommand {
 std::vector<std::string> command_argv(const CampaignCommand& command, const std::string& input,
                                       const std::string& output, int width, int height);
 
+// A [[weights]] entry: the trained weights of one network at one quality.
+// Points of that network and quality load them, and their records get the
+// rate and distortion of the real codec; other points run seeded weights
+// (energy only).
+struct CampaignWeights {
+  std::string model;  // the network's name (find_network's)
+  int quality = 0;
+  std::string file;   // safetensors, resolved
+};
+
 struct CampaignConfig {
   std::string path;                   // the config file
   std::string name;
@@ -58,6 +69,15 @@ struct CampaignConfig {
   // (forward(x), padding 64, output x_hat), quality 0, level "custom".
   std::vector<std::string> torchscript_models;
   std::vector<CampaignCommand> commands;  // [[commands]], in the order given; level "custom"
+  // Legacy codecs among `models` (legacy_codecs(), issue 17), compiled in, in
+  // the registry's order; level "custom"; each at its legacy_qualities or its
+  // default sweep (LegacyCodec::default_settings), in its own scale.
+  std::vector<std::string> legacy_codecs;
+  std::map<std::string, std::vector<int>> legacy_qualities;  // [campaign] legacy_qualities = { jpeg = [...] }
+  std::vector<CampaignWeights> weights;                      // [[weights]]
+  // Said once by the CLI before the campaign: legacy codecs left out because
+  // nicenergy was built without their library.
+  std::vector<std::string> notes;
   std::vector<std::string> levels;    // used when qualities is empty
   std::vector<int> qualities;         // explicit qualities for every network
   // The stages measured for each built-in network (coding/stage.h names), in the
@@ -85,6 +105,8 @@ struct CampaignPoint {
   NetworkSpec spec;            // for a TorchScript file: name and abbr are the file's stem
   std::string torchscript;     // the TorchScript file; empty for a built-in network
   std::optional<CampaignCommand> command;  // a [[commands]] entry; empty otherwise
+  std::string legacy;          // a legacy codec's name; empty otherwise
+  std::string weights;         // a built-in network's trained weights ([[weights]]); empty: seeded
   int quality = 0;
   std::string level;
   ImageSource image;

@@ -5,7 +5,9 @@
 
 #include <stdlib.h>
 
+#include "coding/coded_rate_distortion.h"
 #include "io/files.h"
+#include "legacy/legacy_measurement.h"
 #include "models/codec.h"
 #include "platform/runtime.h"
 #include "error.h"
@@ -131,8 +133,17 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
     }
     if (!point.torchscript.empty())
       return measure(make_torchscript_workload(point.torchscript, TorchScriptOptions{}, image, point.image.label, device));
-    return measure(make_codec_workload(point.spec.name, point.quality, image, point.image.label, device, "", 0,
-                                       parse_stage(point.stage)));
+    if (!point.legacy.empty())
+      return measure(make_legacy_workload(point.legacy, point.quality, image, point.image.label, parse_stage(point.stage)));
+    CodecWorkload codec = make_codec_workload(point.spec.name, point.quality, image, point.image.label, device,
+                                                    point.weights, 0, parse_stage(point.stage));
+    // Trained weights: the real codec's rate and distortion go into the record
+    // (seeded weights have none worth recording).
+    std::optional<RateDistortion> rd;
+    if (!point.weights.empty()) rd = coded_rate_distortion(*codec.network, image, device);
+    MeasurementRecord record = measure(codec);
+    if (rd) fill_rate_distortion(record, *rd);
+    return record;
   };
   return run_campaign(config, options.campaign, callbacks);
 }

@@ -20,6 +20,7 @@
 #include "image/image.h"
 #include "io/files.h"
 #include "io/numbers.h"
+#include "legacy/legacy_codecs.h"
 #include "protocol/settings.h"
 
 namespace fs = std::filesystem;
@@ -264,6 +265,8 @@ static CampaignCommand read_command(const ConfigReader& r, const toml::table& t)
   if (!name || name->empty()) r.fail(&t, "each [[commands]] needs a name = \"...\" (the records' network column)");
   if (lookup_network(*name))
     r.fail(t.get("name"), "command name '" + *name + "' is a built-in network's: choose another");
+  if (find_legacy_codec(*name))
+    r.fail(t.get("name"), "command name '" + *name + "' is a legacy codec's: choose another");
   command.name = *name;
   const auto argv = r.strings(t, "argv");
   if (!argv || argv->empty() || argv->front().empty())
@@ -292,6 +295,70 @@ static CampaignCommand read_command(const ConfigReader& r, const toml::table& t)
   return command;
 }
 
+// legacy_qualities = { jpeg = [10, 50, 90], avif = [50, 30] }: each codec's
+// settings in its own scale, checked against its range; the others keep their
+// default sweep.
+static void read_legacy_qualities(const ConfigReader& r, const toml::table& campaign, CampaignConfig& config) {
+  const toml::node* node = campaign.get("legacy_qualities");
+  if (!node) return;
+  if (!node->is_table())
+    r.fail(node, "legacy_qualities must be a table of lists: legacy_qualities = { jpeg = [10, 50, 90] }");
+  for (auto&& [key, value] : *node->as_table()) {
+    const std::string name(key.str());
+    const LegacyCodec* codec = find_legacy_codec(name);
+    if (!codec) r.fail(&value, "legacy_qualities names '" + name + "', not a legacy codec: use " + legacy_codec_names());
+    if (!codec->available) continue;  // said in the notes
+    if (std::find(config.legacy_codecs.begin(), config.legacy_codecs.end(), codec->name) == config.legacy_codecs.end())
+      r.fail(&value, "legacy_qualities names " + codec->name + ", which models does not: add it to models or drop it here");
+    const auto qualities = r.integers(*node->as_table(), name.c_str());
+    if (qualities->empty()) r.fail(&value, "legacy_qualities for " + name + " is an empty list");
+    for (int q : *qualities)
+      if (q < codec->setting_min || q > codec->setting_max)
+        r.fail(&value, codec->name + " " + codec->setting + " " + std::to_string(q) + " is outside " +
+                           std::to_string(static_cast<int>(codec->setting_min)) + ".." +
+                           std::to_string(static_cast<int>(codec->setting_max)));
+    const std::set<int> unique(qualities->begin(), qualities->end());
+    config.legacy_qualities[codec->name].assign(unique.begin(), unique.end());
+  }
+}
+
+// [[weights]] model = "bfac", quality = 1, file = "bfac-q1.safetensors".
+static void read_weights(const ConfigReader& r, const toml::node& node, CampaignConfig& config) {
+  if (!node.is_array_of_tables())
+    r.fail(&node, "weights must be [[weights]] tables (model = \"...\", quality = N, file = \"...\")");
+  for (const toml::node& block : *node.as_array()) {
+    const toml::table& t = *block.as_table();
+    r.check_keys(t, "[[weights]]", {"model", "quality", "file"});
+    CampaignWeights w;
+    const auto model = r.string(t, "model");
+    const auto quality = r.integer(t, "quality");
+    const auto file = r.string(t, "file");
+    if (!model || !quality || !file) r.fail(&block, "each [[weights]] needs model, quality and file");
+    const NetworkSpec* spec = lookup_network(*model);
+    if (!spec) r.fail(t.get("model"), "[[weights]] model '" + *model + "' is not a built-in network");
+    if (std::none_of(config.networks.begin(), config.networks.end(),
+                     [&](const NetworkSpec& s) { return s.name == spec->name; }))
+      r.fail(t.get("model"), "[[weights]] for " + spec->abbr + ", which models does not measure: add it or drop these weights");
+    try {
+      quality_config(*spec, static_cast<int>(*quality));
+    } catch (const Error& e) {
+      r.fail(t.get("quality"), e.what());
+    }
+    w.model = spec->name;
+    w.quality = static_cast<int>(*quality);
+    w.file = r.resolve(*file);
+    try {
+      require_regular_file(w.file, "weights '" + w.file + "'", "paths are relative to the config's folder");
+    } catch (const Error& e) {
+      r.fail(t.get("file"), e.what());
+    }
+    for (const CampaignWeights& other : config.weights)
+      if (other.model == w.model && other.quality == w.quality)
+        r.fail(&block, "two [[weights]] for " + spec->abbr + " quality " + std::to_string(w.quality) + ": keep one");
+    config.weights.push_back(std::move(w));
+  }
+}
+
 CampaignConfig load_campaign_config(const std::string& path) {
   // A directory is said to be one, and a FIFO is refused before it is opened
   // (reading it would wait forever).
@@ -306,7 +373,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
     throw Error("config '" + path + "' line " + std::to_string(e.source().begin.line) +
                 " is not valid TOML: " + printable(e.description(), 200));
   }
-  r.check_keys(root, "the config", {"campaign", "protocol", "images", "commands"});
+  r.check_keys(root, "the config", {"campaign", "protocol", "images", "commands", "weights"});
 
   CampaignConfig config;
   config.path = path;
@@ -316,7 +383,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
   if (const toml::node* old = c->get("networks")) r.fail(old, "networks was renamed: use models = [...]");
   r.check_keys(*c, "[campaign]",
                {"name", "output", "device", "meter", "host_meter", "models", "levels", "qualities", "stages",
-                "idle_refresh_s"});
+                "idle_refresh_s", "legacy_qualities"});
 
   config.name = r.string(*c, "name").value_or(fs::path(path).stem().string());
   config.output = r.string(*c, "output").value_or("results/" + config.name + ".csv");
@@ -362,7 +429,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
     }
   }
 
-  std::set<std::string> chosen;
+  std::set<std::string> chosen, chosen_legacy;
   const auto names = r.strings(*c, "models");
   if (names) {
     if (names->empty()) r.fail(c->get("models"), "models is an empty list");
@@ -380,6 +447,15 @@ CampaignConfig load_campaign_config(const std::string& path) {
           r.fail(c->get("models"), "two TorchScript models are named '" + fs::path(resolved).stem().string() +
                                        "' (the file name without .pt/.ts names the results): rename one");
         config.torchscript_models.push_back(resolved);
+        continue;
+      }
+      if (const LegacyCodec* codec = find_legacy_codec(n)) {
+        // A codec this build lacks is left out, said once, so that one config
+        // serves machines with and without each library.
+        if (codec->available)
+          chosen_legacy.insert(codec->name);
+        else
+          config.notes.push_back(codec->unavailable_reason + "; left out of this campaign");
         continue;
       }
       try {
@@ -405,6 +481,24 @@ CampaignConfig load_campaign_config(const std::string& path) {
   // TorchScript files only: none of them.
   for (const auto& spec : network_specs())
     if ((!names && config.commands.empty()) || chosen.count(spec.name)) config.networks.push_back(spec);
+  for (const LegacyCodec& codec : legacy_codecs())
+    if (chosen_legacy.count(codec.name)) config.legacy_codecs.push_back(codec.name);
+  read_legacy_qualities(r, *c, config);
+  if (names && config.networks.empty() && config.torchscript_models.empty() && config.legacy_codecs.empty() &&
+      config.commands.empty())
+    r.fail(c->get("models"), "nothing to measure: every codec models names was left out (" +
+                                 (config.notes.empty() ? std::string("none") : config.notes.front()) + ")");
+  if (!config.legacy_codecs.empty()) {
+    if (config.device != "cpu")
+      r.fail(c->get("models"), "the legacy codecs run on the CPU: measure them in a campaign with device = \"cpu\" "
+                               "(and the learned codecs on the GPU in a second one; report takes both CSVs)");
+    const bool any = std::any_of(config.stages.begin(), config.stages.end(), [](const std::string& stage) {
+      return stage == "chain" || stage == "encode" || stage == "decode";
+    });
+    if (!any)
+      r.fail(c->get("stages"), "the legacy codecs have the stages chain, encode and decode, and stages names none of them: add one");
+  }
+  if (const toml::node* weights = root.get("weights")) read_weights(r, *weights, config);
 
   const auto levels = r.strings(*c, "levels");
   const auto qualities = r.integers(*c, "qualities");

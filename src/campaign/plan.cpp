@@ -10,6 +10,7 @@
 
 #include "campaign/campaign.h"
 #include "error.h"
+#include "legacy/legacy_codecs.h"
 #include "protocol/progress.h"
 
 namespace fs = std::filesystem;
@@ -57,8 +58,35 @@ std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
           p.level = quality_config(spec, quality).level;
           p.image = image;
           p.stage = stage;
+          for (const CampaignWeights& w : config.weights)
+            if (w.model == spec.name && w.quality == quality) p.weights = w.file;
           plan.push_back(std::move(p));
         }
+  for (const auto& name : config.legacy_codecs) {
+    const LegacyCodec& codec = legacy_codec(name);
+    const auto given = config.legacy_qualities.find(name);
+    std::vector<int> qualities;
+    if (given != config.legacy_qualities.end())
+      qualities = given->second;
+    else
+      for (double setting : codec.default_settings) qualities.push_back(static_cast<int>(setting));
+    std::sort(qualities.begin(), qualities.end());
+    for (int quality : qualities)
+      for (const auto& image : config.images)
+        for (const auto& stage : config.stages) {
+          if (stage != "chain" && stage != "encode" && stage != "decode") continue;  // a learned codec's stage
+          CampaignPoint p;
+          p.index = plan.size();
+          p.spec.name = codec.name;
+          p.spec.abbr = codec.abbr;
+          p.legacy = codec.name;
+          p.quality = quality;
+          p.level = kCustomLevel;
+          p.image = image;
+          p.stage = stage;
+          plan.push_back(std::move(p));
+        }
+  }
   for (const auto& path : config.torchscript_models)
     for (const auto& image : config.images) {
       CampaignPoint p;

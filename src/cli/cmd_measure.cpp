@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "campaign/codec_campaign.h"
+#include "coding/coded_rate_distortion.h"
+#include "legacy/legacy_measurement.h"
 #include "campaign/slurm.h"
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -101,8 +103,15 @@ int run_measure(MeasureParams p) {
   const bool torchscript = is_torchscript_path(p.model);
   if (torchscript && !p.weights.empty())
     throw Error("--weights is for the built-in networks; a TorchScript file carries its own");
-  if (!torchscript) quality_config(find_network(p.model), p.quality);  // unknown names fail before anything is loaded
   const Stage stage = parse_stage(p.stage);
+  const LegacyCodec* legacy = torchscript ? nullptr : find_legacy_codec(p.model);
+  if (legacy) {
+    if (!p.weights.empty()) throw Error("--weights is for the learned networks; " + legacy->name + " has none");
+    if (device.is_cuda()) throw Error(legacy->name + " runs on the CPU: measure it with --device cpu");
+    usable_legacy_codec(legacy->name, p.quality, stage);  // before the meter opens
+  }
+  if (!torchscript && !legacy) check_network_name(p.model, true);
+  if (!torchscript && !legacy) quality_config(find_network(p.model), p.quality);  // unknown names fail before anything is loaded
   if (torchscript && stage != Stage::chain)
     throw Error("--stage is for the built-in networks; a TorchScript file is measured as its forward (or encode/decode) call");
   if (!p.trace_output.empty()) {
@@ -150,20 +159,31 @@ int run_measure(MeasureParams p) {
   const IdleReference cold_idle = protocol.measure_idle();
   std::string label;
   const Image image = measured_image(p.input, p.size, label);
-  // One of the two: a built-in network, or a TorchScript file (loaded and checked once here).
+  // One of three: a built-in network, a TorchScript file (loaded and checked
+  // once here), or a legacy codec.
   std::optional<CodecWorkload> codec;
   std::optional<TorchScriptWorkload> scripted;
-  if (torchscript)
+  std::optional<LegacyWorkload> classic;
+  std::optional<RateDistortion> rd;
+  if (torchscript) {
     scripted = make_torchscript_workload(p.model, p.torchscript, image, label, device, p.quality);
-  else
+  } else if (legacy) {
+    classic = make_legacy_workload(legacy->name, p.quality, image, label, stage);
+  } else {
     codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed, stage);
+    // Trained weights: the real codec's rate and distortion (seeded ones have none worth a record).
+    if (!p.weights.empty()) rd = coded_rate_distortion(*codec->network, image, device);
+  }
   const ProtocolResult result =
-      protocol.run(scripted ? scripted->workload() : codec->workload(), cold_idle, !p.no_preheat);
+      protocol.run(scripted ? scripted->workload() : classic ? classic->workload() : codec->workload(), cold_idle,
+                   !p.no_preheat);
   // Never silent: every sanity finding on stderr too (and in the record).
   for (const std::string& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   const std::string device_text = describe_device(device, *meter);
-  MeasurementRecord record =
-      scripted ? make_record(*scripted, result, device_text, started_at) : make_record(*codec, result, device_text, started_at);
+  MeasurementRecord record = scripted  ? make_record(*scripted, result, device_text, started_at)
+                             : classic ? make_record(*classic, result, device_text, started_at)
+                                       : make_record(*codec, result, device_text, started_at);
+  if (rd) fill_rate_distortion(record, *rd);
   fill_site(record, measurement_site(device, *meter));
   // A trace that fails to write (disk full) must not take the measurement with
   // it: the result is printed first, then the error ends the command.
@@ -196,6 +216,8 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
                           {"decode_method", p.torchscript.decode_method},
                           {"padding", p.torchscript.padding},
                           {"output_key", p.torchscript.output_key}};
+    else if (const LegacyCodec* legacy = find_legacy_codec(p.model))
+      j["library"] = legacy->library_version();
     else
       j["weights"] = p.weights.empty() ? "seeded random (seed " + std::to_string(p.seed) + ")" : p.weights;
     j["protocol"] = to_json(result);
@@ -219,6 +241,9 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
   std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
   std::printf("windows        K = %d of M = %lld executions (%s)\n", record.k, static_cast<long long>(record.m),
               to_string(result.stop).c_str());
+  if (record.bpp && record.psnr_db)
+    std::printf("rate, PSNR     %.4f bpp (the bitstream), %.2f dB%s\n", *record.bpp, *record.psnr_db,
+                record.ms_ssim ? (", MS-SSIM " + std::to_string(*record.ms_ssim).substr(0, 6)).c_str() : "");
   std::printf("mean power     %.3f W\n", record.mean_power_w);
   std::printf("time           %.4f s per execution\n", record.duration_s);
   std::printf("dynamic energy %.6g J +- %.2g J per execution (%.0f %% CI, %.2f %%)%s\n", record.energy_j,
@@ -414,7 +439,10 @@ int run_exec(ExecParams p) {
     std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
     std::printf("windows        K = %d of M = %lld runs (%s)\n", record.k, static_cast<long long>(record.m),
                 to_string(result.stop).c_str());
-    std::printf("mean power     %.3f W\n", record.mean_power_w);
+    if (record.bpp && record.psnr_db)
+    std::printf("rate, PSNR     %.4f bpp (the bitstream), %.2f dB%s\n", *record.bpp, *record.psnr_db,
+                record.ms_ssim ? (", MS-SSIM " + std::to_string(*record.ms_ssim).substr(0, 6)).c_str() : "");
+  std::printf("mean power     %.3f W\n", record.mean_power_w);
     std::printf("time           %.4f s per run\n", record.duration_s);
     std::printf("dynamic energy %.6g J +- %.2g J per run (%.0f %% CI, %.2f %%)%s\n", record.energy_j,
                 record.energy_ci_j, 100 * p.protocol.confidence, 100 * result.ci_relative, unit_note);
@@ -464,6 +492,7 @@ int run_campaign_command(const CampaignParams& p) {
   if (p.configs.empty()) throw Error("campaign needs a config: nicenergy campaign CONFIG.toml (see configs/)");
   if (p.configs.size() > 1) throw Error("unexpected argument '" + p.configs[1] + "': one config at a time");
   const CampaignConfig config = load_campaign_config(p.configs[0]);
+  for (const std::string& note : config.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   if (p.slurm) return run_slurm_campaign(p, config);
   if (p.resume) throw Error("--resume goes with --slurm (resubmit the incomplete shards); a campaign resumes by itself");
   CodecCampaignOptions options;
@@ -525,7 +554,7 @@ void add_energy_commands(CLI::App& app, Action& action) {
                   "narrow enough; Eq. (1) per window. --meter auto takes NVML for CUDA and RAPL for the CPU; no meter\n"
                   "is an error unless --meter estimate (a CPU-time ESTIMATE) is asked for.");
   auto p = bind<MeasureParams>(measure, action, [](const MeasureParams& params) { return run_measure(params); });
-  add_model(measure, p->model);
+  add_model(measure, p->model)->description("network (Bfac, ... or its CompressAI name), a TorchScript file (.pt, .ts), or a legacy codec (jpeg, webp, avif, jxl, heic, jpeg2000: see `nicenergy codecs`)");
   // Optional for a TorchScript file (recorded as given, 0 when none); the built-in networks check it.
   add_quality(measure, p->quality)->required(false);
   measure->add_option("--input", p->input, "image to measure on")->type_name("IMAGE");

@@ -18,6 +18,9 @@
 #include "image/image.h"
 #include "models/codec.h"
 #include "models/weights.h"
+#include "legacy/legacy_codecs.h"
+#include "legacy/legacy_measurement.h"
+#include "quality/rate_distortion.h"
 #include "platform/runtime.h"
 #include "report/complexity_tables.h"
 
@@ -69,7 +72,32 @@ struct RunParams {
   int threads = 0;
 };
 
+// A legacy codec (issue 17): encode and decode in memory, the real rate.
+int run_legacy(const RunParams& p, const LegacyCodec& codec) {
+  if (!p.weights.empty()) throw Error("--weights is for the learned networks; " + codec.name + " has none");
+  usable_legacy_codec(codec.name, p.quality, Stage::chain);
+  const Image image = load_image(p.input);
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<uint8_t> bitstream = codec.encode(image, p.quality);
+  const double encode_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const Image decoded = codec.decode(bitstream);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!p.output.empty()) save_png(decoded, p.output);
+  const RateDistortion rd = rate_distortion(bitstream.size(), image, decoded);
+  std::printf("codec      %s (%s), %s %d\n", codec.name.c_str(), codec.library_version().c_str(), codec.setting.c_str(),
+              p.quality);
+  std::printf("image      %s, %dx%d\n", p.input.c_str(), image.width, image.height);
+  std::printf("time       %.3f s (encode %.3f s, decode %.3f s; first run)\n", seconds, encode_s, seconds - encode_s);
+  std::printf("PSNR       %.2f dB\n", rd.psnr_db);
+  if (rd.ms_ssim) std::printf("MS-SSIM    %.4f\n", *rd.ms_ssim);
+  std::printf("rate       %.4f bpp (the bitstream, %zu bytes)\n", rd.bpp, bitstream.size());
+  if (!p.output.empty()) std::printf("output     %s\n", p.output.c_str());
+  return 0;
+}
+
 int run_run(const RunParams& p) {
+  if (const LegacyCodec* codec = find_legacy_codec(p.model)) return run_legacy(p, *codec);
+  check_network_name(p.model, false);
   const torch::Device device = parse_device(p.device);
   set_threads(p.threads);
   set_deterministic(true);
@@ -100,6 +128,27 @@ int run_run(const RunParams& p) {
   std::printf("PSNR       %.2f dB\n", r.psnr_db);
   std::printf("rate       %.4f bpp (estimated from the likelihoods)\n", r.bpp);
   if (!p.output.empty()) std::printf("output     %s\n", p.output.c_str());
+  return 0;
+}
+
+// The legacy codecs: compiled in or why not, their library, setting and sweep.
+struct CodecsParams {};
+
+int run_codecs(const CodecsParams&) {
+  std::printf("%-9s %-10s %-26s %-18s %-9s %s\n", "codec", "abbr", "library", "setting", "range", "default sweep");
+  for (const LegacyCodec& codec : legacy_codecs()) {
+    std::string sweep;
+    for (double s : codec.default_settings) sweep += (sweep.empty() ? "" : " ") + std::to_string(static_cast<int>(s));
+    // The first words: libavif and libheif append their plugins' versions in parentheses.
+    std::string library = codec.available ? codec.library_version() : "not built in";
+    library = library.substr(0, library.find(" ("));
+    const std::string range =
+        std::to_string(static_cast<int>(codec.setting_min)) + ".." + std::to_string(static_cast<int>(codec.setting_max));
+    std::printf("%-9s %-10s %-26s %-18s %-9s %s\n", codec.name.c_str(), codec.abbr.c_str(), library.c_str(),
+                (codec.setting + (codec.higher_is_better ? " (up)" : " (down)")).c_str(), range.c_str(), sweep.c_str());
+  }
+  for (const LegacyCodec& codec : legacy_codecs())
+    if (!codec.available) std::printf("note: %s\n", codec.unavailable_reason.c_str());
   return 0;
 }
 
@@ -159,7 +208,7 @@ void add_model_commands(CLI::App& app, Action& action) {
               "has seeded random weights: timing and energy are those of the real architecture, but the\n"
               "reconstruction is not a trained one.");
   auto rp = bind<RunParams>(run, action, run_run);
-  add_model(run, rp->model);
+  add_model(run, rp->model)->description("network (Bfac, Bhyp, Mmean, Mcont, Canch, Cattn or its CompressAI name), or a legacy codec (jpeg, webp, avif, jxl, heic, jpeg2000: see `nicenergy codecs`)");
   add_quality(run, rp->quality);
   run->add_option("--input", rp->input, "image to reconstruct (PNG or JPEG)")->required()->type_name("IMAGE");
   run->add_option("--weights", rp->weights, "CompressAI state_dict as safetensors")->type_name("FILE");
@@ -167,6 +216,11 @@ void add_model_commands(CLI::App& app, Action& action) {
   run->add_option("--device", rp->device, "cpu, cuda or cuda:N")->capture_default_str();
   add_seed(run, rp->seed);
   add_threads(run, rp->threads);
+
+  CLI::App* codecs = add_command(app, "codecs", "the legacy codecs (JPEG, WebP, AVIF, JPEG XL, HEIC, JPEG 2000) built in");
+  codecs->footer("Each works wherever a network name does (run, measure, campaign, fit, report), with --quality in\n"
+                 "its own setting: (up) higher is better quality, (down) lower is. They run on the CPU.");
+  bind<CodecsParams>(codecs, action, run_codecs);
 
   CLI::App* version = add_command(app, "version", "the LibTorch, CUDA and cuDNN built against, GPUs visible, CPU threads");
   auto vp = bind<VersionParams>(version, action, run_version);

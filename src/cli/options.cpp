@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "error.h"
+#include "legacy/legacy_codecs.h"
+#include "models/zoo.h"
 #include "models/torchscript_model.h"
 #include "protocol/settings.h"
 
@@ -66,6 +68,13 @@ CLI::Option* add_model(CLI::App* command, std::string& model) {
   return command->add_option("--model", model, "network: CompressAI name or the paper's abbreviation (Bfac, Bhyp, Mmean, Mcont, Canch, Cattn), or a TorchScript file (.pt, .ts)")
       ->required()
       ->type_name("NAME");
+}
+
+void check_network_name(const std::string& model, bool torchscript) {
+  if (lookup_network(model)) return;
+  throw Error("unknown model '" + model + "': use a network (Bfac, Bhyp, Mmean, Mcont, Canch, Cattn or its " +
+              "CompressAI name)" + (torchscript ? ", a TorchScript file (.pt, .ts)" : "") + " or a legacy codec (" +
+              legacy_codec_names() + ")");
 }
 
 CLI::Option* add_quality(CLI::App* command, int& quality) {

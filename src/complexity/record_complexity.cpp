@@ -4,6 +4,7 @@
 #include <set>
 
 #include "complexity/complexity.h"
+#include "legacy/legacy_codecs.h"
 #include "models/zoo.h"
 
 namespace nicenergy {
@@ -19,6 +20,8 @@ RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& re
   };
   std::vector<std::pair<std::string, std::string>> custom_order;
   std::map<std::pair<std::string, std::string>, Custom> custom;
+  std::set<std::string> legacy_abbrs;
+  std::string legacy_list;
   for (const auto& r : records) {
     const std::string& name = r.network.empty() ? r.abbr : r.network;
     if (const NetworkSpec* spec = lookup_network(name)) {
@@ -29,6 +32,11 @@ RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& re
                           c.kmac_per_pixel_2nd});
       continue;
     }
+    // A legacy codec is not a network: it has no MACs to count (one note for them all).
+    if (find_legacy_codec(name)) {
+      if (legacy_abbrs.insert(r.abbr).second) legacy_list += (legacy_list.empty() ? "" : ", ") + r.abbr;
+      continue;
+    }
     const auto key = std::make_pair(name, r.level);
     Custom& sum = custom[key];
     if (!sum.first) {
@@ -37,6 +45,9 @@ RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& re
     }
     if (r.kmac_per_px) sum.kmac_sum += *r.kmac_per_px, ++sum.counted;
   }
+  if (!legacy_list.empty())
+    out.notes.push_back("the legacy codecs (" + legacy_list +
+                        ") are not networks and have no kMAC count, so the alpha-vs-kMAC fit and Fig. 3 leave them out");
   for (const auto& key : custom_order) {
     const Custom& sum = custom[key];
     const MeasurementRecord& r = *sum.first;

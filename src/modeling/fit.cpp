@@ -131,7 +131,9 @@ static EnergyFit fit_group(const std::vector<MeasurementRecord>& group) {
   return fit;
 }
 
-std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records) {
+// skipped: where given, a group that cannot be fitted is left out with its error there.
+static std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records,
+                                         std::vector<std::string>* skipped) {
   if (records.empty()) throw Error("energy fit: no measurements given; run a campaign or pass a results CSV with rows");
   // Two GPU models give two alphas; one line through both would be neither's.
   if (const std::vector<std::string> models = device_models(records); models.size() > 1) {
@@ -155,10 +157,22 @@ std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records)
   std::map<std::pair<std::string, std::string>, std::vector<MeasurementRecord>> groups;
   for (const MeasurementRecord& r : records) groups[{r.network, r.level}].push_back(r);
   std::vector<EnergyFit> fits;
-  for (const auto& [key, group] : groups) fits.push_back(fit_group(group));
+  for (const auto& [key, group] : groups) {
+    if (!skipped) {
+      fits.push_back(fit_group(group));
+      continue;
+    }
+    try {
+      fits.push_back(fit_group(group));
+    } catch (const Error& e) {
+      skipped->push_back(std::string(e.what()) + " (left out of the fits)");
+    }
+  }
   std::sort(fits.begin(), fits.end(), fit_before);
   return fits;
 }
+
+std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records) { return fit_energy(records, nullptr); }
 
 std::vector<KmacPoint> kmac_points(const std::vector<ComplexityRow>& rows) {
   struct Sum { double kmac = 0, kmac_2nd = 0; int count = 0; bool has_2nd = true; };
@@ -217,9 +231,10 @@ KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<
   return result;
 }
 
-FitResult fit_models(const std::vector<MeasurementRecord>& records, const std::vector<KmacPoint>& points) {
+static FitResult fit_models(const std::vector<MeasurementRecord>& records, const std::vector<KmacPoint>& points,
+                            bool skip_unfittable) {
   FitResult result;
-  result.fits = fit_energy(records);
+  result.fits = fit_energy(records, skip_unfittable ? &result.notes : nullptr);
   for (const MeasurementRecord& r : records) result.estimate = result.estimate || r.method == "estimate";
   if (points.empty()) {
     result.notes.push_back("alpha vs kMAC: no complexity numbers given, fit skipped");
@@ -233,6 +248,14 @@ FitResult fit_models(const std::vector<MeasurementRecord>& records, const std::v
     }
   }
   return result;
+}
+
+FitResult fit_models(const std::vector<MeasurementRecord>& records, const std::vector<KmacPoint>& points) {
+  return fit_models(records, points, false);
+}
+
+FitResult fit_models_skipping(const std::vector<MeasurementRecord>& records, const std::vector<KmacPoint>& points) {
+  return fit_models(records, points, true);
 }
 
 }  // namespace nicenergy

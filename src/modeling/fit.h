@@ -118,4 +118,12 @@ KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<
 // possible is left empty with a line in notes (an empty `points` gives a note too).
 FitResult fit_models(const std::vector<MeasurementRecord>& records, const std::vector<KmacPoint>& points);
 
+// fit_models for a report that also shows rate and distortion (issue 17):
+// legacy codecs measured at one image size, or a learned codec at one point for
+// its RD point, have no Eq. (2) line, and the rest of the report should not be
+// lost for them. A network-level that cannot be fitted is left out with a note
+// (its error, "(left out of the fits)"); the checks across groups (empty
+// input, several device models, a point measured twice) still throw.
+FitResult fit_models_skipping(const std::vector<MeasurementRecord>& records, const std::vector<KmacPoint>& points);
+
 }  // namespace nicenergy
