@@ -22,6 +22,14 @@ RdCurve jpeg_like() {
           {{0.31, 26.4, 0.021}, {0.58, 28.9, 0.024}, {1.02, 31.7, 0.029}, {1.71, 34.6, 0.035}, {2.95, 38.2, 0.046}}};
 }
 
+// JPEG's curve cut to 3 points, one fewer than BD-rate and BD-PSNR need.
+RdCurve first_three_as(const std::string& name) {
+  RdCurve curve = jpeg_like();
+  curve.name = name;
+  curve.points.resize(3);
+  return curve;
+}
+
 RdCurve scaled_rates(RdCurve curve, double factor, const std::string& name) {
   curve.name = name;
   for (RdPoint& p : curve.points) p.bpp *= factor;
@@ -56,6 +64,59 @@ TEST(BdRate, ScaledRatesGiveTheScale) {
     EXPECT_NEAR(bd_rate(scaled_rates(jpeg_like(), 0.9, "better"), jpeg_like(), method).percent, (1 / 0.9 - 1) * 100,
                 1e-9);
   }
+}
+
+// The test curve is informative: PSNR over log-rate bends (slopes between
+// neighbouring points differ by more than 20 %), so a method that assumed a
+// straight line, or ignored the points, would not pass the tests below.
+TEST(BdRate, TheTestCurveIsCurved) {
+  const RdCurve c = jpeg_like();
+  double lowest = 1e9, highest = 0;
+  for (size_t i = 1; i < c.points.size(); ++i) {
+    const double slope = (c.points[i].psnr_db - c.points[i - 1].psnr_db) /
+                         std::log(c.points[i].bpp / c.points[i - 1].bpp);
+    lowest = std::min(lowest, slope);
+    highest = std::max(highest, slope);
+  }
+  EXPECT_GT(highest / lowest, 1.2);
+}
+
+TEST(BdRate, TenPercentMoreAndTwentyLess) {
+  for (BdMethod method : {BdMethod::cubic_fit, BdMethod::pchip}) {
+    EXPECT_NEAR(bd_rate(jpeg_like(), scaled_rates(jpeg_like(), 1.10, "more"), method).percent, 10.0, 1e-6);
+    EXPECT_NEAR(bd_rate(jpeg_like(), scaled_rates(jpeg_like(), 0.8, "less"), method).percent, -20.0, 1e-6);
+  }
+}
+
+TEST(BdPsnr, AgainstItselfZeroAndAShiftItsDecibels) {
+  for (BdMethod method : {BdMethod::cubic_fit, BdMethod::pchip}) {
+    const BdPsnr same = bd_psnr(jpeg_like(), jpeg_like(), method);
+    EXPECT_NEAR(same.db, 0.0, 1e-9) << bd_method_name(method);
+    EXPECT_NEAR(same.low_bpp, 0.31, 1e-12);
+    EXPECT_NEAR(same.high_bpp, 2.95, 1e-12);
+    RdCurve better = jpeg_like();
+    better.name = "better";
+    for (RdPoint& p : better.points) p.psnr_db += 1.0;
+    EXPECT_NEAR(bd_psnr(jpeg_like(), better, method).db, 1.0, 1e-9) << bd_method_name(method);
+    EXPECT_NEAR(bd_psnr(better, jpeg_like(), method).db, -1.0, 1e-9) << bd_method_name(method);
+  }
+}
+
+TEST(BdPsnr, LessRateAtEqualQualityIsHigherQualityAtEqualRate) {
+  // 20 % fewer bits for the same PSNRs: a curve above the anchor, by about the
+  // anchor's slope x ln(1 / 0.8) (between its smallest and largest slope).
+  const BdPsnr r = bd_psnr(jpeg_like(), scaled_rates(jpeg_like(), 0.8, "less"));
+  EXPECT_GT(r.db, 3.5 * std::log(1 / 0.8));
+  EXPECT_LT(r.db, 7.0 * std::log(1 / 0.8));
+  EXPECT_TRUE(contains(r.describe(), "BD-PSNR of less against jpeg: +"));
+  EXPECT_TRUE(contains(r.describe(), " dB (cubic fit (VCEG-M33), over "));
+}
+
+TEST(BdPsnr, RefusesShortAndDisjointCurves) {
+  const RdCurve three = first_three_as("webp");
+  EXPECT_TRUE(contains(error_of([&] { bd_psnr(jpeg_like(), three); }), "BD-PSNR: curve 'webp' has 3 points, fewer than 4"));
+  const RdCurve far = scaled_rates(jpeg_like(), 100, "far");
+  EXPECT_TRUE(contains(error_of([&] { bd_psnr(jpeg_like(), far); }), "bpp, which do not overlap"));
 }
 
 TEST(BdRate, LogLinearCurvesMatchTheClosedForm) {
@@ -100,9 +161,7 @@ TEST(BdRate, MethodsDifferOnCurvedDataAndAreNamed) {
 }
 
 TEST(BdRate, RefusesBadCurves) {
-  RdCurve three = jpeg_like();
-  three.name = "webp";
-  three.points.resize(3);
+  const RdCurve three = first_three_as("webp");
   EXPECT_TRUE(contains(error_of([&] { bd_rate(jpeg_like(), three); }), "curve 'webp' has 3 points, fewer than 4"));
 
   RdCurve dip = jpeg_like();

@@ -27,10 +27,21 @@ namespace nicenergy::cli {
 namespace {
 
 // Fits Eq. (2) and the kMAC lines; the network-levels without a kMAC count are said in the notes.
-FitResult fit_with_complexity(const std::vector<MeasurementRecord>& records, const RecordsComplexity& complexity) {
-  FitResult result = fit_models(records, kmac_points(complexity.rows));
+// skip_unfittable: fit_models_skipping (a report with rate-distortion points).
+FitResult fit_with_complexity(const std::vector<MeasurementRecord>& records, const RecordsComplexity& complexity,
+                              bool skip_unfittable = false) {
+  FitResult result = skip_unfittable ? fit_models_skipping(records, kmac_points(complexity.rows))
+                                     : fit_models(records, kmac_points(complexity.rows));
   result.notes.insert(result.notes.begin(), complexity.notes.begin(), complexity.notes.end());
   return result;
+}
+
+// Records with a rate and distortion (legacy codecs, trained networks) come
+// from comparisons at one size: what cannot be fitted to Eq. (2) is left out
+// with a note rather than failing the fit.
+bool has_rate_distortion(const std::vector<MeasurementRecord>& records) {
+  return std::any_of(records.begin(), records.end(),
+                     [](const MeasurementRecord& r) { return r.bpp.has_value() && r.psnr_db.has_value(); });
 }
 
 // The chain's records; those of other stages go to *stages when given (the
@@ -112,7 +123,8 @@ int run_fit(const FitParams& p) {
         check_output_file(path, "coefficients file '" + path + "'", true);
       }
     for (const auto& g : groups) {
-      const FitResult result = fit_with_complexity(g.records, complexity_of_records(g.records));
+      const FitResult result =
+          fit_with_complexity(g.records, complexity_of_records(g.records), has_rate_distortion(g.records));
       std::cout << "device: " << g.name << " (" << g.records.size() << " measurements)\n"
                 << format_fit_table(result, p.format) << "\n";
       for (const auto& note : result.notes) std::fprintf(stderr, "note: %s: %s\n", g.name.c_str(), note.c_str());
@@ -126,7 +138,7 @@ int run_fit(const FitParams& p) {
       std::fprintf(stderr, "note: these energies are ESTIMATES (CPU time x TDP share), not measurements\n");
     return 0;
   }
-  const FitResult result = fit_with_complexity(records, complexity_of_records(records));
+  const FitResult result = fit_with_complexity(records, complexity_of_records(records), has_rate_distortion(records));
   if (p.json) {
     std::cout << to_json(result).dump(2) << "\n";
   } else {
@@ -226,6 +238,7 @@ struct ReportParams {
   std::string trace;
   std::string coeffs;
   std::string group_by = "device";
+  std::optional<double> target_psnr_db;
 };
 
 int run_report(const ReportParams& p) {
@@ -234,7 +247,11 @@ int run_report(const ReportParams& p) {
   const GroupBy group_by = parse_group_by(p.group_by);
   check_output_folder(p.output, "report folder '" + p.output + "'");
   ReportOptions options;
+  options.target_psnr_db = p.target_psnr_db;
   const auto records = read_records(p.results[0], &options.stage_records);
+  // Legacy codecs (and a learned codec's RD points) may sit at one image size:
+  // no Eq. (2) line for them, but the rest of the report stays.
+  const bool rate_distortion = has_rate_distortion(records);
   // Only stages measured: the encode-against-decode table without the chain's figures and fits.
   const std::vector<RecordGroup> groups = records.empty() ? std::vector<RecordGroup>{} : group_records(records, group_by);
   if (groups.size() > 1 && !p.coeffs.empty())
@@ -258,7 +275,9 @@ int run_report(const ReportParams& p) {
   std::vector<ReportGroup> report_groups;
   try {
     for (const RecordGroup& g : groups) {
-      FitResult fit = p.coeffs.empty() ? fit_with_complexity(g.records, complexity_of_records(g.records)) : read_fit_result(p.coeffs);
+      FitResult fit = p.coeffs.empty()
+                          ? fit_with_complexity(g.records, complexity_of_records(g.records), rate_distortion)
+                          : read_fit_result(p.coeffs);
       if (!p.coeffs.empty()) fit.notes.insert(fit.notes.end(), complexity.notes.begin(), complexity.notes.end());
       report_groups.push_back({g.name, g.slug, g.records, fit});
     }
@@ -329,6 +348,11 @@ void add_analysis_commands(CLI::App& app, Action& action) {
       ->capture_default_str()
       ->check(CLI::IsMember({"device", "node"}))
       ->type_name("device|node");
+  report->add_option("--target-psnr-db", rp->target_psnr_db,
+                     "matched quality of the rate-distortion table (results with bpp and psnr_db): each codec's bpp "
+                     "and energy at this PSNR; default: the lowest PSNR of a learned codec's points, else 32")
+      ->check(CLI::Range(1.0, 200.0))
+      ->type_name("DB");
 }
 
 }  // namespace nicenergy::cli

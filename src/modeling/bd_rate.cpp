@@ -210,6 +210,38 @@ BdRate bd_rate(const RdCurve& anchor, const RdCurve& test, BdMethod method) {
   return result;
 }
 
+BdPsnr bd_psnr(const RdCurve& anchor, const RdCurve& test, BdMethod method) {
+  // The same checks and fits with the axes swapped: x = ln(bpp), y = PSNR.
+  auto swapped = [](Samples s) {
+    std::swap(s.x, s.y);
+    return s;
+  };
+  const Samples a = swapped(checked_samples(anchor, 4, "BD-PSNR"));
+  const Samples t = swapped(checked_samples(test, 4, "BD-PSNR"));
+  BdPsnr result;
+  result.method = method;
+  result.anchor = anchor.name;
+  result.test = test.name;
+  const double low = std::max(a.x.front(), t.x.front());
+  const double high = std::min(a.x.back(), t.x.back());
+  if (!(high > low))
+    throw Error("BD-PSNR: " + quoted(anchor) + " spans " + number(a.points.front().bpp) + " to " +
+                number(a.points.back().bpp) + " bpp and " + quoted(test) + " " + number(t.points.front().bpp) +
+                " to " + number(t.points.back().bpp) +
+                " bpp, which do not overlap: measure qualities that reach a common rate range");
+  result.low_bpp = std::exp(low);
+  result.high_bpp = std::exp(high);
+  result.db = (integral(t, method, low, high) - integral(a, method, low, high)) / (high - low);
+  return result;
+}
+
+std::string BdPsnr::describe() const {
+  char text[64];
+  std::snprintf(text, sizeof text, "%+.2f dB", db);
+  return "BD-PSNR of " + test + " against " + anchor + ": " + text + " (" + bd_method_name(method) + ", over " +
+         number(low_bpp) + " to " + number(high_bpp) + " bpp)";
+}
+
 std::string matched_quality_method() {
   return "log(bpp) and log(energy) interpolated linearly in PSNR between the two measured points enclosing it";
 }

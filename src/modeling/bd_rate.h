@@ -13,6 +13,12 @@
 //    slopes of SciPy's PchipInterpolator (Fritsch-Carlson monotone, harmonic
 //    mean weighted by the interval widths; three-point ends), as later
 //    Bjontegaard tools use because a cubic fit can swing between points.
+// BD-PSNR (same source) swaps the axes: PSNR as a function of log-rate, both
+// integrated over the shared log-rate interval; BD-PSNR = mean difference of
+// test minus anchor in dB (positive: better quality at equal rate). VCEG-M33
+// writes log10 of the rate; the natural log used here gives the same numbers
+// (BD-rate takes exp where VCEG-M33 takes 10^, and a mean over log-rate does
+// not depend on the log's base).
 // Torch-free; "PSNR" may be any quality in dB (MS-SSIM dB, say) that rises
 // with rate.
 #pragma once
@@ -56,6 +62,20 @@ struct BdRate {
 // finite (a lossless point), PSNR not strictly rising with rate (non-monotone),
 // or when their PSNR ranges do not overlap.
 BdRate bd_rate(const RdCurve& anchor, const RdCurve& test, BdMethod method = BdMethod::cubic_fit);
+
+struct BdPsnr {
+  double db = 0;  // mean PSNR difference, test minus anchor, at equal rate
+  BdMethod method = BdMethod::cubic_fit;
+  double low_bpp = 0;  // the shared rate interval integrated over (in log-rate)
+  double high_bpp = 0;
+  std::string anchor;
+  std::string test;
+  // One line: "BD-PSNR of webp against jpeg: +1.02 dB (cubic fit (VCEG-M33), over 0.31 to 2.95 bpp)".
+  std::string describe() const;
+};
+
+// Throws as bd_rate, the overlap being one of rates.
+BdPsnr bd_psnr(const RdCurve& anchor, const RdCurve& test, BdMethod method = BdMethod::cubic_fit);
 
 // Where a curve reaches a given PSNR: between the two points whose PSNRs
 // enclose it, log(bpp) and log(energy) are interpolated linearly in PSNR (rate

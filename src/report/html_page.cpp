@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <set>
 
+#include "report/rd_report.h"
 #include "report/report_parts.h"
 
 namespace nicenergy {
@@ -164,6 +165,19 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
             "of each side by the paper's rule.</p>\n" +
             render_html(*parts.stages) + "<p><a href=\"stages.md\">Markdown</a>, <a href=\"stages.csv\">CSV</a></p>\n" +
             figure_html(parts.figures, "fig4_");
+  }
+  if (parts.rd) {
+    const bool estimate = any_estimate(records);
+    html += std::string("<h2>Rate, distortion and energy") + (estimate ? " (ESTIMATES)" : "") + "</h2>\n" +
+            "<p>Learned codecs (solid) against JPEG, WebP, AVIF, JPEG XL, HEIC and JPEG 2000 (dashed): bits per "
+            "pixel of the real bitstream, PSNR of the decoded image (8-bit RGB) and the dynamic energy of coding "
+            "and decoding one image; each point the mean over its images. Per point: <a href=\"rd_points.csv\">"
+            "rd_points.csv</a>.</p>\n" +
+            figure_html(parts.figures, "rd_");
+    html += std::string("<h3>Matched quality and BD-rate against JPEG") + (estimate ? " (ESTIMATES)" : "") +
+            "</h3>\n" + render_html(parts.rd->table) +
+            "<p><a href=\"rd_table.md\">Markdown</a>, <a href=\"rd_table.csv\">CSV</a></p>\n";
+    for (const std::string& note : parts.rd->notes) html += "<p class=\"note\">" + html_escape(note) + "</p>\n";
   }
   html += "</body>\n</html>\n";
   return html;

@@ -9,6 +9,7 @@
 #include "models/zoo.h"
 #include "report/fit_tables.h"
 #include "report/gnuplot.h"
+#include "report/rd_report.h"
 #include "report/report_parts.h"
 #include "report/text_table.h"
 
@@ -183,6 +184,13 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
     if (write_fig4_stages(w, records, "fig4_stages"))
       page.figures.push_back({"fig4_stages", "Fig. 4: energy per execution and megapixel of each stage of the working "
                                              "codec (mean over the images), per network and quality."});
+  }
+
+  // Rate, distortion and energy (issue 17): over every record, chain and stages.
+  const std::optional<RdSection> rd = write_rd_report(w, records, options.target_psnr_db);
+  if (rd) {
+    page.figures.insert(page.figures.end(), rd->figures.begin(), rd->figures.end());
+    page.rd = &*rd;
   }
 
   page.failed = draw_figures(options.gnuplot, w, page.figures);

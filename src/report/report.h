@@ -3,6 +3,7 @@
 // The .gp scripts and .dat files stay in the folder so figures can be restyled:
 // `cd OUT && gnuplot fig2_energy_low.gp`.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct ReportOptions {
   // campaign's `stages`): the encode-against-decode table and Fig. 4. The
   // figures and fits above model the chain alone.
   std::vector<MeasurementRecord> stage_records;
+  // The matched quality of the rate-distortion table (rd_table): unset, the
+  // PSNR of the lowest-PSNR learned-codec point, else 32 dB.
+  std::optional<double> target_psnr_db;
 };
 
 struct ReportResult {
@@ -32,6 +36,8 @@ struct ReportResult {
 //   table1_complexity.{md,csv}             params, kMAC/px, kMAC/px 2nd and measured alpha
 //   table2_fits.{md,csv}                   format_fit_table
 //   stages.{md,csv}, fig4_stages.{...}     encode against decode, entropy shares (with stage records)
+//   rd_points.csv, rd_table.{md,csv}       rate, distortion and energy per codec-quality, matched
+//   rd_psnr.{...}, rd_energy.{...}         quality and BD-rate against JPEG (records with bpp and psnr_db)
 //   index.html                             all of it, with meter, method and an ESTIMATE banner
 // trace_csv empty means no Fig. 1. A figure without data (no complexity rows,
 // say) is skipped with a warning. Without gnuplot, tables and page are written

@@ -60,6 +60,8 @@ bool write_fig4_stages(ReportFolder& w, const std::vector<MeasurementRecord>& re
 // Table 2 for the page: one row per fit, both MREs (fit_tables.cpp).
 TextTable table2_html(const FitResult& fit);
 
+struct RdSection;  // rd_report.h
+
 // What index.html shows besides the records and the fits.
 struct PageParts {
   std::vector<Figure> figures;        // all of them, Fig. 1 included
@@ -69,6 +71,7 @@ struct PageParts {
   bool has_trace = false;
   const TextTable* table1 = nullptr;  // the one-group html_page below only
   const TextTable* stages = nullptr;  // encode against decode; null without stage records
+  const RdSection* rd = nullptr;  // rate, distortion and energy; null without records with bpp and psnr_db
 };
 
 // One device model's part of the page: its figures, fit and tables.
