@@ -8,6 +8,8 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
+#include <filesystem>
 
 #include "bandwidth/activation_bandwidth.h"
 #include "bandwidth/data_movement_energy.h"
@@ -290,4 +292,49 @@ TEST(BandwidthCli, TrainedWeightsFileIsNamedWithoutTheWarning) {
   EXPECT_EQ(r.out.find("meaningless"), std::string::npos);
   EXPECT_EQ(r.err.find("meaningless"), std::string::npos);
   EXPECT_NE(r.out.find("total_2nd"), std::string::npos);
+}
+
+// The per-layer figure: one data row per layer with its three sizes, the
+// boundary after the last layer up to the 2nd downsampling, and the seeded
+// weights said in the title.
+TEST(BandwidthCli, PlotDrawsEveryLayerAndMarksThe2ndDownsampling) {
+  test_util::TempDir dir("bandwidth_plot");
+  const std::string plot = dir.file("plot");
+  Result r = run_cli("bandwidth --model Bfac --quality 1 --input data/images/kodim01.png --threads 1 --format json --plot " +
+                     plot);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  std::istringstream dat(test_util::slurp(plot + "/bandwidth_layers.dat"));
+  std::string line;
+  std::getline(dat, line);  // header
+  size_t rows = 0;
+  int last_2nd = -1;
+  while (std::getline(dat, line)) {
+    std::istringstream fields(line);
+    int index = 0;
+    std::string name;
+    double float32 = 0, int8 = 0, coded = 0;
+    int in_2nd = 0;
+    fields >> index >> name >> float32 >> int8 >> coded >> in_2nd;
+    const auto& layer = j.at("layers").at(rows);
+    EXPECT_EQ(name, "\"" + layer.at("layer").get<std::string>() + "\"");
+    EXPECT_DOUBLE_EQ(float32, layer.at("float32_bytes").get<double>());
+    EXPECT_NEAR(coded, layer.at("exp_golomb_bytes").get<double>(), 1e-6 * coded);
+    EXPECT_GT(float32, int8);
+    if (in_2nd) last_2nd = index;
+    ++rows;
+  }
+  EXPECT_EQ(rows, j.at("layers").size());
+  ASSERT_GE(last_2nd, 0);
+  const std::string gp = test_util::slurp(plot + "/bandwidth_layers.gp");
+  // Bfac's runs: g_a.0-g_a.2 (rows 0-2) and g_s.4-g_s.6 (the last three rows).
+  EXPECT_NE(gp.find("rect from -0.5, graph 0 to 2.5, graph 1"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("rect from " + std::to_string(rows - 4) + ".5, graph 0 to " + std::to_string(last_2nd) + ".5"),
+            std::string::npos)
+      << gp;
+  EXPECT_NE(gp.find("SEEDED WEIGHTS: MEANINGLESS"), std::string::npos);
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0)
+    EXPECT_TRUE(std::filesystem::exists(plot + "/bandwidth_layers.svg")) << r.err;
+  expect_one_line_error("bandwidth --model Bfac --quality 1 --input data/images/kodim01.png --plot /proc/nope",
+                        "plot folder");
 }

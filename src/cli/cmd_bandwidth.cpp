@@ -10,8 +10,10 @@
 #include "bandwidth/data_movement_energy.h"
 #include "bandwidth/exp_golomb.h"
 #include "cli/commands.h"
+#include "report/bandwidth_figure.h"
 #include "cli/options.h"
 #include "error.h"
+#include "io/files.h"
 #include "image/image.h"
 #include "models/codec.h"
 #include "models/weights.h"
@@ -29,6 +31,7 @@ struct BandwidthParams {
   uint64_t seed = 0;
   int threads = 0;
   DataMovementCosts costs;
+  std::string plot;  // folder of the per-layer figure; empty: none
 };
 
 const char* kUntrained =
@@ -156,6 +159,7 @@ void print_json(const BandwidthParams& p, const ActivationBandwidth& a, const Da
 int run_bandwidth(const BandwidthParams& p) {
   if (p.format != "table" && p.format != "csv" && p.format != "json")
     throw Error("format '" + p.format + "' is unknown: use table, csv or json");
+  if (!p.plot.empty()) check_output_folder(p.plot, "plot folder '" + p.plot + "'");  // before the chain runs
   set_threads(p.threads);
   set_deterministic(true);
   Network network = make_network(p.model, p.quality, p.seed);
@@ -168,6 +172,12 @@ int run_bandwidth(const BandwidthParams& p) {
   if (p.format == "csv") print_csv(p, a);
   if (p.format == "json") print_json(p, a, chain, second);
   if (p.weights.empty() && p.format != "table") std::fprintf(stderr, "%s\n", kUntrained);
+  if (!p.plot.empty()) {
+    std::string warning;
+    const auto files = write_bandwidth_plot(a, !p.weights.empty(), p.plot, "gnuplot", &warning);
+    if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    std::fprintf(stderr, "plot: %s/%s\n", p.plot.c_str(), files.back().c_str());
+  }
   return 0;
 }
 
@@ -187,6 +197,8 @@ void add_bandwidth_commands(CLI::App& app, Action& action) {
   bandwidth->add_option("--input", bp->input, "image (PNG or JPEG)")->required()->type_name("IMAGE");
   bandwidth->add_option("--weights", bp->weights, "CompressAI state_dict as safetensors (trained weights)")->type_name("FILE");
   add_format(bandwidth, bp->format, "table, csv or json");
+  bandwidth->add_option("--plot", bp->plot, "draw the per-layer figure (float32, 8 bits, exp-Golomb; the 2nd downsampling marked) into this folder")
+      ->type_name("DIR");
   add_seed(bandwidth, bp->seed);
   add_threads(bandwidth, bp->threads);
   bandwidth->add_option("--mac-pj", bp->costs.mac_pj, "energy per MAC in pJ (Horowitz ISSCC 2014, 45 nm: fp32 3.7 + 0.9, int8 0.2 + 0.03)")

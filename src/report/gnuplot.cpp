@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/files.h"
 #include "report/text_table.h"
 
 namespace fs = std::filesystem;
@@ -31,7 +32,10 @@ std::string gp_string(const std::string& text) { return "\"" + gp_plain(text) + 
 std::string network_color(const std::string& abbr) {
   static const std::vector<std::pair<std::string, std::string>> colors = {
       {"Bfac", "#1f77b4"}, {"Bhyp", "#ff7f0e"}, {"Mmean", "#2ca02c"},
-      {"Mcont", "#d62728"}, {"Canch", "#9467bd"}, {"Cattn", "#8c564b"}};
+      {"Mcont", "#d62728"}, {"Canch", "#9467bd"}, {"Cattn", "#8c564b"},
+      // The legacy codecs of issue 17, so that they never share a colour.
+      {"JPEG", "#000000"}, {"WebP", "#17becf"}, {"AVIF", "#bcbd22"}, {"JPEG-XL", "#e377c2"},
+      {"HEIC", "#7f7f7f"}, {"JPEG-2000", "#8c6d31"}, {"JPEG XL", "#e377c2"}, {"JPEG 2000", "#8c6d31"}};
   for (const auto& [name, color] : colors)
     if (name == abbr) return color;
   static const std::vector<std::string> spare = {"#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
@@ -85,6 +89,28 @@ std::string run_gnuplot(const std::string& program, const fs::path& dir, const s
   if (const size_t nl = last_line.rfind('\n'); nl != std::string::npos) last_line = last_line.substr(nl + 1);
   return stem + ".gp failed (exit status " + std::to_string(status) + ")" +
          (last_line.empty() ? "" : ": " + last_line) + "; see " + log;
+}
+
+std::vector<std::string> write_standalone_figure(const std::string& dir, const std::string& stem,
+                                                 const std::string& dat, const std::string& gp,
+                                                 const std::string& program, std::string* warning) {
+  prepare_output_folder(dir, "plot folder '" + dir + "'");
+  write_file_replacing((fs::path(dir) / (stem + ".dat")).string(), dat, "plot data '" + stem + ".dat'");
+  write_file_replacing((fs::path(dir) / (stem + ".gp")).string(), gp, "plot script '" + stem + ".gp'");
+  std::vector<std::string> files = {stem + ".dat", stem + ".gp"};
+  if (!gnuplot_available(program)) {
+    *warning = "gnuplot ('" + program + "') is not on PATH: figure not drawn; install gnuplot (Debian: gnuplot-nox) "
+               "and run " + stem + ".gp in " + dir;
+    return files;
+  }
+  const std::string why = run_gnuplot(program, dir, stem);
+  if (!why.empty()) {
+    *warning = why;
+    return files;
+  }
+  files.push_back(stem + ".svg");
+  files.push_back(stem + ".png");
+  return files;
 }
 
 }  // namespace nicenergy

@@ -4,6 +4,7 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace nicenergy {
 
@@ -24,5 +25,14 @@ bool gnuplot_available(const std::string& program);
 // Runs stem.gp in dir; returns an empty string on success, else why not (with
 // the last line gnuplot printed, kept in stem.log).
 std::string run_gnuplot(const std::string& program, const std::filesystem::path& dir, const std::string& stem);
+
+// One command's figure outside the report (lifecycle --plot, bandwidth --plot):
+// makes dir, writes stem.dat and stem.gp, and draws stem.svg and stem.png.
+// Returns the files written; *warning gets why the figure was not drawn
+// (gnuplot missing or failing; the script stays). Throws Error when dir
+// cannot be written.
+std::vector<std::string> write_standalone_figure(const std::string& dir, const std::string& stem,
+                                                 const std::string& dat, const std::string& gp,
+                                                 const std::string& program, std::string* warning);
 
 }  // namespace nicenergy

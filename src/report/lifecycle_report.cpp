@@ -196,8 +196,6 @@ nlohmann::json to_json(const LifecycleResult& result, const std::vector<std::str
 
 std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, const std::string& dir,
                                               const std::string& gnuplot, std::string* warning) {
-  namespace fs = std::filesystem;
-  prepare_output_folder(dir, "plot folder '" + dir + "'");
   const std::string stem = "lifecycle";
   // N from 1 to past every break-even and every requested N, by decades.
   double n_max = 10;
@@ -220,7 +218,6 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
       }
   }
   if (dat.find('\n') == dat.size() - 1) dat += "NaN NaN \"none\"\n";  // gnuplot refuses an empty file
-  write_file_replacing((fs::path(dir) / (stem + ".dat")).string(), dat, "plot data '" + stem + ".dat'");
 
   std::string gp = gp_header(stem);
   gp += "set title 'E_full(N) = E_train + N x E_infer (Li et al.)" + std::string(result.estimate ? ", ESTIMATE" : "") +
@@ -243,22 +240,7 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
     plot += ", \\\n     '" + stem + ".dat' using 1:2 with points pt 7 ps 1.2 lc rgb '#444444' title 'break-even N*'";
   plot += "\n";
   gp += plot + gp_footer(stem);
-  write_file_replacing((fs::path(dir) / (stem + ".gp")).string(), gp, "plot script '" + stem + ".gp'");
-
-  std::vector<std::string> files = {stem + ".dat", stem + ".gp"};
-  if (!gnuplot_available(gnuplot)) {
-    *warning = "gnuplot ('" + gnuplot + "') is not on PATH: figure not drawn; install gnuplot (Debian: gnuplot-nox) "
-               "and run " + stem + ".gp in " + dir;
-    return files;
-  }
-  const std::string why = run_gnuplot(gnuplot, dir, stem);
-  if (!why.empty()) {
-    *warning = why;
-    return files;
-  }
-  files.push_back(stem + ".svg");
-  files.push_back(stem + ".png");
-  return files;
+  return write_standalone_figure(dir, stem, dat, gp, gnuplot, warning);
 }
 
 }  // namespace nicenergy
