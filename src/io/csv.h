@@ -28,4 +28,10 @@ struct CsvText {
 // quote inside an unquoted field or characters after a closing quote, with the line.
 CsvText parse_csv(const std::string& text, const std::string& what);
 
+// One field as RFC 4180 writes it: quoted when it holds a comma, quote or line
+// break, its quotes doubled. The writers of every CSV use it.
+std::string csv_field(const std::string& field);
+// The fields as one line, ending in a line break.
+std::string csv_line(const std::vector<std::string>& fields);
+
 }  // namespace nicenergy

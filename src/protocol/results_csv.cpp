@@ -71,16 +71,6 @@ bool record_before(const MeasurementRecord& a, const MeasurementRecord& b) {
 
 // ---- writing -------------------------------------------------------------
 
-// RFC 4180: quote a field holding a comma, quote or line break; double the quotes.
-static std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 // The shortest of %.15g..%.17g that reads back to the same double.
 static std::string format_double(double v) {
@@ -116,9 +106,7 @@ std::string format_record_row(const MeasurementRecord& r) {
       r.host_meter, optional_double(r.host_idle_power_w), optional_double(r.host_energy_j),
       r.node, r.slurm_job, r.gpu, r.gpu_uuid,
       optional_double(r.bpp), optional_double(r.psnr_db), optional_double(r.ms_ssim)};
-  std::string line;
-  for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
-  return line + "\n";
+  return csv_line(fields);
 }
 
 // Writes bytes at the end of the file and forces them (and a new file's directory

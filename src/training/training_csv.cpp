@@ -24,12 +24,6 @@ std::string training_csv_header() {
   return line + "\n";
 }
 
-static std::string quoted(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return out + "\"";
-}
 
 static std::string num(double value) {
   char buffer[32];
@@ -39,8 +33,8 @@ static std::string num(double value) {
 
 std::string training_csv_row(const TrainingWindow& w) {
   const std::vector<std::string> fields = {
-      quoted(w.network), quoted(w.abbr), std::to_string(w.quality), quoted(w.device), quoted(w.meter),
-      quoted(w.energy_method), w.estimate ? "1" : "0", std::to_string(w.batch_size), std::to_string(w.crop_px),
+      csv_field(w.network), csv_field(w.abbr), std::to_string(w.quality), csv_field(w.device), csv_field(w.meter),
+      csv_field(w.energy_method), w.estimate ? "1" : "0", std::to_string(w.batch_size), std::to_string(w.crop_px),
       std::to_string(w.iteration_begin), std::to_string(w.iteration_end), std::to_string(w.iterations()),
       num(w.duration_s), num(w.energy_j), num(w.idle_power_w), num(w.dynamic_energy_j), num(w.energy_per_iteration_j),
       num(w.loss), num(w.mse), num(w.psnr_db), num(w.bpp), num(w.aux_loss)};
