@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "models/subpixel_deconv.h"
 #include "platform/torch_compat.h"
 
 namespace nicenergy {
@@ -76,9 +77,15 @@ torch::Tensor run_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   return y;
 }
 
+// The layer as it is, or its exact sub-pixel form in that energy mode.
+static torch::Tensor deconv_forward(torch::nn::ConvTranspose2dImpl& deconv, const torch::Tensor& x) {
+  if (SubpixelRewrite* rewrite = SubpixelScope::active()) return rewrite->forward(deconv, x);
+  return deconv.forward(x);
+}
+
 torch::Tensor run_deconv(torch::nn::ConvTranspose2dImpl& deconv, const torch::Tensor& x) {
   LayerRecorder* recorder = LayerRecorder::active();
-  if (recorder == nullptr) return deconv.forward(x);
+  if (recorder == nullptr) return deconv_forward(deconv, x);
   const auto& o = deconv.options;
   const int64_t k = (*o.kernel_size())[0], s = (*o.stride())[0];
   const int64_t p = compat::padding_of(o.padding());
@@ -86,7 +93,7 @@ torch::Tensor run_deconv(torch::nn::ConvTranspose2dImpl& deconv, const torch::Te
   auto out_size = [&](int64_t in) { return (in - 1) * s - 2 * p + k + op; };
   torch::Tensor y = recorder->shape_only()
                         ? torch::empty({x.size(0), o.out_channels(), out_size(x.size(2)), out_size(x.size(3))}, x.options())
-                        : deconv.forward(x);
+                        : deconv_forward(deconv, x);
   // A transposed convolution scatters Cin*Cout*k*k MACs from each input position.
   const double macs = static_cast<double>(o.in_channels()) * o.out_channels() * k * k * x.size(2) * x.size(3) * x.size(0);
   record(*recorder, deconv, LayerType::deconv, x, y, k, s, macs);
