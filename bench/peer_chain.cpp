@@ -7,7 +7,8 @@
 //   quit
 // Every answer is one JSON line on stdout; errors are {"error": "..."}.
 // The execution is exactly the one the energy protocol times
-// (CodecWorkload::workload().run_once: forward() under NoGradGuard).
+// (CodecWorkload::workload().run_once: forward() in the energy mode of --mode,
+// float32 under no-grad by default).
 #include <ATen/Context.h>
 #include <torch/torch.h>
 
@@ -20,6 +21,7 @@
 #include "image/image.h"
 #include "models/codec.h"
 #include "models/network.h"
+#include "modes/execution_mode.h"
 #include "protocol/codec_measurement.h"
 
 using namespace nicenergy;
@@ -41,7 +43,7 @@ Image centre_crop(const Image& image, int width, int height) {
 }
 
 int usage() {
-  std::cerr << "usage: peer_chain --image PNG --width W --height H --threads N  (then commands on stdin)\n";
+  std::cerr << "usage: peer_chain --image PNG --width W --height H --threads N [--mode MODE]  (then commands on stdin)\n";
   return 1;
 }
 
@@ -50,12 +52,14 @@ int usage() {
 int main(int argc, char** argv) {
   std::string image_path;
   int width = 0, height = 0, threads = 0;
+  std::string mode_text = "float32";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--image") image_path = value;
     else if (key == "--width") width = std::stoi(value);
     else if (key == "--height") height = std::stoi(value);
     else if (key == "--threads") threads = std::stoi(value);
+    else if (key == "--mode") mode_text = value;
     else return usage();
   }
   if (image_path.empty() || width <= 0 || height <= 0 || threads <= 0) return usage();
@@ -64,6 +68,7 @@ int main(int argc, char** argv) {
   torch::set_num_threads(threads);
   at::globalContext().setDeterministicAlgorithms(true, false);
   const Image image = centre_crop(load_image(image_path), width, height);
+  const ExecutionMode mode = parse_mode(mode_text);
 
   CodecWorkload codec;
   Workload workload;
@@ -78,13 +83,13 @@ int main(int argc, char** argv) {
         std::string abbr, weights;
         int quality = 0;
         words >> abbr >> quality >> weights;
-        codec = make_codec_workload(abbr, quality, image, image_path, torch::kCPU, weights);
+        codec = make_codec_workload(abbr, quality, image, image_path, torch::kCPU, weights, 0, Stage::chain, mode);
         workload = codec.workload();
         // The bpp of this network on the image: the driver checks it against
         // CompressAI's, so that both sides are known to compute the same thing.
-        torch::NoGradGuard no_grad;
-        ChainOutput out = codec.network->forward(codec.x_padded);
+        ChainOutput out = run_chain_once(codec);
         answer = {{"loaded", abbr},
+                  {"mode", mode_name(mode)},
                   {"quality", quality},
                   {"padded", {codec.padded_height, codec.padded_width}},
                   {"bpp", bits_per_pixel(out.latents, static_cast<int64_t>(width) * height)},

@@ -40,9 +40,9 @@ PAIRS = [("Bfac", 1), ("Bfac", 8), ("Bhyp", 1), ("Bhyp", 8), ("Mmean", 1), ("Mme
 class Chain:
     """bench/peer_chain as a server: one JSON answer a command."""
 
-    def __init__(self, path, image, width, height, threads):
+    def __init__(self, path, image, width, height, threads, mode):
         self.proc = subprocess.Popen([path, "--image", image, "--width", str(width), "--height", str(height),
-                                      "--threads", str(threads)],
+                                      "--threads", str(threads), "--mode", mode],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def ask(self, line):
@@ -81,13 +81,15 @@ def main():
     parser.add_argument("--round-s", type=float, default=1.0, help="target length of one side's round")
     parser.add_argument("--only", nargs="*", default=None, help="e.g. Bfac:1 Cattn:6 (default: all twelve)")
     parser.add_argument("--out", default=None, help="JSON file for the raw results")
+    parser.add_argument("--mode", default="float32",
+                        help="nicenergy's energy mode, e.g. channels_last+subpixel+inference_mode (CompressAI runs as it is)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
     x = ref.load_image(args.image, args.height, args.width)
     pairs = PAIRS if not args.only else [(p.split(":")[0], int(p.split(":")[1])) for p in args.only]
-    chain = Chain(args.chain, args.image, args.width, args.height, args.threads)
+    chain = Chain(args.chain, args.image, args.width, args.height, args.threads, args.mode)
     results = []
     with tempfile.TemporaryDirectory(prefix="nicenergy_peer_") as tmp:
         for abbr, quality in pairs:
@@ -146,7 +148,7 @@ def main():
         "machine": {"cpu": cpu_name(), "logical_cores": os.cpu_count(), "system": platform.platform()},
         "torch": torch.__version__, "compressai": compressai.__version__, "threads": args.threads,
         "image": os.path.relpath(args.image), "width": args.width, "height": args.height,
-        "rounds": args.rounds, "results": results,
+        "rounds": args.rounds, "mode": args.mode, "results": results,
     }
     if args.out:
         with open(args.out, "w") as f:

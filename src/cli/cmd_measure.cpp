@@ -12,11 +12,13 @@
 #include "legacy/legacy_measurement.h"
 #include "campaign/slurm.h"
 #include "cli/commands.h"
+#include "cli/inputs.h"
 #include "cli/options.h"
 #include "error.h"
 #include "io/files.h"
 #include "meters/external_meter.h"
 #include "models/codec.h"
+#include "modes/execution_mode.h"
 #include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/command_workload.h"
@@ -46,33 +48,6 @@ int run_meters(const MetersParams& p) {
   return 0;
 }
 
-// Stage progress of one measurement on stderr: redrawn on a terminal, one line
-// per stage elsewhere.
-// The image of --input, or a Kodak mosaic of --size, and its label for the record.
-Image measured_image(const std::string& input, const std::string& size, std::string& label) {
-  if (!input.empty()) {
-    label = input;
-    return load_image(input);
-  }
-  const ImageInfo info = parse_size(size);
-  label = "mosaic " + size + " of data/images";
-  return sized_test_image(info.width, info.height);
-}
-
-ProgressFn stage_progress() {
-  const bool tty = stderr_is_tty();
-  auto last = std::make_shared<std::string>();
-  return [tty, last](const std::string& stage, double fraction) {
-    if (tty) {
-      std::fprintf(stderr, "\r%-10s %3.0f %%", stage.c_str(), 100 * fraction);
-      if (fraction >= 1) std::fputc('\n', stderr);
-    } else if (stage != *last) {
-      std::fprintf(stderr, "%s...\n", stage.c_str());
-    }
-    *last = stage;
-  };
-}
-
 struct MeasureParams {
   std::string model;
   int quality = 0;
@@ -91,6 +66,7 @@ struct MeasureParams {
   TorchScriptOptions torchscript;
   std::string stage = "chain";
   std::string host_meter = "auto";
+  std::string mode = "float32";
 };
 
 void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
@@ -104,6 +80,9 @@ int run_measure(MeasureParams p) {
   if (torchscript && !p.weights.empty())
     throw Error("--weights is for the built-in networks; a TorchScript file carries its own");
   const Stage stage = parse_stage(p.stage);
+  const ExecutionMode mode = parse_mode(p.mode);
+  const bool float32 = mode == ExecutionMode{};
+  if (auto why = mode_unavailable(mode, device)) throw Error(*why);
   const LegacyCodec* legacy = torchscript ? nullptr : find_legacy_codec(p.model);
   if (legacy) {
     if (!p.weights.empty()) throw Error("--weights is for the learned networks; " + legacy->name + " has none");
@@ -112,6 +91,10 @@ int run_measure(MeasureParams p) {
   }
   if (!torchscript && !legacy) check_network_name(p.model, true);
   if (!torchscript && !legacy) quality_config(find_network(p.model), p.quality);  // unknown names fail before anything is loaded
+  if ((torchscript || legacy) && !float32)
+    throw Error("--mode is for the built-in networks; " + p.model + " runs as it is (drop --mode)");
+  if (!float32 && stage != Stage::chain)
+    throw Error("--mode " + p.mode + " is for the chain; measure --stage " + p.stage + " in float32 (drop --mode)");
   if (torchscript && stage != Stage::chain)
     throw Error("--stage is for the built-in networks; a TorchScript file is measured as its forward (or encode/decode) call");
   if (!p.trace_output.empty()) {
@@ -170,7 +153,7 @@ int run_measure(MeasureParams p) {
   } else if (legacy) {
     classic = make_legacy_workload(legacy->name, p.quality, image, label, stage);
   } else {
-    codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed, stage);
+    codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed, stage, mode);
     // Trained weights: the real codec's rate and distortion (seeded ones have none worth a record).
     if (!p.weights.empty()) rd = coded_rate_distortion(*codec->network, image, device);
   }
@@ -210,6 +193,7 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
     j["window_lengths_s"] = nlohmann::json::array();
     for (const auto& w : result.windows) j["window_lengths_s"].push_back(w.length_s());
     j["deterministic"] = deterministic;
+    j["mode"] = mode_name(parse_mode(p.mode));
     if (is_torchscript_path(p.model))
       j["torchscript"] = {{"file", p.model},
                           {"encode_method", p.torchscript.encode_method},
@@ -227,7 +211,8 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
   const char* unit_note = result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "";
   std::printf("network        %s (%s) quality %d, %s level\n", record.network.c_str(), record.abbr.c_str(),
               record.quality, record.level.c_str());
-  std::printf("stage          %s\n", record.stage.empty() ? "chain" : record.stage.c_str());
+  std::printf("stage          %s, mode %s\n", record.stage.empty() ? "chain" : record.stage.c_str(),
+              mode_name(parse_mode(p.mode)).c_str());
   std::printf("image          %s, %dx%d padded to %dx%d\n", record.image.c_str(), record.width, record.height,
               record.padded_width, record.padded_height);
   std::printf("device         %s (LibTorch %s, %d threads)\n", record.device.c_str(), record.libtorch.c_str(),
@@ -573,6 +558,9 @@ void add_energy_commands(CLI::App& app, Action& action) {
   measure->add_option("--host-meter", p->host_meter,
                       "the host CPU's meter beside a GPU's (entropy coding runs there): auto (rapl, else the "
                       "labelled estimate, for cuda; none for cpu), none, rapl or estimate")
+      ->capture_default_str();
+  measure->add_option("--mode", p->mode,
+                      "energy mode of the chain: float32 or flags joined by '+' (see `nicenergy modes --help`)")
       ->capture_default_str();
   add_seed(measure, p->seed);
   add_torchscript_options(measure, p->torchscript);

@@ -15,6 +15,7 @@ void add_coding_commands(CLI::App& app, Action& action);    // compress, decompr
 void add_training_commands(CLI::App& app, Action& action);  // train
 void add_lifecycle_commands(CLI::App& app, Action& action); // lifecycle
 void add_bandwidth_commands(CLI::App& app, Action& action); // bandwidth
+void add_modes_commands(CLI::App& app, Action& action);     // modes
 
 // A command's parameters live in one struct (defaults there, shown in --help);
 // once its options are parsed, `action` runs `run(params)`.

@@ -26,8 +26,8 @@ Workload CodecWorkload::workload() const {
   torch::Tensor x = x_padded;
   switch (stage) {
     case Stage::chain:
-      w.run_once = [net, x]() mutable {
-        torch::NoGradGuard no_grad;
+      w.run_once = [net, x, mode = mode, rewrite = subpixel]() mutable {
+        ModeGuard guard(mode, rewrite.get());
         ChainOutput out = net->forward(x);
         (void)out;
       };
@@ -93,7 +93,11 @@ void fill_runtime(MeasurementRecord& r) {
 
 CodecWorkload make_codec_workload(const std::string& model, int quality, const Image& image,
                                   const std::string& image_label, const torch::Device& device,
-                                  const std::string& weights, uint64_t seed, Stage stage) {
+                                  const std::string& weights, uint64_t seed, Stage stage, const ExecutionMode& mode) {
+  if (!(mode == ExecutionMode{}) && stage != Stage::chain)
+    throw Error("mode " + mode_name(mode) + " is for the chain; measure --stage " + to_string(stage) +
+                " in float32 (drop --mode)");
+  if (auto why = mode_unavailable(mode, device)) throw Error(*why);
   CodecWorkload w;
   w.network = make_network(model, quality, seed);
   if (!weights.empty()) load_weights(*w.network, weights);
@@ -109,6 +113,9 @@ CodecWorkload make_codec_workload(const std::string& model, int quality, const I
   w.padded_width = static_cast<int>(w.x_padded.size(3));
   w.padded_height = static_cast<int>(w.x_padded.size(2));
   w.stage = stage;
+  w.mode = mode;
+  apply_memory_format(*w.network, mode);
+  w.x_padded = in_memory_format(w.x_padded, mode);
   if (stage != Stage::chain) {
     // Each stage starts from what the one before it hands over, made here once.
     torch::NoGradGuard no_grad;
@@ -118,6 +125,17 @@ CodecWorkload make_codec_workload(const std::string& model, int quality, const I
     w.y_hat = decompress_latents(*w.network, *w.tables, *w.coded);
   }
   return w;
+}
+
+ChainOutput run_chain_once(const CodecWorkload& w) {
+  ModeGuard guard(w.mode, w.subpixel.get());
+  Network network = w.network;  // a handle: forward is not const
+  ChainOutput out = network->forward(w.x_padded);
+  // Out of the mode's types and layout, so that outputs compare as float32.
+  out.x_hat = out.x_hat.to(torch::kFloat32).contiguous();
+  for (torch::Tensor* t : {&out.latents.y_likelihoods, &out.latents.z_likelihoods})
+    if (t->defined()) *t = t->to(torch::kFloat32).contiguous();
+  return out;
 }
 
 Image load_image_source(const ImageSource& source) {

@@ -15,6 +15,7 @@
 #include "image/image.h"
 #include "meters/power_meter.h"
 #include "models/network.h"
+#include "modes/execution_mode.h"
 #include "campaign/campaign.h"
 #include "platform/time_text.h"
 #include "protocol/protocol.h"
@@ -37,15 +38,25 @@ struct CodecWorkload {
   torch::Tensor y;
   std::shared_ptr<CodedImage> coded;
   torch::Tensor y_hat;
-  // run_once: the stage under NoGradGuard; synchronize: waits for CUDA (no-op on CPU).
+  // The energy mode the chain runs in (float32 by default); network and input
+  // are already in its memory format. The rewrite keeps sub-pixel weights.
+  ExecutionMode mode;
+  std::shared_ptr<SubpixelRewrite> subpixel = std::make_shared<SubpixelRewrite>();
+  // run_once: the stage under NoGradGuard (the chain: under its mode's
+  // ModeGuard); synchronize: waits for CUDA (no-op on CPU).
   Workload workload() const;
 };
 
 // Seeded weights unless `weights` names a safetensors file. Pads to the
 // network's multiple (16 or 128) and moves network and image to `device`.
+// A mode other than float32 is for the chain only (Error otherwise, or where
+// the device cannot run it).
 CodecWorkload make_codec_workload(const std::string& model, int quality, const Image& image,
                                   const std::string& image_label, const torch::Device& device,
-                                  const std::string& weights = "", uint64_t seed = 0, Stage stage = Stage::chain);
+                                  const std::string& weights = "", uint64_t seed = 0, Stage stage = Stage::chain,
+                                  const ExecutionMode& mode = {});
+// One chain of the workload in its mode, for comparing modes' outputs.
+ChainOutput run_chain_once(const CodecWorkload& workload);
 
 // The image of a campaign point: the file, or a mosaic or resize of its sources.
 Image load_image_source(const ImageSource& source);

@@ -1,0 +1,330 @@
+// Energy modes: the sub-pixel rewrite equals the transposed convolution, each
+// mode changes what it claims (layout, precision, grad mode), outputs are
+// compared honestly, and `modes` measures, records and resumes.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include "models/codec.h"
+#include "models/layers.h"
+#include "modes/execution_mode.h"
+#include "modes/mode_deviation.h"
+#include "modes/mode_results.h"
+#include "platform/torch_compat.h"
+#include "protocol/codec_measurement.h"
+#include "test_util.h"
+
+using namespace nicenergy;
+
+namespace {
+
+const char* kQuick = " --idle-s 0.3 --window-s 0.1 --k-min 2 --k-max 3 --preheat-max-s 0 --threads 1";
+
+torch::nn::ConvTranspose2d random_deconv(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool bias) {
+  torch::nn::ConvTranspose2d deconv(torch::nn::ConvTranspose2dOptions(in, out, kernel)
+                                        .stride(stride)
+                                        .padding(kernel / 2)
+                                        .output_padding(stride - 1)
+                                        .bias(bias));
+  torch::NoGradGuard no_grad;
+  deconv->weight.normal_(0, 0.2);
+  if (bias) deconv->bias.normal_(0, 0.5);
+  return deconv;
+}
+
+// The largest difference relative to the reference's largest value.
+double relative_difference(const torch::Tensor& reference, const torch::Tensor& other) {
+  return ((reference - other).abs().max() / reference.abs().max()).item<double>();
+}
+
+// A 64x64 crop of kodim01, checked to vary (no comparison passes on a flat image).
+Image kodak_crop() {
+  Image full = test_util::kodak_image();
+  Image crop;
+  crop.width = crop.height = 64;
+  crop.rgb.resize(64 * 64 * 3);
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 64 * 3; ++x) crop.rgb[(y * 64) * 3 + x] = full.rgb[((y + 200) * full.width + 300) * 3 + x];
+  const auto [low, high] = std::minmax_element(crop.rgb.begin(), crop.rgb.end());
+  EXPECT_GT(*high - *low, 60) << "the crop is nearly flat";
+  return crop;
+}
+
+}  // namespace
+
+TEST(SubpixelRewrite, EqualsTheTransposedConvolutionOnRandomInputsAndWeights) {
+  torch::manual_seed(3);
+  struct Case {
+    int64_t in, out, kernel, h, w;
+    bool bias;
+  };
+  // Kernel 5 is CompressAI's deconv(); 9 the next size with one padding for every phase.
+  for (const Case& c : {Case{3, 5, 5, 7, 9, true}, Case{8, 4, 5, 16, 16, false}, Case{16, 16, 5, 5, 3, true},
+                        Case{4, 6, 9, 11, 6, true}}) {
+    auto deconv = random_deconv(c.in, c.out, c.kernel, 2, c.bias);
+    ASSERT_TRUE(subpixel_rewritable(*deconv)) << "kernel " << c.kernel;
+    const torch::Tensor x = torch::randn({2, c.in, c.h, c.w});
+    ASSERT_GT(x.std().item<double>(), 0.5);
+    torch::NoGradGuard no_grad;
+    const torch::Tensor expected = deconv->forward(x);
+    ASSERT_GT(expected.std().item<double>(), 0.1) << "an informative output";
+    const torch::Tensor got = subpixel_forward(subpixel_weights(*deconv), x);
+    ASSERT_TRUE(got.sizes().equals(expected.sizes()));
+    EXPECT_EQ(got.size(2), 2 * c.h);
+    EXPECT_LT(relative_difference(expected, got), 1e-5) << c.in << "->" << c.out << " kernel " << c.kernel;
+  }
+}
+
+TEST(SubpixelRewrite, OtherShapesRunAsTheyAreAndSaySo) {
+  torch::manual_seed(4);
+  auto stride1 = random_deconv(4, 4, 3, 1, true);
+  auto kernel3 = random_deconv(4, 4, 3, 2, true);  // its phases need different paddings
+  for (auto* deconv : {stride1.get(), kernel3.get()}) {
+    EXPECT_FALSE(subpixel_rewritable(*deconv));
+    EXPECT_NE(test_util::error_of([&] { (void)subpixel_weights(*deconv); }).find("no exact sub-pixel form"),
+              std::string::npos);
+    SubpixelRewrite rewrite;
+    const torch::Tensor x = torch::randn({1, 4, 6, 6});
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(rewrite.forward(*deconv, x), deconv->forward(x)));
+    EXPECT_EQ(rewrite.rewritten_layers(), 0);
+  }
+}
+
+TEST(SubpixelRewrite, FollowsChangedWeights) {
+  torch::manual_seed(5);
+  auto deconv = random_deconv(4, 3, 5, 2, true);
+  SubpixelRewrite rewrite;
+  const torch::Tensor x = torch::randn({1, 4, 8, 8});
+  torch::NoGradGuard no_grad;
+  (void)rewrite.forward(*deconv, x);
+  deconv->weight.mul_(-3);
+  EXPECT_LT(relative_difference(deconv->forward(x), rewrite.forward(*deconv, x)), 1e-5);
+}
+
+TEST(Modes, SubpixelChainEqualsFloat32AndRewritesEveryTransposedConvolution) {
+  const Image image = kodak_crop();
+  const torch::Tensor x = image_to_tensor(image);
+  // Bfac: the four of g_s; Mmean: those and the two of h_s.
+  for (const auto& [model, layers] : {std::pair<std::string, int64_t>{"Bfac", 4}, {"Mmean", 6}}) {
+    const CodecWorkload reference = make_codec_workload(model, 1, image, "crop", torch::kCPU, "", 1);
+    ExecutionMode mode;
+    mode.subpixel = true;
+    const CodecWorkload rewritten = make_codec_workload(model, 1, image, "crop", torch::kCPU, "", 1, Stage::chain, mode);
+    const ChainOutput a = run_chain_once(reference), b = run_chain_once(rewritten);
+    EXPECT_EQ(rewritten.subpixel->rewritten_layers(), layers) << model;
+    ASSERT_GT(a.x_hat.std().item<double>(), 1e-3) << model << ": an informative output";
+    const ModeDeviation d = compare_outputs(a, b, x, padding_for(64, 64, reference.network->config().spec->padding));
+    EXPECT_TRUE(d.exact) << model << ": max " << d.max_abs_diff << " tolerance " << d.tolerance;
+    EXPECT_NEAR(d.psnr_db, d.psnr_db_float32, 1e-3);
+    EXPECT_NEAR(d.bpp, d.bpp_float32, 1e-3);
+  }
+}
+
+TEST(Modes, ChannelsLastTensorsAreChannelsLast) {
+  const Image image = kodak_crop();
+  ExecutionMode mode;
+  mode.channels_last = true;
+  for (const ExecutionMode& m : {ExecutionMode{}, mode}) {
+    const CodecWorkload w = make_codec_workload("Canch", 1, image, "crop", torch::kCPU, "", 1, Stage::chain, m);
+    EXPECT_EQ(w.x_padded.is_contiguous(torch::MemoryFormat::ChannelsLast), m.channels_last);
+    for (const torch::Tensor& p : w.network->parameters())
+      if (p.dim() == 4 && p.size(1) > 1 && p.size(2) * p.size(3) > 1)
+        EXPECT_EQ(p.is_contiguous(torch::MemoryFormat::ChannelsLast) && !p.is_contiguous(), m.channels_last);
+    LayerRecorder recorder(*w.network, false);
+    int convs = 0, channels_last = 0;
+    recorder.observe_outputs([&](const std::string&, const std::string& kind, const torch::Tensor& y) {
+      if (kind != "conv" || y.size(1) == 1 || y.size(2) * y.size(3) == 1) return;
+      ++convs;
+      if (y.is_contiguous(torch::MemoryFormat::ChannelsLast) && !y.is_contiguous()) ++channels_last;
+    });
+    (void)run_chain_once(w);
+    ASSERT_GT(convs, 10);
+    EXPECT_EQ(channels_last, m.channels_last ? convs : 0) << mode_name(m);
+  }
+}
+
+TEST(Modes, Bf16AutocastLowersPrecisionAndIsNotCalledExact) {
+  const Image image = kodak_crop();
+  const torch::Tensor x = image_to_tensor(image);
+  // The shipped trained weights: PSNR and rate then mean something.
+  const std::string weights = "data/weights/bfac-q1.safetensors";
+  const CodecWorkload reference = make_codec_workload("Bfac", 1, image, "crop", torch::kCPU, weights);
+  ExecutionMode mode;
+  mode.autocast = "bf16";
+  const CodecWorkload w = make_codec_workload("Bfac", 1, image, "crop", torch::kCPU, weights, 0, Stage::chain, mode);
+  LayerRecorder recorder(*w.network, false);
+  int bf16_outputs = 0;
+  recorder.observe_outputs([&](const std::string&, const std::string& kind, const torch::Tensor& y) {
+    if (kind == "conv" || kind == "deconv") bf16_outputs += y.scalar_type() == torch::kBFloat16;
+  });
+  const ModeDeviation d = compare_outputs(run_chain_once(reference), run_chain_once(w), x, padding_for(64, 64, 16));
+  EXPECT_GT(bf16_outputs, 0) << "autocast did not run the convolutions in bfloat16";
+  EXPECT_GT(d.psnr_db_float32, 15) << "the trained weights reconstruct the image (seeded ones give noise)";
+  EXPECT_FALSE(d.exact) << "bf16 within float32 rounding: max " << d.max_abs_diff;
+  EXPECT_LT(std::abs(d.psnr_delta_db()), 1.0);
+  EXPECT_LT(std::abs(d.bpp_delta()), 0.1 * d.bpp_float32);
+}
+
+TEST(Modes, GuardSetsAndRestoresGradModeAutocastAndTf32) {
+  auto& context = at::globalContext();
+  const bool tf32_before = context.allowTF32CuDNN();
+  ASSERT_FALSE(compat::autocast_enabled(at::kCPU));
+  ASSERT_TRUE(torch::GradMode::is_enabled());
+  {
+    ExecutionMode mode = parse_mode("inference_mode+bf16");
+    SubpixelRewrite rewrite;
+    ModeGuard guard(mode, &rewrite);
+    EXPECT_TRUE(c10::InferenceMode::is_enabled());
+    EXPECT_TRUE(compat::autocast_enabled(at::kCPU));
+    EXPECT_EQ(compat::autocast_dtype(at::kCPU), at::kBFloat16);
+    EXPECT_FALSE(context.allowTF32CuDNN()) << "the reference and every non-tf32 mode are strict float32";
+    EXPECT_EQ(SubpixelScope::active(), nullptr);
+    EXPECT_TRUE(torch::ones({2}).is_inference());
+  }
+  EXPECT_FALSE(c10::InferenceMode::is_enabled());
+  EXPECT_FALSE(compat::autocast_enabled(at::kCPU));
+  EXPECT_EQ(context.allowTF32CuDNN(), tf32_before);
+  EXPECT_TRUE(torch::GradMode::is_enabled());
+  {
+    SubpixelRewrite rewrite;
+    ModeGuard guard(parse_mode("subpixel"), &rewrite);
+    EXPECT_FALSE(torch::GradMode::is_enabled());
+    EXPECT_FALSE(c10::InferenceMode::is_enabled());
+    EXPECT_EQ(SubpixelScope::active(), &rewrite);
+  }
+  EXPECT_EQ(SubpixelScope::active(), nullptr);
+}
+
+TEST(Modes, NamesParseBackAndBadOnesAreRefused) {
+  for (const ExecutionMode& m : standard_modes(torch::Device("cuda")))
+    EXPECT_EQ(parse_mode(mode_name(m)), m) << mode_name(m);
+  EXPECT_EQ(mode_name(parse_mode("subpixel+channels_last")), "channels_last+subpixel");
+  EXPECT_EQ(mode_name(ExecutionMode{}), "float32");
+  EXPECT_NE(test_util::error_of([] { parse_mode("fast"); }).find("unknown flag 'fast'"), std::string::npos);
+  EXPECT_NE(test_util::error_of([] { parse_mode("bf16+fp16"); }).find("two autocast"), std::string::npos);
+  EXPECT_NE(test_util::error_of([] { parse_mode("subpixel+subpixel"); }).find("twice"), std::string::npos);
+  EXPECT_NE(test_util::error_of([] { parse_mode("subpixel+"); }).find("ends with '+'"), std::string::npos);
+  EXPECT_NE(test_util::error_of([] { parse_mode(""); }).find("empty mode"), std::string::npos);
+}
+
+TEST(Modes, CudaFlagsAreRefusedOnTheCpuAndLeftOutOfItsSet) {
+  for (const char* text : {"fp16", "tf32", "cudnn_benchmark", "subpixel+tf32"}) {
+    auto why = mode_unavailable(parse_mode(text), torch::kCPU);
+    ASSERT_TRUE(why.has_value()) << text;
+    EXPECT_NE(why->find("--device cuda"), std::string::npos);
+    EXPECT_FALSE(mode_unavailable(parse_mode(text), torch::Device("cuda")).has_value());
+  }
+  const auto cpu = standard_modes(torch::kCPU);
+  bool best_exact = false;
+  for (const ExecutionMode& m : cpu) {
+    EXPECT_FALSE(mode_unavailable(m, torch::kCPU).has_value()) << mode_name(m);
+    best_exact |= m.channels_last && m.subpixel && m.inference_mode && m.autocast.empty();
+  }
+  EXPECT_TRUE(best_exact);
+  EXPECT_GT(standard_modes(torch::Device("cuda")).size(), cpu.size());
+}
+
+TEST(ModeResults, RowsRoundTripAndATornRowIsDropped) {
+  test_util::TempDir dir("modes");
+  const std::string path = dir.file("modes.csv");
+  ModeRow a;
+  a.network = "bmshj2018_factorized";
+  a.abbr = "Bfac";
+  a.quality = 1;
+  a.image = "mosaic 64x64, of \"data\"";
+  a.width = a.height = 64;
+  a.device = "cpu (AMD EPYC)";
+  a.meter = "estimate";
+  a.estimate = true;
+  a.threads = 1;
+  a.weights = "seeded 0";
+  a.mode = "float32";
+  a.by_design = "reference";
+  a.duration_s = 0.0123;
+  a.energy_j = 0.456;
+  a.energy_ci_j = 0.01;
+  a.k = 3;
+  a.m = 7;
+  a.psnr_db = a.psnr_db_float32 = 28.5;
+  a.bpp = a.bpp_float32 = 0.31;
+  a.exact = true;
+  ModeRow b = a;
+  b.mode = "bf16";
+  b.by_design = "lower precision";
+  b.max_abs_diff = 0.004;
+  b.exact = false;
+  append_mode_row(path, a);
+  append_mode_row(path, b);
+  auto rows = read_mode_rows(path);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].image, a.image);
+  EXPECT_EQ(rows[1].key(), b.key());
+  EXPECT_DOUBLE_EQ(rows[1].max_abs_diff, 0.004);
+  EXPECT_FALSE(rows[1].exact);
+  EXPECT_TRUE(rows[0].estimate);
+  // An interrupted append: the torn row goes, the finished ones stay.
+  test_util::spit(path, test_util::slurp(path) + "bmshj2018_factorized,Bfac,1,x");
+  std::string note;
+  rows = read_mode_rows(path, &note);
+  EXPECT_EQ(rows.size(), 2u);
+  EXPECT_NE(note.find("cut short"), std::string::npos);
+  EXPECT_EQ(read_mode_rows(path).size(), 2u);
+  test_util::spit(path, "network,quality\nBfac,1\n");
+  EXPECT_NE(test_util::error_of([&] { read_mode_rows(path); }).find("has no column"), std::string::npos);
+}
+
+TEST(ModesCli, MeasuresEachModeAgainstFloat32AndResumes) {
+  test_util::TempDir dir("modes_cli");
+  const std::string out = dir.file("modes.csv");
+  const std::string args = "modes --model Bfac --quality 1 --size 64x64 --meter estimate --modes subpixel,bf16 --output " +
+                           out + kQuick;
+  Result r = run_cli(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("float32"), std::string::npos) << "the reference is always measured";
+  EXPECT_NE(r.out.find("ESTIMATE"), std::string::npos);
+  auto rows = read_mode_rows(out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].mode, "float32");
+  EXPECT_EQ(rows[1].mode, "subpixel");
+  EXPECT_EQ(rows[1].by_design, "exact");
+  EXPECT_TRUE(rows[1].exact);
+  EXPECT_EQ(rows[2].by_design, "lower precision");
+  EXPECT_FALSE(rows[2].exact);
+  for (const ModeRow& row : rows) {
+    EXPECT_GT(row.energy_j, 0) << row.mode;
+    EXPECT_GT(row.duration_s, 0) << row.mode;
+  }
+  // A rerun measures nothing and prints the same modes from the file.
+  const std::string before = test_util::slurp(out);
+  r = run_cli(args + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(test_util::slurp(out), before);
+  EXPECT_NE(r.err.find("already"), std::string::npos);
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["modes"].size(), 3u);
+  EXPECT_TRUE(j["estimate"].get<bool>());
+  EXPECT_EQ(j["modes"][1]["output"], "exact");
+  EXPECT_EQ(j["modes"][2]["output"].get<std::string>().rfind("lower precision", 0), 0u);
+}
+
+TEST(ModesCli, BadModesAndInputsGetOneLine) {
+  const std::string base = "modes --model Bfac --quality 1 --size 64x64 --meter estimate";
+  expect_one_line_error(base + " --modes fp16", "--device cuda");
+  expect_one_line_error(base + " --modes turbo", "unknown flag 'turbo'");
+  expect_one_line_error("modes --model jpeg --quality 50 --size 64x64 --meter estimate", "legacy codec");
+  expect_one_line_error("modes --model Bfac --quality 9 --size 64x64 --meter estimate", "quality");
+  expect_one_line_error(base + " --input data/images/kodim01.png", "--input IMAGE or --size");
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64 --meter estimate --mode subpixel --stage encode",
+                        "is for the chain");
+  expect_one_line_error("measure --model jpeg --quality 50 --size 64x64 --meter estimate --mode subpixel",
+                        "for the built-in networks");
+}
+
+TEST(ModesCli, MeasureRecordsItsMode) {
+  Result r = run_cli("measure --model Bhyp --quality 1 --size 64x64 --meter estimate --json --mode subpixel+channels_last" +
+                     std::string(kQuick));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["mode"], "channels_last+subpixel");
+}
