@@ -133,6 +133,9 @@ int run_modes(ModesParams p) {
     if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   }
 
+  if (p.weights.empty())
+    std::fprintf(stderr, "note: seeded weights: their output is not an image, so PSNR, rate and deviation say little "
+                         "about a mode; give trained ones with --weights\n");
   note.clear();
   const auto meter = open_meter_for(device, p.meter, false, &note);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
