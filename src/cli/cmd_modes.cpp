@@ -1,5 +1,6 @@
 // modes: one network measured in each energy mode, with each mode's output
 // against the float32 reference's.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -87,11 +88,13 @@ void print_table(const std::vector<ModeRow>& rows, const ModeRow& reference) {
   std::printf("%s quality %d on %s (%dx%d), %s, meter %s, %d threads, weights %s\n", reference.abbr.c_str(),
               reference.quality, reference.image.c_str(), reference.width, reference.height, reference.device.c_str(),
               reference.meter.c_str(), reference.threads, reference.weights.c_str());
-  std::printf("%-38s %10s %12s %9s %10s %9s %9s  %s\n", "mode", "time_s", "energy_j", "x float32", "max|dx|",
+  int width = 4;
+  for (const ModeRow& r : rows) width = std::max(width, static_cast<int>(r.mode.size()));
+  std::printf("%-*s %10s %12s %9s %10s %9s %9s  %s\n", width, "mode", "time_s", "energy_j", "x float32", "max|dx|",
               "dPSNR_dB", "dbpp", "output");
   for (const ModeRow& r : rows) {
     const double ratio = reference.energy_j > 0 ? r.energy_j / reference.energy_j : 0;
-    std::printf("%-38s %10.4g %12.5g %9.3f %10.2g %+9.4f %+9.5f  %s\n", r.mode.c_str(), r.duration_s, r.energy_j, ratio,
+    std::printf("%-*s %10.4g %12.5g %9.3f %10.2g %+9.4f %+9.5f  %s\n", width, r.mode.c_str(), r.duration_s, r.energy_j, ratio,
                 r.max_abs_diff, r.psnr_db - r.psnr_db_float32, r.bpp - r.bpp_float32, output_verdict(r).c_str());
   }
   if (const ModeRow* best = best_exact(rows))
