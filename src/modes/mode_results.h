@@ -32,8 +32,6 @@ struct ModeRow {
   std::string key() const;
 };
 
-std::string mode_csv_header();
-std::string format_mode_row(const ModeRow& row);
 // The rows of a file written by append_mode_row; none when it does not exist.
 // A torn last row (an interrupted write) is dropped from the file, said in
 // *note. Errors name the file and the line.
