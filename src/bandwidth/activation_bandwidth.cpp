@@ -19,15 +19,6 @@ ActivationBytes& ActivationBytes::operator+=(const ActivationBytes& o) {
   return *this;
 }
 
-// "g_s.5.conv" -> ("g_s", 5); other transforms have no blocks: -1.
-static std::pair<std::string, int> block_of(const std::string& name) {
-  const size_t dot = name.find('.');
-  const std::string transform = name.substr(0, dot);
-  if ((transform != "g_a" && transform != "g_s") || dot == std::string::npos) return {transform, -1};
-  const size_t end = name.find('.', dot + 1);
-  return {transform, std::stoi(name.substr(dot + 1, end - dot - 1))};
-}
-
 static ActivationBytes code_output(const std::string& name, const torch::Tensor& output) {
   const torch::Tensor y = output.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   if (y.dim() != 4 || y.size(0) != 1) throw Error("bandwidth: layer " + name + " output is not 1xCxHxW");
@@ -55,24 +46,11 @@ ActivationBandwidth measure_activation_bandwidth(NetworkImpl& network, const tor
   result.padded_height = x.size(2);
   result.padded_width = x.size(3);
 
-  // The 2nd-downsampling marks of src/complexity (convolutions, on the same
-  // padded size): g_a's blocks up to the last marked one and g_s's from the
-  // first marked one. GDN and block outputs in that range count too, as they
-  // move the same feature maps between the marked convolutions.
+  // The 2nd-downsampling region of src/complexity, on the same padded size.
   const Complexity complexity = compute_complexity(network, x.size(2), x.size(3));
   result.kmac_per_pixel = complexity.kmac_per_pixel;
   result.kmac_per_pixel_2nd = complexity.kmac_per_pixel_2nd;
-  int last_g_a = -1, first_g_s = 1 << 30;
-  for (const auto& l : complexity.layers) {
-    if (!l.in_2nd) continue;
-    const auto [transform, block] = block_of(l.layer.name);
-    if (transform == "g_a") last_g_a = std::max(last_g_a, block);
-    if (transform == "g_s") first_g_s = std::min(first_g_s, block);
-  }
-  auto in_2nd = [&](const std::string& name) {
-    const auto [transform, block] = block_of(name);
-    return (transform == "g_a" && block <= last_g_a) || (transform == "g_s" && block >= first_g_s);
-  };
+  const SecondDownsamplingRegion region = second_downsampling_region(complexity);
 
   torch::NoGradGuard no_grad;
   network.to(torch::kCPU);
@@ -82,11 +60,11 @@ ActivationBandwidth measure_activation_bandwidth(NetworkImpl& network, const tor
     LayerBandwidth l;
     l.name = name;
     l.kind = kind;
-    l.transform = block_of(name).first;
+    l.transform = layer_block(name).first;
     l.channels = output.size(1);
     l.height = output.size(2);
     l.width = output.size(3);
-    l.in_2nd = in_2nd(name);
+    l.in_2nd = region.contains(name);
     l.bytes = code_output(name, output);
     result.total += l.bytes;
     if (l.in_2nd) result.total_2nd += l.bytes;

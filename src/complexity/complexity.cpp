@@ -1,5 +1,6 @@
 #include "complexity/complexity.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -136,6 +137,30 @@ Complexity complexity_of(const std::string& name_or_abbr, int quality) {
   Complexity c = it->second;
   c.quality = quality;
   return c;
+}
+
+std::pair<std::string, int> layer_block(const std::string& name) {
+  const size_t dot = name.find('.');
+  const std::string transform = name.substr(0, dot);
+  if ((transform != "g_a" && transform != "g_s") || dot == std::string::npos) return {transform, -1};
+  const size_t end = name.find('.', dot + 1);
+  return {transform, std::stoi(name.substr(dot + 1, end - dot - 1))};
+}
+
+bool SecondDownsamplingRegion::contains(const std::string& layer_name) const {
+  const auto [transform, block] = layer_block(layer_name);
+  return (transform == "g_a" && block <= last_g_a) || (transform == "g_s" && block >= first_g_s);
+}
+
+SecondDownsamplingRegion second_downsampling_region(const Complexity& complexity) {
+  SecondDownsamplingRegion region;
+  for (const auto& l : complexity.layers) {
+    if (!l.in_2nd) continue;
+    const auto [transform, block] = layer_block(l.layer.name);
+    if (transform == "g_a") region.last_g_a = std::max(region.last_g_a, block);
+    if (transform == "g_s") region.first_g_s = std::min(region.first_g_s, block);
+  }
+  return region;
 }
 
 double stage_kmac_per_pixel(const Complexity& c, Stage stage) {
