@@ -73,6 +73,20 @@ inline nicenergy::Image kodak_image(const std::string& name = "kodim01.png") {
   return image;
 }
 
+// A 64x64 crop of kodim01 where it is textured, checked to vary (no
+// comparison passes on a flat image).
+inline nicenergy::Image kodak_crop() {
+  const nicenergy::Image full = kodak_image();
+  nicenergy::Image crop;
+  crop.width = crop.height = 64;
+  crop.rgb.resize(64 * 64 * 3);
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 64 * 3; ++x) crop.rgb[(y * 64) * 3 + x] = full.rgb[((y + 200) * full.width + 300) * 3 + x];
+  const auto [low, high] = std::minmax_element(crop.rgb.begin(), crop.rgb.end());
+  EXPECT_GT(*high - *low, 60) << "the crop is nearly flat";
+  return crop;
+}
+
 // ---- the CLI -------------------------------------------------------------------
 
 struct Result {

@@ -16,6 +16,7 @@ void add_training_commands(CLI::App& app, Action& action);  // train
 void add_lifecycle_commands(CLI::App& app, Action& action); // lifecycle
 void add_bandwidth_commands(CLI::App& app, Action& action); // bandwidth
 void add_modes_commands(CLI::App& app, Action& action);     // modes
+void add_layers_commands(CLI::App& app, Action& action);    // layers
 
 // A command's parameters live in one struct (defaults there, shown in --help);
 // once its options are parsed, `action` runs `run(params)`.

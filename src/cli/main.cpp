@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   cli::add_lifecycle_commands(app, action);
   cli::add_bandwidth_commands(app, action);
   cli::add_modes_commands(app, action);
+  cli::add_layers_commands(app, action);
   if (argc >= 2 && std::strcmp(argv[1], "--version") == 0) argv[1] = const_cast<char*>("version");
 
   // The command named on the line, for messages ("nicenergy measure: error: ...").

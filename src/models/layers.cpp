@@ -53,7 +53,7 @@ static void record(LayerRecorder& recorder, const torch::nn::Module& module, Lay
   r.macs = macs;
   r.activation_bytes = y.numel() * static_cast<int64_t>(y.element_size());
   if (!recorder.shape_only()) recorder.notify(r.name, to_string(type), y);
-  recorder.add(std::move(r));
+  recorder.add(std::move(r), x);
 }
 
 static int64_t conv_out(int64_t in, int64_t kernel, int64_t stride, int64_t padding) {

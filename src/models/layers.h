@@ -39,7 +39,14 @@ class LayerRecorder {
 
   bool shape_only() const { return shape_only_; }
   std::string name_of(const torch::nn::Module* module) const;
-  void add(LayerRecord record) { records_.push_back(std::move(record)); }
+  // Keeps a copy of the input each recorded layer saw (not in shape_only
+  // mode), so that `nicenergy layers` can replay each layer alone on it.
+  void capture_inputs() { capture_inputs_ = true; }
+  void add(LayerRecord record, const torch::Tensor& input) {
+    records_.push_back(std::move(record));
+    if (capture_inputs_ && !shape_only_) inputs_.push_back(input.detach().clone());
+  }
+  const std::vector<torch::Tensor>& inputs() const { return inputs_; }  // parallel to records()
 
   // Sees every output that would go to memory as it is computed (not in
   // shape_only mode): each recorded layer's ("conv", "gdn", ... as LayerType's
@@ -58,8 +65,10 @@ class LayerRecorder {
  private:
   std::unordered_map<const torch::nn::Module*, std::string> names_;
   std::vector<LayerRecord> records_;
+  std::vector<torch::Tensor> inputs_;
   OutputObserver observer_;
   bool shape_only_;
+  bool capture_inputs_ = false;
   LayerRecorder* previous_;
 };
 

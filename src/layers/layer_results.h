@@ -1,0 +1,62 @@
+// The results of `nicenergy layers`: one CSV row for the whole chain and one
+// per replayed layer, appended as each finishes (a rerun with the same
+// --output measures only what is missing), and the summary drawn from them:
+// the layers' sum against the chain, and the measured share of "up to the
+// 2nd downsampling" beside its kMAC share (the paper's Section 5 claim).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nicenergy {
+
+struct LayerRow {
+  std::string network, abbr;
+  int quality = 0;
+  std::string image;
+  int width = 0, height = 0;
+  std::string device, meter;
+  bool estimate = false;       // the meter is the CPU-time ESTIMATE
+  int threads = 0;
+  std::string weights;         // the file, or "seeded N"
+  std::string mode;            // the energy mode, "float32" by default
+  int index = -1;              // position in the chain's execution order; -1: the whole chain
+  std::string layer;           // state_dict prefix ("g_a.0"), or "chain"
+  std::string kind;            // conv, deconv, masked_conv, gdn, igdn, pixel_shuffle; "chain"
+  std::string transform;       // g_a, h_a, ...; "" for the chain
+  std::string input_shape, output_shape;  // "CxHxW"
+  double macs = 0;             // the paper's rule (convolutions; GDN and the chain: see README)
+  bool in_2nd = false;         // in the "up to the 2nd downsampling" region
+  double duration_s = 0;       // per execution
+  double energy_j = 0;         // dynamic energy per execution, Eq. (1)
+  double energy_ci_j = 0;
+  int k = 0;
+  int64_t m = 0;
+
+  bool is_chain() const { return index < 0; }
+  // What makes two rows the same measurement (all but the results).
+  std::string key() const;
+};
+
+// The rows of a file written by append_layer_row; none when it does not exist.
+// A torn last row is dropped from the file, said in *note.
+std::vector<LayerRow> read_layer_rows(const std::string& path, std::string* note = nullptr);
+void append_layer_row(const std::string& path, const LayerRow& row);
+
+struct LayerSummary {
+  std::optional<double> chain_energy_j, chain_duration_s;
+  double layers_energy_j = 0, layers_duration_s = 0;  // sums over the replayed layers
+  // Chain minus the layers' sum: launch overhead and what runs between the
+  // recorded layers (activations, residual sums, quantisation, likelihoods).
+  std::optional<double> gap_energy_j, gap_share;
+  double macs = 0, macs_2nd = 0;                      // convolutions
+  double share_2nd_kmac = 0;                          // the paper's figure: region's convolution MACs / all
+  double share_2nd_conv_energy = 0;                   // the same, measured: region's convolutions' energy / all convolutions'
+  double share_2nd_energy = 0;                        // every layer of the region (GDN included) / the layers' sum
+  double share_2nd_chain_energy = 0;                  // the region's layers / the chain (0 without the chain)
+};
+// From one chain's rows: the chain's and its layers'.
+LayerSummary summarise_layers(const std::vector<LayerRow>& rows);
+
+}  // namespace nicenergy
