@@ -14,6 +14,7 @@
 #include "bandwidth/activation_bandwidth.h"
 #include "bandwidth/data_movement_energy.h"
 #include "bandwidth/exp_golomb.h"
+#include "bandwidth/memory_energy.h"
 #include "models/network.h"
 #include "models/weights.h"
 #include "test_util.h"
@@ -212,6 +213,56 @@ TEST(ActivationBandwidth, SeesEveryKindOfOutputOnceAndTotalsAddUp) {
   EXPECT_GT(a.macs(), a.macs_2nd());
 }
 
+// Each memory's figures follow from what they cite, so a changed constant
+// shows here: DDR4's low end is the Micron TN-40-07 read burst on the part's
+// IDD currents, HBM2's central figure O'Connor et al.'s 3.97 pJ/bit.
+TEST(MemoryEnergy, FiguresFollowFromTheirSourcesAndRangesHold) {
+  for (const MemoryEnergy& m : memory_energies()) {
+    EXPECT_GT(m.low_pj, 0) << m.name;
+    EXPECT_LE(m.low_pj, m.byte_pj) << m.name;
+    EXPECT_LE(m.byte_pj, m.high_pj) << m.name;
+    EXPECT_FALSE(m.source.empty()) << m.name;
+  }
+  EXPECT_DOUBLE_EQ(find_memory_energy("horowitz45").byte_pj, 640.0 / 4);
+  const double read_burst_pj = 1.2 * (184.5e-3 - 44.0e-3) * 4 * 0.833e-9 * 1e12;  // VDD x (IDD4R - IDD3N) x BL/2 x tCK
+  EXPECT_NEAR(find_memory_energy("ddr4").low_pj, read_burst_pj / 8, 0.5);
+  EXPECT_NEAR(find_memory_energy("hbm2").byte_pj, 3.97 * 8, 0.1);
+  // Its low end: the datapath's 2.24 pJ/bit and the interposer's 0.3, without row activation.
+  EXPECT_NEAR(find_memory_energy("hbm2").low_pj, (2.24 + 0.3) * 8, 0.05);
+  const std::string error = test_util::error_of([] { find_memory_energy("xdr"); });
+  EXPECT_NE(error.find("ddr4"), std::string::npos) << error;
+  EXPECT_NE(error.find("--byte-pj"), std::string::npos) << error;
+}
+
+TEST(BandwidthCli, MemoryPicksTheByteCostAndGivesItsRange) {
+  const std::string base = "bandwidth --model Bfac --quality 1 --input data/images/kodim04.png --threads 1 --format json "
+                           "--weights data/weights/bfac-q1.safetensors";
+  Result r = run_cli(base + " --memory ddr4");
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json model = nlohmann::json::parse(r.out).at("energy_model");
+  EXPECT_EQ(model.at("memory"), "ddr4");
+  EXPECT_DOUBLE_EQ(model.at("byte_pj").get<double>(), find_memory_energy("ddr4").byte_pj);
+  EXPECT_NE(model.at("source").get<std::string>().find("Micron"), std::string::npos);
+  const auto& range = model.at("byte_pj_range");
+  const double low = range.at("chain_low").at("saving_vs_float32").get<double>();
+  const double central = model.at("chain").at("saving_vs_float32").get<double>();
+  const double high = range.at("chain_high").at("saving_vs_float32").get<double>();
+  // Coding saves bytes, so dearer bytes make it save more.
+  EXPECT_GT(central, 1.0);
+  EXPECT_LT(low, central);
+  EXPECT_LT(central, high);
+  r = run_cli(base + " --memory hbm2 --byte-pj 31");
+  ASSERT_EQ(r.code, 0) << r.err;
+  model = nlohmann::json::parse(r.out).at("energy_model");
+  EXPECT_EQ(model.at("memory"), "as given");
+  EXPECT_DOUBLE_EQ(model.at("byte_pj").get<double>(), 31);
+  EXPECT_FALSE(model.contains("byte_pj_range"));
+  Result table = run_cli("bandwidth --model Bfac --quality 1 --input data/images/kodim04.png --threads 1 --memory hbm2");
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("O'Connor"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("the range of --memory hbm2"), std::string::npos) << table.out;
+}
+
 TEST(BandwidthCli, BadInputsGiveOneLineErrors) {
   test_util::TempDir dir("bandwidth");
   test_util::spit(dir.file("bad.safetensors"), "garbage");
@@ -222,6 +273,7 @@ TEST(BandwidthCli, BadInputsGiveOneLineErrors) {
   expect_one_line_error(ok + " --weights " + dir.file("bad.safetensors"), "safetensors");
   expect_one_line_error(ok + " --format xml", "format 'xml'");
   expect_one_line_error(ok + " --byte-pj -3", "--byte-pj");
+  expect_one_line_error(ok + " --memory xdr", "memory 'xdr' is unknown");
   expect_one_line_error(ok + " --mac-pj x", "--mac-pj 'x'");
   expect_one_line_error(ok + " --threads -1", "--threads");
   expect_one_line_error("bandwidth --model Bfac --quality 1", "--input");

@@ -9,6 +9,7 @@
 #include "bandwidth/activation_bandwidth.h"
 #include "bandwidth/data_movement_energy.h"
 #include "bandwidth/exp_golomb.h"
+#include "bandwidth/memory_energy.h"
 #include "cli/commands.h"
 #include "report/bandwidth_figure.h"
 #include "cli/options.h"
@@ -30,7 +31,9 @@ struct BandwidthParams {
   std::string format = "table";
   uint64_t seed = 0;
   int threads = 0;
-  DataMovementCosts costs;
+  DataMovementCosts costs;     // byte_pj: --byte-pj, else the memory's central figure
+  std::string memory = "horowitz45";
+  double byte_pj = -1;         // --byte-pj; < 0: not given
   std::string plot;  // folder of the per-layer figure; empty: none
 };
 
@@ -62,6 +65,38 @@ nlohmann::json energy_json(const DataMovementEnergy& e) {
           {"saving_vs_int8", e.saving_vs_int8()}};
 }
 
+// The chain's model at the low and high ends of the memory's range (none when
+// --byte-pj was given or the memory has one figure).
+struct EnergyRange {
+  bool present = false;
+  double low_pj = 0, high_pj = 0;
+  DataMovementEnergy low, high;
+};
+
+EnergyRange energy_range(const BandwidthParams& p, const ActivationBandwidth& a) {
+  EnergyRange r;
+  const MemoryEnergy& m = find_memory_energy(p.memory);
+  if (p.byte_pj >= 0 || m.low_pj == m.high_pj) return r;
+  r.present = true;
+  r.low_pj = m.low_pj;
+  r.high_pj = m.high_pj;
+  DataMovementCosts c = p.costs;
+  c.byte_pj = m.low_pj;
+  r.low = data_movement_energy(a.macs(), a.total, c);
+  c.byte_pj = m.high_pj;
+  r.high = data_movement_energy(a.macs(), a.total, c);
+  return r;
+}
+
+std::string costs_source(const BandwidthParams& p) {
+  const DataMovementCosts defaults;
+  const std::string mac = p.costs.mac_pj == defaults.mac_pj ? "e_mac: Horowitz ISSCC 2014, 45 nm, fp32 MAC"
+                                                            : "e_mac as given";
+  if (p.byte_pj >= 0) return mac + "; e_byte as given on the command line";
+  const MemoryEnergy& m = find_memory_energy(p.memory);
+  return mac + "; e_byte: --memory " + m.name + " (" + m.includes + "; " + m.source + ")";
+}
+
 void print_table(const BandwidthParams& p, const ActivationBandwidth& a, const DataMovementEnergy& chain,
                  const DataMovementEnergy& second) {
   if (p.weights.empty()) std::printf("%s\n", kUntrained);
@@ -91,11 +126,8 @@ void print_table(const BandwidthParams& p, const ActivationBandwidth& a, const D
               a.total.float32 / a.total.exp_golomb, a.total.int8 / a.total.exp_golomb,
               a.total_2nd.float32 / a.total_2nd.exp_golomb, a.total_2nd.int8 / a.total_2nd.exp_golomb);
   std::printf("energy     %s\n", kModelLabel);
-  const DataMovementCosts defaults;
-  const bool cited = p.costs.mac_pj == defaults.mac_pj && p.costs.byte_pj == defaults.byte_pj;
-  std::printf("           e_mac %.3g pJ, e_byte %.3g pJ, %.3g DRAM accesses per activation byte (%s)\n", p.costs.mac_pj,
-              p.costs.byte_pj, p.costs.accesses_per_byte,
-              cited ? "defaults: Horowitz ISSCC 2014, 45 nm, fp32 MAC" : "as given on the command line");
+  std::printf("           e_mac %.3g pJ, e_byte %.3g pJ, %.3g DRAM accesses per activation byte\n           (%s)\n",
+              p.costs.mac_pj, p.costs.byte_pj, p.costs.accesses_per_byte, costs_source(p).c_str());
   auto energy_row = [](const char* what, const DataMovementEnergy& e, double macs) {
     std::printf("           %-8s %.4g MAC: float32 %.4g J, 8-bit %.4g J, exp-Golomb %.4g J; saving %.2fx vs float32, "
                 "%.2fx vs 8-bit\n",
@@ -104,6 +136,12 @@ void print_table(const BandwidthParams& p, const ActivationBandwidth& a, const D
   };
   energy_row("chain", chain, a.macs());
   energy_row("2nd", second, a.macs_2nd());
+  const EnergyRange range = energy_range(p, a);
+  if (range.present)
+    std::printf("           e_byte %.3g..%.3g pJ (the range of --memory %s): chain saving %.2fx..%.2fx vs float32, "
+                "%.2fx..%.2fx vs 8-bit\n",
+                range.low_pj, range.high_pj, p.memory.c_str(), range.low.saving_vs_float32(),
+                range.high.saving_vs_float32(), range.low.saving_vs_int8(), range.high.saving_vs_int8());
   if (p.weights.empty()) std::printf("%s\n", kUntrained);
 }
 
@@ -146,6 +184,8 @@ void print_json(const BandwidthParams& p, const ActivationBandwidth& a, const Da
   j["reduction_2nd_vs_float32"] = a.total_2nd.float32 / a.total_2nd.exp_golomb;
   j["reduction_2nd_vs_int8"] = a.total_2nd.int8 / a.total_2nd.exp_golomb;
   j["energy_model"] = {{"label", kModelLabel},
+                       {"source", costs_source(p)},
+                       {"memory", p.byte_pj >= 0 ? "as given" : p.memory},
                        {"mac_pj", p.costs.mac_pj},
                        {"byte_pj", p.costs.byte_pj},
                        {"accesses_per_byte", p.costs.accesses_per_byte},
@@ -153,12 +193,17 @@ void print_json(const BandwidthParams& p, const ActivationBandwidth& a, const Da
                        {"macs_2nd", a.macs_2nd()},
                        {"chain", energy_json(chain)},
                        {"up_to_2nd", energy_json(second)}};
+  const EnergyRange range = energy_range(p, a);
+  if (range.present)
+    j["energy_model"]["byte_pj_range"] = {{"low_pj", range.low_pj}, {"high_pj", range.high_pj},
+                                          {"chain_low", energy_json(range.low)}, {"chain_high", energy_json(range.high)}};
   std::cout << j.dump(2) << "\n";
 }
 
-int run_bandwidth(const BandwidthParams& p) {
+int run_bandwidth(BandwidthParams p) {
   if (p.format != "table" && p.format != "csv" && p.format != "json")
     throw Error("format '" + p.format + "' is unknown: use table, csv or json");
+  p.costs.byte_pj = p.byte_pj >= 0 ? p.byte_pj : find_memory_energy(p.memory).byte_pj;
   if (!p.plot.empty()) check_output_folder(p.plot, "plot folder '" + p.plot + "'");  // before the chain runs
   set_threads(p.threads);
   set_deterministic(true);
@@ -191,7 +236,7 @@ void add_bandwidth_commands(CLI::App& app, Action& action) {
       "symmetric exp-Golomb code of Yin, Xu et al. (arXiv 2309.02855) encoded and decoded back, exp-Golomb of order\n"
       "k = 0..4, and a per-channel Gaussian's ideal length. Energy: a MODEL, E = e_mac x MACs + e_byte x DRAM bytes.\n"
       "Without --weights the weights are seeded random and the figures meaningless.");
-  auto bp = bind<BandwidthParams>(bandwidth, action, run_bandwidth);
+  auto bp = bind<BandwidthParams>(bandwidth, action, [](const BandwidthParams& params) { return run_bandwidth(params); });
   add_model(bandwidth, bp->model);
   add_quality(bandwidth, bp->quality);
   bandwidth->add_option("--input", bp->input, "image (PNG or JPEG)")->required()->type_name("IMAGE");
@@ -205,9 +250,21 @@ void add_bandwidth_commands(CLI::App& app, Action& action) {
       ->check(real_number("--mac-pj", 0, 1e6))
       ->capture_default_str()
       ->type_name("PJ");
-  bandwidth->add_option("--byte-pj", bp->costs.byte_pj, "DRAM energy per byte in pJ (Horowitz ISSCC 2014: 640 pJ per 32-bit access)")
-      ->check(real_number("--byte-pj", 0, 1e6))
+  auto g = [](double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", v);
+    return std::string(text);
+  };
+  std::string memories;
+  for (const MemoryEnergy& m : memory_energies())
+    memories += "\n    " + m.name + ": " + g(m.byte_pj) + " pJ/B" +
+                (m.low_pj < m.high_pj ? " (" + g(m.low_pj) + ".." + g(m.high_pj) + ")" : "") +
+                ", " + m.source;
+  bandwidth->add_option("--memory", bp->memory, "the DRAM's energy per byte, with its range:" + memories)
       ->capture_default_str()
+      ->type_name("NAME");
+  bandwidth->add_option("--byte-pj", bp->byte_pj, "DRAM energy per byte in pJ, instead of --memory's figure")
+      ->check(real_number("--byte-pj", 0, 1e6))
       ->type_name("PJ");
   bandwidth->add_option("--accesses-per-byte", bp->costs.accesses_per_byte, "DRAM accesses per activation byte (2: written once, read once)")
       ->check(real_number("--accesses-per-byte", 0, 1000))
