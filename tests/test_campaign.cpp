@@ -891,6 +891,59 @@ TEST(CampaignStages, EachStageIsAPointOfItsOwnAndResumesAsOne) {
   EXPECT_NE(dry.out.str().find("  encode  [done]"), std::string::npos) << dry.out.str();
 }
 
+// ---- energy modes (issue 14) -------------------------------------------------
+
+TEST(CampaignModes, EachModeOfTheChainIsAPointAndResumesAsOne) {
+  TempDir dir;
+  const std::string campaign =
+      "name = \"m\"\nmodels = [\"Bfac\"]\nqualities = [1]\nstages = [\"chain\", \"encode\"]\n"
+      "modes = [\"subpixel+channels_last\", \"float32\", \"channels_last+subpixel\"]\n";
+  const CampaignConfig c = load_campaign_config(write_config(dir, campaign));
+  EXPECT_EQ(c.modes, (std::vector<std::string>{"channels_last+subpixel", "float32"}))
+      << "one spelling per mode, in the order given, each once";
+  const auto plan = plan_campaign(c);
+  // Per image: the chain in two modes, encode in float32 only.
+  ASSERT_EQ(plan.size(), 3 * c.images.size());
+  std::set<MeasurementKey> keys;
+  for (const auto& p : plan) {
+    if (p.stage != "chain") EXPECT_EQ(p.mode, "float32") << p.label();
+    if (p.mode != "float32") EXPECT_NE(p.label().find(" " + p.mode), std::string::npos) << p.label();
+    keys.insert(point_key(p));
+  }
+  EXPECT_EQ(keys.size(), plan.size()) << "the mode is part of the key";
+  Fake first;
+  first.before = [&](const CampaignPoint&) {
+    if (first.measured.size() == 2) throw Killed{};
+  };
+  Quiet q;
+  EXPECT_THROW(run_campaign(c, q.options(), first.callbacks()), Killed);
+  const auto partial = read_results(c.output);
+  ASSERT_EQ(partial.size(), 2u);
+  EXPECT_EQ(partial[0].mode, "channels_last+subpixel");
+  EXPECT_EQ(partial[1].mode, "float32");
+  Fake second;
+  const CampaignSummary s = run_campaign(c, q.options(), second.callbacks());
+  EXPECT_EQ(s.skipped, 2u);
+  EXPECT_EQ(keys_of(read_results(c.output)), keys_of(plan));
+}
+
+TEST(CampaignModes, DefaultIsFloat32AndBadModesNameTheConfig) {
+  TempDir dir;
+  const CampaignConfig c = load_campaign_config(write_config(dir));
+  EXPECT_EQ(c.modes, std::vector<std::string>{"float32"});
+  for (const auto& p : plan_campaign(c)) EXPECT_EQ(p.mode, "float32");
+  const std::string base = "name = \"s\"\nmodels = [\"Bfac\"]\nqualities = [1]\n";
+  std::string message = load_error(write_config(dir, base + "modes = [\"turbo\"]\n", kProtocol, kImages, "m1.toml"));
+  EXPECT_NE(message.find("m1.toml"), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown flag 'turbo'"), std::string::npos) << message;
+  message = load_error(write_config(dir, base + "modes = [\"tf32\"]\n", kProtocol, kImages, "m2.toml"));
+  EXPECT_NE(message.find("CUDA"), std::string::npos) << message;
+  EXPECT_NE(load_error(write_config(dir, base + "modes = []\n", kProtocol, kImages, "m3.toml")).find("modes is an empty list"),
+            std::string::npos);
+  message = load_error(write_config(dir, base + "stages = [\"encode\"]\nmodes = [\"subpixel\"]\n", kProtocol, kImages, "m4.toml"));
+  EXPECT_NE(message.find("add \"chain\" to stages"), std::string::npos) << message;
+}
+
 TEST(CampaignStages, DefaultIsTheChainAndBadStagesNameTheConfig) {
   TempDir dir;
   const CampaignConfig c = load_campaign_config(write_config(dir));

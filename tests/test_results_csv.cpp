@@ -520,8 +520,8 @@ TEST(ResultsCsv, NodeAndGpuColumnsRoundTripAndOldFilesStillRead) {
   ASSERT_NE(old_header.find("memory_share"), std::string::npos);
   std::string row = format_record_row(sample("bmshj2018_factorized", 3, "c.png", 64, 64));
   row = row.substr(0, row.size() - 1);                   // the newline
-  // node, slurm_job, gpu, gpu_uuid and the later bpp, psnr_db, ms_ssim: empty
-  row = row.substr(0, row.size() - std::string(",,,,,,,").size());
+  // node, slurm_job, gpu, gpu_uuid and the later bpp, psnr_db, ms_ssim, mode: empty
+  row = row.substr(0, row.size() - std::string(",,,,,,,,").size());
   const std::string old = dir.file("old.csv");
   spit(old, old_header + "\n" + row + "\n");
   const auto old_rows = read_results(old);
@@ -588,6 +588,36 @@ TEST(ResultsCsv, MergeKeepsAPointOncePerStage) {
   std::set<std::string> stages;
   for (const auto& r : read_results(out)) stages.insert(r.stage);
   EXPECT_EQ(stages, (std::set<std::string>{"", "encode", "decode"}));
+}
+
+// Issue 14: a point measured in two energy modes is two measurements, grouped
+// and fitted apart; files from before the mode column are float32.
+TEST(ResultsCsv, TheModeRoundTripsKeysAndGroupsApart) {
+  TempDir dir;
+  MeasurementRecord plain = sample("bmshj2018_factorized", 1, "a.png", 64, 64, "2024-05-01T10:00:00Z");
+  MeasurementRecord fast = plain, old = plain;
+  plain.mode = "float32";
+  fast.mode = "channels_last+subpixel";
+  fast.energy_j = plain.energy_j / 3;
+  old.started_at = "2024-05-01T09:00:00Z";  // no mode: float32, the same point as `plain`
+  const std::string a = dir.file("a.csv"), out = dir.file("all.csv");
+  for (const auto& r : {plain, fast, old}) append_record(a, r);
+  const auto rows = read_results(a);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].mode, "channels_last+subpixel");
+  EXPECT_DOUBLE_EQ(rows[1].energy_j, fast.energy_j);
+  EXPECT_EQ(measurement_key(rows[2]), measurement_key(rows[0])) << "no mode is float32";
+  EXPECT_FALSE(measurement_key(rows[1]) == measurement_key(rows[0]));
+  EXPECT_NE(measurement_key(rows[1]).text().find("channels_last+subpixel"), std::string::npos);
+  EXPECT_EQ(measurement_key(rows[0]).text().find("float32"), std::string::npos);
+  const MergeSummary summary = merge_results({a}, out);
+  EXPECT_EQ(summary.rows, 2u);
+  EXPECT_EQ(summary.duplicates, 1u);
+  const auto groups = group_records(rows, GroupBy::device);
+  ASSERT_EQ(groups.size(), 2u) << "a mode is fitted and reported apart";
+  EXPECT_EQ(groups[0].records.size() + groups[1].records.size(), 3u);
+  EXPECT_NE(group_name(rows[1]).find(", mode channels_last+subpixel"), std::string::npos) << group_name(rows[1]);
+  EXPECT_EQ(group_name(rows[0]), device_model(rows[0]));
 }
 
 // The device model a record is grouped and fitted by: the gpu column, else the

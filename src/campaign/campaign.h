@@ -84,6 +84,10 @@ struct CampaignConfig {
   // order given; the chain, the paper's, by default. TorchScript models and
   // [[commands]] are measured whole, as the chain.
   std::vector<std::string> stages = {"chain"};
+  // The energy modes each built-in network's chain is measured in (mode_name.h
+  // names), in the order given; float32 by default. Other stages, legacy
+  // codecs, TorchScript models and commands run as they are.
+  std::vector<std::string> modes = {"float32"};
   // The host CPU's meter beside the device's (open_host_meter): auto, none, rapl or estimate.
   std::string host_meter = "auto";
   double idle_refresh_s = 1800;
@@ -111,11 +115,12 @@ struct CampaignPoint {
   std::string level;
   ImageSource image;
   std::string stage = "chain";  // what one execution is (coding/stage.h)
-  std::string label() const;  // "Bfac q1 kodim01.png 768x512", then the stage unless it is the chain
+  std::string mode = "float32"; // the chain's energy mode (modes/mode_name.h)
+  std::string label() const;  // "Bfac q1 kodim01.png 768x512", then the stage unless the chain, the mode unless float32
 };
 
 // Network (network_specs() order), quality, image (pixels, width, height, label),
-// stage: the order record_before sorts rows in, so a merged CSV follows the plan.
+// stage, mode: the order record_before sorts rows in, so a merged CSV follows the plan.
 std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config);
 
 MeasurementKey point_key(const CampaignPoint& point);

@@ -120,8 +120,10 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
       if (preheat_next) hot_idle = result.idle_hot;
       preheat_next = false;
       char name[200];
-      std::snprintf(name, sizeof name, "%04zu-%.100s-q%d-%dx%d%s.csv", point.index, point.spec.abbr.c_str(),
-                    point.quality, w.width, w.height, point.stage == "chain" ? "" : ("-" + point.stage).c_str());
+      const std::string suffix = (point.stage == "chain" ? "" : "-" + point.stage) +
+                                 (point.mode == "float32" ? "" : "-" + point.mode);
+      std::snprintf(name, sizeof name, "%04zu-%.100s-q%d-%dx%d%.60s.csv", point.index, point.spec.abbr.c_str(),
+                    point.quality, w.width, w.height, suffix.c_str());
       write_trace_csv((std::filesystem::path(traces) / name).string(), result.samples, result.windows);
       MeasurementRecord record = make_record(w, result, device_text, started_at);
       fill_site(record, site);
@@ -136,7 +138,7 @@ CampaignSummary run_codec_campaign(const CampaignConfig& config, const CodecCamp
     if (!point.legacy.empty())
       return measure(make_legacy_workload(point.legacy, point.quality, image, point.image.label, parse_stage(point.stage)));
     CodecWorkload codec = make_codec_workload(point.spec.name, point.quality, image, point.image.label, device,
-                                                    point.weights, 0, parse_stage(point.stage));
+                                                    point.weights, 0, parse_stage(point.stage), parse_mode(point.mode));
     // Trained weights: the real codec's rate and distortion go into the record
     // (seeded weights have none worth recording).
     std::optional<RateDistortion> rd;

@@ -21,6 +21,7 @@
 #include "io/files.h"
 #include "io/numbers.h"
 #include "legacy/legacy_codecs.h"
+#include "modes/mode_name.h"
 #include "protocol/settings.h"
 
 namespace fs = std::filesystem;
@@ -382,7 +383,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
   // One name per setting: `models`, as the CLI's --model.
   if (const toml::node* old = c->get("networks")) r.fail(old, "networks was renamed: use models = [...]");
   r.check_keys(*c, "[campaign]",
-               {"name", "output", "device", "meter", "host_meter", "models", "levels", "qualities", "stages",
+               {"name", "output", "device", "meter", "host_meter", "models", "levels", "qualities", "stages", "modes",
                 "idle_refresh_s", "legacy_qualities"});
 
   config.name = r.string(*c, "name").value_or(fs::path(path).stem().string());
@@ -427,6 +428,24 @@ CampaignConfig load_campaign_config(const std::string& path) {
       if (std::find(config.stages.begin(), config.stages.end(), stage) == config.stages.end())
         config.stages.push_back(stage);
     }
+  }
+
+  if (const auto modes = r.strings(*c, "modes")) {
+    if (modes->empty()) r.fail(c->get("modes"), "modes is an empty list: leave it out to measure in float32");
+    config.modes.clear();
+    for (const auto& text : *modes) {
+      std::string name;
+      try {
+        const ExecutionMode mode = parse_mode(text);
+        if (auto why = mode_unavailable_on(mode, config.device != "cpu")) throw Error(*why);
+        name = mode_name(mode);  // one spelling per mode, whatever order the flags came in
+      } catch (const Error& e) {
+        r.fail(c->get("modes"), e.what());
+      }
+      if (std::find(config.modes.begin(), config.modes.end(), name) == config.modes.end()) config.modes.push_back(name);
+    }
+    if (std::find(config.stages.begin(), config.stages.end(), "chain") == config.stages.end())
+      r.fail(c->get("modes"), "modes are ways of running the chain, and stages leaves the chain out: add \"chain\" to stages");
   }
 
   std::set<std::string> chosen, chosen_legacy;

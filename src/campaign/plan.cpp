@@ -42,7 +42,7 @@ std::vector<std::string> command_argv(const CampaignCommand& command, const std:
 
 std::string CampaignPoint::label() const {
   return spec.abbr + " q" + std::to_string(quality) + " " + image.label + " " + std::to_string(image.width) + "x" +
-         std::to_string(image.height) + (stage == "chain" ? "" : " " + stage);
+         std::to_string(image.height) + (stage == "chain" ? "" : " " + stage) + (mode == "float32" ? "" : " " + mode);
 }
 
 std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
@@ -50,18 +50,21 @@ std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
   for (const auto& spec : config.networks)
     for (int quality : campaign_qualities(config, spec))
       for (const auto& image : config.images)
-        for (const auto& stage : config.stages) {
-          CampaignPoint p;
-          p.index = plan.size();
-          p.spec = spec;
-          p.quality = quality;
-          p.level = quality_config(spec, quality).level;
-          p.image = image;
-          p.stage = stage;
-          for (const CampaignWeights& w : config.weights)
-            if (w.model == spec.name && w.quality == quality) p.weights = w.file;
-          plan.push_back(std::move(p));
-        }
+        for (const auto& stage : config.stages)
+          for (const auto& mode : config.modes) {
+            if (stage != "chain" && mode != "float32") continue;  // modes are ways of running the chain
+            CampaignPoint p;
+            p.index = plan.size();
+            p.spec = spec;
+            p.quality = quality;
+            p.level = quality_config(spec, quality).level;
+            p.image = image;
+            p.stage = stage;
+            p.mode = mode;
+            for (const CampaignWeights& w : config.weights)
+              if (w.model == spec.name && w.quality == quality) p.weights = w.file;
+            plan.push_back(std::move(p));
+          }
   for (const auto& name : config.legacy_codecs) {
     const LegacyCodec& codec = legacy_codec(name);
     const auto given = config.legacy_qualities.find(name);
@@ -112,7 +115,7 @@ std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
 }
 
 MeasurementKey point_key(const CampaignPoint& p) {
-  return {p.spec.name, p.quality, p.image.label, p.image.width, p.image.height, p.stage};
+  return {p.spec.name, p.quality, p.image.label, p.image.width, p.image.height, p.stage, p.mode};
 }
 
 Shard parse_shard(const std::string& text) {

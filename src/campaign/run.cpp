@@ -74,7 +74,7 @@ std::string dry_run_text(const CampaignConfig& config, const CampaignOptions& op
     std::snprintf(line, sizeof line, "%5zu  %-6s q%-2d %-5s ", p.index + 1, p.spec.abbr.c_str(), p.quality,
                   p.level.c_str());
     out << line << p.image.width << "x" << p.image.height << "  " << p.image.label
-        << (p.stage == "chain" ? "" : "  " + p.stage) << (is_done ? "  [done]" : "") << "\n";
+        << (p.stage == "chain" ? "" : "  " + p.stage) << (p.mode == "float32" ? "" : "  " + p.mode) << (is_done ? "  [done]" : "") << "\n";
   }
   const size_t todo = points.size() - already;
   const int k_min = config.protocol.k_min, k_max = config.protocol.k_max;
@@ -97,6 +97,7 @@ static void complete_record(const CampaignPoint& p, MeasurementRecord& r) {
   if (r.width == 0) r.width = p.image.width;
   if (r.height == 0) r.height = p.image.height;
   if (r.stage.empty()) r.stage = p.stage;
+  if (r.mode.empty()) r.mode = p.mode;
   if (r.pixels == 0) r.pixels = int64_t(r.width) * r.height;
   if (r.started_at.empty()) r.started_at = utc_now_iso8601();
   if (!(measurement_key(r) == point_key(p)))

@@ -17,6 +17,7 @@
 #include "modeling/fit.h"
 #include "modeling/predict.h"
 #include "models/codec.h"
+#include "modes/mode_results.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/record_groups.h"
 #include "protocol/results_csv.h"
@@ -75,7 +76,7 @@ std::vector<MeasurementRecord> records_of_device(const std::vector<MeasurementRe
                                                  const std::string& device, const std::string& path) {
   std::vector<MeasurementRecord> kept;
   for (const auto& r : records)
-    if (device_model(r) == device) kept.push_back(r);
+    if (device_model(r) == device || group_name(r) == device) kept.push_back(r);
   if (kept.empty()) {
     std::string names;
     for (const auto& m : device_models(records)) names += (names.empty() ? "'" : ", '") + m + "'";
@@ -239,6 +240,7 @@ struct ReportParams {
   std::string coeffs;
   std::string group_by = "device";
   std::optional<double> target_psnr_db;
+  std::string modes;  // a `modes --output` CSV
 };
 
 int run_report(const ReportParams& p) {
@@ -248,6 +250,11 @@ int run_report(const ReportParams& p) {
   check_output_folder(p.output, "report folder '" + p.output + "'");
   ReportOptions options;
   options.target_psnr_db = p.target_psnr_db;
+  if (!p.modes.empty()) {
+    if (!std::filesystem::exists(p.modes)) throw Error("modes file '" + p.modes + "' does not exist: check the path");
+    options.mode_rows = read_mode_rows(p.modes);
+    if (options.mode_rows.empty()) throw Error("modes file '" + p.modes + "' holds no modes: run `nicenergy modes --output` first");
+  }
   const auto records = read_records(p.results[0], &options.stage_records);
   // Legacy codecs (and a learned codec's RD points) may sit at one image size:
   // no Eq. (2) line for them, but the rest of the report stays.
@@ -353,6 +360,9 @@ void add_analysis_commands(CLI::App& app, Action& action) {
                      "and energy at this PSNR; default: the lowest PSNR of a learned codec's points, else 32")
       ->check(CLI::Range(1.0, 200.0))
       ->type_name("DB");
+  report->add_option("--modes", rp->modes, "add the energy modes (table and energy-against-deviation figure) of "
+                                           "`nicenergy modes --output`")
+      ->type_name("MODES.csv");
 }
 
 }  // namespace nicenergy::cli

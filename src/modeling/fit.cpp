@@ -139,8 +139,8 @@ static std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& r
   if (const std::vector<std::string> models = device_models(records); models.size() > 1) {
     std::string names;
     for (const std::string& m : models) names += (names.empty() ? "'" : ", '") + m + "'";
-    throw Error("energy fit: the measurements come from " + std::to_string(models.size()) + " device models (" +
-                names + "), whose energies do not share one alpha; fit one with --device MODEL, or each apart");
+    throw Error("energy fit: the measurements come from " + std::to_string(models.size()) + " device models or energy modes (" +
+                names + "), whose energies do not share one alpha; fit one with --device NAME, or each apart");
   }
   // A point measured twice (two campaigns appending to one file) would weigh
   // twice in the least squares and land in two folds: refused, not averaged.

@@ -72,6 +72,9 @@ struct MeasurementRecord {
   std::optional<double> bpp;      // bits per pixel of the bitstream
   std::optional<double> psnr_db;  // PSNR of the decoded image against the source, 8-bit RGB
   std::optional<double> ms_ssim;  // MS-SSIM of the same pair
+  // The energy mode the chain ran in (issue 14, src/modes): "float32" or flags
+  // joined by '+'; empty in older files, which is float32.
+  std::string mode;
 };
 
 // Column order of the results CSV; extra columns may follow in a file.
@@ -87,7 +90,7 @@ inline const std::vector<std::string>& measurement_columns() {
       "dram_bw_util_pct", "sm_util_pct", "tensor_util_pct", "stage",
       "host_meter", "host_idle_power_w", "host_energy_j",
       "node", "slurm_job", "gpu", "gpu_uuid",
-      "bpp", "psnr_db", "ms_ssim"};
+      "bpp", "psnr_db", "ms_ssim", "mode"};
   return columns;
 }
 
@@ -102,7 +105,7 @@ inline bool is_optional_column(const std::string& column) {
          column == "dram_bw_util_pct" || column == "sm_util_pct" || column == "tensor_util_pct" || column == "stage" ||
          column == "host_meter" || column == "host_idle_power_w" || column == "host_energy_j" ||
          column == "node" || column == "slurm_job" || column == "gpu" || column == "gpu_uuid" ||
-         column == "bpp" || column == "psnr_db" || column == "ms_ssim";
+         column == "bpp" || column == "psnr_db" || column == "ms_ssim" || column == "mode";
 }
 
 }  // namespace nicenergy

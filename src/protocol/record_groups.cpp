@@ -45,11 +45,17 @@ static std::string slug_of(const std::string& name) {
   return slug.empty() ? "unknown" : slug;
 }
 
+std::string group_name(const MeasurementRecord& record) {
+  std::string name = device_model(record);
+  if (name.empty()) name = "unknown device";
+  if (!record.mode.empty() && record.mode != "float32") name += ", mode " + record.mode;
+  return name;
+}
+
 std::vector<RecordGroup> group_records(const std::vector<MeasurementRecord>& records, GroupBy group_by) {
   std::map<std::string, RecordGroup> by_name;
   for (const MeasurementRecord& r : records) {
-    std::string name = device_model(r);
-    if (name.empty()) name = "unknown device";
+    std::string name = group_name(r);
     if (group_by == GroupBy::node) name = (r.node.empty() ? "unknown node" : r.node) + ": " + name;
     RecordGroup& g = by_name[name];
     g.name = name;
@@ -69,7 +75,7 @@ std::vector<RecordGroup> group_records(const std::vector<MeasurementRecord>& rec
 
 std::vector<std::string> device_models(const std::vector<MeasurementRecord>& records) {
   std::set<std::string> models;
-  for (const MeasurementRecord& r : records) models.insert(device_model(r));
+  for (const MeasurementRecord& r : records) models.insert(group_name(r));
   return {models.begin(), models.end()};
 }
 

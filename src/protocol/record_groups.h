@@ -16,6 +16,12 @@ namespace nicenergy {
 // "cuda"), so that cuda:0 and cuda:1 of one model meet. "" when `device` is empty.
 std::string device_model(const MeasurementRecord& record);
 
+// What one fit and one report section cover: the device model, and the energy
+// mode where it is not float32 ("AMD EPYC 7B13, mode channels_last"): a mode
+// changes the energy of the same network on the same device, so Eq. (2) is
+// fitted per mode as per device model.
+std::string group_name(const MeasurementRecord& record);
+
 // How `report` splits the records (--group-by): by device model, or by node
 // and device model (a node's GPUs of one model together).
 enum class GroupBy { device, node };
@@ -31,7 +37,7 @@ struct RecordGroup {
 // one device model (and node). Slugs are unique.
 std::vector<RecordGroup> group_records(const std::vector<MeasurementRecord>& records, GroupBy group_by);
 
-// The device models of the records, distinct and sorted, for messages.
+// The groups (group_name) of the records, distinct and sorted, for messages and --device.
 std::vector<std::string> device_models(const std::vector<MeasurementRecord>& records);
 
 }  // namespace nicenergy

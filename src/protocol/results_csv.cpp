@@ -36,18 +36,18 @@ static std::string canonical_network(const MeasurementRecord& r) {
 }
 
 bool MeasurementKey::operator<(const MeasurementKey& o) const {
-  return std::tie(network, quality, image, width, height, stage) <
-         std::tie(o.network, o.quality, o.image, o.width, o.height, o.stage);
+  return std::tie(network, quality, image, width, height, stage, mode) <
+         std::tie(o.network, o.quality, o.image, o.width, o.height, o.stage, o.mode);
 }
 
 bool MeasurementKey::operator==(const MeasurementKey& o) const {
   return network == o.network && quality == o.quality && image == o.image && width == o.width &&
-         height == o.height && stage == o.stage;
+         height == o.height && stage == o.stage && mode == o.mode;
 }
 
 std::string MeasurementKey::text() const {
   return network + " q" + std::to_string(quality) + " " + image + " " + std::to_string(width) + "x" +
-         std::to_string(height) + (stage == "chain" ? "" : " " + stage);
+         std::to_string(height) + (stage == "chain" ? "" : " " + stage) + (mode == "float32" ? "" : " " + mode);
 }
 
 MeasurementKey measurement_key(const MeasurementRecord& r) {
@@ -58,6 +58,7 @@ MeasurementKey measurement_key(const MeasurementRecord& r) {
   key.width = r.width;
   key.height = r.height;
   if (!r.stage.empty()) key.stage = r.stage;
+  if (!r.mode.empty()) key.mode = r.mode;
   return key;
 }
 
@@ -105,7 +106,7 @@ std::string format_record_row(const MeasurementRecord& r) {
       optional_double(r.dram_bw_util_pct), optional_double(r.sm_util_pct), optional_double(r.tensor_util_pct), r.stage,
       r.host_meter, optional_double(r.host_idle_power_w), optional_double(r.host_energy_j),
       r.node, r.slurm_job, r.gpu, r.gpu_uuid,
-      optional_double(r.bpp), optional_double(r.psnr_db), optional_double(r.ms_ssim)};
+      optional_double(r.bpp), optional_double(r.psnr_db), optional_double(r.ms_ssim), r.mode};
   return csv_line(fields);
 }
 
@@ -285,6 +286,7 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
       m.bpp = optional_number("bpp");
       m.psnr_db = optional_number("psnr_db");
       m.ms_ssim = optional_number("ms_ssim");
+      if (index.count("mode")) m.mode = str("mode");
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");

@@ -19,9 +19,10 @@ struct MeasurementKey {
   int width = 0;
   int height = 0;
   std::string stage = "chain";  // the "stage" column; empty in older files, which is the chain
+  std::string mode = "float32"; // the "mode" column; empty in older files, which is float32
   bool operator<(const MeasurementKey& o) const;
   bool operator==(const MeasurementKey& o) const;
-  std::string text() const;  // "bmshj2018_factorized q1 kodim01.png 768x512", then the stage unless the chain
+  std::string text() const;  // "bmshj2018_factorized q1 kodim01.png 768x512", then the stage unless the chain and the mode unless float32
 };
 
 // The network is canonicalised through find_network when it is known (so "Bfac"

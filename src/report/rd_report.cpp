@@ -137,7 +137,7 @@ std::vector<RdCodecPoint> rd_points(const std::vector<MeasurementRecord>& record
   using ImageKey = std::tuple<std::string, int, std::string, std::string>;  // network, quality, image, device
   std::map<ImageKey, ImageRecords> images;
   for (const MeasurementRecord& r : records) {
-    ImageRecords& i = images[{r.network, r.quality, r.image, device_model(r)}];
+    ImageRecords& i = images[{r.network, r.quality, r.image, group_name(r)}];
     if (has_rd(r) && !i.rd) i.rd = &r;
     const std::string stage = stage_of(r);
     if (stage == "chain") i.chain = &r;

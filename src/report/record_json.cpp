@@ -30,6 +30,7 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"kmac_per_px", opt(r.kmac_per_px)},
                         {"dram_bw_util_pct", opt(r.dram_bw_util_pct)}, {"sm_util_pct", opt(r.sm_util_pct)},
                         {"tensor_util_pct", opt(r.tensor_util_pct)}, {"stage", r.stage.empty() ? std::string("chain") : r.stage},
+                        {"mode", r.mode.empty() ? std::string("float32") : r.mode},
                         {"host_meter", r.host_meter}, {"host_idle_power_w", opt(r.host_idle_power_w)},
                         {"host_energy_j", opt(r.host_energy_j)},
                         {"node", r.node}, {"slurm_job", r.slurm_job}, {"gpu", r.gpu}, {"gpu_uuid", r.gpu_uuid},

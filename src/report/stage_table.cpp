@@ -22,7 +22,7 @@ std::string stage_of(const MeasurementRecord& r) { return r.stage.empty() ? "cha
 using PointKey = std::tuple<int, std::string, int, int64_t, int, int, std::string, std::string>;
 PointKey point_of(const MeasurementRecord& r) {
   return {network_rank(r.abbr), r.abbr, r.quality, int64_t(r.width) * r.height, r.width, r.height, r.image,
-          device_model(r)};
+          group_name(r)};
 }
 
 using StagesAtPoint = std::map<std::string, const MeasurementRecord*>;
