@@ -14,6 +14,7 @@
 #include "protocol/record_groups.h"
 #include "report/report.h"
 #include "report/gnuplot.h"
+#include "report/modes_figure.h"
 #include "report/report_parts.h"
 
 using namespace nicenergy;
@@ -519,5 +520,80 @@ TEST(ReportStages, AReportOfStagesAloneHasTheTableFigureAndPage) {
   EXPECT_TRUE(has(read_file(out + "/fig4_stages.gp"), "(ESTIMATES)"));
   EXPECT_FALSE(result.warnings.empty()) << "gnuplot missing is said";
   EXPECT_THROW(write_report(std::vector<ReportGroup>{}, {}, "", dir + "/empty", ReportOptions{}), Error);
+  fs::remove_all(dir);
+}
+
+// ---- energy modes (issue 14) --------------------------------------------------
+
+namespace {
+
+ModeRow mode_row(const std::string& mode, const std::string& by_design, double deviation, double energy, bool exact) {
+  ModeRow r;
+  r.network = "bmshj2018_factorized";
+  r.abbr = "Bfac";
+  r.quality = 1;
+  r.image = "kodim01.png";
+  r.device = "cpu (AMD EPYC)";
+  r.meter = "estimate";
+  r.estimate = true;
+  r.threads = 2;
+  r.weights = "bfac-q1.safetensors";
+  r.mode = mode;
+  r.by_design = by_design;
+  r.max_abs_diff = deviation;
+  r.tolerance = 1e-4;
+  r.energy_j = energy;
+  r.exact = exact;
+  return r;
+}
+
+std::vector<ModeRow> mode_rows() {
+  return {mode_row("float32", "reference", 0, 10, true), mode_row("subpixel", "exact", 1e-6, 4, true),
+          mode_row("channels_last", "exact", 2e-6, 6, true),  // beaten by subpixel on both counts
+          mode_row("channels_last+subpixel+inference_mode+bf16", "lower precision", 0.05, 1.5, false),
+          mode_row("fp16", "lower precision", 0.01, 3, false)};
+}
+
+}  // namespace
+
+TEST(ReportModes, ParetoFrontKeepsTheModesNothingBeatsOnBoth) {
+  const auto rows = mode_rows();
+  const std::vector<size_t> front = pareto_front(rows);
+  EXPECT_EQ(front, (std::vector<size_t>{0, 1, 4, 3})) << "by deviation; channels_last is dominated";
+  const auto [dat, gp] = modes_figure(rows, "fig5_modes", " (ESTIMATES)");
+  for (const ModeRow& r : rows) EXPECT_TRUE(has(dat, r.mode)) << r.mode;
+  EXPECT_TRUE(has(dat, " 0.4 1 ")) << "subpixel at 0.4 x float32, an exact mode:\n" << dat;
+  EXPECT_TRUE(has(gp, "Pareto front"));
+  EXPECT_TRUE(has(gp, "lower precision"));
+  EXPECT_FALSE(has(gp, "NOT exact")) << "no such mode among the rows";
+  EXPECT_TRUE(has(gp, "float32 rounding"));
+  EXPECT_TRUE(has(gp, "(ESTIMATES)"));
+  const TextTable table = modes_table(rows);
+  ASSERT_EQ(table.rows.size(), rows.size());
+  EXPECT_EQ(table.rows[2].back(), "") << "channels_last is not on the front";
+  EXPECT_EQ(table.rows[1].back(), "yes");
+}
+
+TEST(ReportModes, PageGetsTheModesTableAndFigurePerNetwork) {
+  const std::string dir = temp_dir("modes");
+  Campaign c = synthetic_campaign("counter");
+  const FitResult fit = fit_models(c.records, kmac_points(c.complexity));
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  options.mode_rows = mode_rows();
+  for (ModeRow r : mode_rows()) {  // a second network: a second figure
+    r.abbr = "Canch";
+    r.network = "cheng2020_anchor";
+    options.mode_rows.push_back(r);
+  }
+  const ReportResult result = write_report(c.records, fit, c.complexity, "", dir, options);
+  EXPECT_TRUE(fs::exists(dir + "/modes.md"));
+  EXPECT_TRUE(has(read_file(dir + "/modes.md"), "ESTIMATES"));
+  EXPECT_TRUE(fs::exists(dir + "/fig5_modes_1.gp"));
+  EXPECT_TRUE(fs::exists(dir + "/fig5_modes_2.gp"));
+  EXPECT_TRUE(has(read_file(dir + "/fig5_modes_2.gp"), "Canch"));
+  const std::string html = read_file(dir + "/index.html");
+  EXPECT_TRUE(has(html, "Energy modes"));
+  EXPECT_TRUE(has(html, "channels_last+subpixel+inference_mode+bf16"));
   fs::remove_all(dir);
 }

@@ -21,6 +21,7 @@
 #include "modes/mode_results.h"
 #include "platform/runtime.h"
 #include "platform/time_text.h"
+#include "report/modes_figure.h"
 #include "protocol/codec_measurement.h"
 
 namespace nicenergy::cli {
@@ -40,6 +41,7 @@ struct ModesParams {
   uint64_t seed = 0;
   int threads = 0;
   std::string output;
+  std::string plot;  // folder of the energy-against-deviation figure; empty: none
   bool json = false;
 };
 
@@ -128,6 +130,7 @@ int run_modes(ModesParams p) {
     (void)image_info(p.input);
   else
     (void)parse_size(p.size);
+  if (!p.plot.empty()) check_output_folder(p.plot, "plot folder '" + p.plot + "'");  // before any measuring
   std::string note;
   std::vector<ModeRow> done;
   if (!p.output.empty()) {
@@ -212,6 +215,12 @@ int run_modes(ModesParams p) {
     rows.push_back(row);
   }
 
+  if (!p.plot.empty()) {
+    std::string warning;
+    const auto files = write_modes_plot(rows, p.plot, "gnuplot", &warning);
+    if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    std::fprintf(stderr, "plot: %s/%s\n", p.plot.c_str(), files.back().c_str());
+  }
   const ModeRow* reference_row = nullptr;
   for (const ModeRow& r : rows)
     if (r.mode == "float32") reference_row = &r;
@@ -266,6 +275,8 @@ void add_modes_commands(CLI::App& app, Action& action) {
   add_threads(modes, p->threads);
   modes->add_option("--output", p->output, "append a row per finished mode to this CSV; a rerun resumes")
       ->type_name("MODES.csv");
+  modes->add_option("--plot", p->plot, "draw energy against output deviation, with the Pareto front, into this folder")
+      ->type_name("DIR");
   modes->add_flag("--json", p->json, "one JSON object on stdout");
 }
 

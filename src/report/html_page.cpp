@@ -179,6 +179,16 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
             "<p><a href=\"rd_table.md\">Markdown</a>, <a href=\"rd_table.csv\">CSV</a></p>\n";
     for (const std::string& note : parts.rd->notes) html += "<p class=\"note\">" + html_escape(note) + "</p>\n";
   }
+  if (parts.modes) {
+    html += std::string("<h2>Energy modes") + (any_estimate(records) ? " (ESTIMATES)" : "") + "</h2>\n" +
+            "<p>One network run in each energy mode (<code>nicenergy modes</code>): dynamic energy and time per "
+            "execution against float32's, and how far its output strays from float32's on the same image and "
+            "weights (max |x_hat difference|, PSNR and likelihood-rate differences). A mode is called exact only "
+            "when it is exact by design and measured within float32 rounding; Pareto: no other mode has both less "
+            "energy and less deviation.</p>\n" +
+            render_html(*parts.modes) + "<p><a href=\"modes.md\">Markdown</a>, <a href=\"modes.csv\">CSV</a></p>\n" +
+            figure_html(parts.figures, "fig5_");
+  }
   html += "</body>\n</html>\n";
   return html;
 }

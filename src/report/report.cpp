@@ -4,11 +4,13 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "error.h"
 #include "models/zoo.h"
 #include "report/fit_tables.h"
 #include "report/gnuplot.h"
+#include "report/modes_figure.h"
 #include "report/rd_report.h"
 #include "report/report_parts.h"
 #include "report/text_table.h"
@@ -106,6 +108,10 @@ static std::vector<std::string> draw_figures(const std::string& gnuplot, ReportF
   return failed;
 }
 
+static bool any_mode_estimate(const std::vector<ModeRow>& rows) {
+  return std::any_of(rows.begin(), rows.end(), [](const ModeRow& r) { return r.estimate; });
+}
+
 ReportResult write_report(const std::vector<MeasurementRecord>& records, const FitResult& fit,
                           const std::vector<ComplexityRow>& complexity, const std::string& trace_csv,
                           const std::string& out_dir, const ReportOptions& options) {
@@ -191,6 +197,33 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
   if (rd) {
     page.figures.insert(page.figures.end(), rd->figures.begin(), rd->figures.end());
     page.rd = &*rd;
+  }
+
+  // Energy modes (issue 14): one figure per network, quality, image and device.
+  TextTable modes;
+  if (!options.mode_rows.empty()) {
+    modes = modes_table(options.mode_rows);
+    const std::string note =
+        any_mode_estimate(options.mode_rows) ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
+    w.write("modes.md", note + render_markdown(modes));
+    w.write("modes.csv", render_csv(modes));
+    page.modes = &modes;
+    std::map<std::string, std::vector<ModeRow>> sets;
+    for (const ModeRow& r : options.mode_rows) {
+      const std::string key = r.key();
+      sets[key.substr(0, key.rfind('|'))].push_back(r);  // the key without its mode
+    }
+    size_t n = 0;
+    for (const auto& [key, rows] : sets) {
+      const std::string stem = "fig5_modes" + (sets.size() > 1 ? "_" + std::to_string(++n) : "");
+      const auto [dat, gp] = modes_figure(rows, stem, any_mode_estimate(rows) ? " (ESTIMATES)" : "");
+      w.write(stem + ".dat", dat);
+      w.write(stem + ".gp", gp);
+      page.figures.push_back({stem, "Fig. 5: " + rows.front().abbr + " q" + std::to_string(rows.front().quality) +
+                                        " on " + rows.front().image + ": dynamic energy per execution of each mode "
+                                        "against float32's, over the largest difference of its output from "
+                                        "float32's; dotted: the Pareto front."});
+    }
   }
 
   page.failed = draw_figures(options.gnuplot, w, page.figures);

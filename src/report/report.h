@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "modeling/fit.h"
+#include "modes/mode_results.h"
 #include "protocol/record.h"
 
 namespace nicenergy {
@@ -21,6 +22,10 @@ struct ReportOptions {
   // The matched quality of the rate-distortion table (rd_table): unset, the
   // PSNR of the lowest-PSNR learned-codec point, else 32 dB.
   std::optional<double> target_psnr_db;
+  // Rows of `nicenergy modes --output` (report --modes): the modes table and
+  // Fig. 5, energy against output deviation with the Pareto front, per
+  // network, quality, image and device.
+  std::vector<ModeRow> mode_rows;
 };
 
 struct ReportResult {
@@ -38,6 +43,7 @@ struct ReportResult {
 //   stages.{md,csv}, fig4_stages.{...}     encode against decode, entropy shares (with stage records)
 //   rd_points.csv, rd_table.{md,csv}       rate, distortion and energy per codec-quality, matched
 //   rd_psnr.{...}, rd_energy.{...}         quality and BD-rate against JPEG (records with bpp and psnr_db)
+//   modes.{md,csv}, fig5_modes[_N].{...}   energy against output deviation per mode (options.mode_rows)
 //   index.html                             all of it, with meter, method and an ESTIMATE banner
 // trace_csv empty means no Fig. 1. A figure without data (no complexity rows,
 // say) is skipped with a warning. Without gnuplot, tables and page are written

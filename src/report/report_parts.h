@@ -72,6 +72,7 @@ struct PageParts {
   const TextTable* table1 = nullptr;  // the one-group html_page below only
   const TextTable* stages = nullptr;  // encode against decode; null without stage records
   const RdSection* rd = nullptr;  // rate, distortion and energy; null without records with bpp and psnr_db
+  const TextTable* modes = nullptr;  // energy modes; null without mode rows
 };
 
 // One device model's part of the page: its figures, fit and tables.
