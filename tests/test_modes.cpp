@@ -8,6 +8,7 @@
 
 #include "models/codec.h"
 #include "models/layers.h"
+#include "modes/chain_graph.h"
 #include "modes/execution_mode.h"
 #include "modes/mode_deviation.h"
 #include "modes/mode_results.h"
@@ -38,18 +39,6 @@ double relative_difference(const torch::Tensor& reference, const torch::Tensor& 
   return ((reference - other).abs().max() / reference.abs().max()).item<double>();
 }
 
-// A 64x64 crop of kodim01, checked to vary (no comparison passes on a flat image).
-Image kodak_crop() {
-  Image full = test_util::kodak_image();
-  Image crop;
-  crop.width = crop.height = 64;
-  crop.rgb.resize(64 * 64 * 3);
-  for (int y = 0; y < 64; ++y)
-    for (int x = 0; x < 64 * 3; ++x) crop.rgb[(y * 64) * 3 + x] = full.rgb[((y + 200) * full.width + 300) * 3 + x];
-  const auto [low, high] = std::minmax_element(crop.rgb.begin(), crop.rgb.end());
-  EXPECT_GT(*high - *low, 60) << "the crop is nearly flat";
-  return crop;
-}
 
 }  // namespace
 
@@ -104,7 +93,7 @@ TEST(SubpixelRewrite, FollowsChangedWeights) {
 }
 
 TEST(Modes, SubpixelChainEqualsFloat32AndRewritesEveryTransposedConvolution) {
-  const Image image = kodak_crop();
+  const Image image = test_util::kodak_crop();
   const torch::Tensor x = image_to_tensor(image);
   // Bfac: the four of g_s; Mmean: those and the two of h_s.
   for (const auto& [model, layers] : {std::pair<std::string, int64_t>{"Bfac", 4}, {"Mmean", 6}}) {
@@ -123,7 +112,7 @@ TEST(Modes, SubpixelChainEqualsFloat32AndRewritesEveryTransposedConvolution) {
 }
 
 TEST(Modes, ChannelsLastTensorsAreChannelsLast) {
-  const Image image = kodak_crop();
+  const Image image = test_util::kodak_crop();
   ExecutionMode mode;
   mode.channels_last = true;
   for (const ExecutionMode& m : {ExecutionMode{}, mode}) {
@@ -146,7 +135,7 @@ TEST(Modes, ChannelsLastTensorsAreChannelsLast) {
 }
 
 TEST(Modes, Bf16AutocastLowersPrecisionAndIsNotCalledExact) {
-  const Image image = kodak_crop();
+  const Image image = test_util::kodak_crop();
   const torch::Tensor x = image_to_tensor(image);
   // The shipped trained weights: PSNR and rate then mean something.
   const std::string weights = "data/weights/bfac-q1.safetensors";
@@ -209,8 +198,35 @@ TEST(Modes, NamesParseBackAndBadOnesAreRefused) {
   EXPECT_NE(test_util::error_of([] { parse_mode(""); }).find("empty mode"), std::string::npos);
 }
 
+// The cuda_graph mode replays a captured chain: its output must be float32's
+// (exact by design). Needs a GPU; without one, a CPU tensor is refused clearly.
+TEST(Modes, CudaGraphReplaysTheChainToFloat32sOutput) {
+  if (!torch::cuda::is_available()) {
+    Network network = make_network("Bfac", 1, 0);
+    ExecutionMode graph;
+    graph.cuda_graph = true;
+    const std::string error = test_util::error_of([&] {
+      ChainGraph g(network, torch::rand({1, 3, 64, 64}), graph, std::make_shared<SubpixelRewrite>());
+    });
+    EXPECT_NE(error.find("--device cuda"), std::string::npos) << error;
+    GTEST_SKIP() << "no CUDA device: the capture itself is checked where one is lent";
+  }
+  ExecutionMode graph;
+  graph.cuda_graph = true;
+  const Image image = test_util::kodak_crop();
+  const std::string weights = "data/weights/bfac-q1.safetensors";
+  const CodecWorkload reference = make_codec_workload("Bfac", 1, image, "crop", torch::Device("cuda"), weights);
+  const CodecWorkload captured =
+      make_codec_workload("Bfac", 1, image, "crop", torch::Device("cuda"), weights, 0, Stage::chain, graph);
+  ASSERT_TRUE(captured.graph);
+  const ChainOutput a = run_chain_once(reference), b = run_chain_once(captured);
+  ASSERT_GT(a.x_hat.std().item<double>(), 0.01);
+  EXPECT_LT((a.x_hat - b.x_hat).abs().max().item<double>(), 1e-4);
+  captured.workload().run_once();  // a replay, timed by the protocol
+}
+
 TEST(Modes, CudaFlagsAreRefusedOnTheCpuAndLeftOutOfItsSet) {
-  for (const char* text : {"fp16", "tf32", "cudnn_benchmark", "subpixel+tf32"}) {
+  for (const char* text : {"fp16", "tf32", "cudnn_benchmark", "cuda_graph", "subpixel+tf32"}) {
     auto why = mode_unavailable(parse_mode(text), torch::kCPU);
     ASSERT_TRUE(why.has_value()) << text;
     EXPECT_NE(why->find("--device cuda"), std::string::npos);
@@ -282,9 +298,12 @@ TEST(ModesCli, MeasuresEachModeAgainstFloat32AndResumes) {
   const std::string args =
       "modes --model Bfac --quality 1 --size 64x64 --meter estimate --modes subpixel,bf16 "
       "--weights data/weights/bfac-q1.safetensors --output " + out + kQuick;
-  Result r = run_cli(args);
+  Result r = run_cli(args + " --plot " + dir.file("plot"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("float32"), std::string::npos) << "the reference is always measured";
+  const std::string gp = test_util::slurp(dir.file("plot") + "/modes_pareto.gp");
+  EXPECT_NE(gp.find("Pareto front"), std::string::npos);
+  EXPECT_NE(test_util::slurp(dir.file("plot") + "/modes_pareto.dat").find("subpixel"), std::string::npos);
   EXPECT_NE(r.out.find("ESTIMATE"), std::string::npos);
   EXPECT_EQ(r.err.find("seeded"), std::string::npos) << r.err;
   auto rows = read_mode_rows(out);

@@ -15,6 +15,7 @@
 #include "image/image.h"
 #include "meters/power_meter.h"
 #include "models/network.h"
+#include "modes/chain_graph.h"
 #include "modes/execution_mode.h"
 #include "campaign/campaign.h"
 #include "platform/time_text.h"
@@ -42,6 +43,8 @@ struct CodecWorkload {
   // are already in its memory format. The rewrite keeps sub-pixel weights.
   ExecutionMode mode;
   std::shared_ptr<SubpixelRewrite> subpixel = std::make_shared<SubpixelRewrite>();
+  // The cuda_graph mode's captured chain (null otherwise): run_once replays it.
+  std::shared_ptr<ChainGraph> graph;
   // run_once: the stage under NoGradGuard (the chain: under its mode's
   // ModeGuard); synchronize: waits for CUDA (no-op on CPU).
   Workload workload() const;
