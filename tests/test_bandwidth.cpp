@@ -12,10 +12,12 @@
 #include <filesystem>
 
 #include "bandwidth/activation_bandwidth.h"
+#include "bandwidth/bandwidth_json.h"
 #include "bandwidth/data_movement_energy.h"
 #include "bandwidth/exp_golomb.h"
 #include "bandwidth/memory_energy.h"
 #include "models/network.h"
+#include "report/bandwidth_figure.h"
 #include "models/weights.h"
 #include "test_util.h"
 
@@ -389,4 +391,22 @@ TEST(BandwidthCli, PlotDrawsEveryLayerAndMarksThe2ndDownsampling) {
     EXPECT_TRUE(std::filesystem::exists(plot + "/bandwidth_layers.svg")) << r.err;
   expect_one_line_error("bandwidth --model Bfac --quality 1 --input data/images/kodim01.png --plot /proc/nope",
                         "plot folder");
+
+  // The JSON reads back for the report's figure (report --bandwidth), the same figure.
+  test_util::spit(dir.file("bw.json"), r.out);
+  const BandwidthFile back = read_bandwidth_json(dir.file("bw.json"));
+  EXPECT_FALSE(back.trained);
+  ASSERT_EQ(back.bandwidth.layers.size(), j.at("layers").size());
+  EXPECT_EQ(back.bandwidth.layers[2].name, j.at("layers")[2].at("layer").get<std::string>());
+  EXPECT_DOUBLE_EQ(back.bandwidth.total.exp_golomb, j.at("total").at("exp_golomb_bytes").get<double>());
+  EXPECT_DOUBLE_EQ(back.bandwidth.macs(), j.at("energy_model").at("macs").get<double>());
+  EXPECT_EQ(bandwidth_figure(back.bandwidth, back.trained, "bandwidth_layers", "").second, gp);
+  test_util::spit(dir.file("bad.json"), "{\"network\": \"Bfac\"}");
+  EXPECT_NE(test_util::error_of([&] { read_bandwidth_json(dir.file("bad.json")); }).find("nicenergy bandwidth --format json"),
+            std::string::npos);
+  test_util::spit(dir.file("notjson.json"), "network,quality\n");
+  EXPECT_NE(test_util::error_of([&] { read_bandwidth_json(dir.file("notjson.json")); }).find("bandwidth file"),
+            std::string::npos);
+  EXPECT_NE(test_util::error_of([&] { read_bandwidth_json(dir.file("missing.json")); }).find("missing.json"),
+            std::string::npos);
 }

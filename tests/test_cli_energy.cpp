@@ -451,7 +451,7 @@ static void write_gpu_results(const fs::path& path, bool with_a100, bool old_for
   std::string text;
   for (const auto& c : nicenergy::measurement_columns())
     if (!old_format || (c != "node" && c != "slurm_job" && c != "gpu" && c != "gpu_uuid" && c != "bpp" &&
-                        c != "psnr_db" && c != "ms_ssim"))
+                        c != "psnr_db" && c != "ms_ssim" && c != "mode"))
       text += (text.empty() ? "" : ",") + c;
   text += "\n";
   for (const auto& r : records) {

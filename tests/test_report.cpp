@@ -597,3 +597,42 @@ TEST(ReportModes, PageGetsTheModesTableAndFigurePerNetwork) {
   EXPECT_TRUE(has(html, "channels_last+subpixel+inference_mode+bf16"));
   fs::remove_all(dir);
 }
+
+// ---- activation bandwidth (issue 16) -------------------------------------------
+
+TEST(ReportBandwidth, EachFileGetsItsFigureOnThePage) {
+  const std::string dir = temp_dir("bandwidth");
+  Campaign c = synthetic_campaign("counter");
+  const FitResult fit = fit_models(c.records, kmac_points(c.complexity));
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  for (const char* abbr : {"Bfac", "Canch"}) {
+    BandwidthFile f;
+    f.trained = std::string(abbr) == "Bfac";
+    f.bandwidth.abbr = abbr;
+    f.bandwidth.quality = 1;
+    f.bandwidth.padded_width = f.bandwidth.padded_height = 64;
+    for (int i = 0; i < 3; ++i) {
+      LayerBandwidth l;
+      l.name = "g_a." + std::to_string(i);
+      l.kind = "conv";
+      l.in_2nd = i < 2;
+      l.bytes.float32 = 4000.0 * (i + 1);
+      l.bytes.int8 = 1000.0 * (i + 1);
+      l.bytes.exp_golomb = 900.0 * (i + 1);
+      f.bandwidth.total += l.bytes;
+      f.bandwidth.layers.push_back(l);
+    }
+    options.bandwidths.push_back(f);
+  }
+  write_report(c.records, fit, c.complexity, "", dir, options);
+  const std::string first = read_file(dir + "/fig6_bandwidth_1.gp"), second = read_file(dir + "/fig6_bandwidth_2.gp");
+  EXPECT_TRUE(has(first, "Bfac q1"));
+  EXPECT_FALSE(has(first, "SEEDED"));
+  EXPECT_TRUE(has(second, "SEEDED WEIGHTS")) << "seeded weights are said in the figure";
+  EXPECT_TRUE(has(read_file(dir + "/fig6_bandwidth_1.dat"), "\"g_a.2\" 12000 3000 2700 0"));
+  const std::string html = read_file(dir + "/index.html");
+  EXPECT_TRUE(has(html, "Activation bandwidth"));
+  EXPECT_TRUE(has(html, "fig6_bandwidth_2"));
+  fs::remove_all(dir);
+}

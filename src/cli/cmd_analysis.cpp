@@ -241,6 +241,7 @@ struct ReportParams {
   std::string group_by = "device";
   std::optional<double> target_psnr_db;
   std::string modes;  // a `modes --output` CSV
+  std::vector<std::string> bandwidth;  // files of `bandwidth --format json`
 };
 
 int run_report(const ReportParams& p) {
@@ -255,6 +256,7 @@ int run_report(const ReportParams& p) {
     options.mode_rows = read_mode_rows(p.modes);
     if (options.mode_rows.empty()) throw Error("modes file '" + p.modes + "' holds no modes: run `nicenergy modes --output` first");
   }
+  for (const std::string& file : p.bandwidth) options.bandwidths.push_back(read_bandwidth_json(file));
   const auto records = read_records(p.results[0], &options.stage_records);
   // Legacy codecs (and a learned codec's RD points) may sit at one image size:
   // no Eq. (2) line for them, but the rest of the report stays.
@@ -363,6 +365,9 @@ void add_analysis_commands(CLI::App& app, Action& action) {
   report->add_option("--modes", rp->modes, "add the energy modes (table and energy-against-deviation figure) of "
                                            "`nicenergy modes --output`")
       ->type_name("MODES.csv");
+  report->add_option("--bandwidth", rp->bandwidth, "add the per-layer activation-bytes figure of this "
+                                                   "`nicenergy bandwidth --format json` output (repeatable)")
+      ->type_name("BANDWIDTH.json");
 }
 
 }  // namespace nicenergy::cli

@@ -7,9 +7,8 @@
 
 namespace nicenergy {
 
-std::vector<std::string> write_bandwidth_plot(const ActivationBandwidth& a, bool trained, const std::string& dir,
-                                              const std::string& gnuplot, std::string* warning) {
-  const std::string stem = "bandwidth_layers";
+std::pair<std::string, std::string> bandwidth_figure(const ActivationBandwidth& a, bool trained,
+                                                     const std::string& stem, const std::string& title_note) {
   // One row a layer: index, name, float32, 8-bit and exp-Golomb bytes.
   std::string dat = "# index layer float32_bytes int8_bytes exp_golomb_bytes in_2nd\n";
   // The layers "up to the 2nd downsampling" come in runs (the encoder's first
@@ -33,7 +32,7 @@ std::vector<std::string> write_bandwidth_plot(const ActivationBandwidth& a, bool
   gp += "set title " +
         gp_string(a.abbr + " q" + std::to_string(a.quality) + ", padded " + std::to_string(a.padded_width) + "x" +
                   std::to_string(a.padded_height) + ": activation bytes per layer (chain coded: " + saving_text +
-                  "x less than float32)" + (trained ? "" : ", SEEDED WEIGHTS: MEANINGLESS")) +
+                  "x less than float32)" + (trained ? "" : ", SEEDED WEIGHTS: MEANINGLESS") + title_note) +
         "\n"
         "set ylabel 'bytes to memory'\n"
         "set logscale y\n"
@@ -57,6 +56,13 @@ std::vector<std::string> write_bandwidth_plot(const ActivationBandwidth& a, bool
         "     '' using 4 title '8 bits (min-max)' lc rgb '#1f77b4', \\\n"
         "     '' using 5 title 'symmetric exp-Golomb (coded)' lc rgb '#2ca02c'\n";
   gp += gp_footer(stem);
+  return {dat, gp};
+}
+
+std::vector<std::string> write_bandwidth_plot(const ActivationBandwidth& a, bool trained, const std::string& dir,
+                                              const std::string& gnuplot, std::string* warning) {
+  const std::string stem = "bandwidth_layers";
+  const auto [dat, gp] = bandwidth_figure(a, trained, stem, "");
   return write_standalone_figure(dir, stem, dat, gp, gnuplot, warning);
 }
 

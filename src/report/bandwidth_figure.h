@@ -4,11 +4,17 @@
 // downsampling" marked. Seeded weights are said in the title.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bandwidth/activation_bandwidth.h"
 
 namespace nicenergy {
+
+// stem.dat and stem.gp of the figure; title_note is appended to the title.
+// The report draws it (report --bandwidth FILE), as does the command below.
+std::pair<std::string, std::string> bandwidth_figure(const ActivationBandwidth& bandwidth, bool trained,
+                                                     const std::string& stem, const std::string& title_note);
 
 // DIR/bandwidth_layers.{dat,gp} and, through gnuplot, .svg and .png. Returns the
 // files written; *warning gets why the figure was not drawn (gnuplot missing

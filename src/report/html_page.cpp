@@ -189,6 +189,11 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
             render_html(*parts.modes) + "<p><a href=\"modes.md\">Markdown</a>, <a href=\"modes.csv\">CSV</a></p>\n" +
             figure_html(parts.figures, "fig5_");
   }
+  if (parts.bandwidth)
+    html += "<h2>Activation bandwidth</h2>\n<p>What each layer output of one chain run moves to memory (<code>nicenergy "
+            "bandwidth</code>): float32, 8 bits (per-channel min-max) and the symmetric exponential-Golomb code, "
+            "encoded and decoded back; a data-movement energy model built on it is in that command's output.</p>\n" +
+            figure_html(parts.figures, "fig6_");
   html += "</body>\n</html>\n";
   return html;
 }

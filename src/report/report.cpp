@@ -9,6 +9,7 @@
 #include "error.h"
 #include "models/zoo.h"
 #include "report/fit_tables.h"
+#include "report/bandwidth_figure.h"
 #include "report/gnuplot.h"
 #include "report/modes_figure.h"
 #include "report/rd_report.h"
@@ -224,6 +225,20 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
                                         "against float32's, over the largest difference of its output from "
                                         "float32's; dotted: the Pareto front."});
     }
+  }
+
+  // Activation bandwidth (issue 16): a figure per file.
+  for (size_t i = 0; i < options.bandwidths.size(); ++i) {
+    const BandwidthFile& f = options.bandwidths[i];
+    const std::string stem = "fig6_bandwidth" + (options.bandwidths.size() > 1 ? "_" + std::to_string(i + 1) : "");
+    const auto [dat, gp] = bandwidth_figure(f.bandwidth, f.trained, stem, "");
+    w.write(stem + ".dat", dat);
+    w.write(stem + ".gp", gp);
+    page.figures.push_back({stem, "Fig. 6: " + f.bandwidth.abbr + " q" + std::to_string(f.bandwidth.quality) +
+                                      ": bytes each layer output moves to memory as float32, as 8 bits and coded "
+                                      "with the symmetric exp-Golomb code of Yin, Xu et al.; shaded: up to the 2nd "
+                                      "downsampling." + (f.trained ? "" : " SEEDED WEIGHTS: the coded sizes are meaningless.")});
+    page.bandwidth = true;
   }
 
   page.failed = draw_figures(options.gnuplot, w, page.figures);

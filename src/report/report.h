@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bandwidth/bandwidth_json.h"
 #include "modeling/fit.h"
 #include "modes/mode_results.h"
 #include "protocol/record.h"
@@ -26,6 +27,9 @@ struct ReportOptions {
   // Fig. 5, energy against output deviation with the Pareto front, per
   // network, quality, image and device.
   std::vector<ModeRow> mode_rows;
+  // Files of `nicenergy bandwidth --format json` (report --bandwidth): one
+  // per-layer activation-bytes figure each, float32 against coded.
+  std::vector<BandwidthFile> bandwidths;
 };
 
 struct ReportResult {
@@ -44,6 +48,7 @@ struct ReportResult {
 //   rd_points.csv, rd_table.{md,csv}       rate, distortion and energy per codec-quality, matched
 //   rd_psnr.{...}, rd_energy.{...}         quality and BD-rate against JPEG (records with bpp and psnr_db)
 //   modes.{md,csv}, fig5_modes[_N].{...}   energy against output deviation per mode (options.mode_rows)
+//   fig6_bandwidth[_N].{...}               activation bytes per layer, raw and coded (options.bandwidths)
 //   index.html                             all of it, with meter, method and an ESTIMATE banner
 // trace_csv empty means no Fig. 1. A figure without data (no complexity rows,
 // say) is skipped with a warning. Without gnuplot, tables and page are written

@@ -73,6 +73,7 @@ struct PageParts {
   const TextTable* stages = nullptr;  // encode against decode; null without stage records
   const RdSection* rd = nullptr;  // rate, distortion and energy; null without records with bpp and psnr_db
   const TextTable* modes = nullptr;  // energy modes; null without mode rows
+  bool bandwidth = false;            // per-layer activation bytes (fig6_*)
 };
 
 // One device model's part of the page: its figures, fit and tables.
