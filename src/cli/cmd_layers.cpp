@@ -14,9 +14,7 @@
 #include "io/files.h"
 #include "layers/layer_replay.h"
 #include "layers/layer_results.h"
-#include "legacy/legacy_codecs.h"
 #include "models/codec.h"
-#include "models/torchscript_path.h"
 #include "modes/execution_mode.h"
 #include "platform/runtime.h"
 #include "platform/time_text.h"
@@ -90,22 +88,12 @@ nlohmann::json to_json(const LayerRow& r) {
 }
 
 int run_layers(LayersParams p) {
-  if (p.input.empty() == p.size.empty()) throw Error("give one of --input IMAGE or --size WxH");
   const torch::Device device = parse_device(p.device);
   validate(p.protocol);
-  if (find_legacy_codec(p.model))
-    throw Error(p.model + " is a legacy codec, not a network of layers: measure it with `nicenergy measure --model " +
-                p.model + "`");
-  if (is_torchscript_path(p.model))
-    throw Error("layers replays the built-in networks' layers; measure a TorchScript file with `nicenergy measure`");
-  check_network_name(p.model, false);
-  const QualityConfig config = quality_config(find_network(p.model), p.quality);
+  const QualityConfig config = builtin_network(p.model, p.quality, "layers");
   const ExecutionMode mode = parse_mode(p.mode);
   if (auto why = mode_unavailable(mode, device)) throw Error(*why);
-  if (!p.input.empty())
-    (void)image_info(p.input);
-  else
-    (void)parse_size(p.size);
+  check_measured_input(p.input, p.size);
   std::string note;
   std::vector<LayerRow> done;
   if (!p.output.empty()) {
@@ -114,11 +102,7 @@ int run_layers(LayersParams p) {
     if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   }
 
-  note.clear();
-  const auto meter = open_meter_for(device, p.meter, false, &note);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  set_threads(p.threads);
-  set_deterministic(true);
+  const auto meter = open_measuring_meter(device, p.meter, p.threads);
   p.protocol.progress = stage_progress();
   Protocol protocol(*meter, p.protocol);
   // The paper's cold idle reference, before any network is loaded.
@@ -131,16 +115,7 @@ int run_layers(LayersParams p) {
   const std::string device_text = describe_device(device, *meter);
 
   LayerRow base;
-  base.network = config.spec->name;
-  base.abbr = config.spec->abbr;
-  base.quality = p.quality;
-  base.image = label;
-  base.width = image.width;
-  base.height = image.height;
-  base.device = device_text;
-  base.threads = runtime_info().threads;
-  base.weights = p.weights.empty() ? "seeded " + std::to_string(p.seed) : p.weights;
-  base.mode = mode_name(mode);
+  fill_run_identity(base, config, label, image, device_text, p.weights, p.seed, mode_name(mode));
 
   // Row 0 is the chain, then the layers in execution order.
   std::vector<LayerRow> planned;
@@ -187,13 +162,7 @@ int run_layers(LayersParams p) {
     for (const std::string& warning : result.warnings)
       std::fprintf(stderr, "warning: %s: %s\n", row.layer.c_str(), warning.c_str());
     const MeasurementRecord record = make_record(workload, result, device_text, utc_now_iso8601());
-    row.meter = record.meter;
-    row.estimate = result.estimate;
-    row.duration_s = record.duration_s;
-    row.energy_j = record.energy_j;
-    row.energy_ci_j = record.energy_ci_j;
-    row.k = record.k;
-    row.m = record.m;
+    fill_run_results(row, record, result.estimate);
     if (!p.output.empty()) append_layer_row(p.output, row);
     rows.push_back(row);
   }

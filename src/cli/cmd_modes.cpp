@@ -13,9 +13,7 @@
 #include "cli/options.h"
 #include "error.h"
 #include "io/files.h"
-#include "legacy/legacy_codecs.h"
 #include "models/codec.h"
-#include "models/torchscript_path.h"
 #include "modes/execution_mode.h"
 #include "modes/mode_deviation.h"
 #include "modes/mode_results.h"
@@ -115,21 +113,11 @@ nlohmann::json to_json(const ModeRow& r) {
 }
 
 int run_modes(ModesParams p) {
-  if (p.input.empty() == p.size.empty()) throw Error("give one of --input IMAGE or --size WxH");
   const torch::Device device = parse_device(p.device);
   validate(p.protocol);
-  if (find_legacy_codec(p.model))
-    throw Error(p.model + " is a legacy codec: modes are ways of running the learned networks; measure it with "
-                "`nicenergy measure --model " + p.model + "`");
-  if (is_torchscript_path(p.model))
-    throw Error("modes runs the built-in networks; measure a TorchScript file with `nicenergy measure`");
-  check_network_name(p.model, false);
-  const QualityConfig config = quality_config(find_network(p.model), p.quality);
+  const QualityConfig config = builtin_network(p.model, p.quality, "modes");
   const std::vector<ExecutionMode> modes = chosen_modes(p, device);
-  if (!p.input.empty())
-    (void)image_info(p.input);
-  else
-    (void)parse_size(p.size);
+  check_measured_input(p.input, p.size);
   if (!p.plot.empty()) check_output_folder(p.plot, "plot folder '" + p.plot + "'");  // before any measuring
   std::string note;
   std::vector<ModeRow> done;
@@ -142,11 +130,7 @@ int run_modes(ModesParams p) {
   if (p.weights.empty())
     std::fprintf(stderr, "note: seeded weights: their output is not an image, so PSNR, rate and deviation say little "
                          "about a mode; give trained ones with --weights\n");
-  note.clear();
-  const auto meter = open_meter_for(device, p.meter, false, &note);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  set_threads(p.threads);
-  set_deterministic(true);
+  const auto meter = open_measuring_meter(device, p.meter, p.threads);
   p.protocol.progress = stage_progress();
   Protocol protocol(*meter, p.protocol);
   // The paper's cold idle reference, before any network is loaded.
@@ -159,22 +143,12 @@ int run_modes(ModesParams p) {
   const CodecWorkload reference = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
   const ChainOutput reference_output = run_chain_once(reference);
   const std::string device_text = describe_device(device, *meter);
-  const std::string weights = p.weights.empty() ? "seeded " + std::to_string(p.seed) : p.weights;
 
   std::vector<ModeRow> rows;
   for (size_t i = 0; i < modes.size(); ++i) {
     const ExecutionMode& mode = modes[i];
     ModeRow row;
-    row.network = config.spec->name;
-    row.abbr = config.spec->abbr;
-    row.quality = p.quality;
-    row.image = label;
-    row.width = image.width;
-    row.height = image.height;
-    row.device = device_text;
-    row.threads = runtime_info().threads;
-    row.weights = weights;
-    row.mode = mode_name(mode);
+    fill_run_identity(row, config, label, image, device_text, p.weights, p.seed, mode_name(mode));
     row.by_design = by_design(mode);
     const std::string key = row.key();
     bool resumed = false;
@@ -197,13 +171,7 @@ int run_modes(ModesParams p) {
     for (const std::string& warning : result.warnings)
       std::fprintf(stderr, "warning: %s: %s\n", row.mode.c_str(), warning.c_str());
     const MeasurementRecord record = make_record(w, result, device_text, utc_now_iso8601());
-    row.meter = record.meter;
-    row.estimate = result.estimate;
-    row.duration_s = record.duration_s;
-    row.energy_j = record.energy_j;
-    row.energy_ci_j = record.energy_ci_j;
-    row.k = record.k;
-    row.m = record.m;
+    fill_run_results(row, record, result.estimate);
     row.max_abs_diff = deviation.max_abs_diff;
     row.tolerance = deviation.tolerance;
     row.exact = deviation.exact;
@@ -227,7 +195,7 @@ int run_modes(ModesParams p) {
   if (p.json) {
     nlohmann::json j = {{"network", rows.front().network}, {"abbr", rows.front().abbr},  {"quality", p.quality},
                         {"image", label},                  {"width", image.width},       {"height", image.height},
-                        {"device", device_text},           {"weights", weights},         {"estimate", reference_row->estimate},
+                        {"device", device_text},           {"weights", rows.front().weights},         {"estimate", reference_row->estimate},
                         {"exact_tolerance", exact_tolerance}};
     j["modes"] = nlohmann::json::array();
     for (const ModeRow& r : rows) j["modes"].push_back(to_json(r));

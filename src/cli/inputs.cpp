@@ -3,6 +3,11 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/options.h"
+#include "error.h"
+#include "legacy/legacy_codecs.h"
+#include "models/torchscript_path.h"
+#include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/progress.h"
 
@@ -16,6 +21,58 @@ Image measured_image(const std::string& input, const std::string& size, std::str
   const ImageInfo info = parse_size(size);
   label = "mosaic " + size + " of data/images";
   return sized_test_image(info.width, info.height);
+}
+
+void check_measured_input(const std::string& input, const std::string& size) {
+  if (input.empty() == size.empty()) throw Error("give one of --input IMAGE or --size WxH");
+  if (!input.empty())
+    (void)image_info(input);
+  else
+    (void)parse_size(size);
+}
+
+QualityConfig builtin_network(const std::string& model, int quality, const std::string& command) {
+  if (find_legacy_codec(model))
+    throw Error(model + " is a legacy codec: " + command + " runs the built-in learned networks; measure it with "
+                "`nicenergy measure --model " + model + "`");
+  if (is_torchscript_path(model))
+    throw Error(command + " runs the built-in networks; measure a TorchScript file with `nicenergy measure`");
+  check_network_name(model, false);
+  return quality_config(find_network(model), quality);
+}
+
+std::unique_ptr<PowerMeter> open_measuring_meter(const torch::Device& device, const std::string& meter, int threads) {
+  std::string note;
+  auto opened = open_meter_for(device, meter, false, &note);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  set_threads(threads);
+  set_deterministic(true);
+  return opened;
+}
+
+void fill_run_identity(RunRow& row, const QualityConfig& config, const std::string& image_label, const Image& image,
+                       const std::string& device_text, const std::string& weights, uint64_t seed,
+                       const std::string& mode) {
+  row.network = config.spec->name;
+  row.abbr = config.spec->abbr;
+  row.quality = config.quality;
+  row.image = image_label;
+  row.width = image.width;
+  row.height = image.height;
+  row.device = device_text;
+  row.threads = runtime_info().threads;
+  row.weights = weights.empty() ? "seeded " + std::to_string(seed) : weights;
+  row.mode = mode;
+}
+
+void fill_run_results(RunRow& row, const MeasurementRecord& record, bool estimate) {
+  row.meter = record.meter;
+  row.estimate = estimate;
+  row.duration_s = record.duration_s;
+  row.energy_j = record.energy_j;
+  row.energy_ci_j = record.energy_ci_j;
+  row.k = record.k;
+  row.m = record.m;
 }
 
 ProgressFn stage_progress() {

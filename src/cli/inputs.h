@@ -3,13 +3,42 @@
 #pragma once
 #include <string>
 
+#include <memory>
+
+#include <torch/torch.h>
+
 #include "image/image.h"
+#include "meters/power_meter.h"
+#include "modes/run_row.h"
+#include "protocol/record.h"
+#include "models/zoo.h"
 #include "protocol/protocol.h"
 
 namespace nicenergy::cli {
 
 // The image of --input, or a Kodak mosaic of --size, and its label for the record.
 Image measured_image(const std::string& input, const std::string& size, std::string& label);
+
+// Checked before any measuring: one of --input and --size, the image readable
+// or the size well formed.
+void check_measured_input(const std::string& input, const std::string& size);
+
+// The built-in network of a command that runs only those (modes, layers): a
+// legacy codec or a TorchScript file is refused, pointing to `measure`.
+QualityConfig builtin_network(const std::string& model, int quality, const std::string& command);
+
+// The device's meter (open_meter_for, no estimate fallback) with its note on
+// stderr, and LibTorch's threads and determinism set for measuring.
+std::unique_ptr<PowerMeter> open_measuring_meter(const torch::Device& device, const std::string& meter, int threads);
+
+// The identity of one run of `modes` or `layers`: the network, the image (its
+// label and size), the device, LibTorch's threads, the weights (the file, or
+// "seeded N") and the mode.
+void fill_run_identity(RunRow& row, const QualityConfig& config, const std::string& image_label, const Image& image,
+                       const std::string& device_text, const std::string& weights, uint64_t seed,
+                       const std::string& mode);
+// The protocol's figures of a finished run: meter, time, energy and its spread.
+void fill_run_results(RunRow& row, const MeasurementRecord& record, bool estimate);
 
 // Stage progress of one measurement on stderr: redrawn on a terminal, one line
 // per stage elsewhere.

@@ -1,6 +1,5 @@
 #include "layers/layer_results.h"
 
-#include "error.h"
 #include "io/appended_csv.h"
 #include "io/numbers.h"
 
@@ -8,11 +7,19 @@ namespace nicenergy {
 
 namespace {
 
+// The run's identity, the layer's own columns, then the protocol's figures.
+const std::vector<std::string>& layer_columns() {
+  static const std::vector<std::string> c = {"index", "layer", "kind", "transform", "input_shape", "output_shape",
+                                             "macs", "in_2nd"};
+  return c;
+}
+
 const std::vector<std::string>& columns() {
-  static const std::vector<std::string> c = {
-      "network", "abbr",   "quality",     "image",        "width",  "height",   "device",     "meter",
-      "estimate", "threads", "weights",   "mode",         "index",  "layer",    "kind",       "transform",
-      "input_shape", "output_shape", "macs", "in_2nd",    "duration_s", "energy_j", "energy_ci_j", "k", "m"};
+  static const std::vector<std::string> c = [] {
+    std::vector<std::string> all = run_identity_columns();
+    for (const auto& v : {layer_columns(), run_result_columns()}) all.insert(all.end(), v.begin(), v.end());
+    return all;
+  }();
   return c;
 }
 
@@ -22,29 +29,14 @@ bool is_convolution_kind(const std::string& kind) {
 
 }  // namespace
 
-std::string LayerRow::key() const {
-  return network + "|" + std::to_string(quality) + "|" + image + "|" + std::to_string(width) + "x" +
-         std::to_string(height) + "|" + device + "|" + weights + "|" + std::to_string(threads) + "|" + mode + "|" +
-         std::to_string(index) + "|" + layer;
-}
+std::string LayerRow::key() const { return run_key() + "|" + std::to_string(index) + "|" + layer; }
 
 std::vector<LayerRow> read_layer_rows(const std::string& path, std::string* note) {
   std::vector<LayerRow> rows;
   for (const AppendedRow& row :
        read_appended_csv(path, "layers file '" + path + "'", columns(), "nicenergy layers --output", note)) {
     LayerRow r;
-    r.network = row.text("network");
-    r.abbr = row.text("abbr");
-    r.quality = static_cast<int>(row.whole("quality"));
-    r.image = row.text("image");
-    r.width = static_cast<int>(row.whole("width"));
-    r.height = static_cast<int>(row.whole("height"));
-    r.device = row.text("device");
-    r.meter = row.text("meter");
-    r.estimate = row.whole("estimate") != 0;
-    r.threads = static_cast<int>(row.whole("threads"));
-    r.weights = row.text("weights");
-    r.mode = row.text("mode");
+    read_run_fields(row, r);
     r.index = static_cast<int>(row.whole("index"));
     r.layer = row.text("layer");
     r.kind = row.text("kind");
@@ -53,24 +45,18 @@ std::vector<LayerRow> read_layer_rows(const std::string& path, std::string* note
     r.output_shape = row.text("output_shape");
     r.macs = row.number("macs");
     r.in_2nd = row.whole("in_2nd") != 0;
-    r.duration_s = row.number("duration_s");
-    r.energy_j = row.number("energy_j");
-    r.energy_ci_j = row.number("energy_ci_j");
-    r.k = static_cast<int>(row.whole("k"));
-    r.m = row.whole("m");
     rows.push_back(std::move(r));
   }
   return rows;
 }
 
 void append_layer_row(const std::string& path, const LayerRow& r) {
-  append_csv_row(path, columns(),
-                 {r.network, r.abbr, std::to_string(r.quality), r.image, std::to_string(r.width),
-                  std::to_string(r.height), r.device, r.meter, r.estimate ? "1" : "0", std::to_string(r.threads),
-                  r.weights, r.mode, std::to_string(r.index), r.layer, r.kind, r.transform, r.input_shape,
-                  r.output_shape, number_text(r.macs), r.in_2nd ? "1" : "0", number_text(r.duration_s),
-                  number_text(r.energy_j), number_text(r.energy_ci_j), std::to_string(r.k), std::to_string(r.m)},
-                 "layers file '" + path + "'");
+  std::vector<std::string> values = run_identity_values(r);
+  for (const auto& v : {std::vector<std::string>{std::to_string(r.index), r.layer, r.kind, r.transform, r.input_shape,
+                                                 r.output_shape, number_text(r.macs), r.in_2nd ? "1" : "0"},
+                        run_result_values(r)})
+    values.insert(values.end(), v.begin(), v.end());
+  append_csv_row(path, columns(), values, "layers file '" + path + "'");
 }
 
 LayerSummary summarise_layers(const std::vector<LayerRow>& rows) {

@@ -9,18 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "modes/run_row.h"
+
 namespace nicenergy {
 
-struct LayerRow {
-  std::string network, abbr;
-  int quality = 0;
-  std::string image;
-  int width = 0, height = 0;
-  std::string device, meter;
-  bool estimate = false;       // the meter is the CPU-time ESTIMATE
-  int threads = 0;
-  std::string weights;         // the file, or "seeded N"
-  std::string mode;            // the energy mode, "float32" by default
+struct LayerRow : RunRow {
   int index = -1;              // position in the chain's execution order; -1: the whole chain
   std::string layer;           // state_dict prefix ("g_a.0"), or "chain"
   std::string kind;            // conv, deconv, masked_conv, gdn, igdn, pixel_shuffle; "chain"
@@ -28,12 +21,6 @@ struct LayerRow {
   std::string input_shape, output_shape;  // "CxHxW"
   double macs = 0;             // the paper's rule (convolutions; GDN and the chain: see README)
   bool in_2nd = false;         // in the "up to the 2nd downsampling" region
-  double duration_s = 0;       // per execution
-  double energy_j = 0;         // dynamic energy per execution, Eq. (1)
-  double energy_ci_j = 0;
-  int k = 0;
-  int64_t m = 0;
-
   bool is_chain() const { return index < 0; }
   // What makes two rows the same measurement (all but the results).
   std::string key() const;

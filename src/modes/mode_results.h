@@ -6,24 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "modes/run_row.h"
+
 namespace nicenergy {
 
-struct ModeRow {
-  std::string network, abbr;
-  int quality = 0;
-  std::string image;
-  int width = 0, height = 0;
-  std::string device, meter;
-  bool estimate = false;       // the meter is the CPU-time ESTIMATE
-  int threads = 0;
-  std::string weights;         // the file, or "seeded N"
-  std::string mode;            // "float32", "channels_last+subpixel", ...
+struct ModeRow : RunRow {
   std::string by_design;       // "reference", "exact", "lower precision", "non-deterministic"
-  double duration_s = 0;       // per execution
-  double energy_j = 0;         // dynamic energy per execution, Eq. (1)
-  double energy_ci_j = 0;
-  int k = 0;
-  int64_t m = 0;
   double max_abs_diff = 0, tolerance = 0;
   bool exact = false;          // output within float32 rounding of the reference's
   double psnr_db = 0, psnr_db_float32 = 0, bpp = 0, bpp_float32 = 0;
