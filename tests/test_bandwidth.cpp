@@ -409,4 +409,7 @@ TEST(BandwidthCli, PlotDrawsEveryLayerAndMarksThe2ndDownsampling) {
             std::string::npos);
   EXPECT_NE(test_util::error_of([&] { read_bandwidth_json(dir.file("missing.json")); }).find("missing.json"),
             std::string::npos);
+  expect_one_line_error("report " + dir.file("r.csv") + " --bandwidth " + dir.file("bad.json") + " --output " +
+                            dir.file("report"),
+                        "nicenergy bandwidth --format json");
 }

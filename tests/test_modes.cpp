@@ -346,6 +346,14 @@ TEST(ModesCli, BadModesAndInputsGetOneLineAndSeededWeightsANote) {
                         "is for the chain");
   expect_one_line_error("measure --model jpeg --quality 50 --size 64x64 --meter estimate --mode subpixel",
                         "for the built-in networks");
+  test_util::TempDir dir("modes_bad");
+  expect_one_line_error("report " + dir.file("r.csv") + " --modes " + dir.file("missing.csv") + " --output " +
+                            dir.file("report"),
+                        "missing.csv' does not exist");
+  test_util::spit(dir.file("other.csv"), "network,quality\nBfac,1\n");
+  expect_one_line_error("report " + dir.file("r.csv") + " --modes " + dir.file("other.csv") + " --output " +
+                            dir.file("report"),
+                        "nicenergy modes --output");
 }
 
 TEST(ModesCli, MeasureRecordsItsMode) {
