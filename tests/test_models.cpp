@@ -17,6 +17,7 @@
 #include "models/network.h"
 #include "models/weights.h"
 #include "report/complexity_tables.h"
+#include "test_util.h"
 
 using namespace nicenergy;
 
@@ -191,6 +192,82 @@ TEST(Models, WeightsRoundTripAndErrors) {
   EXPECT_THROW(load_weights(*bfac, temp_path("missing.safetensors")), Error);
   std::filesystem::remove(file);
   std::filesystem::remove(temp_path("garbage.safetensors"));
+}
+
+// CompressAI up to 1.2.4 wrote entropy_bottleneck._matrix0 where later versions
+// write entropy_bottleneck.matrices.0; published checkpoints use both.
+TEST(Weights, CompressAIsOldParameterNamesLoad) {
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(current_tensor_name("entropy_bottleneck._matrix0"), "entropy_bottleneck.matrices.0");
+  EXPECT_EQ(current_tensor_name("entropy_bottleneck._bias4"), "entropy_bottleneck.biases.4");
+  EXPECT_EQ(current_tensor_name("entropy_bottleneck._factor3"), "entropy_bottleneck.factors.3");
+  EXPECT_EQ(current_tensor_name("entropy_bottleneck._offset"), "entropy_bottleneck._offset");
+  EXPECT_EQ(current_tensor_name("g_a.0.bias"), "g_a.0.bias");
+  EXPECT_EQ(current_tensor_name("x._matrix0a"), "x._matrix0a");
+
+  const std::string file = temp_path("bhyp-new.safetensors");
+  Network source = make_network("Bhyp", 1, 3);
+  save_weights(*source, file);
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  uint64_t header_size = 0;
+  std::memcpy(&header_size, bytes.data(), 8);
+  const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, header_size));
+  const std::string data = bytes.substr(8 + header_size);
+  auto write_with = [&](const nlohmann::json& h, const std::string& path, const std::string& tail = "") {
+    const std::string json = h.dump();
+    const uint64_t n = json.size();
+    std::ofstream(path, std::ios::binary) << std::string(reinterpret_cast<const char*>(&n), 8) + json + data + tail;
+  };
+  nlohmann::json old_header;
+  int renamed = 0;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    std::string name = it.key();
+    for (const auto& [now, before] : {std::pair<std::string, std::string>{".matrices.", "._matrix"},
+                                      {".biases.", "._bias"}, {".factors.", "._factor"}}) {
+      const size_t at = name.find("entropy_bottleneck" + now);
+      if (at != std::string::npos) {
+        name = "entropy_bottleneck" + before + name.substr(std::string("entropy_bottleneck" + now).size());
+        ++renamed;
+      }
+    }
+    old_header[name] = it.value();
+  }
+  EXPECT_EQ(renamed, 5 + 5 + 4);  // the factorized prior's five matrices and biases, four factors
+  ASSERT_TRUE(old_header.contains("entropy_bottleneck._matrix0"));
+  const std::string old_file = temp_path("bhyp-old.safetensors");
+  write_with(old_header, old_file);
+
+  Network target = make_network("Bhyp", 1, 4);
+  // The factorized prior's parameters decide z's likelihoods: compared on an image.
+  torch::Tensor x = image_to_tensor(test_util::kodak_crop());
+  EXPECT_FALSE(torch::equal(source->forward(x).latents.z_likelihoods, target->forward(x).latents.z_likelihoods));
+  load_weights(*target, old_file);
+  EXPECT_TRUE(torch::equal(source->forward(x).latents.z_likelihoods, target->forward(x).latents.z_likelihoods));
+  EXPECT_TRUE(torch::equal(source->forward(x).x_hat, target->forward(x).x_hat));
+
+  // Both spellings of one tensor in one file: refused, naming both.
+  // (a copy of the data at the end: the header refuses tensors that share bytes)
+  nlohmann::json both = header;
+  const nlohmann::json& matrix = header["entropy_bottleneck.matrices.0"];
+  const uint64_t begin = matrix["data_offsets"][0], end = matrix["data_offsets"][1];
+  both["entropy_bottleneck._matrix0"] = matrix;
+  both["entropy_bottleneck._matrix0"]["data_offsets"] = {data.size(), data.size() + end - begin};
+  write_with(both, old_file, data.substr(begin, end - begin));
+  try {
+    load_weights(*target, old_file);
+    FAIL() << "a file with both spellings of a tensor must be refused";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("are the same tensor in CompressAI's old and new spelling"), std::string::npos) << message;
+    EXPECT_NE(message.find("'entropy_bottleneck._matrix0'"), std::string::npos) << message;
+    EXPECT_NE(message.find("'entropy_bottleneck.matrices.0'"), std::string::npos) << message;
+  }
+  std::filesystem::remove(file);
+  std::filesystem::remove(old_file);
 }
 
 // Issue 19, defects 4-6: a wrapped-around data_offsets check let a broken file

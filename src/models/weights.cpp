@@ -25,6 +25,25 @@ static std::map<std::string, torch::Tensor> state_dict(NetworkImpl& network) {
   return tensors;
 }
 
+// CompressAI up to 1.2.4 named the entropy bottleneck's parameters
+// "<prefix>._matrix0", "._bias0", "._factor0"; later versions (and we) use
+// "<prefix>.matrices.0", ".biases.0", ".factors.0". Old checkpoints are common
+// in published work, so both spellings load.
+std::string current_tensor_name(const std::string& name) {
+  static const std::pair<const char*, const char*> kRenames[] = {
+      {"._matrix", ".matrices."}, {"._bias", ".biases."}, {"._factor", ".factors."}};
+  for (const auto& [old_part, new_part] : kRenames) {
+    const size_t at = name.rfind(old_part);
+    if (at == std::string::npos) continue;
+    const std::string digits = name.substr(at + std::strlen(old_part));
+    if (digits.empty() || digits.size() > 3 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    return name.substr(0, at) + new_part + digits;
+  }
+  return name;
+}
+
 static torch::ScalarType scalar_type(const std::string& dtype) {
   if (dtype == "F32") return torch::kFloat32;
   if (dtype == "F64") return torch::kFloat64;
@@ -78,22 +97,30 @@ void load_weights(NetworkImpl& network, const std::string& path) {
 
   std::map<std::string, torch::Tensor> expected = state_dict(network);
   std::vector<std::string> problems;
-  std::vector<const SafetensorsTensor*> wanted;
+  // (tensor in the file, the network's name for it)
+  std::vector<std::pair<const SafetensorsTensor*, std::string>> wanted;
+  std::map<std::string, std::string> file_name_of;  // the network's name -> the file's
   for (const SafetensorsTensor& t : header.tensors) {
-    auto target = expected.find(t.name);
+    const std::string name = current_tensor_name(t.name);
+    auto target = expected.find(name);
     if (target == expected.end()) {
       problems.push_back("unexpected '" + printable(t.name) + "'");
       continue;
     }
-    if (!is_entropy_coder_table(t.name) && c10::IntArrayRef(t.shape) != target->second.sizes()) {
+    if (!file_name_of.emplace(name, t.name).second) {
+      problems.push_back("'" + printable(t.name) + "' and '" + printable(file_name_of[name]) +
+                         "' are the same tensor in CompressAI's old and new spelling");
+      continue;
+    }
+    if (!is_entropy_coder_table(name) && c10::IntArrayRef(t.shape) != target->second.sizes()) {
       problems.push_back("'" + t.name + "' has shape " + shape_text(t.shape) + ", expected " +
                          shape_text(target->second.sizes()));
       continue;
     }
-    wanted.push_back(&t);
+    wanted.emplace_back(&t, name);
   }
   std::set<std::string> present;
-  for (const SafetensorsTensor& t : header.tensors) present.insert(t.name);
+  for (const auto& [name, file_name] : file_name_of) present.insert(name);
   for (const auto& [name, tensor] : expected)
     if (!present.count(name) && !is_entropy_coder_table(name) && problems.size() < 1000)
       problems.push_back("missing '" + name + "'");
@@ -106,11 +133,11 @@ void load_weights(NetworkImpl& network, const std::string& path) {
 
   // Read everything before changing the network, so that a failed read leaves it as it was.
   std::map<std::string, torch::Tensor> loaded;
-  for (const SafetensorsTensor* t : wanted) {
+  for (const auto& [t, name] : wanted) {
     torch::Tensor tensor = torch::empty(t->shape, torch::TensorOptions().dtype(scalar_type(t->dtype)));
     read_exactly(static_cast<char*>(tensor.data_ptr()), t->end - t->begin, header.data_start + t->begin,
                  "tensor '" + t->name + "'");
-    loaded[t->name] = tensor;
+    loaded[name] = tensor;
   }
 
   torch::NoGradGuard no_grad;
