@@ -16,6 +16,8 @@
 #include "models/layer_type.h"
 #include "models/network.h"
 #include "models/weights.h"
+#include "modes/execution_mode.h"
+#include "platform/runtime.h"
 #include "report/complexity_tables.h"
 #include "test_util.h"
 
@@ -541,4 +543,67 @@ TEST(Complexity, LayerTypesReadBackFromTheirText) {
       seen.insert(to_string(l.layer.type));
     }
   EXPECT_EQ(seen.size(), 6u);  // all six kinds occur among these networks
+}
+
+// ---- the CUDA path against the CPU (issue 11, step 1; skips without a GPU) ---------
+
+namespace {
+
+// max |a - b| / max |a|: one number per tensor, independent of its scale.
+double relative_error(const torch::Tensor& reference, const torch::Tensor& other) {
+  const torch::Tensor a = reference.to(torch::kCPU, torch::kFloat64), b = other.to(torch::kCPU, torch::kFloat64);
+  return (a - b).abs().max().item<double>() / a.abs().max().item<double>();
+}
+
+}  // namespace
+
+// Every network at both levels, strict float32 (no TF32; LibTorch's default lets
+// cuDNN use it) and deterministic kernels: the analysis, and the synthesis of the
+// same rounded latents, agree with the CPU's within 1e-4. The whole chain may
+// round a latent that sits on a .5 boundary the other way; such flips must be rare.
+TEST(Models, CudaOutputMatchesTheCpuInStrictFloat32) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device here: checked where a GPU is lent";
+  set_deterministic(true);
+  torch::NoGradGuard no_grad;
+  const ModeGuard strict(ExecutionMode{}, nullptr);
+  const Image full = test_util::kodak_image();
+  Image crop;
+  crop.width = crop.height = 256;
+  for (int row = 0; row < 256; ++row) {
+    const auto* start = full.rgb.data() + (static_cast<size_t>(row + 128) * full.width + 256) * 3;
+    crop.rgb.insert(crop.rgb.end(), start, start + 256 * 3);
+  }
+  const torch::Tensor x = image_to_tensor(crop);
+  ASSERT_GT(x.std().item<double>(), 0.1) << "the crop is nearly flat";
+  for (const NetworkSpec& spec : network_specs())
+    for (int quality : {1, spec.first_high}) {
+      SCOPED_TRACE(spec.abbr + " q" + std::to_string(quality));
+      Network cpu = make_network(spec.abbr, quality, 7);
+      cpu->eval();
+      Network gpu = make_network(spec.abbr, quality, 7);
+      gpu->eval();
+      gpu->to(torch::kCUDA);
+      const torch::Tensor x_gpu = x.to(torch::kCUDA);
+
+      const torch::Tensor y = cpu->g_a->forward(x);
+      ASSERT_GT(y.abs().max().item<double>(), 0.1) << "the analysis is nearly zero: nothing is compared";
+      EXPECT_LT(relative_error(y, gpu->g_a->forward(x_gpu)), 1e-4);
+
+      const Latents latents = cpu->encode(x);
+      Latents on_gpu = latents;
+      on_gpu.y_hat = latents.y_hat.to(torch::kCUDA);
+      if (latents.z_hat.defined()) on_gpu.z_hat = latents.z_hat.to(torch::kCUDA);
+      const torch::Tensor x_hat = cpu->decode(latents);
+      ASSERT_GT(x_hat.std().item<double>(), 1e-3) << "a flat reconstruction: nothing is compared";
+      EXPECT_LT(relative_error(x_hat, gpu->decode(on_gpu)), 1e-4);
+
+      const ChainOutput chain_cpu = cpu->forward(x), chain_gpu = gpu->forward(x_gpu);
+      const double flipped = chain_cpu.latents.y_hat.ne(chain_gpu.latents.y_hat.to(torch::kCPU))
+                                 .to(torch::kFloat64).mean().item<double>();
+      EXPECT_LT(flipped, 1e-3) << "latents rounded differently";
+      if (flipped == 0) {
+        EXPECT_LT(relative_error(chain_cpu.x_hat, chain_gpu.x_hat), 1e-4);
+        EXPECT_LT(relative_error(chain_cpu.latents.y_likelihoods, chain_gpu.latents.y_likelihoods), 1e-4);
+      }
+    }
 }
