@@ -94,17 +94,20 @@ struct Result {
   std::string out, err;
 };
 
-// Runs build/nicenergy ARGUMENTS through the shell (so VAR=value prefixes work).
-inline Result run_cli(const std::string& arguments) {
+// Runs a shell command line, keeping its exit code, stdout and stderr apart.
+inline Result run_command(const std::string& command) {
   const auto dir = std::filesystem::temp_directory_path();
   const std::string out = (dir / ("nicenergy_cli_out_" + std::to_string(::getpid()))).string();
   const std::string err = (dir / ("nicenergy_cli_err_" + std::to_string(::getpid()))).string();
-  const int status = std::system((std::string(NICENERGY_CLI) + " " + arguments + " >" + out + " 2>" + err).c_str());
+  const int status = std::system((command + " >" + out + " 2>" + err).c_str());
   Result r{WEXITSTATUS(status), slurp(out), slurp(err)};
   std::filesystem::remove(out);
   std::filesystem::remove(err);
   return r;
 }
+
+// Runs build/nicenergy ARGUMENTS through the shell (so VAR=value prefixes work).
+inline Result run_cli(const std::string& arguments) { return run_command(std::string(NICENERGY_CLI) + " " + arguments); }
 
 // The house rule for bad input: non-zero exit, one line on stderr naming the problem.
 inline void expect_one_line_error(const std::string& arguments, const std::string& fragment) {
