@@ -179,6 +179,26 @@ TEST(Report, MeasuredDataCarriesNoEstimateLabel) {
   fs::remove_all(dir);
 }
 
+// The device measured (NVML) but the host CPU beside it estimated: the page says
+// which energies are estimates rather than nothing (the old banner looked only at
+// the device's meter).
+TEST(Report, HostEstimateBesideAMeasuredDeviceIsLabelled) {
+  const std::string dir = temp_dir("host-estimate");
+  Campaign c = synthetic_campaign("counter");
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  c.records[2].host_meter = "rapl";
+  c.records[2].host_energy_j = 0.25;
+  ASSERT_NO_THROW(write_report(c.records, fit_models(c.records, kmac_points(c.complexity)), c.complexity, "", dir, options));
+  EXPECT_FALSE(has(read_file(dir + "/index.html"), "ESTIMATES")) << "a measured host is not an estimate";
+  c.records[2].host_meter = "estimate";
+  ASSERT_NO_THROW(write_report(c.records, fit_models(c.records, kmac_points(c.complexity)), c.complexity, "", dir, options));
+  const std::string html = read_file(dir + "/index.html");
+  EXPECT_TRUE(has(html, "HOST CPU ENERGIES ARE ESTIMATES")) << html.substr(0, 2000);
+  EXPECT_FALSE(has(html, "ESTIMATES, NOT MEASUREMENTS")) << "the device's energies were measured";
+  fs::remove_all(dir);
+}
+
 TEST(Report, OneLevelAndNoComplexity) {
   if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not on PATH (Debian: apt-get install gnuplot-nox)";
   const std::string dir = temp_dir("onelevel");

@@ -92,6 +92,10 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
     html += "<p class=\"banner\"><strong>ESTIMATES, NOT MEASUREMENTS.</strong> Some or all energies below are "
             "estimated from CPU time &times; a share of the TDP (method &ldquo;estimate&rdquo;); no power meter "
             "was read for them. Use them for rough comparisons only.</p>\n";
+  else if (any_host_estimate(records))
+    html += "<p class=\"banner\"><strong>HOST CPU ENERGIES ARE ESTIMATES.</strong> The device's energies were "
+            "measured, but the host CPU beside it had no power meter: its energies (the stage table's host "
+            "columns) are estimated from CPU time &times; a share of the TDP.</p>\n";
   html += "<h2>Data</h2>\n<ul>\n";
   html += "<li>" + std::to_string(records.size()) + " measurements of " + std::to_string(networks.size()) +
           " network(s) on " + std::to_string(images.size()) + " image(s)</li>\n";

@@ -32,6 +32,11 @@ bool any_estimate(const std::vector<MeasurementRecord>& records) {
                      [](const MeasurementRecord& r) { return r.method == "estimate" || r.meter == "estimate"; });
 }
 
+bool any_host_estimate(const std::vector<MeasurementRecord>& records) {
+  return std::any_of(records.begin(), records.end(),
+                     [](const MeasurementRecord& r) { return r.host_energy_j && r.host_meter == "estimate"; });
+}
+
 const EnergyFit* find_fit(const FitResult& fit, const std::string& abbr, const std::string& level) {
   for (const EnergyFit& f : fit.fits)
     if (f.abbr == abbr && f.level == level) return &f;

@@ -32,6 +32,9 @@ struct Figure {
 // Some energy is a CPU-time estimate (method or meter "estimate"): every figure,
 // table and the page then say so.
 bool any_estimate(const std::vector<MeasurementRecord>& records);
+// Some host-CPU energy beside a GPU (the stage table's host columns) is the
+// CPU-time estimate, while the device's own energies may be measured.
+bool any_host_estimate(const std::vector<MeasurementRecord>& records);
 
 const EnergyFit* find_fit(const FitResult& fit, const std::string& abbr, const std::string& level);
 
