@@ -36,6 +36,26 @@ std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("nicenergy_test_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
+// A safetensors file taken apart: its JSON header and the data after it.
+struct SafetensorsParts {
+  nlohmann::json header;
+  std::string data;
+};
+
+SafetensorsParts read_parts(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  uint64_t header_size = 0;
+  std::memcpy(&header_size, bytes.data(), 8);
+  return {nlohmann::json::parse(bytes.substr(8, header_size)), bytes.substr(8 + header_size)};
+}
+
+// The bytes of a safetensors file with this header text and data.
+std::string with_header(const std::string& json, const std::string& data) {
+  const uint64_t n = json.size();
+  return std::string(reinterpret_cast<const char*>(&n), 8) + json + data;
+}
+
 std::string error_of_load(NetworkImpl& net, const std::string& path) {
   try {
     load_weights(net, path);
@@ -210,19 +230,9 @@ TEST(Weights, CompressAIsOldParameterNamesLoad) {
   const std::string file = temp_path("bhyp-new.safetensors");
   Network source = make_network("Bhyp", 1, 3);
   save_weights(*source, file);
-  std::string bytes;
-  {
-    std::ifstream in(file, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  uint64_t header_size = 0;
-  std::memcpy(&header_size, bytes.data(), 8);
-  const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, header_size));
-  const std::string data = bytes.substr(8 + header_size);
+  const auto [header, data] = read_parts(file);
   auto write_with = [&](const nlohmann::json& h, const std::string& path, const std::string& tail = "") {
-    const std::string json = h.dump();
-    const uint64_t n = json.size();
-    std::ofstream(path, std::ios::binary) << std::string(reinterpret_cast<const char*>(&n), 8) + json + data + tail;
+    std::ofstream(path, std::ios::binary) << with_header(h.dump(), data + tail);
   };
   nlohmann::json old_header;
   int renamed = 0;
@@ -282,19 +292,8 @@ TEST(Weights, CorruptFilesAreRefusedNamingFileAndProblem) {
   const std::string good_file = temp_path("bfac.safetensors");
   Network source = make_network("Bfac", 1, 1);
   save_weights(*source, good_file);
-  std::string bytes;
-  {
-    std::ifstream in(good_file, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  uint64_t header_size = 0;
-  std::memcpy(&header_size, bytes.data(), 8);
-  const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, header_size));
-  const std::string data = bytes.substr(8 + header_size);
-  auto with_header = [&](const std::string& json, const std::string& tail) {
-    const uint64_t n = json.size();
-    return std::string(reinterpret_cast<const char*>(&n), 8) + json + tail;
-  };
+  const std::string bytes = test_util::slurp(good_file);
+  const auto [header, data] = read_parts(good_file);
   // The first two tensors in the data, by offset, that hold data (empty
   // entropy-coder tables would make the corruptions below valid).
   std::vector<std::pair<uint64_t, std::string>> order;
