@@ -183,6 +183,23 @@ int run_measure(MeasureParams p) {
   return 0;
 }
 
+// The lines measure and exec share: the protocol's course and its result, per
+// `unit` (an execution of a network, a run of a command).
+void print_protocol_lines(const MeasurementRecord& record, const ProtocolResult& result, double confidence,
+                          const char* unit) {
+  std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
+  std::printf("windows        K = %d of M = %lld %ss (%s)\n", record.k, static_cast<long long>(record.m), unit,
+              to_string(result.stop).c_str());
+  if (record.bpp && record.psnr_db)
+    std::printf("rate, PSNR     %.4f bpp (the bitstream), %.2f dB%s\n", *record.bpp, *record.psnr_db,
+                record.ms_ssim ? (", MS-SSIM " + std::to_string(*record.ms_ssim).substr(0, 6)).c_str() : "");
+  std::printf("mean power     %.3f W\n", record.mean_power_w);
+  std::printf("time           %.4f s per %s\n", record.duration_s, unit);
+  std::printf("dynamic energy %.6g J +- %.2g J per %s (%.0f %% CI, %.2f %%)%s\n", record.energy_j, record.energy_ci_j,
+              unit, 100 * confidence, 100 * result.ci_relative,
+              result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "");
+}
+
 void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
                        bool deterministic, bool trace_failed) {
   if (p.json) {
@@ -208,7 +225,6 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
     std::cout << j.dump(2) << "\n" << std::flush;
     return;
   }
-  const char* unit_note = result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "";
   std::printf("network        %s (%s) quality %d, %s level\n", record.network.c_str(), record.abbr.c_str(),
               record.quality, record.level.c_str());
   std::printf("stage          %s, mode %s\n", record.stage.empty() ? "chain" : record.stage.c_str(),
@@ -223,16 +239,7 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
     std::printf("idle cold/hot  %.3f W / %.3f W; dynamic energy against each %.6g J / %.6g J\n",
                 *record.idle_cold_power_w, *record.idle_hot_power_w, record.energy_cold_j.value_or(0),
                 record.energy_hot_j.value_or(0));
-  std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
-  std::printf("windows        K = %d of M = %lld executions (%s)\n", record.k, static_cast<long long>(record.m),
-              to_string(result.stop).c_str());
-  if (record.bpp && record.psnr_db)
-    std::printf("rate, PSNR     %.4f bpp (the bitstream), %.2f dB%s\n", *record.bpp, *record.psnr_db,
-                record.ms_ssim ? (", MS-SSIM " + std::to_string(*record.ms_ssim).substr(0, 6)).c_str() : "");
-  std::printf("mean power     %.3f W\n", record.mean_power_w);
-  std::printf("time           %.4f s per execution\n", record.duration_s);
-  std::printf("dynamic energy %.6g J +- %.2g J per execution (%.0f %% CI, %.2f %%)%s\n", record.energy_j,
-              record.energy_ci_j, 100 * p.protocol.confidence, 100 * result.ci_relative, unit_note);
+  print_protocol_lines(record, result, p.protocol.confidence, "execution");
   if (!record.host_meter.empty()) {
     auto number = [](const std::optional<double>& v, const char* format) {
       char text[64] = "-";
@@ -415,22 +422,12 @@ int run_exec(ExecParams p) {
     j["protocol"] = to_json(result);
     std::cout << j.dump(2) << "\n" << std::flush;
   } else {
-    const char* unit_note = result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "";
     std::printf("command        %s\n", command_text(p.command).c_str());
     std::printf("name           %s, quality %d, level %s\n", record.network.c_str(), record.quality, record.level.c_str());
     if (!record.image.empty()) std::printf("image          %s, %dx%d\n", record.image.c_str(), record.width, record.height);
     std::printf("meter          %s, method %s (%s)\n", record.meter.c_str(), record.method.c_str(), record.device.c_str());
     std::printf("idle power     %.3f W\n", record.idle_power_w);
-    std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
-    std::printf("windows        K = %d of M = %lld runs (%s)\n", record.k, static_cast<long long>(record.m),
-                to_string(result.stop).c_str());
-    if (record.bpp && record.psnr_db)
-    std::printf("rate, PSNR     %.4f bpp (the bitstream), %.2f dB%s\n", *record.bpp, *record.psnr_db,
-                record.ms_ssim ? (", MS-SSIM " + std::to_string(*record.ms_ssim).substr(0, 6)).c_str() : "");
-  std::printf("mean power     %.3f W\n", record.mean_power_w);
-    std::printf("time           %.4f s per run\n", record.duration_s);
-    std::printf("dynamic energy %.6g J +- %.2g J per run (%.0f %% CI, %.2f %%)%s\n", record.energy_j,
-                record.energy_ci_j, 100 * p.protocol.confidence, 100 * result.ci_relative, unit_note);
+    print_protocol_lines(record, result, p.protocol.confidence, "run");
     if (!p.output.empty()) std::printf("appended to    %s\n", p.output.c_str());
     std::fflush(stdout);
   }
