@@ -150,17 +150,7 @@ TEST(LayerResults, RowsRoundTripAndATornRowIsDropped) {
   test_util::TempDir dir("layer_rows");
   const std::string path = dir.file("layers.csv");
   LayerRow a;
-  a.network = "bmshj2018_factorized";
-  a.abbr = "Bfac";
-  a.quality = 1;
-  a.image = "kodim01, with a comma";
-  a.width = a.height = 64;
-  a.device = "cpu (AMD EPYC)";
-  a.meter = "estimate";
-  a.estimate = true;
-  a.threads = 1;
-  a.weights = "seeded 0";
-  a.mode = "float32";
+  test_util::fill_example_run(a, "kodim01, with a comma");
   a.index = -1;
   a.layer = "chain";
   a.kind = "chain";

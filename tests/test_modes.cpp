@@ -246,17 +246,7 @@ TEST(ModeResults, RowsRoundTripAndATornRowIsDropped) {
   test_util::TempDir dir("modes");
   const std::string path = dir.file("modes.csv");
   ModeRow a;
-  a.network = "bmshj2018_factorized";
-  a.abbr = "Bfac";
-  a.quality = 1;
-  a.image = "mosaic 64x64, of \"data\"";
-  a.width = a.height = 64;
-  a.device = "cpu (AMD EPYC)";
-  a.meter = "estimate";
-  a.estimate = true;
-  a.threads = 1;
-  a.weights = "seeded 0";
-  a.mode = "float32";
+  test_util::fill_example_run(a, "mosaic 64x64, of \"data\"");
   a.by_design = "reference";
   a.duration_s = 0.0123;
   a.energy_j = 0.456;

@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "image/image.h"
+#include "modes/run_row.h"
 
 namespace test_util {
 
@@ -85,6 +86,22 @@ inline nicenergy::Image kodak_crop() {
   const auto [low, high] = std::minmax_element(crop.rgb.begin(), crop.rgb.end());
   EXPECT_GT(*high - *low, 60) << "the crop is nearly flat";
   return crop;
+}
+
+// A run of Bfac quality 1 on a 64x64 image under the CPU estimate: the columns a
+// modes row and a layers row share, for the CSVs' round-trip tests.
+inline void fill_example_run(nicenergy::RunRow& row, const std::string& image) {
+  row.network = "bmshj2018_factorized";
+  row.abbr = "Bfac";
+  row.quality = 1;
+  row.image = image;
+  row.width = row.height = 64;
+  row.device = "cpu (AMD EPYC)";
+  row.meter = "estimate";
+  row.estimate = true;
+  row.threads = 1;
+  row.weights = "seeded 0";
+  row.mode = "float32";
 }
 
 // ---- the CLI -------------------------------------------------------------------

@@ -163,7 +163,7 @@ void add_coding_commands(CLI::App& app, Action& action) {
   decompress->add_option("input", dp->input, "the compressed file")->required()->type_name("FILE");
   decompress->add_option("-o,--output", dp->output, "the decoded image (PNG)")->required()->type_name("IMAGE.png");
   decompress->add_option("--weights", dp->weights, "the weights it was compressed with")->type_name("FILE");
-  decompress->add_option("--device", dp->device, "cpu, cuda or cuda:N")->capture_default_str();
+  add_device(decompress, dp->device);
   add_seed(decompress, dp->seed);
   add_threads(decompress, dp->threads);
 }

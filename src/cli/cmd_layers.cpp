@@ -213,11 +213,9 @@ void add_layers_commands(CLI::App& app, Action& action) {
   auto p = bind<LayersParams>(layers, action, [](const LayersParams& params) { return run_layers(params); });
   add_model(layers, p->model)->description("network: Bfac, Bhyp, Mmean, Mcont, Canch, Cattn or its CompressAI name");
   add_quality(layers, p->quality);
-  layers->add_option("--input", p->input, "image to measure on")->type_name("IMAGE");
-  layers->add_option("--size", p->size, "a WxH mosaic of the repository's Kodak photographs instead")->type_name("WxH");
-  layers->add_option("--device", p->device, "cpu, cuda or cuda:N")->capture_default_str();
-  layers->add_option("--meter", p->meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W or replay:FILE")
-      ->capture_default_str();
+  add_measured_image(layers, p->input, p->size);
+  add_device(layers, p->device);
+  add_meter(layers, p->meter);
   layers->add_option("--mode", p->mode, "energy mode of the chain and its layers (see `nicenergy modes --help`)")
       ->capture_default_str();
   add_protocol_options(layers, p->protocol);

@@ -539,11 +539,9 @@ void add_energy_commands(CLI::App& app, Action& action) {
   add_model(measure, p->model)->description("network (Bfac, ... or its CompressAI name), a TorchScript file (.pt, .ts), or a legacy codec (jpeg, webp, avif, jxl, heic, jpeg2000: see `nicenergy codecs`)");
   // Optional for a TorchScript file (recorded as given, 0 when none); the built-in networks check it.
   add_quality(measure, p->quality)->required(false);
-  measure->add_option("--input", p->input, "image to measure on")->type_name("IMAGE");
-  measure->add_option("--size", p->size, "a WxH mosaic of the repository's Kodak photographs instead")->type_name("WxH");
-  measure->add_option("--device", p->device, "cpu, cuda or cuda:N")->capture_default_str();
-  measure->add_option("--meter", p->meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W, replay:FILE or external:PATH")
-      ->capture_default_str();
+  add_measured_image(measure, p->input, p->size);
+  add_device(measure, p->device);
+  add_meter(measure, p->meter, ", external:PATH");
   add_protocol_options(measure, p->protocol);
   measure->add_flag("--no-preheat", p->no_preheat, "skip the preheat");
   measure->add_flag("--no-deterministic", p->no_deterministic, "fastest kernels instead of deterministic ones");
@@ -575,9 +573,8 @@ void add_energy_commands(CLI::App& app, Action& action) {
   auto vp = bind<ValidateParams>(validate, action, [](const ValidateParams& params) { return run_validate(params); });
   add_model(validate, vp->model);
   add_quality(validate, vp->quality);
-  validate->add_option("--input", vp->input, "image to measure on")->type_name("IMAGE");
-  validate->add_option("--size", vp->size, "a WxH mosaic of the repository's Kodak photographs instead")->type_name("WxH");
-  validate->add_option("--device", vp->device, "cpu, cuda or cuda:N")->capture_default_str();
+  add_measured_image(validate, vp->input, vp->size);
+  add_device(validate, vp->device);
   validate->add_option("--meter", vp->meter, "the primary meter: auto, nvml, nvml:INDEX, rapl or replay:FILE")->capture_default_str();
   validate->add_option("--external", vp->external, "the wall-power meter's log: a file or FIFO of UNIX_S,POWER_W lines")
       ->type_name("PATH");
@@ -615,8 +612,7 @@ void add_energy_commands(CLI::App& app, Action& action) {
   exec->add_option("--input", ep->input, "the image the command works on (its size goes into the record)")->type_name("IMAGE");
   exec->add_option("--size", ep->size, "or the size of that image")->type_name("WxH");
   exec->add_option("--device", ep->device, "the device whose meter --meter auto picks: cpu, cuda or cuda:N")->capture_default_str();
-  exec->add_option("--meter", ep->meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W or replay:FILE")
-      ->capture_default_str();
+  add_meter(exec, ep->meter);
   add_protocol_options(exec, ep->protocol);
   exec->add_flag("--no-preheat", ep->no_preheat, "skip the preheat");
   exec->add_option("--trace-output", ep->trace_output, "power samples with the windows marked (Fig. 1)")->type_name("TRACE.csv");

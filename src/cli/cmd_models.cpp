@@ -213,7 +213,7 @@ void add_model_commands(CLI::App& app, Action& action) {
   run->add_option("--input", rp->input, "image to reconstruct (PNG or JPEG)")->required()->type_name("IMAGE");
   run->add_option("--weights", rp->weights, "CompressAI state_dict as safetensors")->type_name("FILE");
   run->add_option("--output", rp->output, "write the reconstruction here (PNG)")->type_name("RECON.png");
-  run->add_option("--device", rp->device, "cpu, cuda or cuda:N")->capture_default_str();
+  add_device(run, rp->device);
   add_seed(run, rp->seed);
   add_threads(run, rp->threads);
 

@@ -227,11 +227,9 @@ void add_modes_commands(CLI::App& app, Action& action) {
   auto p = bind<ModesParams>(modes, action, [](const ModesParams& params) { return run_modes(params); });
   add_model(modes, p->model)->description("network: Bfac, Bhyp, Mmean, Mcont, Canch, Cattn or its CompressAI name");
   add_quality(modes, p->quality);
-  modes->add_option("--input", p->input, "image to measure on")->type_name("IMAGE");
-  modes->add_option("--size", p->size, "a WxH mosaic of the repository's Kodak photographs instead")->type_name("WxH");
-  modes->add_option("--device", p->device, "cpu, cuda or cuda:N")->capture_default_str();
-  modes->add_option("--meter", p->meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W or replay:FILE")
-      ->capture_default_str();
+  add_measured_image(modes, p->input, p->size);
+  add_device(modes, p->device);
+  add_meter(modes, p->meter);
   modes->add_option("--modes", p->modes, "the modes to measure, comma-separated (default: the device's standard set)")
       ->delimiter(',')
       ->type_name("MODE,...");

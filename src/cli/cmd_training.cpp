@@ -86,7 +86,7 @@ void add_training_commands(CLI::App& app, Action& action) {
   train->add_option("--checkpoint-iterations", s.checkpoint_iterations, "iterations between checkpoints")
       ->capture_default_str()->check(whole_number("--checkpoint-iterations", 1, 1000000000));
   train->add_option("--idle-s", s.idle_s, "idle reference before training, for Eq. (1) (0: none)")->capture_default_str()->check(real_number("--idle-s", 0, 3600));
-  train->add_option("--device", s.device, "cpu, cuda or cuda:N")->capture_default_str();
+  add_device(train, s.device);
   train->add_option("--meter", p->meter, "auto, nvml, rapl, estimate[:TDP_W], ... (auto falls back to the labelled estimate)")->capture_default_str();
   train->add_option("--init-weights", s.init_weights, "start from these weights (fine-tuning)")->type_name("FILE");
   train->add_flag("--resume", s.resume, "continue --output where it stopped (same settings)");

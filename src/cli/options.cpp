@@ -107,6 +107,21 @@ CLI::Option* add_threads(CLI::App* command, int& threads) {
       ->type_name("N");
 }
 
+void add_measured_image(CLI::App* command, std::string& input, std::string& size) {
+  command->add_option("--input", input, "image to measure on")->type_name("IMAGE");
+  command->add_option("--size", size, "a WxH mosaic of the repository's Kodak photographs instead")->type_name("WxH");
+}
+
+CLI::Option* add_device(CLI::App* command, std::string& device) {
+  return command->add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
+}
+
+CLI::Option* add_meter(CLI::App* command, std::string& meter, const std::string& more) {
+  return command
+      ->add_option("--meter", meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W, replay:FILE" + more)
+      ->capture_default_str();
+}
+
 CLI::Option* add_seed(CLI::App* command, uint64_t& seed) {
   return command->add_option("--seed", seed, "seed of the random weights when no --weights file is given")
       ->check(whole_number("--seed", 0, 1LL << 53))

@@ -39,6 +39,11 @@ CLI::Option* add_quality(CLI::App* command, int& quality);              // --qua
 CLI::Option* add_threads(CLI::App* command, int& threads);              // --threads N (0: one per core)
 CLI::Option* add_seed(CLI::App* command, uint64_t& seed);               // --seed S
 CLI::Option* add_format(CLI::App* command, std::string& format, const std::string& choices);
+// --input IMAGE or --size WxH (a mosaic of the Kodak photographs): the image a command measures on.
+void add_measured_image(CLI::App* command, std::string& input, std::string& size);
+CLI::Option* add_device(CLI::App* command, std::string& device);        // --device cpu|cuda|cuda:N
+// --meter with the meters every measuring command takes; `more` names others (", external:PATH").
+CLI::Option* add_meter(CLI::App* command, std::string& meter, const std::string& more = "");
 // A TorchScript model's calling options: --encode-method, --decode-method, --padding, --output-key.
 void add_torchscript_options(CLI::App* command, TorchScriptOptions& options);
 // Every protocol setting of the table as --name-with-dashes, default shown.
