@@ -254,11 +254,26 @@ TEST_F(CliLifecycle, SchedulePredictionWithIntervalAndOutputs) {
   const double per_iteration = t["energy_per_iteration_j"].get<double>();
   const auto& p = t["prediction"];
   EXPECT_EQ(p["iterations"], 4500000);
-  EXPECT_NEAR(p["training_energy_j"].get<double>(), per_iteration * 4.5e6, 1e-6 * per_iteration * 4.5e6);
+  // Trained at batch 2 of 64x64 crops, the schedule's 16 or 32 of 256x256: x128 to x256 pixels.
+  EXPECT_EQ(p["rescale"], "pixels");
+  EXPECT_DOUBLE_EQ(p["pixel_scale_min"].get<double>(), 128.0);
+  EXPECT_DOUBLE_EQ(p["pixel_scale_max"].get<double>(), 256.0);
+  EXPECT_NE(p["pixel_rescale_model"].get<std::string>().find("MODEL"), std::string::npos);
+  EXPECT_NEAR(p["training_energy_j"].get<double>(), per_iteration * 192 * 4.5e6, 1e-6 * per_iteration * 192 * 4.5e6);
   EXPECT_LT(p["training_energy_low_j"].get<double>(), p["training_energy_j"].get<double>());
   EXPECT_GT(p["training_energy_high_j"].get<double>(), p["training_energy_j"].get<double>());
   EXPECT_NEAR(j["codecs"][0]["training_energy_j"].get<double>(), p["training_energy_j"].get<double>(), 1e-6);
   EXPECT_NE(r.err.find("zoo.html"), std::string::npos) << r.err;  // the schedule's source, said
+  EXPECT_NE(r.err.find("scaled by pixels per iteration"), std::string::npos) << r.err;
+
+  const Result kept = run_cli("lifecycle --training " + training_csv + " --schedule compressai --rescale none --results " +
+                              results_csv + " --json");
+  ASSERT_EQ(kept.code, 0) << kept.err;
+  const auto kept_json = nlohmann::json::parse(kept.out);
+  const auto& q = kept_json["training"][0]["prediction"];
+  EXPECT_EQ(q["rescale"], "none");
+  EXPECT_NEAR(q["training_energy_j"].get<double>(), per_iteration * 4.5e6, 1e-6 * per_iteration * 4.5e6);
+  EXPECT_NE(kept.err.find("not rescaled"), std::string::npos) << kept.err;
 
   // Training alone (no inference energy): the prediction table.
   const Result alone = run_cli("lifecycle --training " + training_csv + " --iterations 1000");
@@ -310,6 +325,8 @@ TEST_F(CliLifecycle, BadInputsGiveOneLine) {
   expect_one_line_error("lifecycle" + t + r + " --grid-intensity -3", "--grid-intensity");
   expect_one_line_error("lifecycle" + t + r + " --images 10,0", "--images");
   expect_one_line_error("lifecycle" + t + r + " --schedule imagenet", "compressai");
+  expect_one_line_error("lifecycle" + t + r + " --schedule compressai --rescale crops", "unknown --rescale 'crops'");
+  expect_one_line_error("lifecycle" + t + r + " --iterations 1000 --rescale none", "--rescale applies to --schedule");
   expect_one_line_error("lifecycle" + t + r + " --coeffs fit.json --size 64x64", "both given");
   expect_one_line_error("lifecycle" + t + r + " --quality 3", "Bfac q3");
   expect_one_line_error("lifecycle" + t + r + " --output " + (dir / "l.txt").string(), ".csv or .json");

@@ -163,15 +163,44 @@ TEST(TrainingPrediction, CompressAISchedulePredictsOverItsRangeWithSource) {
   std::vector<TrainingWindow> windows;
   for (int64_t b = 0; b < 1000; b += 100) windows.push_back(window_over(series, b, b + 100));
   const TrainingEnergy t = training_energy(windows, {}, "synthetic");
+  auto said = [](const TrainingPrediction& p, const std::string& text) {
+    for (const std::string& n : p.notes)
+      if (n.find(text) != std::string::npos) return true;
+    return false;
+  };
+  // Measured at batch 8 of 256x256 crops, the schedule's 16 or 32: by default the
+  // energy per iteration is scaled by pixels per iteration, x2 to x4 (x3 in E_train).
   const TrainingPrediction p = predict_training_energy(t, s);
   EXPECT_EQ(p.iterations, 4500000);
-  EXPECT_NEAR(p.training_energy_j, t.energy_per_iteration_j * 4.5e6, 1e-6 * p.training_energy_j);
-  EXPECT_NEAR(p.training_energy_low_j, (t.energy_per_iteration_j - t.energy_per_iteration_ci_j) * 4e6, 1e-3);
-  EXPECT_NEAR(p.training_energy_high_j, (t.energy_per_iteration_j + t.energy_per_iteration_ci_j) * 5e6, 1e-3);
-  // Batch 8 is not the schedule's 16 or 32: said, not hidden.
-  bool batch_note = false;
-  for (const std::string& n : p.notes) batch_note = batch_note || n.find("batch 8") != std::string::npos;
-  EXPECT_TRUE(batch_note);
+  EXPECT_TRUE(p.rescaled);
+  EXPECT_DOUBLE_EQ(p.pixel_scale_min, 2.0);
+  EXPECT_DOUBLE_EQ(p.pixel_scale_max, 4.0);
+  EXPECT_DOUBLE_EQ(p.pixel_scale, 3.0);
+  EXPECT_NEAR(p.training_energy_j, t.energy_per_iteration_j * 3 * 4.5e6, 1e-6 * p.training_energy_j);
+  EXPECT_NEAR(p.training_energy_low_j, (t.energy_per_iteration_j - t.energy_per_iteration_ci_j) * 2 * 4e6, 1e-3);
+  EXPECT_NEAR(p.training_energy_high_j, (t.energy_per_iteration_j + t.energy_per_iteration_ci_j) * 4 * 5e6, 1e-3);
+  EXPECT_TRUE(said(p, "batch 8")) << "the measured batch is said, not hidden";
+  EXPECT_TRUE(said(p, "scaled by pixels per iteration, x2 (batch 16) to x4 (batch 32)"));
+  EXPECT_TRUE(said(p, "a MODEL"));
+
+  // --rescale none: as measured, and said so.
+  const TrainingPrediction kept = predict_training_energy(t, s, TrainingRescale::none);
+  EXPECT_FALSE(kept.rescaled);
+  EXPECT_NEAR(kept.training_energy_j, t.energy_per_iteration_j * 4.5e6, 1e-6 * kept.training_energy_j);
+  EXPECT_NEAR(kept.training_energy_low_j, (t.energy_per_iteration_j - t.energy_per_iteration_ci_j) * 4e6, 1e-3);
+  EXPECT_NEAR(kept.training_energy_high_j, (t.energy_per_iteration_j + t.energy_per_iteration_ci_j) * 5e6, 1e-3);
+  EXPECT_TRUE(said(kept, "not rescaled"));
+
+  // Measured at one of the schedule's own geometries: nothing to scale, nothing said.
+  std::vector<TrainingWindow> at_16 = windows;
+  for (TrainingWindow& w : at_16) w.batch_size = 16;
+  const TrainingPrediction own = predict_training_energy(training_energy(at_16, {}, "synthetic"), s);
+  EXPECT_FALSE(own.rescaled);
+  EXPECT_DOUBLE_EQ(own.pixel_scale, 1.0);
+  EXPECT_FALSE(said(own, "measured at batch"));
+  EXPECT_EQ(parse_training_rescale("none"), TrainingRescale::none);
+  EXPECT_NE(test_util::error_of([] { parse_training_rescale("crops"); }).find("unknown --rescale 'crops'"),
+            std::string::npos);
   const std::string e = test_util::error_of([] { find_training_schedule("imagenet"); });
   EXPECT_NE(e.find("compressai"), std::string::npos) << e;
 }

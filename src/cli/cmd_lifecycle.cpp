@@ -1,6 +1,7 @@
 // lifecycle: full-cycle energy E_full(N) = E_train + N x E_infer per codec (Li
 // et al., arXiv 2108.13465) from training CSVs (or joules given) and inference
 // energy from a results CSV (or a fit), with break-evens, CO2e and a plot.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -30,6 +31,7 @@ struct LifecycleParams {
   std::vector<std::string> training_energy_j;  // NETWORK:Q=J
   int64_t iterations = 0;
   std::string schedule;
+  std::string rescale;  // "" = pixels, the default; kept apart to refuse it without --schedule
   int64_t warmup_iterations = -1;
   std::string results;
   std::string coeffs;
@@ -108,6 +110,9 @@ int run_lifecycle(const LifecycleParams& p) {
     throw Error("--plot draws E_full over N and needs inference energy: give --results RESULTS.csv or --coeffs FIT.json");
   if (!p.coeffs.empty() && p.size.empty()) throw Error("--coeffs needs --size WxH: the image size to predict for");
   if (p.iterations != 0 && !p.schedule.empty()) throw Error("--iterations and --schedule both given: choose one");
+  if (!p.rescale.empty() && p.schedule.empty())
+    throw Error("--rescale applies to --schedule (a schedule's batch and crop): drop it, or give --schedule NAME");
+  const TrainingRescale rescale = parse_training_rescale(p.rescale.empty() ? "pixels" : p.rescale);
   CarbonSettings carbon;
   carbon.grid_intensity_g_per_kwh = p.grid_intensity_g_per_kwh;
   carbon.pue = p.pue;
@@ -153,7 +158,7 @@ int run_lifecycle(const LifecycleParams& p) {
                                       " iterations, warm-up included)";
       } else {
         const TrainingPrediction pr =
-            schedule ? predict_training_energy(t, *schedule) : predict_training_energy(t, p.iterations);
+            schedule ? predict_training_energy(t, *schedule, rescale) : predict_training_energy(t, p.iterations);
         training.back().predicted = pr;
         c.lifecycle.training_energy_j = pr.training_energy_j;
         c.lifecycle.training_energy_low_j = pr.training_energy_low_j;
@@ -165,8 +170,11 @@ int run_lifecycle(const LifecycleParams& p) {
                                       std::to_string(t.iterations_used) + " iterations after " +
                                       std::to_string(t.warmup_iterations) + " of warm-up; " + per + ") x " +
                                       std::to_string(pr.iterations) + " iterations" +
-                                      (schedule ? " (schedule " + schedule->name + ")" : "");
+                                      (schedule ? " (schedule " + schedule->name + ")" : "") +
+                                      (pr.rescaled ? ", scaled by pixels per iteration (a MODEL)" : "");
         for (const std::string& n : pr.notes) notes.push_back(c.lifecycle.codec + ": " + n);
+        if (pr.rescaled && std::find(notes.begin(), notes.end(), "pixel rescale: " + pixel_rescale_model()) == notes.end())
+          notes.push_back("pixel rescale: " + pixel_rescale_model());
         if (notes.empty() || notes.front().rfind("training prediction:", 0) != 0)
           notes.insert(notes.begin(), "training prediction: " + pr.method);
       }
@@ -337,6 +345,10 @@ void add_lifecycle_commands(CLI::App& app, Action& action) {
       ->type_name("N");
   cmd->add_option("--schedule", p->schedule, "predict E_train for a published schedule: compressai")
       ->type_name("NAME");
+  cmd->add_option("--rescale", p->rescale,
+                  "--schedule measured at another batch or crop: pixels (scale the energy per iteration by batch x "
+                  "crop^2, a MODEL; the default) or none")
+      ->type_name("pixels|none");
   cmd->add_option("--warmup-iterations", p->warmup_iterations,
                   "windows beginning before this iteration are warm-up (default: the first window)")
       ->check(whole_number("--warmup-iterations", 0, 1000000000000LL))

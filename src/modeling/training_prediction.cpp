@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "error.h"
@@ -151,29 +152,63 @@ TrainingPrediction predict_training_energy(const TrainingEnergy& measured, int64
   return p;
 }
 
-TrainingPrediction predict_training_energy(const TrainingEnergy& measured, const TrainingSchedule& schedule) {
+TrainingRescale parse_training_rescale(const std::string& text) {
+  if (text == "pixels") return TrainingRescale::pixels;
+  if (text == "none") return TrainingRescale::none;
+  throw Error("unknown --rescale '" + text + "': give pixels (scale the energy per iteration to the schedule's "
+              "batch x crop^2) or none (keep it as measured)");
+}
+
+const std::string& pixel_rescale_model() {
+  static const std::string model =
+      "MODEL: energy per iteration x (schedule's batch x crop^2) / (measured batch x crop^2), as Eq. (2) is linear "
+      "in pixels; it leaves out what does not grow with pixels (the optimizer step) and how the device's "
+      "efficiency changes with the work per iteration (README, Full-cycle energy, gives its measured error)";
+  return model;
+}
+
+TrainingPrediction predict_training_energy(const TrainingEnergy& measured, const TrainingSchedule& schedule,
+                                           TrainingRescale rescale) {
   TrainingPrediction p = predict_training_energy(measured, (schedule.iterations_min + schedule.iterations_max) / 2);
   p.schedule = schedule.name;
   p.iterations_min = schedule.iterations_min;
   p.iterations_max = schedule.iterations_max;
-  p.training_energy_low_j = (measured.energy_per_iteration_j - measured.energy_per_iteration_ci_j) *
-                            static_cast<double>(schedule.iterations_min);
-  p.training_energy_high_j = (measured.energy_per_iteration_j + measured.energy_per_iteration_ci_j) *
-                             static_cast<double>(schedule.iterations_max);
+  const auto [batch_min, batch_max] = std::minmax_element(schedule.batch_sizes.begin(), schedule.batch_sizes.end());
+  std::string batches;
+  for (int64_t b : schedule.batch_sizes) batches += (batches.empty() ? "" : " or ") + std::to_string(b);
+  const bool same = std::find(schedule.batch_sizes.begin(), schedule.batch_sizes.end(), measured.batch_size) !=
+                        schedule.batch_sizes.end() &&
+                    measured.crop_px == schedule.crop_px;
+  const std::string geometry = "measured at batch " + std::to_string(measured.batch_size) + " and " +
+                               std::to_string(measured.crop_px) + "x" + std::to_string(measured.crop_px) +
+                               " crops, the schedule used batch " + batches + " and " +
+                               std::to_string(schedule.crop_px) + "x" + std::to_string(schedule.crop_px);
+  if (!same && rescale == TrainingRescale::pixels && measured.batch_size > 0 && measured.crop_px > 0) {
+    const double measured_px = static_cast<double>(measured.batch_size) * measured.crop_px * measured.crop_px;
+    const double crop_px2 = static_cast<double>(schedule.crop_px) * schedule.crop_px;
+    p.rescaled = true;
+    p.pixel_scale_min = static_cast<double>(*batch_min) * crop_px2 / measured_px;
+    p.pixel_scale_max = static_cast<double>(*batch_max) * crop_px2 / measured_px;
+    p.pixel_scale = (p.pixel_scale_min + p.pixel_scale_max) / 2;
+  }
+  const double e = measured.energy_per_iteration_j, ci = measured.energy_per_iteration_ci_j;
+  p.training_energy_j = e * p.pixel_scale * static_cast<double>(p.iterations);
+  p.training_energy_low_j = (e - ci) * p.pixel_scale_min * static_cast<double>(schedule.iterations_min);
+  p.training_energy_high_j = (e + ci) * p.pixel_scale_max * static_cast<double>(schedule.iterations_max);
   p.notes.push_back("schedule '" + schedule.name + "': " + std::to_string(schedule.iterations_min) + " to " +
                     std::to_string(schedule.iterations_max) + " iterations (" + schedule.source + ": \"" +
                     schedule.quote + "\"); E_train at the midpoint, the interval spans the range");
-  std::string batches;
-  for (int64_t b : schedule.batch_sizes) batches += (batches.empty() ? "" : " or ") + std::to_string(b);
-  if (std::find(schedule.batch_sizes.begin(), schedule.batch_sizes.end(), measured.batch_size) ==
-          schedule.batch_sizes.end() ||
-      measured.crop_px != schedule.crop_px)
-    p.notes.push_back("measured at batch " + std::to_string(measured.batch_size) + " and " +
-                      std::to_string(measured.crop_px) + "x" + std::to_string(measured.crop_px) +
-                      " crops, the schedule used batch " + batches + " and " +
-                      std::to_string(schedule.crop_px) + "x" + std::to_string(schedule.crop_px) +
-                      ": the energy per iteration is not rescaled, so E_train is that of this schedule's "
-                      "iterations at the measured batch and crop");
+  if (p.rescaled) {
+    char factors[96];
+    std::snprintf(factors, sizeof factors, "x%.4g (batch %lld) to x%.4g (batch %lld), x%.4g in E_train",
+                  p.pixel_scale_min, static_cast<long long>(*batch_min), p.pixel_scale_max,
+                  static_cast<long long>(*batch_max), p.pixel_scale);
+    p.notes.push_back(geometry + ": the energy per iteration is scaled by pixels per iteration, " + factors +
+                      " (a MODEL; --rescale none keeps it as measured)");
+  } else if (!same) {
+    p.notes.push_back(geometry + ": the energy per iteration is not rescaled (--rescale none), so E_train is that "
+                      "of this schedule's iterations at the measured batch and crop");
+  }
   return p;
 }
 

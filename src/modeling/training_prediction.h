@@ -71,7 +71,21 @@ struct TrainingPrediction {
   double training_energy_high_j = 0;
   std::string method;                   // how the interval is made, for outputs
   std::vector<std::string> notes;       // e.g. a batch size that differs from the schedule's
+  // The energy per iteration scaled to the schedule's pixels per iteration
+  // (a MODEL, TrainingRescale::pixels): the factors at the schedule's smallest,
+  // middle and largest batch. All 1 when nothing was scaled.
+  bool rescaled = false;
+  double pixel_scale = 1, pixel_scale_min = 1, pixel_scale_max = 1;
 };
+
+// What a schedule's prediction does when the measured batch or crop is not the
+// schedule's: scale the energy per iteration by the pixels per iteration
+// (batch x crop^2), a labelled MODEL, or leave it as measured.
+enum class TrainingRescale { pixels, none };
+// "pixels" or "none"; throws Error naming the choices for other text.
+TrainingRescale parse_training_rescale(const std::string& text);
+// What the pixel rescale assumes, said once for outputs.
+const std::string& pixel_rescale_model();
 
 // How the interval is computed, said once for outputs.
 const std::string& training_prediction_method();
@@ -92,7 +106,11 @@ TrainingEnergy training_energy(const std::vector<TrainingWindow>& windows, const
 // N < 1, or fewer than two windows after the warm-up (no interval from one).
 TrainingPrediction predict_training_energy(const TrainingEnergy& measured, int64_t iterations);
 // The same over a schedule's range: N at its midpoint, the interval from the
-// lower end at iterations_min to the upper end at iterations_max.
-TrainingPrediction predict_training_energy(const TrainingEnergy& measured, const TrainingSchedule& schedule);
+// lower end at iterations_min to the upper end at iterations_max. Measured at
+// another batch or crop than the schedule's, the energy per iteration is scaled
+// by pixels per iteration (`rescale` pixels: the middle batch for E_train, the
+// smallest and largest for the interval's ends), or left as measured (none).
+TrainingPrediction predict_training_energy(const TrainingEnergy& measured, const TrainingSchedule& schedule,
+                                           TrainingRescale rescale = TrainingRescale::pixels);
 
 }  // namespace nicenergy

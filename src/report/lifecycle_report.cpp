@@ -114,7 +114,7 @@ TextTable training_energy_table(const std::vector<TrainingEstimate>& training) {
     } else {
       row.insert(row.end(), {"-", g(m.measured_training_energy_j), "-"});
     }
-    row.push_back(label(m.estimate));
+    row.push_back(label(m.estimate) + (e.predicted && e.predicted->rescaled ? ", pixel-scaled MODEL" : ""));
     t.rows.push_back(row);
   }
   return t;
@@ -147,6 +147,11 @@ nlohmann::json training_json(const std::vector<TrainingEstimate>& training) {
                          {"training_energy_low_j", e.predicted->training_energy_low_j},
                          {"training_energy_high_j", e.predicted->training_energy_high_j},
                          {"method", e.predicted->method},
+                         {"rescale", e.predicted->rescaled ? "pixels" : "none"},
+                         {"pixel_scale", e.predicted->pixel_scale},
+                         {"pixel_scale_min", e.predicted->pixel_scale_min},
+                         {"pixel_scale_max", e.predicted->pixel_scale_max},
+                         {"pixel_rescale_model", e.predicted->rescaled ? nlohmann::json(pixel_rescale_model()) : nullptr},
                          {"notes", e.predicted->notes}};
     else
       j["prediction"] = nullptr;
