@@ -263,6 +263,7 @@ TEST_F(CliLifecycle, SchedulePredictionWithIntervalAndOutputs) {
   EXPECT_LT(p["training_energy_low_j"].get<double>(), p["training_energy_j"].get<double>());
   EXPECT_GT(p["training_energy_high_j"].get<double>(), p["training_energy_j"].get<double>());
   EXPECT_NEAR(j["codecs"][0]["training_energy_j"].get<double>(), p["training_energy_j"].get<double>(), 1e-6);
+  EXPECT_EQ(j["codecs"][0]["training_model"], "pixel-scaled");
   EXPECT_NE(r.err.find("zoo.html"), std::string::npos) << r.err;  // the schedule's source, said
   EXPECT_NE(r.err.find("scaled by pixels per iteration"), std::string::npos) << r.err;
 
@@ -272,6 +273,7 @@ TEST_F(CliLifecycle, SchedulePredictionWithIntervalAndOutputs) {
   const auto kept_json = nlohmann::json::parse(kept.out);
   const auto& q = kept_json["training"][0]["prediction"];
   EXPECT_EQ(q["rescale"], "none");
+  EXPECT_TRUE(kept_json["codecs"][0]["training_model"].is_null());
   EXPECT_NEAR(q["training_energy_j"].get<double>(), per_iteration * 4.5e6, 1e-6 * per_iteration * 4.5e6);
   EXPECT_NE(kept.err.find("not rescaled"), std::string::npos) << kept.err;
 

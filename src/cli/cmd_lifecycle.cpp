@@ -163,6 +163,7 @@ int run_lifecycle(const LifecycleParams& p) {
         c.lifecycle.training_energy_j = pr.training_energy_j;
         c.lifecycle.training_energy_low_j = pr.training_energy_low_j;
         c.lifecycle.training_energy_high_j = pr.training_energy_high_j;
+        c.lifecycle.training_model = pr.rescaled;
         char per[160];
         std::snprintf(per, sizeof per, "%.6g +- %.2g J per iteration, %.0f%% interval", t.energy_per_iteration_j,
                       t.energy_per_iteration_ci_j, 100 * t.confidence);
@@ -318,7 +319,8 @@ void add_lifecycle_commands(CLI::App& app, Action& action) {
       "E_full(N) = E_train + N x E_infer (Li et al., Full-Cycle Energy Consumption Benchmark for Low-Carbon\n"
       "Computer Vision, arXiv 2108.13465). E_train: a training CSV's measured total (dynamic energy, Eq. (1),\n"
       "summed over all windows), or predicted for --iterations N or --schedule NAME from the energy per\n"
-      "iteration after the warm-up (as Carbontracker does), or given with --training-energy-j. E_infer: the\n"
+      "iteration after the warm-up (as Carbontracker does; for a schedule scaled to its batch x crop^2, a\n"
+      "MODEL, unless --rescale none), or given with --training-energy-j. E_infer: the\n"
       "dynamic energy per execution of the chain from a results CSV (at --size, else the mean over sizes), or\n"
       "Eq. (2) from a fit at --size. For every pair of codecs, the break-even N* where the one cheaper to\n"
       "train stops being cheaper, or which dominates. CO2e = kWh x PUE x grid intensity. Without --results\n"

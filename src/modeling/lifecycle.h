@@ -19,6 +19,7 @@ struct CodecLifecycle {
   double inference_energy_per_image_j = 0;    // E_infer, Eq. (1) per execution
   std::string inference_source;
   bool estimate = false;                      // a CPU estimate meter's numbers went in
+  bool training_model = false;                // E_train scaled to a schedule's pixels per iteration (a MODEL)
 };
 
 // E_full(N) = E_train + N x E_infer (Li et al., arXiv 2108.13465): the one place

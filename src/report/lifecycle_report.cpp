@@ -12,6 +12,9 @@ namespace nicenergy {
 static std::string g(double value) { return format_number(value, "%.4g"); }
 static std::string n_text(double images) { return format_number(images, "%.3g"); }
 static std::string label(bool estimate) { return estimate ? "ESTIMATE" : "measured"; }
+static std::string label(const CodecLifecycle& c) {
+  return label(c.estimate) + (c.training_model ? ", pixel-scaled MODEL" : "");
+}
 
 static std::string interval(const CodecLifecycle& c) {
   if (!c.training_energy_low_j || !c.training_energy_high_j) return "-";
@@ -32,7 +35,7 @@ TextTable lifecycle_energy_table(const LifecycleResult& result) {
     std::vector<std::string> row = {r.codec.codec, g(r.codec.training_energy_j), interval(r.codec),
                                     g(r.codec.inference_energy_per_image_j)};
     for (const LifecyclePoint& p : r.points) row.push_back(g(p.full_cycle_energy_j));
-    row.push_back(label(r.codec.estimate));
+    row.push_back(label(r.codec));
     t.rows.push_back(row);
   }
   return t;
@@ -47,7 +50,7 @@ TextTable lifecycle_co2e_table(const LifecycleResult& result) {
   for (const LifecycleRow& r : result.rows) {
     std::vector<std::string> row = {r.codec.codec, g(r.training_co2e_kg)};
     for (const LifecyclePoint& p : r.points) row.push_back(g(p.co2e_kg));
-    row.push_back(label(r.codec.estimate));
+    row.push_back(label(r.codec));
     t.rows.push_back(row);
   }
   return t;
@@ -180,6 +183,7 @@ nlohmann::json to_json(const LifecycleResult& result, const std::vector<std::str
     c["inference_energy_per_image_j"] = r.codec.inference_energy_per_image_j;
     c["inference_source"] = r.codec.inference_source;
     c["estimate"] = r.codec.estimate;
+    c["training_model"] = r.codec.training_model ? nlohmann::json("pixel-scaled") : nullptr;
     c["training_co2e_kg"] = r.training_co2e_kg;
     c["points"] = nlohmann::json::array();
     for (const LifecyclePoint& p : r.points)
@@ -239,7 +243,10 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
     const std::string color = network_color(r.codec.codec.substr(0, r.codec.codec.find(' ')));
     plot += std::string(plot.empty() ? "plot " : ", \\\n     ") + gp_number(r.codec.training_energy_j) + " + x * " +
             gp_number(r.codec.inference_energy_per_image_j) + " with lines lw 2 lc rgb '" + color + "' title " +
-            gp_string(r.codec.codec + (r.codec.estimate ? " (estimate)" : ""));
+            gp_string(r.codec.codec + (r.codec.estimate ? " (estimate" : "") +
+                      (r.codec.training_model ? (r.codec.estimate ? ", " : " (") + std::string("pixel-scaled E_train")
+                                              : "") +
+                      (r.codec.estimate || r.codec.training_model ? ")" : ""));
   }
   if (any_break_even)  // no empty key entry where one codec dominates
     plot += ", \\\n     '" + stem + ".dat' using 1:2 with points pt 7 ps 1.2 lc rgb '#444444' title 'break-even N*'";
