@@ -3,7 +3,8 @@
 // command, so that process start, LibTorch start-up and weight loading stay out
 // of the timings. Commands, one a line on stdin:
 //   load ABBR QUALITY WEIGHTS.safetensors   build the network, load the weights
-//   run K                                   K executions of the measured chain
+//   run K                                   K executions of the measured chain, each
+//                                           synchronised with the device and timed
 //   quit
 // Every answer is one JSON line on stdout; errors are {"error": "..."}.
 // The execution is exactly the one the energy protocol times
@@ -14,6 +15,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -22,6 +24,7 @@
 #include "models/codec.h"
 #include "models/network.h"
 #include "modes/execution_mode.h"
+#include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
 
 using namespace nicenergy;
@@ -43,7 +46,8 @@ Image centre_crop(const Image& image, int width, int height) {
 }
 
 int usage() {
-  std::cerr << "usage: peer_chain --image PNG --width W --height H --threads N [--mode MODE]  (then commands on stdin)\n";
+  std::cerr << "usage: peer_chain --image PNG --width W --height H --threads N [--mode MODE] [--device cpu|cuda[:N]]"
+               "  (then commands on stdin)\n";
   return 1;
 }
 
@@ -53,6 +57,7 @@ int main(int argc, char** argv) {
   std::string image_path;
   int width = 0, height = 0, threads = 0;
   std::string mode_text = "float32";
+  std::string device_text = "cpu";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--image") image_path = value;
@@ -60,13 +65,22 @@ int main(int argc, char** argv) {
     else if (key == "--height") height = std::stoi(value);
     else if (key == "--threads") threads = std::stoi(value);
     else if (key == "--mode") mode_text = value;
+    else if (key == "--device") device_text = value;
     else return usage();
   }
   if (image_path.empty() || width <= 0 || height <= 0 || threads <= 0) return usage();
 
-  // The same settings as the Python side: intra-op threads and deterministic algorithms.
+  // The same settings as the Python side: intra-op threads and deterministic
+  // algorithms (cuDNN deterministic, no autotuning, cuBLAS's fixed workspace).
   torch::set_num_threads(threads);
-  at::globalContext().setDeterministicAlgorithms(true, false);
+  set_deterministic(true);
+  std::optional<torch::Device> parsed;
+  try {
+    parsed.emplace(device_text);
+  } catch (const std::exception&) {
+    return usage();
+  }
+  const torch::Device device = *parsed;
   const Image image = centre_crop(load_image(image_path), width, height);
   const ExecutionMode mode = parse_mode(mode_text);
 
@@ -83,7 +97,7 @@ int main(int argc, char** argv) {
         std::string abbr, weights;
         int quality = 0;
         words >> abbr >> quality >> weights;
-        codec = make_codec_workload(abbr, quality, image, image_path, torch::kCPU, weights, 0, Stage::chain, mode);
+        codec = make_codec_workload(abbr, quality, image, image_path, device, weights, 0, Stage::chain, mode);
         workload = codec.workload();
         // The bpp of this network on the image: the driver checks it against
         // CompressAI's, so that both sides are known to compute the same thing.
@@ -93,7 +107,8 @@ int main(int argc, char** argv) {
                   {"quality", quality},
                   {"padded", {codec.padded_height, codec.padded_width}},
                   {"bpp", bits_per_pixel(out.latents, static_cast<int64_t>(width) * height)},
-                  {"threads", torch::get_num_threads()}};
+                  {"threads", torch::get_num_threads()},
+                  {"device", device.str()}};
       } else if (command == "run") {
         if (!workload.run_once) throw std::runtime_error("run before load");
         int k = 0;
@@ -102,6 +117,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < k; ++i) {
           const auto start = std::chrono::steady_clock::now();
           workload.run_once();
+          if (workload.synchronize) workload.synchronize();
           seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         }
         answer = {{"seconds", seconds}};

@@ -31,11 +31,15 @@ TEST(GpuStudy, RunsEveryStepOnTheCpuIntoOneFolderAndResumes) {
   const fs::path out = fs::temp_directory_path() / ("nicenergy_gpu_study_" + std::to_string(::getpid()));
   fs::remove_all(out);
   const std::string configs =
-      " --config tests/gpu_study/cpu-study.toml --qualities-config tests/gpu_study/cpu-qualities.toml --out " +
+      " --config tests/gpu_study/cpu-study.toml --qualities-config tests/gpu_study/cpu-qualities.toml"
+      " --python /nonexistent/python3 --out " +
       out.string();
   const Result first = run_command(study(configs));
   ASSERT_EQ(first.code, 0) << first.out << first.err;
   EXPECT_NE(first.out.find("parity: skipped (no CUDA device"), std::string::npos) << first.out;
+  // A Python without CompressAI: the peer step says so and the rest stands.
+  EXPECT_NE(first.out.find("peer: skipped (/nonexistent/python3 cannot import compressai"), std::string::npos)
+      << first.out;
 
   EXPECT_NE(slurp((out / "environment.txt").string()).find("LibTorch"), std::string::npos);
   const auto meters = nlohmann::json::parse(slurp((out / "meters.json").string()));
