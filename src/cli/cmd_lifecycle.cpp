@@ -1,7 +1,6 @@
 // lifecycle: full-cycle energy E_full(N) = E_train + N x E_infer per codec (Li
 // et al., arXiv 2108.13465) from training CSVs (or joules given) and inference
 // energy from a results CSV (or a fit), with break-evens, CO2e and a plot.
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -140,6 +139,7 @@ int run_lifecycle(const LifecycleParams& p) {
   std::vector<Codec> codecs;
   std::vector<TrainingEstimate> training;
   std::vector<std::string> notes;
+  bool any_rescaled = false;
   for (const std::string& path : p.training) {
     const auto windows = read_training_csv(path);
     const std::string what = "training file '" + path + "'";
@@ -174,14 +174,14 @@ int run_lifecycle(const LifecycleParams& p) {
                                       (schedule ? " (schedule " + schedule->name + ")" : "") +
                                       (pr.rescaled ? ", scaled by pixels per iteration (a MODEL)" : "");
         for (const std::string& n : pr.notes) notes.push_back(c.lifecycle.codec + ": " + n);
-        if (pr.rescaled && std::find(notes.begin(), notes.end(), "pixel rescale: " + pixel_rescale_model()) == notes.end())
-          notes.push_back("pixel rescale: " + pixel_rescale_model());
+        any_rescaled = any_rescaled || pr.rescaled;
         if (notes.empty() || notes.front().rfind("training prediction:", 0) != 0)
           notes.insert(notes.begin(), "training prediction: " + pr.method);
       }
       codecs.push_back(c);
     }
   }
+  if (any_rescaled) notes.push_back("pixel rescale: " + pixel_rescale_model());
   for (const std::string& text : p.training_energy_j) {
     const GivenTraining g = parse_given(text, p.quality);
     Codec c;

@@ -11,9 +11,17 @@ namespace nicenergy {
 
 static std::string g(double value) { return format_number(value, "%.4g"); }
 static std::string n_text(double images) { return format_number(images, "%.3g"); }
-static std::string label(bool estimate) { return estimate ? "ESTIMATE" : "measured"; }
-static std::string label(const CodecLifecycle& c) {
-  return label(c.estimate) + (c.training_model ? ", pixel-scaled MODEL" : "");
+static std::string label(bool estimate, bool pixel_scaled = false) {
+  return std::string(estimate ? "ESTIMATE" : "measured") + (pixel_scaled ? ", pixel-scaled MODEL" : "");
+}
+static std::string label(const CodecLifecycle& c) { return label(c.estimate, c.training_model); }
+
+// The figure key's note: " (estimate, pixel-scaled E_train)", either part alone, or nothing.
+static std::string key_note(const CodecLifecycle& c) {
+  std::string note;
+  if (c.estimate) note = "estimate";
+  if (c.training_model) note += (note.empty() ? "" : ", ") + std::string("pixel-scaled E_train");
+  return note.empty() ? "" : " (" + note + ")";
 }
 
 static std::string interval(const CodecLifecycle& c) {
@@ -117,7 +125,7 @@ TextTable training_energy_table(const std::vector<TrainingEstimate>& training) {
     } else {
       row.insert(row.end(), {"-", g(m.measured_training_energy_j), "-"});
     }
-    row.push_back(label(m.estimate) + (e.predicted && e.predicted->rescaled ? ", pixel-scaled MODEL" : ""));
+    row.push_back(label(m.estimate, e.predicted && e.predicted->rescaled));
     t.rows.push_back(row);
   }
   return t;
@@ -243,10 +251,7 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
     const std::string color = network_color(r.codec.codec.substr(0, r.codec.codec.find(' ')));
     plot += std::string(plot.empty() ? "plot " : ", \\\n     ") + gp_number(r.codec.training_energy_j) + " + x * " +
             gp_number(r.codec.inference_energy_per_image_j) + " with lines lw 2 lc rgb '" + color + "' title " +
-            gp_string(r.codec.codec + (r.codec.estimate ? " (estimate" : "") +
-                      (r.codec.training_model ? (r.codec.estimate ? ", " : " (") + std::string("pixel-scaled E_train")
-                                              : "") +
-                      (r.codec.estimate || r.codec.training_model ? ")" : ""));
+            gp_string(r.codec.codec + key_note(r.codec));
   }
   if (any_break_even)  // no empty key entry where one codec dominates
     plot += ", \\\n     '" + stem + ".dat' using 1:2 with points pt 7 ps 1.2 lc rgb '#444444' title 'break-even N*'";
