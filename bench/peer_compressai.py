@@ -30,7 +30,6 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -46,14 +45,6 @@ import compressai_reference as ref  # noqa: E402  (informative weights, image cr
 # Lowest and highest quality of each network (README, "The networks").
 PAIRS = [("Bfac", 1), ("Bfac", 8), ("Bhyp", 1), ("Bhyp", 8), ("Mmean", 1), ("Mmean", 8),
          ("Mcont", 1), ("Mcont", 8), ("Canch", 1), ("Canch", 6), ("Cattn", 1), ("Cattn", 6)]
-
-
-def current_name(key):
-    """CompressAI up to 1.2.4 names the entropy bottleneck's parameters _matrix0,
-    _bias0, _factor0; later versions, and nicenergy, matrices.0, biases.0, factors.0."""
-    return re.sub(r"\._(matrix|bias|factor)(\d+)$",
-                  lambda m: {"matrix": ".matrices.", "bias": ".biases.", "factor": ".factors."}[m.group(1)] + m.group(2),
-                  key)
 
 
 class Chain:
@@ -184,7 +175,8 @@ def main():
 
             net = ref.informative_network(abbr, quality, x.cpu())
             weights = os.path.join(tmp, f"{abbr}-q{quality}.safetensors")
-            save_file({current_name(k): v.contiguous() for k, v in net.state_dict().items()}, weights)
+            # nicenergy loads either spelling of the entropy bottleneck's names (1.2.4's _matrix0, later matrices.0).
+            save_file({k: v.contiguous() for k, v in net.state_dict().items()}, weights)
             net = net.to(device)
             loaded = chain.ask(f"load {abbr} {quality} {weights}")
             if loaded["padded"] != [args.height, args.width]:
