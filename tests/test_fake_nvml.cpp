@@ -208,8 +208,9 @@ TEST(FakeNvmlProtocol, EquationOneGivesTheScriptedDynamicEnergyWithEdgesOnTicks)
   EXPECT_NEAR(r.counter_update_s, 0.1, 0.01) << "the protocol timed the fake's ticks";
   EXPECT_NEAR(r.idle_power_w, 20, 0.2);
   ASSERT_EQ(r.k, 3);
-  // The accepted windows are the last K x M executions.
-  const size_t n = static_cast<size_t>(r.k * r.m);
+  // The accepted windows are the last executions (M of each window).
+  size_t n = 0;
+  for (const WindowMeasurement& win : r.windows) n += static_cast<size_t>(win.m);
   ASSERT_GE(truth_j.size(), n);
   double truth = 0;
   for (size_t i = truth_j.size() - n; i < truth_j.size(); ++i) truth += truth_j[i];
@@ -225,6 +226,54 @@ TEST(FakeNvmlProtocol, EquationOneGivesTheScriptedDynamicEnergyWithEdgesOnTicks)
     EXPECT_LT(distance_to_tick_s(win.end_s, 0.1), 0.01) << "end of window " << win.index;
     EXPECT_GE(win.length_s(), config.window_s);
   }
+}
+
+TEST(FakeNvmlProtocol, TimeAndEnergyPerExecutionWhenMGrowsBetweenWindows) {
+  // Executions of 40 ms at 200 W above idle until the second window is in,
+  // then of 20 ms: the third window runs short and is redone with a larger M.
+  // Per execution, time and energy are the accepted windows' totals over their
+  // executions, against the workload's own clock and the fake's exact integral.
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=20,cpu_w=0,period_ms=100"}};
+  FakeControls fake;
+  ASSERT_TRUE(fake.set_dynamic_w && fake.dynamic_energy_j) << dlerror();
+  auto meter = open_meter("nvml");
+  struct Execution {
+    double start_s, time_s, energy_j;
+  };
+  std::vector<Execution> executions;
+  bool fast = false;
+  Workload w;
+  w.run_once = [&] {
+    const double t0 = steady_clock_instance().now_s(), e0 = fake.dynamic_energy_j();
+    fake.set_dynamic_w(200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(fast ? 20 : 40));
+    fake.set_dynamic_w(0);
+    executions.push_back({t0, steady_clock_instance().now_s() - t0, fake.dynamic_energy_j() - e0});
+  };
+  ProtocolConfig config;
+  config.idle_s = 0.5;
+  config.window_s = 0.5;
+  config.k_min = 3;
+  config.k_max = 3;
+  config.progress = [&](const std::string& stage, double fraction) {
+    if (stage == "measure" && fraction >= 2.0 / 3 - 1e-9) fast = true;  // after the second window
+  };
+  const ProtocolResult r = Protocol(*meter, config).run(w, std::nullopt, false);
+  ASSERT_EQ(r.k, 3);
+  ASSERT_GT(r.windows[2].m, r.windows[0].m) << "the scenario: M grew for the last window";
+  // The truth: the executions inside the accepted windows, by their start times.
+  double time_s = 0, energy_j = 0;
+  int64_t n = 0;
+  for (const WindowMeasurement& win : r.windows) {
+    int64_t in_window = 0;
+    for (const Execution& e : executions)
+      if (e.start_s >= win.exec_start_s && e.start_s < win.exec_end_s) time_s += e.time_s, energy_j += e.energy_j, ++in_window;
+    EXPECT_EQ(in_window, win.m) << "window " << win.index;
+    n += in_window;
+  }
+  EXPECT_NEAR(r.duration_s, time_s / n, 0.01 * time_s / n) << "the executions' own time";
+  EXPECT_NEAR(r.energy_j, energy_j / n, 0.02 * energy_j / n) << "the fake's integral over the executions";
+  EXPECT_NEAR(r.energy_j / r.duration_s, 200, 0.03 * 200) << "energy over time: the scripted 200 W";
 }
 
 // --- measure and campaign through the CLI -------------------------------------------

@@ -1,6 +1,7 @@
 // Protocol: Student-t and confidence intervals, trapezoidal integration, the
 // stopping rule, each protocol step on virtual time, and full runs on replay
 // traces whose dynamic energy is known.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -457,6 +458,47 @@ TEST(ProtocolRun, CoarseCounterEdgesAreAligned) {
   double worst = 0;
   for (const WindowMeasurement& w : r2.windows) worst = std::max(worst, std::fabs(w.dynamic_energy_j - 0.6));
   EXPECT_GT(worst, 0.6e-3);
+}
+
+TEST(ProtocolRun, TimeAndEnergyPerExecutionCountEveryWindowsOwnM) {
+  // Executions of 0.1 s at 100 W against a 40 W idle (6 J each) until the
+  // second window is in; then 0.04 s (2.4 J). The third window runs short, M
+  // grows from 10 to 27 and it is redone: windows of M = 10, 10, 27. Per
+  // execution: (20 x 0.1 + 27 x 0.04) s / 47 and 60 W x that, not the last
+  // M's 3.08 s / (3 x 27).
+  VirtualClock clock;
+  BusyIdleMeter meter(clock, 40, 100, 0.1);
+  ProtocolConfig config = fast_config();
+  config.k_min = 3;
+  config.k_max = 3;
+  bool fast = false;
+  config.progress = [&](const std::string& stage, double fraction) {
+    if (stage == "measure" && fraction >= 2.0 / 3 - 1e-9) fast = true;  // after the second window
+  };
+  const Workload work{[&] {
+                        meter.set_busy(true);
+                        clock.advance_s(fast ? 0.04 : 0.1);
+                        meter.set_busy(false);
+                      },
+                      [] {}};
+  const ProtocolResult r = Protocol(meter, config, &clock).run(work, idle_from_power(40), false);
+  ASSERT_EQ(r.k, 3);
+  ASSERT_EQ(r.windows[0].m, 10);
+  ASSERT_EQ(r.windows[1].m, 10);
+  ASSERT_EQ(r.windows[2].m, 27) << "the short window was redone with a larger M";
+  EXPECT_EQ(r.calibration.recalibrations, 1);
+  const double exec_s = 20 * 0.1 + 27 * 0.04;
+  EXPECT_NEAR(r.duration_s, exec_s / 47, 1e-9);
+  double windows_s = 0;
+  for (const WindowMeasurement& w : r.windows) windows_s += w.exec_s;
+  EXPECT_NEAR(r.duration_s, windows_s / 47, 1e-12) << "the windows' own times over their executions";
+  EXPECT_NEAR(r.energy_j, 60 * exec_s / 47, 1e-3) << "the windows' dynamic energy over their executions";
+  // Energy over time is the dynamic power: the meter's 60 W, never above it.
+  EXPECT_NEAR(r.energy_j / r.duration_s, 60, 0.05);
+  MeasurementRecord record;
+  fill_record(r, record);
+  EXPECT_NEAR(record.duration_s, exec_s / 47, 1e-9);
+  EXPECT_EQ(record.m, 27);
 }
 
 namespace {
@@ -925,3 +967,4 @@ TEST(Hardening, LagProbeStopsItsReaderWhenAnExecutionFails) {
   EXPECT_THROW(protocol.probe_field_lags(failing), Error);
   EXPECT_EQ(runs, 3);
 }
+

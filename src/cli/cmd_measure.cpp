@@ -1,6 +1,7 @@
 // meters, measure and campaign: energy measurement with the paper's protocol.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -188,8 +189,12 @@ int run_measure(MeasureParams p) {
 void print_protocol_lines(const MeasurementRecord& record, const ProtocolResult& result, double confidence,
                           const char* unit) {
   std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
-  std::printf("windows        K = %d of M = %lld %ss (%s)\n", record.k, static_cast<long long>(record.m), unit,
-              to_string(result.stop).c_str());
+  // M may have grown between windows (a recalibration): its range then.
+  int64_t m_low = record.m, m_high = record.m;
+  for (const WindowMeasurement& w : result.windows) m_low = std::min(m_low, w.m), m_high = std::max(m_high, w.m);
+  const std::string m_text =
+      std::to_string(m_low) + (m_high > m_low ? " to " + std::to_string(m_high) : std::string());
+  std::printf("windows        K = %d of M = %s %ss (%s)\n", record.k, m_text.c_str(), unit, to_string(result.stop).c_str());
   if (record.bpp && record.psnr_db)
     std::printf("rate, PSNR     %.4f bpp (the bitstream), %.2f dB%s\n", *record.bpp, *record.psnr_db,
                 record.ms_ssim ? (", MS-SSIM " + std::to_string(*record.ms_ssim).substr(0, 6)).c_str() : "");

@@ -439,6 +439,73 @@ WindowMeasurement Protocol::measure_window(const Workload& workload, int index, 
   return w;
 }
 
+namespace {
+
+// Per execution over all windows: each window's value (Eq. (1) per execution)
+// weighted by its M, i.e. the windows' total over their executions. Windows of
+// different M (after a recalibration) count by their executions, like the time
+// per execution, so energy / time stays the mean dynamic power. None where a
+// window lacks the value.
+std::optional<double> per_execution(const std::vector<WindowMeasurement>& windows,
+                                    const std::function<std::optional<double>(const WindowMeasurement&)>& value) {
+  double sum = 0;
+  int64_t executions = 0;
+  for (const WindowMeasurement& w : windows) {
+    const std::optional<double> v = value(w);
+    if (!v) return std::nullopt;
+    sum += *v * static_cast<double>(w.m);
+    executions += w.m;
+  }
+  return executions > 0 ? std::optional<double>(sum / static_cast<double>(executions)) : std::nullopt;
+}
+
+// The run's numbers from its windows: energy and time per execution, their
+// interval, powers, shares and warnings.
+void summarize_windows(ProtocolResult& r, const StopDecision& decision) {
+  r.k = static_cast<int>(r.windows.size());
+  r.stop = decision.outcome;
+  auto dynamic = [](const WindowMeasurement& w) -> std::optional<double> { return w.dynamic_energy_j; };
+  r.energy_j = per_execution(r.windows, dynamic).value_or(0);
+  // The interval is the windows' (one value each, as K is chosen); with equal M
+  // its centre, their plain mean, is energy_j.
+  r.energy_ci_j = decision.ci.n >= 2 ? decision.ci.half_width : 0;
+  r.ci_relative = decision.ci.n >= 2 ? decision.relative_half_width : 0;
+  if (r.idle_cold) r.energy_cold_j = per_execution(r.windows, [](const WindowMeasurement& w) { return w.cold_dynamic_j; });
+  if (r.idle_hot) r.energy_hot_j = per_execution(r.windows, [](const WindowMeasurement& w) { return w.hot_dynamic_j; });
+  double energy_j = 0, length_s = 0, exec_s = 0, memory_j = 0, exec_j = 0;
+  int64_t executions = 0;
+  bool all_memory = r.k > 0;
+  for (const WindowMeasurement& w : r.windows) {
+    energy_j += w.energy_j;
+    length_s += w.length_s();
+    exec_s += w.exec_s;
+    executions += w.m;
+    all_memory = all_memory && w.memory_energy_j.has_value();
+    if (w.memory_energy_j) memory_j += *w.memory_energy_j;
+    exec_j += w.exec_energy_j;
+    r.warnings.insert(r.warnings.end(), w.warnings.begin(), w.warnings.end());
+  }
+  if (all_memory && exec_j > 0) r.memory_share = memory_j / exec_j;
+  r.mean_power_w = length_s > 0 ? energy_j / length_s : 0;
+  // The executions' time over their number: M may differ between windows.
+  r.duration_s = executions > 0 ? exec_s / static_cast<double>(executions) : 0;
+  // GPM: a metric's mean over the windows, weighted by their executions' time, where every window has it.
+  auto gpm_mean = [&](std::optional<double> GpmMetrics::*field) -> std::optional<double> {
+    double sum = 0, weight = 0;
+    for (const WindowMeasurement& w : r.windows) {
+      if (!(w.gpm.*field)) return std::nullopt;
+      sum += *(w.gpm.*field) * w.exec_s;
+      weight += w.exec_s;
+    }
+    return weight > 0 ? std::optional<double>(sum / weight) : std::nullopt;
+  };
+  r.gpm.dram_bw_util_pct = gpm_mean(&GpmMetrics::dram_bw_util_pct);
+  r.gpm.sm_util_pct = gpm_mean(&GpmMetrics::sm_util_pct);
+  r.gpm.tensor_util_pct = gpm_mean(&GpmMetrics::tensor_util_pct);
+}
+
+}  // namespace
+
 ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReference> idle, bool do_preheat,
                              std::optional<IdleReference> hot_idle) {
   require_run_once(workload);
@@ -499,60 +566,16 @@ ProtocolResult Protocol::run(const Workload& workload, std::optional<IdleReferen
   }
   report("measure", 1);
 
-  r.k = static_cast<int>(r.windows.size());
-  r.stop = decision.outcome;
-  r.energy_j = decision.ci.mean;
-  r.energy_ci_j = decision.ci.n >= 2 ? decision.ci.half_width : 0;
-  r.ci_relative = decision.ci.n >= 2 ? decision.relative_half_width : 0;
-  double energy_j = 0, length_s = 0, exec_s = 0, cold_j = 0, hot_j = 0;
-  for (const WindowMeasurement& w : r.windows) {
-    energy_j += w.energy_j;
-    length_s += w.length_s();
-    exec_s += w.exec_s;
-    if (w.cold_dynamic_j) cold_j += *w.cold_dynamic_j;
-    if (w.hot_dynamic_j) hot_j += *w.hot_dynamic_j;
-    r.warnings.insert(r.warnings.end(), w.warnings.begin(), w.warnings.end());
-  }
-  double memory_j = 0, exec_j = 0;
-  bool all_memory = r.k > 0;
-  for (const WindowMeasurement& w : r.windows) {
-    all_memory = all_memory && w.memory_energy_j.has_value();
-    if (w.memory_energy_j) memory_j += *w.memory_energy_j;
-    exec_j += w.exec_energy_j;
-  }
-  if (all_memory && exec_j > 0) r.memory_share = memory_j / exec_j;
-  // GPM: a metric's mean over the windows, weighted by their executions' time, where every window has it.
-  auto gpm_mean = [&](std::optional<double> GpmMetrics::*field) -> std::optional<double> {
-    double sum = 0, weight = 0;
-    for (const WindowMeasurement& w : r.windows) {
-      if (!(w.gpm.*field)) return std::nullopt;
-      sum += *(w.gpm.*field) * w.exec_s;
-      weight += w.exec_s;
-    }
-    return weight > 0 ? std::optional<double>(sum / weight) : std::nullopt;
-  };
-  r.gpm.dram_bw_util_pct = gpm_mean(&GpmMetrics::dram_bw_util_pct);
-  r.gpm.sm_util_pct = gpm_mean(&GpmMetrics::sm_util_pct);
-  r.gpm.tensor_util_pct = gpm_mean(&GpmMetrics::tensor_util_pct);
+  summarize_windows(r, decision);
   if (host_monitor_) {
     r.host_meter = host_monitor_->meter().name();
     r.host_estimate = host_monitor_->meter().is_estimate();
     r.host_idle_power_w = r.idle.host_idle_power_w;
-    double host_j = 0;
-    bool all_host = r.k > 0;
-    for (const WindowMeasurement& w : r.windows) {
-      all_host = all_host && w.host_dynamic_j.has_value();
-      if (w.host_dynamic_j) host_j += *w.host_dynamic_j;
-    }
-    if (all_host) r.host_energy_j = host_j / r.k;
-    else
+    r.host_energy_j = per_execution(r.windows, [](const WindowMeasurement& w) { return w.host_dynamic_j; });
+    if (!r.host_energy_j)
       r.warnings.push_back("host meter " + r.host_meter + " has no idle power or no energy for some window (an idle "
                            "power given from elsewhere has none): no host energy recorded");
   }
-  if (r.k > 0 && r.idle_cold) r.energy_cold_j = cold_j / r.k;
-  if (r.k > 0 && r.idle_hot) r.energy_hot_j = hot_j / r.k;
-  r.mean_power_w = length_s > 0 ? energy_j / length_s : 0;
-  r.duration_s = exec_s / (static_cast<double>(r.m) * r.k);
   // Run-level findings: sampling that cannot resolve the windows, readings
   // rejected outside the windows (idle references).
   const double averaging_s = meter_.power_averaging_s();
