@@ -718,6 +718,25 @@ class PiecewiseMeter : public PowerMeter {
   double summed_ = 0, sensed_j_ = 0;
 };
 
+// A meter with only the counter of `source` (like RAPL or the estimate): the
+// sampler derives its power samples from the counter.
+class CounterOnlyMeter : public PowerMeter {
+ public:
+  explicit CounterOnlyMeter(PowerMeter& source) : source_(source) {}
+  std::string name() const override { return "counter-only"; }
+  bool available() const override { return true; }
+  std::string unavailable_reason() const override { return ""; }
+  bool samples_power() const override { return false; }
+  bool has_energy_counter() const override { return true; }
+  std::optional<double> power_w() override { return std::nullopt; }
+  std::optional<double> energy_j() override { return source_.energy_j(); }
+  DeviceState device_state() override { return {}; }
+  std::map<std::string, std::string> metadata() const override { return {}; }
+
+ private:
+  PowerMeter& source_;
+};
+
 ProtocolConfig hardening_config() {
   ProtocolConfig c = fast_config();
   c.hot_idle_s = 0;
@@ -926,6 +945,36 @@ TEST(Hardening, SanityFindingsAreWarningsNeverSilent) {
     EXPECT_FALSE(w1.counter_energy_j) << "rejected";
     EXPECT_NEAR(w1.dynamic_energy_j, 0.5, 0.005) << "by samples: (100 - 50) W x 10 ms";
   }
+}
+
+TEST(Hardening, NoCounterAgainstSamplesWarningWhereSamplesComeFromTheCounter) {
+  // A counter-only meter (RAPL, the estimate): the sampler derives power from
+  // the counter, stamped at the middle of each 0.5 s read interval, so the
+  // derived samples smear a load that starts and stops at the window's edges.
+  // Counter and samples are one reading: comparing them warns of nothing real.
+  VirtualClock clock;
+  PiecewiseMeter source(clock, 10, 0.001);
+  CounterOnlyMeter meter(source);
+  ProtocolConfig config = hardening_config();
+  config.k_min = 3;
+  config.k_max = 3;
+  config.sample_hz = 2;
+  config.phase_shift_periods = 0;  // executions right at the edges: the smear is all the samples'
+  const Workload work{[&] {
+                        source.set_power(200);
+                        clock.advance_s(0.01);
+                      },
+                      [&] { source.set_power(10); }};
+  const ProtocolResult r = Protocol(meter, config, &clock).run(work, idle_from_power(10), false);
+  ASSERT_EQ(r.k, 3);
+  double worst = 0;
+  for (const WindowMeasurement& w : r.windows) {
+    ASSERT_TRUE(w.counter_energy_j && w.samples_energy_j);
+    worst = std::max(worst, std::fabs(*w.samples_energy_j - *w.counter_energy_j) / *w.counter_energy_j);
+    EXPECT_NEAR(w.dynamic_energy_j, 1.9, 0.02) << "the counter: 190 W x 10 ms";
+  }
+  EXPECT_GT(worst, config.disagreement_max) << "the scenario must show the derived samples' smear";
+  for (const std::string& text : r.warnings) EXPECT_EQ(text.find("disagree"), std::string::npos) << text;
 }
 
 TEST(Hardening, FieldLagsFromAStepResponse) {

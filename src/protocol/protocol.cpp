@@ -370,7 +370,10 @@ WindowMeasurement Protocol::measure_window(const Workload& workload, int index, 
     w.counter_energy_j.reset();
   }
   for (const std::string& text : sampler_warnings(w.start_s, w.end_s)) w.warnings.push_back(name + text);
-  if (w.counter_energy_j && w.samples_energy_j && std::fabs(*w.counter_energy_j) > 0) {
+  // Counter against samples only where the meter samples power itself: where the
+  // sampler derives power from the counter (RAPL, the estimate), the two are one
+  // reading, and their difference is the derivation's, not the meter's.
+  if (meter_.samples_power() && w.counter_energy_j && w.samples_energy_j && std::fabs(*w.counter_energy_j) > 0) {
     const double diff = std::fabs(*w.samples_energy_j - *w.counter_energy_j) / std::fabs(*w.counter_energy_j);
     if (diff > config_.disagreement_max) {
       char text[200];
