@@ -88,6 +88,43 @@ TEST(CliMeasure, ConstantReplayedPowerHasNoDynamicEnergy) {
   EXPECT_TRUE(in_window);
 }
 
+TEST(CliMeasure, DynamicEnergyNotAboveZeroIsFlagged) {
+  // Power falling 50 W a second, whatever runs: every window draws less than
+  // the idle reference before it, so Eq. (1) is negative. measure and exec
+  // must say so in the printed line and in the record's warnings.
+  const fs::path dir = scratch("falling");
+  {
+    std::ofstream trace(dir / "falling.csv");
+    trace << "time_s,power_w\n0,2000\n40,0\n";
+  }
+  const std::string meter = " --meter replay:" + (dir / "falling.csv").string() + kQuick;
+  Result text = run_cli("measure --model Bfac --quality 1 --size 64x64" + meter);
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("NOT RESOLVED: the interval reaches zero or below"), std::string::npos) << text.out;
+  EXPECT_NE(text.err.find("warning: dynamic energy -"), std::string::npos) << text.err;
+  Result json = run_cli("measure --model Bfac --quality 1 --size 64x64 --json" + meter);
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_LT(j["energy_j"].get<double>() + j["energy_ci_j"].get<double>(), 0) << json.out;
+  EXPECT_NE(j["warnings"].get<std::string>().find("reaches zero or below"), std::string::npos) << json.out;
+  Result exec = run_cli("exec" + meter + " -- true");
+  ASSERT_EQ(exec.code, 0) << exec.err;
+  EXPECT_NE(exec.out.find("per run (95 % CI"), std::string::npos) << exec.out;
+  EXPECT_NE(exec.out.find("NOT RESOLVED"), std::string::npos) << exec.out;
+}
+
+TEST(CliMeasure, IdleReferenceTheMeterCannotResolveIsRefused) {
+  // --idle-s 0 is inside the setting's bounds but below two of the estimate's
+  // 10 Hz readings: one line with the minimum, before any idle reference.
+  const std::string m = "measure --model Bfac --quality 1 --size 64x64 --meter estimate --window-s 0.1 --k-min 2 "
+                        "--k-max 2 --preheat-max-s 0";
+  expect_one_line_error(m + " --idle-s 0", "idle_s = 0 s is too short for meter estimate: an idle reference needs at "
+                                           "least 0.2 s (2 readings; a sample every 0.1 s at sample_hz 10); set "
+                                           "--idle-s 0.2 or more");
+  expect_one_line_error(m + " --idle-s 0.1 --sample-hz 5", "at least 0.4 s");
+  expect_one_line_error(m + " --idle-s 0.3 --hot-idle-s 0.05", "hot_idle_s = 0.05 s is too short");
+}
+
 TEST(CliMeasure, EstimateMeterHasNoCounterAgainstSamplesWarning) {
   // The estimate's power samples are derived from its own counter: the two
   // are one reading, and 10-14 % "disagreements" on short windows meant nothing.

@@ -558,6 +558,14 @@ TEST(FakeNvmlHardening, OneSecondAverageIsFlaggedForShortWindows) {
   }
 }
 
+TEST(FakeNvmlCli, IdleShorterThanTwoCounterUpdatesIsRefused) {
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64 --meter nvml --idle-s 0.1 --window-s 0.3 "
+                        "--k-min 2 --k-max 2 --no-preheat --sample-hz 100",
+                        "idle_s = 0.1 s is too short for meter nvml: an idle reference needs at least 0.2 s (2 "
+                        "readings; its counter updates every 0.1 s); set --idle-s 0.2 or more");
+}
+
 TEST(FakeNvmlHardening, CounterDisagreementAndImplausibleWattsAreWarnedThroughTheCli) {
   // The fake's counter reports half the energy, and every 3rd instant read is 100 kW.
   Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML},

@@ -20,6 +20,7 @@
 #include "protocol/protocol.h"
 #include "protocol/stats.h"
 #include "report/record_json.h"
+#include "test_util.h"
 
 using namespace nicenergy;
 
@@ -945,6 +946,65 @@ TEST(Hardening, SanityFindingsAreWarningsNeverSilent) {
     EXPECT_FALSE(w1.counter_energy_j) << "rejected";
     EXPECT_NEAR(w1.dynamic_energy_j, 0.5, 0.005) << "by samples: (100 - 50) W x 10 ms";
   }
+}
+
+TEST(Hardening, DynamicEnergyNotAboveZeroIsWarned) {
+  // 100 W throughout against an idle power given as 101 W: each 10 ms
+  // execution "draws" -0.01 J. Never a number like any other.
+  ProtocolConfig config = hardening_config();
+  config.k_min = 3;
+  config.k_max = 3;
+  VirtualClock clock;
+  PiecewiseMeter meter(clock, 100, 0.1);
+  const Workload work{[&] { clock.advance_s(0.01); }, [] {}};
+  const ProtocolResult r = Protocol(meter, config, &clock).run(work, idle_from_power(101), false);
+  EXPECT_NEAR(r.energy_j, -0.01, 1e-3);
+  std::string all;
+  for (const std::string& text : r.warnings) all += text + "\n";
+  EXPECT_NE(all.find("dynamic energy -0.01"), std::string::npos) << all;
+  EXPECT_NE(all.find("reaches zero or below"), std::string::npos) << all;
+  EXPECT_NE(all.find("(101 W, given reference)"), std::string::npos) << all;
+  MeasurementRecord record;
+  fill_record(r, record);
+  EXPECT_NE(record.warnings.find("reaches zero or below"), std::string::npos) << record.warnings;
+
+  // 140 W against the same idle: 0.39 J, resolved, no such warning.
+  VirtualClock clock2;
+  PiecewiseMeter meter2(clock2, 140, 0.1);
+  const Workload work2{[&] { clock2.advance_s(0.01); }, [] {}};
+  const ProtocolResult r2 = Protocol(meter2, config, &clock2).run(work2, idle_from_power(101), false);
+  EXPECT_NEAR(r2.energy_j, 0.39, 1e-3);
+  for (const std::string& text : r2.warnings) EXPECT_EQ(text.find("reaches zero"), std::string::npos) << text;
+}
+
+TEST(Hardening, IdleReferenceShorterThanTheMeterResolvesIsRefused) {
+  // Two readings at least: two 100 ms counter updates, or two samples at 10 Hz.
+  auto message = [](double idle_s, double hot_idle_s, bool counter) {
+    return test_util::error_of([&] {
+      VirtualClock clock;
+      ProtocolConfig config = fast_config();
+      config.idle_s = idle_s;
+      config.hot_idle_s = hot_idle_s;
+      if (counter) {
+        BusyIdleMeter meter(clock, 40, 100, 0.1);
+        Protocol protocol(meter, config, &clock);
+      } else {
+        auto meter = make_replay_meter({{0, 50}, {1, 50}}, &clock, {});
+        Protocol protocol(*meter, config, &clock);
+      }
+    });
+  };
+  const std::string zero = message(0, 0, false);
+  EXPECT_NE(zero.find("idle_s = 0 s is too short for meter replay"), std::string::npos) << zero;
+  EXPECT_NE(zero.find("at least 0.2 s (2 readings; a sample every 0.1 s at sample_hz 10)"), std::string::npos) << zero;
+  EXPECT_NE(zero.find("set --idle-s 0.2 or more"), std::string::npos) << zero;
+  const std::string coarse = message(0.15, 0, true);
+  EXPECT_NE(coarse.find("its counter updates every 0.1 s"), std::string::npos) << coarse;
+  const std::string hot = message(10, 0.1, false);
+  EXPECT_NE(hot.find("hot_idle_s = 0.1 s is too short"), std::string::npos) << hot;
+  EXPECT_NE(hot.find("(0: no hot idle reference)"), std::string::npos) << hot;
+  EXPECT_EQ(message(0.2, 0, true), "(no error)");
+  EXPECT_EQ(message(0.2, 0.2, false), "(no error)");
 }
 
 TEST(Hardening, NoCounterAgainstSamplesWarningWhereSamplesComeFromTheCounter) {

@@ -24,6 +24,7 @@
 #include "protocol/codec_measurement.h"
 #include "protocol/command_workload.h"
 #include "protocol/progress.h"
+#include "protocol/resolution.h"
 #include "protocol/results_csv.h"
 #include "protocol/torchscript_measurement.h"
 #include "protocol/validation.h"
@@ -132,11 +133,12 @@ int run_measure(MeasureParams p) {
   const auto host_meter = open_host_meter(device, p.host_meter, &host_note);
   set_threads(p.threads);
   set_deterministic(deterministic);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  if (!host_note.empty()) std::fprintf(stderr, "note: %s\n", host_note.c_str());
   p.protocol.progress = stage_progress();
   const std::string started_at = utc_now_iso8601();
+  // Before the notes: an idle reference the meter cannot resolve is refused in one line.
   Protocol protocol(*meter, p.protocol);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  if (!host_note.empty()) std::fprintf(stderr, "note: %s\n", host_note.c_str());
   if (host_meter) protocol.add_host_meter(*host_meter);
   // The paper's (cold) idle reference before the model and its input are
   // loaded; the hot one follows the preheat inside run().
@@ -200,9 +202,12 @@ void print_protocol_lines(const MeasurementRecord& record, const ProtocolResult&
                 record.ms_ssim ? (", MS-SSIM " + std::to_string(*record.ms_ssim).substr(0, 6)).c_str() : "");
   std::printf("mean power     %.3f W\n", record.mean_power_w);
   std::printf("time           %.4f s per %s\n", record.duration_s, unit);
-  std::printf("dynamic energy %.6g J +- %.2g J per %s (%.0f %% CI, %.2f %%)%s\n", record.energy_j, record.energy_ci_j,
+  std::printf("dynamic energy %.6g J +- %.2g J per %s (%.0f %% CI, %.2f %%)%s%s\n", record.energy_j, record.energy_ci_j,
               unit, 100 * confidence, 100 * result.ci_relative,
-              result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "");
+              result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "",
+              energy_resolved(record.energy_j, record.energy_ci_j)
+                  ? ""
+                  : "  NOT RESOLVED: the interval reaches zero or below (see the warning)");
 }
 
 void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,

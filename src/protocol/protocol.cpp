@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "io/files.h"
+#include "protocol/resolution.h"
 #include "protocol/settings.h"
 
 namespace nicenergy {
@@ -47,6 +48,45 @@ std::string to_string(PreheatOutcome outcome) {
   return "";
 }
 
+namespace {
+
+// An idle reference must span this many of the meter's readings (sample
+// intervals, or counter updates where edges wait for ticks). Shorter, the idle
+// power is one reading, or the protocol's own work between two edges: idle_s 0
+// on the estimate gave an idle power above the busy one and -3.4 J per execution.
+constexpr double kMinIdleReadings = 2;
+
+std::string number_text(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", v);
+  return text;
+}
+
+// Refuses an idle reference (cold: idle_s, hot: hot_idle_s) the meter cannot resolve.
+void check_idle_length(const ProtocolConfig& config, EnergyMonitor& monitor, const std::string& meter) {
+  const double sample_s = 1 / config.sample_hz;
+  // The measured tick period, to the nearest 10 ms: timing jitter must not move the bound.
+  const double counter_s = monitor.aligned_edges() ? std::round(monitor.counter_update_s() * 100) / 100 : 0;
+  const double min_s = kMinIdleReadings * std::max(sample_s, counter_s);
+  const std::string basis = counter_s > 0 && counter_s >= sample_s ? "its counter updates every " + number_text(counter_s) + " s"
+                                                 : "a sample every " + number_text(sample_s) + " s at sample_hz " +
+                                                       number_text(config.sample_hz);
+  // The bound as printed, rounded up to 3 digits, so that the value it suggests passes.
+  const double scale = std::pow(10.0, std::floor(std::log10(min_s)) - 2);
+  const double min_text_s = std::ceil(min_s / scale - 1e-6) * scale;
+  auto check = [&](double seconds, const char* name, const char* option, const char* zero) {
+    if (seconds >= min_s * (1 - 1e-6)) return;
+    throw Error(std::string(name) + " = " + number_text(seconds) + " s is too short for meter " + meter +
+                ": an idle reference needs at least " + number_text(min_text_s) + " s (" +
+                number_text(kMinIdleReadings) + " readings; " + basis + "); set " + option + " " +
+                number_text(min_text_s) + " or more" + zero);
+  };
+  check(config.idle_s, "idle_s", "--idle-s", "");
+  if (config.hot_idle_s > 0) check(config.hot_idle_s, "hot_idle_s", "--hot-idle-s", " (0: no hot idle reference)");
+}
+
+}  // namespace
+
 Protocol::Protocol(PowerMeter& meter, ProtocolConfig config, Clock* clock)
     : meter_(meter),
       config_((validate(config), std::move(config))),
@@ -54,6 +94,7 @@ Protocol::Protocol(PowerMeter& meter, ProtocolConfig config, Clock* clock)
       monitor_(meter, config_.sample_hz, &clock_, config_.counter_edge_wait_s),
       phase_state_(0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(config_.phase_seed)) {
   monitor_.sampler().set_max_power_w(config_.max_power_w);
+  check_idle_length(config_, monitor_, meter_.name());
 }
 
 void Protocol::add_host_meter(PowerMeter& host) {
@@ -462,6 +503,19 @@ std::optional<double> per_execution(const std::vector<WindowMeasurement>& window
   return executions > 0 ? std::optional<double>(sum / static_cast<double>(executions)) : std::nullopt;
 }
 
+// A dynamic energy whose interval reaches zero is not resolved above the idle
+// power: said in the warnings (the record's too), never passed as a number like any other.
+void warn_unresolved(ProtocolResult& r) {
+  if (r.k == 0 || energy_resolved(r.energy_j, r.energy_ci_j)) return;
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "dynamic energy %.4g J +- %.2g J per execution reaches zero or below: the executions are not "
+                "resolved above the idle power (%.4g W, %s reference); lengthen the idle reference (idle_s) and "
+                "the windows (window_s), and check that nothing else ran",
+                r.energy_j, r.energy_ci_j, r.idle_power_w, r.idle_reference.c_str());
+  r.warnings.push_back(text);
+}
+
 // The run's numbers from its windows: energy and time per execution, their
 // interval, powers, shares and warnings.
 void summarize_windows(ProtocolResult& r, const StopDecision& decision) {
@@ -505,6 +559,7 @@ void summarize_windows(ProtocolResult& r, const StopDecision& decision) {
   r.gpm.dram_bw_util_pct = gpm_mean(&GpmMetrics::dram_bw_util_pct);
   r.gpm.sm_util_pct = gpm_mean(&GpmMetrics::sm_util_pct);
   r.gpm.tensor_util_pct = gpm_mean(&GpmMetrics::tensor_util_pct);
+  warn_unresolved(r);
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ std::vector<ProtocolSetting> make_table() {
   using C = ProtocolConfig;
   return {
       {"idle_s", "s", &C::idle_s, 0, kDayS, true, true,
-       "idle reference: mean power over this long with nothing running"},
+       "idle reference: mean power over this long with nothing running (at least two of the meter's readings, "
+       "0.2 s at 10 Hz)"},
       {"preheat_target_c", "C", &C::preheat_target_c, 0, 120, false, false,
        "preheat until the device reaches this temperature..."},
       {"preheat_stable_delta_c", "C", &C::preheat_stable_delta_c, 0, 100, true, true,
