@@ -125,6 +125,28 @@ TEST(CliMeasure, IdleReferenceTheMeterCannotResolveIsRefused) {
   expect_one_line_error(m + " --idle-s 0.3 --hot-idle-s 0.05", "hot_idle_s = 0.05 s is too short");
 }
 
+TEST(CliMeasure, PhasesAreAnnouncedWithTheirLengths) {
+  // stderr is a file here, not a terminal: one line per phase, with its length.
+  Result r = run_cli("measure --model Bfac --quality 1 --size 64x64 --meter estimate --json --idle-s 0.3 "
+                     "--preheat-max-s 0.5 --preheat-no-sensor-s 0.4 --lag-probe-s 0 --hot-idle-s 0.2 --window-s 0.1 "
+                     "--k-min 2 --k-max 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const std::string line : {"idle reference: 0.3 s with nothing else running (--idle-s)\n",
+                                 "preheat: up to 0.5 s (ends at 80 C or when stable; 0.4 s without a temperature "
+                                 "sensor)",
+                                 "hot idle reference: 0.2 s (--hot-idle-s)\n", "windows: 2 of at least 0.1 s"}) {
+    const size_t at = r.err.find(line);
+    EXPECT_NE(at, std::string::npos) << line << "\n" << r.err;
+    EXPECT_EQ(r.err.find(line, at + 1), std::string::npos) << "once: " << line << "\n" << r.err;
+  }
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << "no redrawing in a log";
+  Result help = run_cli("measure --help");
+  ASSERT_EQ(help.code, 0) << help.err;
+  EXPECT_NE(help.out.find("the protocol takes about 3 min 49 s without a temperature sensor, up to 15 min 04 s"),
+            std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--idle-s 10 --preheat-max-s 0"), std::string::npos) << help.out;
+}
+
 TEST(CliMeasure, EstimateMeterHasNoCounterAgainstSamplesWarning) {
   // The estimate's power samples are derived from its own counter: the two
   // are one reading, and 10-14 % "disagreements" on short windows meant nothing.

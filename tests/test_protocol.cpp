@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "meters/power_meter.h"
+#include "protocol/progress.h"
 #include "protocol/protocol.h"
 #include "protocol/stats.h"
 #include "report/record_json.h"
@@ -1077,3 +1078,32 @@ TEST(Hardening, LagProbeStopsItsReaderWhenAnExecutionFails) {
   EXPECT_EQ(runs, 3);
 }
 
+// --- the protocol's progress ------------------------------------------------------
+
+TEST(ProtocolProgress, PhasesAreAnnouncedWithTheirLengthsOnceEach) {
+  // Not a terminal (a log): a line as each phase begins, with its length.
+  ProtocolConfig config;
+  std::ostringstream log;
+  const ProgressFn progress = protocol_progress(config, log, false);
+  for (const char* stage : {"idle", "lag probe", "preheat", "hot idle", "calibrate", "measure"})
+    for (double f : {0.0, 0.25, 0.5, 1.0}) progress(stage, f);
+  const std::string text = log.str();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 6) << text;
+  EXPECT_NE(text.find("idle reference: 120 s with nothing else running (--idle-s)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("preheat: up to 600 s (ends at 80 C or when stable; 60 s without a temperature sensor)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("hot idle reference: 30 s (--hot-idle-s)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("windows: 3 to 30 of at least 5 s"), std::string::npos) << text;
+
+  // A terminal: the line redrawn in place, the seconds counted, a newline at the end.
+  std::ostringstream tty;
+  const ProgressFn redrawn = protocol_progress(config, tty, true);
+  redrawn("idle", 0);
+  redrawn("idle", 37.0 / 120);
+  redrawn("idle", 1);
+  redrawn("measure", 0.5);
+  EXPECT_EQ(tty.str().rfind("\ridle reference: 0 s of 120 s", 0), 0u) << tty.str();
+  EXPECT_NE(tty.str().find("\ridle reference: 37 s of 120 s"), std::string::npos) << tty.str();
+  EXPECT_NE(tty.str().find("idle reference: 120 s of 120 s\n"), std::string::npos) << tty.str();
+  EXPECT_NE(tty.str().find("\rwindows:  50 %"), std::string::npos) << tty.str();
+}

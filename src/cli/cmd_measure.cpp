@@ -26,6 +26,7 @@
 #include "protocol/progress.h"
 #include "protocol/resolution.h"
 #include "protocol/results_csv.h"
+#include "protocol/settings.h"
 #include "protocol/torchscript_measurement.h"
 #include "protocol/validation.h"
 #include "report/record_json.h"
@@ -133,7 +134,7 @@ int run_measure(MeasureParams p) {
   const auto host_meter = open_host_meter(device, p.host_meter, &host_note);
   set_threads(p.threads);
   set_deterministic(deterministic);
-  p.protocol.progress = stage_progress();
+  p.protocol.progress = protocol_progress(p.protocol, std::cerr, stderr_is_tty());
   const std::string started_at = utc_now_iso8601();
   // Before the notes: an idle reference the meter cannot resolve is refused in one line.
   Protocol protocol(*meter, p.protocol);
@@ -304,7 +305,7 @@ int run_validate(ValidateParams p) {
   set_threads(p.threads);
   set_deterministic(true);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  p.protocol.progress = stage_progress();
+  p.protocol.progress = protocol_progress(p.protocol, std::cerr, stderr_is_tty());
   Protocol protocol(*meter, p.protocol);
   const IdleReference cold_idle = protocol.measure_idle();
   // A log that does not cover the idle reference fails now, not after the windows.
@@ -544,7 +545,8 @@ void add_energy_commands(CLI::App& app, Action& action) {
   CLI::App* measure = add_command(app, "measure", "dynamic energy per execution of one network on one image (paper Sec. 3)");
   measure->footer("Idle reference, preheat, M executions per window, K windows until the confidence interval is\n"
                   "narrow enough; Eq. (1) per window. --meter auto takes NVML for CUDA and RAPL for the CPU; no meter\n"
-                  "is an error unless --meter estimate (a CPU-time ESTIMATE) is asked for.");
+                  "is an error unless --meter estimate (a CPU-time ESTIMATE) is asked for.\n" +
+                  default_duration_text());
   auto p = bind<MeasureParams>(measure, action, [](const MeasureParams& params) { return run_measure(params); });
   add_model(measure, p->model)->description("network (Bfac, ... or its CompressAI name), a TorchScript file (.pt, .ts), or a legacy codec (jpeg, webp, avif, jxl, heic, jpeg2000: see `nicenergy codecs`)");
   // Optional for a TorchScript file (recorded as given, 0 when none); the built-in networks check it.

@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 namespace nicenergy {
 
@@ -20,7 +23,118 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+std::string seconds_text(double seconds) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, seconds >= 100 ? "%.0f s" : "%.3g s", seconds);
+  return buf;
+}
+
 bool stderr_is_tty() { return ::isatty(STDERR_FILENO) == 1; }
+
+namespace {
+
+// One phase of the protocol as the progress shows it.
+struct Phase {
+  std::string label;     // "idle reference"
+  std::string announce;  // the line that begins it (logs)
+  double length_s = 0;   // its length where the fraction is elapsed / length; 0: a share of work
+};
+
+Phase describe_phase(const std::string& stage, const ProtocolConfig& c) {
+  if (stage == "idle")
+    return {"idle reference", "idle reference: " + seconds_text(c.idle_s) + " with nothing else running (--idle-s)",
+            c.idle_s};
+  if (stage == "hot idle")
+    return {"hot idle reference", "hot idle reference: " + seconds_text(c.hot_idle_s) + " (--hot-idle-s)",
+            c.hot_idle_s};
+  if (stage == "lag probe")
+    return {"lag probe", "lag probe: " + seconds_text(c.lag_probe_s) + " (--lag-probe-s)", c.lag_probe_s};
+  if (stage == "preheat" && !(c.preheat_max_s > 0)) return {"preheat", "preheat: none (--preheat-max-s 0)", 0};
+  if (stage == "preheat") {
+    // The limit depends on whether the device has a temperature sensor, which
+    // the progress is not told: both are given.
+    char target[32];
+    std::snprintf(target, sizeof target, "%g C", c.preheat_target_c);
+    return {"preheat",
+            "preheat: up to " + seconds_text(c.preheat_max_s) + " (ends at " + target + " or when stable; " +
+                seconds_text(std::min(c.preheat_no_sensor_s, c.preheat_max_s)) +
+                " without a temperature sensor) (--preheat-max-s, --preheat-no-sensor-s)",
+            0};
+  }
+  if (stage == "calibrate") return {"calibration", "calibration: timing executions for windows of " + seconds_text(c.window_s), 0};
+  if (stage == "measure") {
+    const std::string k = std::to_string(c.k_min) + (c.k_max > c.k_min ? " to " + std::to_string(c.k_max) : "");
+    return {"windows", "windows: " + k + " of at least " + seconds_text(c.window_s) + " (--window-s, --k-max)", 0};
+  }
+  return {stage, stage + "...", 0};
+}
+
+// The state behind protocol_progress's function.
+class ProtocolProgress {
+ public:
+  ProtocolProgress(const ProtocolConfig& config, std::ostream& out, bool redraw)
+      : config_(config), out_(out), redraw_(redraw) {}
+
+  void update(const std::string& stage, double fraction) {
+    if (stage != stage_) begin(stage);
+    if (!redraw_ || ended_) return;  // a phase may report its end twice
+    std::string line = phase_.label + ": ";
+    if (phase_.length_s > 0) {
+      line += seconds_text(std::round(fraction * phase_.length_s)) + " of " + seconds_text(phase_.length_s);
+    } else if (stage == "preheat") {
+      // fraction = elapsed / the limit in force (with or without a sensor): the limit follows.
+      const double elapsed = elapsed_s();
+      const double limit_s = fraction > 0 ? elapsed / fraction : config_.preheat_max_s;
+      line += seconds_text(std::round(elapsed)) + " of at most " + seconds_text(std::round(limit_s));
+    } else {
+      char pct[16];
+      std::snprintf(pct, sizeof pct, "%3.0f %%", 100 * fraction);
+      line += pct;
+    }
+    if (line != shown_) {
+      // Spaces over what is left of a longer line, rather than an escape code, so any terminal copes.
+      out_ << '\r' << line << std::string(shown_.size() > line.size() ? shown_.size() - line.size() : 0, ' ');
+      shown_ = line;
+    }
+    if (fraction >= 1) {
+      out_ << '\n';
+      shown_.clear();
+      ended_ = true;
+    }
+    out_ << std::flush;
+  }
+
+ private:
+  void begin(const std::string& stage) {
+    if (redraw_ && !shown_.empty()) out_ << '\n';  // a phase that ended without reaching 1
+    shown_.clear();
+    ended_ = false;
+    stage_ = stage;
+    phase_ = describe_phase(stage, config_);
+    started_ = std::chrono::steady_clock::now();
+    if (!redraw_) out_ << phase_.announce << '\n' << std::flush;
+  }
+  double elapsed_s() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  }
+
+  ProtocolConfig config_;
+  std::ostream& out_;
+  bool redraw_;
+  bool ended_ = false;  // the phase's last line is out
+  std::string stage_, shown_;
+  Phase phase_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+ProgressFn protocol_progress(const ProtocolConfig& config, std::ostream& out, bool redraw) {
+  ProtocolConfig lengths = config;
+  lengths.progress = nullptr;  // a copy of the lengths, not of a function that might hold this one
+  auto state = std::make_shared<ProtocolProgress>(lengths, out, redraw);
+  return [state](const std::string& stage, double fraction) { state->update(stage, fraction); };
+}
 
 ProgressBar::ProgressBar(std::ostream& out, bool redraw, int bar_width)
     : out_(out), redraw_(redraw), bar_width_(bar_width) {}

@@ -1,18 +1,30 @@
-// The campaign's progress line on stderr: current point, i/n, elapsed time and an
-// ETA from the mean time of the points finished in this run. On a terminal the
-// line is redrawn in place with \r; elsewhere (logs, pipes) each point gets a plain
-// line. Writes only to the stream it is given.
+// Progress on stderr. The campaign's line: current point, i/n, elapsed time and
+// an ETA from the mean time of the points finished in this run. The protocol's
+// course (protocol_progress): each phase announced with its length. On a
+// terminal a line is redrawn in place with \r; elsewhere (logs, pipes) each
+// point or phase gets one plain line. Writes only to the stream it is given.
 #pragma once
 #include <ostream>
 #include <string>
+
+#include "protocol/protocol.h"
 
 namespace nicenergy {
 
 // "42 s", "3 min 05 s", "1 h 02 min".
 std::string format_duration(double seconds);
 
+// "0.3 s", "30 s", "120 s": a length as the protocol's settings give it.
+std::string seconds_text(double seconds);
+
 // True when stderr is a terminal.
 bool stderr_is_tty();
+
+// The protocol's progress (ProtocolConfig::progress) on `out`, with the lengths
+// of `config`'s phases. redraw (a terminal): "idle reference: 37 s of 120 s"
+// redrawn in place, a line ending each phase; otherwise one line as each phase
+// begins, e.g. "idle reference: 120 s with nothing running (--idle-s)".
+ProgressFn protocol_progress(const ProtocolConfig& config, std::ostream& out, bool redraw);
 
 class ProgressBar {
  public:

@@ -1,10 +1,12 @@
 #include "protocol/settings.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
 #include "error.h"
 #include "meters/sampler.h"
+#include "protocol/progress.h"
 
 namespace nicenergy {
 namespace {
@@ -117,6 +119,24 @@ void validate(const ProtocolConfig& config) {
   if (config.k_max < config.k_min)
     throw Error("protocol settings: k_max (" + std::to_string(config.k_max) + ") must be >= k_min (" +
                 std::to_string(config.k_min) + ")");
+}
+
+std::string default_duration_text() {
+  const ProtocolConfig c;
+  // Calibration times doubling batches up to a fifth of a window: about two fifths of one.
+  const double common_s = c.idle_s + c.lag_probe_s + c.hot_idle_s + 0.4 * c.window_s;
+  const double no_sensor_s = common_s + std::min(c.preheat_no_sensor_s, c.preheat_max_s) + c.k_min * c.window_s;
+  const double longest_s = common_s + c.preheat_max_s + c.k_max * c.window_s;
+  std::ostringstream out;
+  out << "With the defaults the protocol takes about " << format_duration(no_sensor_s)
+      << " without a temperature sensor, up to " << format_duration(longest_s) << ":\n"
+      << "a " << seconds_text(c.idle_s) << " idle reference, a preheat (" << seconds_text(c.preheat_no_sensor_s)
+      << " without a sensor; with one until " << number_text(c.preheat_target_c) << " C, stable, or "
+      << seconds_text(c.preheat_max_s) << "),\na " << seconds_text(c.hot_idle_s) << " hot idle reference, then "
+      << c.k_min << " to " << c.k_max << " windows of " << seconds_text(c.window_s)
+      << "; the phases are shown on stderr.\n"
+      << "Shorter, less accurate: --idle-s 10 --preheat-max-s 0 (no preheat, no hot idle) --window-s 1.";
+  return out.str();
 }
 
 nlohmann::json settings_to_json(const ProtocolConfig& config) {

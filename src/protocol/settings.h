@@ -42,6 +42,10 @@ const std::map<std::string, std::string>& renamed_protocol_settings();
 // Throws Error naming the first impossible value.
 void validate(const ProtocolConfig& config);
 
+// How long the default protocol takes (measure --help): the phases' lengths,
+// the total without a temperature sensor and at most, and how to shorten it.
+std::string default_duration_text();
+
 // {"idle_s": 120, ...}: every setting of the table.
 nlohmann::json settings_to_json(const ProtocolConfig& config);
 
