@@ -963,8 +963,9 @@ TEST(Validation, SummaryRecoversTheLineAndNeedsThreePairs) {
   EXPECT_EQ(s.pairs, 4u);
   EXPECT_NEAR(s.slope, 1.1, 1e-9);
   EXPECT_NEAR(s.offset_w, 25, 1e-9);
-  EXPECT_NEAR(s.power_pearson, 1, 1e-12);
-  EXPECT_GT(s.energy_pearson, 0.9);
+  ASSERT_TRUE(s.power_pearson && s.energy_pearson);
+  EXPECT_NEAR(*s.power_pearson, 1, 1e-12);
+  EXPECT_GT(*s.energy_pearson, 0.9);
   double primary = 0, external = 0;
   for (const auto& p : pairs) primary += p.primary_j, external += p.external_j;
   EXPECT_NEAR(s.energy_ratio, external / primary, 1e-12);
@@ -1045,4 +1046,45 @@ TEST(FakeNvmlValidate, BadLogsAreOneErrorLine) {
   Env stopping{{"NICENERGY_FAKE_NVML", stops.c_str()}};
   expect_error_line(run_cli(kValidate + " --external-stale-s 0.3 --external " + (dir / "stops.csv").string()),
                     "is stale");
+}
+
+namespace {
+
+// An external log written in advance: `power` W every 20 ms from 2 s ago to 2 min ahead.
+std::string log_ahead(const fs::path& dir, const std::string& power) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const double t0 = static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9 - 2;
+  std::string text = "time_s,power_w\n";
+  for (int i = 0; i < 6100; ++i) text += std::to_string(t0 + 0.02 * i) + "," + power + "\n";
+  const std::string path = (dir / ("log_" + power + ".csv")).string();
+  write_lines(path, text);
+  return path;
+}
+
+}  // namespace
+
+TEST(FakeNvmlValidate, OverflowingLogIsRefusedAndAConstantOneHasNoCorrelation) {
+  const fs::path dir = scratch("validate_extreme");
+  Env env{{"NICENERGY_NVML_LIBRARY", NICENERGY_FAKE_NVML}, {"NICENERGY_FAKE_NVML", "idle_w=40,cpu_w=150"}};
+  // 1e300 W: finite, but its square is not; refused at the cold idle reference, in one line.
+  const Result huge = run_cli(kValidate + " --external " + log_ahead(dir, "1e300"));
+  expect_error_line(huge, "too large to compute with (its square overflows); check the log's power column");
+  EXPECT_NE(huge.err.find("the external meter's energy over cold idle is "), std::string::npos) << huge.err;
+  EXPECT_NE(huge.err.find("e+299 J"), std::string::npos) << huge.err;
+  // A constant log: the mean powers' r is 0/0, said so instead of a number.
+  const std::string flat = log_ahead(dir, "50");
+  Result json = run_cli(kValidate + " --external " + flat);
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto s = nlohmann::json::parse(json.out)["summary"];
+  EXPECT_TRUE(s["power_pearson"].is_null()) << s.dump();
+  EXPECT_EQ(s["power_pearson_undefined"], "the external meter's mean powers are all equal") << s.dump();
+  EXPECT_NEAR(s["slope"].get<double>(), 0, 1e-9) << s.dump();
+  EXPECT_NEAR(s["offset_w"].get<double>(), 50, 1e-6) << s.dump();
+  Result text = run_cli("validate --model Bfac --quality 1 --size 64x64 --meter nvml --idle-s 0.5 --window-s 0.5 "
+                        "--k-min 3 --k-max 3 --no-preheat --external " + flat);
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("of the mean powers undefined (the external meter's mean powers are all equal)"),
+            std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("of the mean powers 0.00000"), std::string::npos) << text.out;
 }

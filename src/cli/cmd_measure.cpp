@@ -308,12 +308,19 @@ int run_validate(ValidateParams p) {
   p.protocol.progress = protocol_progress(p.protocol, std::cerr, stderr_is_tty());
   Protocol protocol(*meter, p.protocol);
   const IdleReference cold_idle = protocol.measure_idle();
-  // A log that does not cover the idle reference fails now, not after the windows.
+  // A log that does not cover the idle reference fails now, not after the windows...
+  ValidationPair idle_pair;
   try {
-    (void)external->energy_between_j(cold_idle.start_s, cold_idle.end_s);
+    idle_pair.external_j = external->energy_between_j(cold_idle.start_s, cold_idle.end_s);
   } catch (const Error& e) {
     throw Error(std::string("cold idle: ") + e.what());
   }
+  // ...and one whose numbers the summary cannot take (1e300 W) too.
+  idle_pair.interval = "cold idle";
+  idle_pair.start_s = cold_idle.start_s;
+  idle_pair.end_s = cold_idle.end_s;
+  idle_pair.primary_j = cold_idle.idle_power_w * idle_pair.length_s();
+  check_validation_pair(idle_pair);
   std::string label;
   const Image image = measured_image(p.input, p.size, label);
   CodecWorkload codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);

@@ -7,6 +7,7 @@
 // (a wall meter sees the host and the power supply's losses too: an offset and
 // a slope other than 1 are expected; a low r is what would be wrong).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,10 @@ struct ValidationPair {
 
 struct ValidationSummary {
   size_t pairs = 0;
-  double energy_pearson = 0;  // r of the pairs' energies
-  double power_pearson = 0;   // r of their mean powers
+  // Pearson's r of the pairs' energies and of their mean powers; none where a
+  // series is constant (r is 0/0 there), with the reason beside it.
+  std::optional<double> energy_pearson, power_pearson;
+  std::string energy_pearson_undefined, power_pearson_undefined;  // "the external meter's mean powers are all equal"
   double slope = 0;           // P_external = slope x P_primary + offset_w
   double offset_w = 0;
   double energy_ratio = 0;    // sum external / sum primary
@@ -39,10 +42,14 @@ struct ValidationSummary {
 // The intervals of one protocol run (its idle references where measured, its
 // windows), each measured by the external meter over the same edges. The
 // primary's energy is its method's (the counter where it has one). Throws
-// Error where the external log does not cover an interval.
+// Error where the external log does not cover an interval, or as check_validation_pair.
 std::vector<ValidationPair> validation_pairs(const ProtocolResult& result, ExternalMeter& external,
                                              const std::string& run);
-// Throws Error for fewer than 3 pairs, or primary powers all equal (no line).
+// Throws Error naming the pair where a number is one the arithmetic cannot take:
+// not finite, or so large that its square overflows (a corrupt log).
+void check_validation_pair(const ValidationPair& pair);
+// Throws Error for fewer than 3 pairs, primary powers all equal (no line), or a
+// pair check_validation_pair refuses.
 ValidationSummary summarize_validation(const std::vector<ValidationPair>& pairs);
 
 nlohmann::json to_json(const ValidationPair& pair);
