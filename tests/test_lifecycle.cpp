@@ -152,6 +152,69 @@ TEST(Lifecycle, InferenceEnergyFromRecordsOfTheChainAtASize) {
   EXPECT_NE(e.find("64x64"), std::string::npos) << e;
 }
 
+// ---- the CLI on hand-made training logs ------------------------------------------
+
+namespace {
+
+// 22 windows of 5 iterations of Bfac q1, window i with i + 1 J of dynamic
+// energy: 253 J in all, a sum no subset of the windows reaches.
+std::vector<std::string> training_rows() {
+  TrainingWindow w;
+  w.network = "bmshj2018_factorized";
+  w.abbr = "Bfac";
+  w.quality = 1;
+  w.device = "cpu";
+  w.meter = "estimate";
+  w.energy_method = "estimate";
+  w.estimate = true;
+  w.batch_size = 2;
+  w.crop_px = 64;
+  std::vector<std::string> rows;
+  for (int i = 0; i < 22; ++i) {
+    w.iteration_begin = 5 * i;
+    w.iteration_end = 5 * i + 5;
+    w.duration_s = 2;
+    w.energy_j = w.dynamic_energy_j = i + 1;
+    w.energy_per_iteration_j = w.dynamic_energy_j / 5;
+    rows.push_back(training_csv_row(w));
+  }
+  return rows;
+}
+
+std::string training_log(const std::vector<std::string>& rows) {
+  std::string text = training_csv_header();
+  for (const std::string& row : rows) text += row;
+  return text;
+}
+
+}  // namespace
+
+// The whole log counts, a torn last append is left out; an unclosed quote in
+// the middle (which once cut the 18 windows after it, and with them most of
+// E_train) and a window written twice (once counted twice) are refused naming
+// the file and lines.
+TEST(CliLifecycleLog, ADamagedRowOrADuplicatedWindowIsRefusedNamingTheLine) {
+  test_util::TempDir dir("lifecycle_log");
+  std::vector<std::string> rows = training_rows();
+  test_util::spit(dir.file("whole.csv"), training_log(rows) + "bmshj2018_factorized,Bfac,1,cp");
+  const Result whole = run_cli("lifecycle --training " + dir.file("whole.csv") + " --json");
+  ASSERT_EQ(whole.code, 0) << whole.err;
+  const auto t = nlohmann::json::parse(whole.out)["training"][0];
+  EXPECT_EQ(t["windows"], 22);
+  EXPECT_EQ(t["measured_iterations"], 110);
+  EXPECT_DOUBLE_EQ(t["measured_training_energy_j"].get<double>(), 253.0);
+
+  std::vector<std::string> damaged = rows;
+  damaged[3].insert(damaged[3].find(",cpu,") + 1, "\"");  // row 4, line 5: a quote that never closes
+  test_util::spit(dir.file("quote.csv"), training_log(damaged));
+  expect_one_line_error("lifecycle --training " + dir.file("quote.csv"), "quote.csv' line 5");
+
+  std::vector<std::string> twice = rows;
+  twice.push_back(rows[6]);  // line 8 again, on line 24
+  test_util::spit(dir.file("twice.csv"), training_log(twice));
+  expect_one_line_error("lifecycle --training " + dir.file("twice.csv"), "twice.csv' lines 8 and 24");
+}
+
 // ---- the CLI, on a real training CSV and a real campaign CSV -------------------
 
 namespace {

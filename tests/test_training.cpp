@@ -249,3 +249,31 @@ TEST(CliTrain, TrainsResumesAndRunLoadsTheCheckpoint) {
   r = run_cli("run --model Bfac --quality 1 --weights " + dir.file("new/folder/b.safetensors") + " --threads 1 --input data/images/kodim01.png");
   EXPECT_EQ(r.code, 0) << r.err;
 }
+
+// An unclosed quote in a middle row of the log: the resume once kept the rows
+// before it, silently dropped the finished windows after it and trained on; now
+// it is refused in one line naming the line, and the log is left as it was.
+TEST(CliTrain, ResumeRefusesALogDamagedInTheMiddle) {
+  test_util::TempDir dir("train_log");
+  const std::string common = "train --model Bfac --quality 1 --data data/images --batch-size 1 --crop-px 32 --idle-s 0 "
+                             "--window-iterations 2 --checkpoint-iterations 6 --meter estimate --threads 1 --output " +
+                             dir.file("b.safetensors");
+  Result r = run_cli(common + " --iterations 6");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<TrainingWindow> windows = read_training_csv(dir.file("b.csv"));
+  ASSERT_EQ(windows.size(), 3u);
+  std::string text = training_csv_header();
+  for (size_t i = 0; i < windows.size(); ++i) {
+    windows[i].device = "cpu";  // no quoted field anywhere else in the file
+    std::string row = training_csv_row(windows[i]);
+    if (i == 1) row.insert(row.find(",estimate,") + 1, "\"");  // line 3: a quote that never closes
+    text += row;
+  }
+  test_util::spit(dir.file("b.csv"), text);
+  r = run_cli(common + " --iterations 8 --resume");
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("b.csv' line 3"), std::string::npos) << r.err;
+  EXPECT_EQ(test_util::slurp(dir.file("b.csv")), text);
+}
+

@@ -1,5 +1,6 @@
 // train: CompressAI's training recipe with energy measured per window.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -23,13 +24,16 @@ struct TrainParams {
 int run_train(TrainParams p) {
   TrainSettings& s = p.settings;
   check_train_settings(s);
+  const std::string log = s.log.empty() ? default_training_log(s.output) : s.log;
+  // A damaged log to resume is one line too, before anything is decoded or measured.
+  std::error_code ec;
+  if (s.resume && std::filesystem::exists(log, ec)) read_training_csv(log);
   const CropSampler crops(s.data, s.crop_px);  // bad data is one line, before the meter's notes
   const torch::Device device = parse_device(s.device);
   std::string note;
   const auto meter = open_meter_for(device, p.meter, true, &note);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   set_threads(p.threads);
-  const std::string log = s.log.empty() ? default_training_log(s.output) : s.log;
   std::fprintf(stderr, "training %s quality %d on %s: %lld iterations of %lld crops of %d px, energy on %s%s\n",
                s.model.c_str(), s.quality, s.data.c_str(), static_cast<long long>(s.iterations),
                static_cast<long long>(s.batch_size), s.crop_px, meter->name().c_str(),
