@@ -282,6 +282,30 @@ TEST(CliTrain, ResumeRefusesALogDamagedInTheMiddle) {
   EXPECT_EQ(test_util::slurp(dir.file("b.csv")), text);
 }
 
+// Every image of --data is decoded into memory: their headers are summed first
+// against a budget of decoded pixels (eight small PNGs of 10000x9900 once took
+// 2.8 GB, and 25 ended in a bare std::bad_alloc), refused in one line naming
+// the folder and the budget. And a resume on another folder is refused.
+TEST(CliTrain, DataOverItsPixelBudgetOrAnotherFolderOnResumeIsRefused) {
+  test_util::TempDir dir("train_data");
+  std::filesystem::create_directories(dir.path / "big");
+  Image photo = resize_image(test_util::kodak_image("kodim01.png"), 2000, 1500);  // 3 megapixels
+  save_png(photo, dir.file("big/a.png"));
+  for (const char* name : {"b.png", "c.png", "d.png"}) std::filesystem::create_hard_link(dir.file("big/a.png"), dir.file(std::string("big/") + name));
+  const std::string out = " --batch-size 1 --crop-px 32 --idle-s 0 --window-iterations 1 --meter estimate --threads 1 --output ";
+  expect_one_line_error("train --model Bfac --quality 1 --data " + dir.file("big") + " --max-data-megapixels 11 --iterations 2" + out + dir.file("b.safetensors"),
+                        "training data '" + dir.file("big") + "' holds 12 megapixels in 4 images, over the budget of 11 megapixels");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("b.safetensors")));
+  Result r = run_cli("train --model Bfac --quality 1 --data " + dir.file("big") + " --max-data-megapixels 12 --iterations 2" + out + dir.file("b.safetensors"));
+  ASSERT_EQ(r.code, 0) << r.err;
+
+  r = run_cli("train --model Bfac --quality 1 --data data/images" + out + dir.file("b.safetensors") + " --iterations 4 --resume");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("was trained with training_data_folder " + std::filesystem::canonical(dir.file("big")).string()),
+            std::string::npos) << r.err;
+  EXPECT_EQ(read_training_csv(dir.file("b.csv")).size(), 2u);  // nothing trained on the other folder
+}
+
 namespace {
 
 // Starts `nicenergy ARGUMENTS` as a child (exec'd at once: safe beside LibTorch's threads).
