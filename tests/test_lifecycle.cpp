@@ -4,9 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "io/csv.h"
 #include "modeling/lifecycle.h"
 #include "modeling/lifecycle_inputs.h"
 #include "protocol/results_csv.h"
@@ -213,6 +215,28 @@ TEST(CliLifecycleLog, ADamagedRowOrADuplicatedWindowIsRefusedNamingTheLine) {
   twice.push_back(rows[6]);  // line 8 again, on line 24
   test_util::spit(dir.file("twice.csv"), training_log(twice));
   expect_one_line_error("lifecycle --training " + dir.file("twice.csv"), "twice.csv' lines 8 and 24");
+}
+
+// Windows of 1e308 J once summed to an E_train printed as "inf" and written to
+// JSON as null; a fractional --images was taken as a count. Both are refused in
+// one line.
+TEST(CliLifecycleLog, OverflowingEnergiesAndFractionalImageCountsAreRefused) {
+  test_util::TempDir dir("lifecycle_overflow");
+  std::vector<std::string> rows = training_rows();
+  rows.resize(2);
+  for (std::string& row : rows) {
+    const std::vector<std::string> columns = training_csv_columns();
+    std::vector<std::string> fields;
+    std::stringstream in(row.substr(0, row.size() - 1));
+    for (std::string f; std::getline(in, f, ',');) fields.push_back(f);
+    for (const char* column : {"energy_j", "dynamic_energy_j"})
+      fields[std::find(columns.begin(), columns.end(), column) - columns.begin()] = "1e308";
+    row = csv_line(fields);
+  }
+  test_util::spit(dir.file("huge.csv"), training_log(rows));
+  expect_one_line_error("lifecycle --training " + dir.file("huge.csv") + " --json", "huge.csv': the training energy of Bfac q1 overflows");
+  EXPECT_THROW(full_cycle_energy_j(1e308, 1e300, 1e9), Error);
+  expect_one_line_error("lifecycle --training " + dir.file("huge.csv") + " --images 1,1.5", "--images 1.5");
 }
 
 // ---- the CLI, on a real training CSV and a real campaign CSV -------------------
