@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "error.h"
@@ -278,4 +279,30 @@ TEST(LegacyCodecSettings, JxlQualityMapsToButteraugliDistance) {
   for (int q = 2; q <= 99; ++q) EXPECT_LT(jxl_distance_from_quality(q), jxl_distance_from_quality(q - 1)) << q;
   EXPECT_GT(jxl_distance_from_quality(1), 20.0);
   EXPECT_NE(error_of([] { jxl_distance_from_quality(100); }).find("jxl quality 100 is outside 1..99"), std::string::npos);
+}
+
+// The refusal of the sizes libjxl 0.7 crashes on is narrow: the neighbours of
+// the crashing box (one block wider, a row shorter or taller, a quality past
+// the distance range) still encode and decode. (The refusal itself is tested
+// through the CLI, in a child process, in test_legacy_measurement.cpp.)
+TEST(LegacyCodecSettings, JxlRefusesOnlyTheBoxLibjxl07CrashesIn) {
+  if (!compiled_in("jxl")) GTEST_SKIP() << "built without libjxl";
+  if (jxl_library_version().rfind("0.7.", 0) != 0) GTEST_SKIP() << "libjxl " << jxl_library_version() << " is not 0.7";
+  auto image = [](int width, int height) {
+    Image im;
+    im.width = width;
+    im.height = height;
+    for (int i = 0; i < 3 * width * height; ++i) im.rgb.push_back(static_cast<uint8_t>((i * 37) % 251));
+    return im;
+  };
+  const double q30 = jxl_distance_from_quality(30);
+  for (const auto& [w, h, distance] : std::vector<std::tuple<int, int, double>>{
+           {9, 2049, q30}, {25, 3000, q30}, {1, 2048, q30}, {24, 4105, q30}, {2049, 1, q30},
+           {1, 2049, jxl_distance_from_quality(52)}, {1, 2049, jxl_distance_from_quality(4)}}) {
+    const Image decoded = decode_jxl(encode_jxl(image(w, h), {distance, 7}));
+    EXPECT_EQ(decoded.width, w);
+    EXPECT_EQ(decoded.height, h);
+  }
+  EXPECT_NE(error_of([&] { encode_jxl(image(17, 4104), {q30, 7}); }).find("crashes on a 17x4104 image"), std::string::npos);
+  EXPECT_NO_THROW(encode_jxl(image(1, 2049), {q30, 3}));  // effort 3 does not crash
 }

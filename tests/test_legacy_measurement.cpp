@@ -11,6 +11,7 @@
 #include "campaign/campaign.h"
 #include "coding/stage.h"
 #include "legacy/jpeg_codec.h"
+#include "legacy/jxl_codec.h"
 #include "legacy/legacy_codecs.h"
 #include "legacy/legacy_measurement.h"
 #include "protocol/codec_measurement.h"
@@ -347,4 +348,51 @@ TEST(CliLegacy, ACodecBuiltWithoutItsLibraryIsSaidInOneLine) {
   const auto rows = read_results(dir.file("out.csv"));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].network, "jpeg");
+}
+
+// An 87-byte 1x2049 black PNG (the hostile input a fuzzer found) killed
+// libjxl 0.7 with SIGSEGV, and with it run, measure and the campaign, which
+// never logged the point and so died again on every resume. Now it is refused in
+// one line naming the size and the library; the campaign logs the point as
+// failed, measures the next, and a resume fails it again in a line instead of
+// dying.
+TEST(CliLegacy, TheSizesLibjxl07CrashesOnAreRefusedAndTheCampaignGoesOn) {
+  if (!compiled_in("jxl")) GTEST_SKIP() << "built without libjxl";
+  const std::string version = jxl_library_version();
+  if (version.rfind("0.7.", 0) != 0) GTEST_SKIP() << "libjxl " << version << " is not the 0.7 that crashes";
+  TempDir dir;
+  Image tall;
+  tall.width = 1;
+  tall.height = 2049;
+  tall.rgb.assign(3 * 2049, 0);
+  const std::string input = dir.file("tall.png");
+  save_png(tall, input);
+  const std::string refused = "libjxl " + version + " crashes on a 1x2049 image";
+  expect_one_line_error("run --model jxl --quality 30 --input " + input, refused);
+  // measure refuses it once the idle reference is taken (its notes come first).
+  const Result measured = run_cli("measure --model jxl --quality 50 --meter estimate --input " + input + kQuick);
+  EXPECT_EQ(measured.code, 1) << measured.err;
+  EXPECT_NE(measured.err.find("error: JPEG XL: " + refused), std::string::npos) << measured.err;
+
+  // The campaign on a grey ramp of the same size (the crash does not depend on
+  // the pixels; a black image would decode exactly, with a PSNR of inf).
+  for (int y = 0; y < tall.height; ++y)
+    for (int c = 0; c < 3; ++c) tall.rgb[3 * y + c] = static_cast<uint8_t>((y * 255) / tall.height);
+  save_png(tall, input);
+
+  const std::string config = dir.file("jxl.toml");
+  spit(config, "[campaign]\nname = \"jxl\"\noutput = \"" + dir.file("out.csv") +
+                   "\"\ndevice = \"cpu\"\nmeter = \"estimate\"\nmodels = [\"jxl\"]\nlegacy_qualities = { jxl = [30, 90] }\n"
+                   "[protocol]\nidle_s = 0.3\nwindow_s = 0.1\nk_min = 2\nk_max = 3\npreheat_max_s = 0\n"
+                   "[[images]]\nfiles = [\"" + input + "\"]\n");
+  for (int run = 1; run <= 2; ++run) {
+    const Result r = run_cli("campaign " + config + " --threads 1");
+    EXPECT_EQ(r.code, 1) << "run " << run << ": " << r.err;  // the failure said, not a signal
+    const std::vector<MeasurementRecord> records = read_results(dir.file("out.csv"));
+    ASSERT_EQ(records.size(), 1u) << "run " << run;
+    EXPECT_EQ(records[0].quality, 90);  // distance 1: outside the crashing settings
+    const std::string errors = test_util::slurp(dir.file("out.csv.errors"));
+    EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), run) << errors;
+    EXPECT_NE(errors.find(refused), std::string::npos) << errors;
+  }
 }

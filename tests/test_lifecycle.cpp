@@ -4,9 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "io/csv.h"
 #include "modeling/lifecycle.h"
 #include "modeling/lifecycle_inputs.h"
 #include "protocol/results_csv.h"
@@ -150,6 +152,91 @@ TEST(Lifecycle, InferenceEnergyFromRecordsOfTheChainAtASize) {
   EXPECT_NE(e.find("r.csv"), std::string::npos) << e;
   e = test_util::error_of([&] { inference_energy_from_records(records, "Bfac", 1, std::make_pair(32, 32), "r.csv"); });
   EXPECT_NE(e.find("64x64"), std::string::npos) << e;
+}
+
+// ---- the CLI on hand-made training logs ------------------------------------------
+
+namespace {
+
+// 22 windows of 5 iterations of Bfac q1, window i with i + 1 J of dynamic
+// energy: 253 J in all, a sum no subset of the windows reaches.
+std::vector<std::string> training_rows() {
+  TrainingWindow w;
+  w.network = "bmshj2018_factorized";
+  w.abbr = "Bfac";
+  w.quality = 1;
+  w.device = "cpu";
+  w.meter = "estimate";
+  w.energy_method = "estimate";
+  w.estimate = true;
+  w.batch_size = 2;
+  w.crop_px = 64;
+  std::vector<std::string> rows;
+  for (int i = 0; i < 22; ++i) {
+    w.iteration_begin = 5 * i;
+    w.iteration_end = 5 * i + 5;
+    w.duration_s = 2;
+    w.energy_j = w.dynamic_energy_j = i + 1;
+    w.energy_per_iteration_j = w.dynamic_energy_j / 5;
+    rows.push_back(training_csv_row(w));
+  }
+  return rows;
+}
+
+std::string training_log(const std::vector<std::string>& rows) {
+  std::string text = training_csv_header();
+  for (const std::string& row : rows) text += row;
+  return text;
+}
+
+}  // namespace
+
+// The whole log counts, a torn last append is left out; an unclosed quote in
+// the middle (which once cut the 18 windows after it, and with them most of
+// E_train) and a window written twice (once counted twice) are refused naming
+// the file and lines.
+TEST(CliLifecycleLog, ADamagedRowOrADuplicatedWindowIsRefusedNamingTheLine) {
+  test_util::TempDir dir("lifecycle_log");
+  std::vector<std::string> rows = training_rows();
+  test_util::spit(dir.file("whole.csv"), training_log(rows) + "bmshj2018_factorized,Bfac,1,cp");
+  const Result whole = run_cli("lifecycle --training " + dir.file("whole.csv") + " --json");
+  ASSERT_EQ(whole.code, 0) << whole.err;
+  const auto t = nlohmann::json::parse(whole.out)["training"][0];
+  EXPECT_EQ(t["windows"], 22);
+  EXPECT_EQ(t["measured_iterations"], 110);
+  EXPECT_DOUBLE_EQ(t["measured_training_energy_j"].get<double>(), 253.0);
+
+  std::vector<std::string> damaged = rows;
+  damaged[3].insert(damaged[3].find(",cpu,") + 1, "\"");  // row 4, line 5: a quote that never closes
+  test_util::spit(dir.file("quote.csv"), training_log(damaged));
+  expect_one_line_error("lifecycle --training " + dir.file("quote.csv"), "quote.csv' line 5");
+
+  std::vector<std::string> twice = rows;
+  twice.push_back(rows[6]);  // line 8 again, on line 24
+  test_util::spit(dir.file("twice.csv"), training_log(twice));
+  expect_one_line_error("lifecycle --training " + dir.file("twice.csv"), "twice.csv' lines 8 and 24");
+}
+
+// Windows of 1e308 J once summed to an E_train printed as "inf" and written to
+// JSON as null; a fractional --images was taken as a count. Both are refused in
+// one line.
+TEST(CliLifecycleLog, OverflowingEnergiesAndFractionalImageCountsAreRefused) {
+  test_util::TempDir dir("lifecycle_overflow");
+  std::vector<std::string> rows = training_rows();
+  rows.resize(2);
+  for (std::string& row : rows) {
+    const std::vector<std::string> columns = training_csv_columns();
+    std::vector<std::string> fields;
+    std::stringstream in(row.substr(0, row.size() - 1));
+    for (std::string f; std::getline(in, f, ',');) fields.push_back(f);
+    for (const char* column : {"energy_j", "dynamic_energy_j"})
+      fields[std::find(columns.begin(), columns.end(), column) - columns.begin()] = "1e308";
+    row = csv_line(fields);
+  }
+  test_util::spit(dir.file("huge.csv"), training_log(rows));
+  expect_one_line_error("lifecycle --training " + dir.file("huge.csv") + " --json", "huge.csv': the training energy of Bfac q1 overflows");
+  EXPECT_THROW(full_cycle_energy_j(1e308, 1e300, 1e9), Error);
+  expect_one_line_error("lifecycle --training " + dir.file("huge.csv") + " --images 1,1.5", "--images 1.5");
 }
 
 // ---- the CLI, on a real training CSV and a real campaign CSV -------------------

@@ -210,6 +210,25 @@ TEST(CliCoding, CompressDecompressRoundTripAndBadFiles) {
   expect_one_line_error("compress --model Bhyp --quality 9 --input data/images/kodim02.png -o " + file, "quality");
 }
 
+// A header naming a network or quality nicenergy does not have was refused
+// without the file's name ("unknown network 'Zfac'"): every header error names it.
+TEST(CliCoding, EveryHeaderErrorOfDecompressNamesTheFile) {
+  test_util::TempDir dir("coding_header");
+  const std::string file = dir.file("k.nice"), png = dir.file("k.png");
+  Result c = run_cli("compress --model Bfac --quality 1 --input data/images/kodim02.png -o " + file);
+  ASSERT_EQ(c.code, 0) << c.err;
+  const Stream good = read_stream(test_util::slurp(file), "k.nice");
+  const std::vector<std::pair<std::string, int>> headers = {{"Zfac", 1}, {"", 1}, {"Bfac", 9}, {"Bfac", 0}};
+  for (size_t i = 0; i < headers.size(); ++i) {
+    Stream stream = good;
+    stream.header.network = headers[i].first;
+    stream.header.quality = headers[i].second;
+    const std::string bad = dir.file("bad" + std::to_string(i) + ".nice");
+    test_util::spit(bad, write_stream(stream));
+    expect_one_line_error("decompress " + bad + " -o " + png, "compressed file '" + bad + "'");
+  }
+}
+
 TEST(CliStages, EveryStageMeasuresAndThePartsAddUpToTheSides) {
   // The estimate meter charges the process's own CPU time, so other load on the
   // machine does not move it the way it moves wall time; a factor of two absorbs

@@ -85,6 +85,15 @@ int run_compress(const CompressParams& p) {
   return 0;
 }
 
+// The network the header names; an unknown name or quality is the file's fault, said with its name.
+Network header_network(const StreamHeader& header, uint64_t seed, const std::string& what) {
+  try {
+    return make_network(header.network, header.quality, seed);
+  } catch (const Error& e) {
+    throw Error(what + " has a header nicenergy cannot decode (" + e.what() + "): give a file made by 'nicenergy compress'");
+  }
+}
+
 struct DecompressParams {
   std::string input;
   std::string output;
@@ -112,7 +121,7 @@ int run_decompress(const DecompressParams& p) {
                 " (the entropy parameters are bit-exact only on the device kind that made them)");
   set_threads(p.threads);
   set_deterministic(true);
-  Network network = make_network(stream.header.network, stream.header.quality, p.seed);
+  Network network = header_network(stream.header, p.seed, what);
   if (!p.weights.empty()) load_weights(*network, p.weights);
   if (weights_digest(*network) != stream.header.weights_digest)
     throw Error(what + " was made with other weights than " + weights_text(p.weights, p.seed) +

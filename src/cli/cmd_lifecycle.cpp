@@ -1,6 +1,7 @@
 // lifecycle: full-cycle energy E_full(N) = E_train + N x E_infer per codec (Li
 // et al., arXiv 2108.13465) from training CSVs (or joules given) and inference
 // energy from a results CSV (or a fit), with break-evens, CO2e and a plot.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -52,6 +53,8 @@ std::vector<double> parse_images(const std::string& text) {
   while (std::getline(in, item, ',')) {
     const double n = parse_double(item, "--images '" + printable(item) + "'");
     if (!(n > 0)) throw Error("--images " + printable(item) + ": the number of images N must be more than 0");
+    if (n != std::floor(n))
+      throw Error("--images " + printable(item) + ": the number of images N must be a whole number (1e6 is, 1.5 is not)");
     images.push_back(n);
   }
   if (images.empty()) throw Error("--images is empty: give numbers of images, e.g. 1,1e3,1e6");
@@ -84,6 +87,17 @@ GivenTraining parse_given(const std::string& text, int quality) {
   g.training_energy_j = parse_double(text.substr(eq + 1), "--training-energy-j '" + printable(text) + "' energy");
   if (g.training_energy_j < 0) throw Error("--training-energy-j '" + printable(text) + "': the energy is negative");
   return g;
+}
+
+// Windows of 1e308 J sum to inf, which would print as "inf" and go into JSON
+// as null: refused, naming the file.
+void check_finite_training(const TrainingEnergy& t, const std::string& what) {
+  if (std::isfinite(t.measured_training_energy_j) && std::isfinite(t.energy_per_iteration_j) &&
+      std::isfinite(t.energy_per_iteration_ci_j))
+    return;
+  throw Error(what + ": the training energy of " + codec_label(t.network.empty() ? t.abbr : t.network, t.quality) +
+              " overflows a double (its windows' dynamic energies sum to " + number_text(t.measured_training_energy_j) +
+              " J): no real training uses that much; check the log's energy columns");
 }
 
 // The output's kind from its ending: .csv or .json.
@@ -146,6 +160,7 @@ int run_lifecycle(const LifecycleParams& p) {
     if (windows.empty()) throw Error(what + " holds no windows: run `nicenergy train` first");
     for (const auto& group : group_training_windows(windows, what)) {
       const TrainingEnergy t = training_energy(group, options, what);
+      check_finite_training(t, what);
       Codec c;
       c.network = t.network.empty() ? t.abbr : t.network;
       c.quality = t.quality;
@@ -159,6 +174,10 @@ int run_lifecycle(const LifecycleParams& p) {
       } else {
         const TrainingPrediction pr =
             schedule ? predict_training_energy(t, *schedule, rescale) : predict_training_energy(t, p.iterations);
+        if (!std::isfinite(pr.training_energy_low_j) || !std::isfinite(pr.training_energy_high_j))
+          throw Error(what + ": the predicted training energy of " + codec_label(t.network.empty() ? t.abbr : t.network, t.quality) +
+                      " overflows a double (" + number_text(t.energy_per_iteration_j) + " J per iteration x " +
+                      std::to_string(pr.iterations_max) + " iterations): check the log's energies");
         training.back().predicted = pr;
         c.lifecycle.training_energy_j = pr.training_energy_j;
         c.lifecycle.training_energy_low_j = pr.training_energy_low_j;

@@ -1,8 +1,10 @@
 // zoo, complexity, run and version: the networks, their complexity, one
 // reconstruction, and the LibTorch they run on.
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -69,8 +71,25 @@ struct RunParams {
   std::string output;
   std::string device = "cpu";
   uint64_t seed = 0;
+  const CLI::Option* seed_option = nullptr;  // given: seeded random weights asked for
   int threads = 0;
 };
+
+// The trained weights the repository ships for a network at a quality
+// (data/weights/bfac-q1.safetensors), from the current folder or the source
+// tree; "" where none ship.
+std::string shipped_weights(const std::string& abbr, int quality) {
+  std::string name = abbr + "-q" + std::to_string(quality) + ".safetensors";
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::vector<std::string> folders = {"data/weights"};
+#if defined(NICENERGY_SOURCE_DIR)
+  folders.push_back(std::string(NICENERGY_SOURCE_DIR) + "/data/weights");
+#endif
+  std::error_code ec;
+  for (const std::string& folder : folders)
+    if (std::filesystem::is_regular_file(folder + "/" + name, ec)) return folder + "/" + name;
+  return "";
+}
 
 // A legacy codec (issue 17): encode and decode in memory, the real rate.
 int run_legacy(const RunParams& p, const LegacyCodec& codec) {
@@ -102,7 +121,11 @@ int run_run(const RunParams& p) {
   set_threads(p.threads);
   set_deterministic(true);
   Network network = make_network(p.model, p.quality, p.seed);
-  if (!p.weights.empty()) load_weights(*network, p.weights);
+  // Trained weights where the repository ships them, unless --weights or --seed says otherwise.
+  const bool seeded = p.seed_option && p.seed_option->count() > 0;
+  const std::string shipped = p.weights.empty() && !seeded ? shipped_weights(network->config().spec->abbr, p.quality) : "";
+  const std::string weights = p.weights.empty() ? shipped : p.weights;
+  if (!weights.empty()) load_weights(*network, weights);
   network->to(device);
   const Image image = load_image(p.input);
   const torch::Tensor x = image_to_tensor(image);
@@ -115,9 +138,12 @@ int run_run(const RunParams& p) {
   const QualityConfig& c = network->config();
   std::printf("network    %s (%s) quality %d, %s level, N=%d M=%d\n", c.spec->name.c_str(), c.spec->abbr.c_str(),
               c.quality, c.level.c_str(), c.n, c.m);
-  std::printf("weights    %s\n", p.weights.empty()
-                                     ? ("seeded random (seed " + std::to_string(p.seed) + "), not trained").c_str()
-                                     : p.weights.c_str());
+  // Said once it ran, so that a bad input stays a one-line error.
+  if (!shipped.empty())
+    std::fprintf(stderr, "note: trained weights shipped with nicenergy: %s (--weights FILE for others, --seed N for "
+                 "seeded random weights)\n", shipped.c_str());
+  std::printf("weights    %s\n", weights.empty() ? ("seeded random (seed " + std::to_string(p.seed) + "), not trained").c_str()
+                                                 : (weights + (shipped.empty() ? "" : " (shipped, trained)")).c_str());
   std::printf("image      %s, %dx%d padded to %lldx%lld\n", p.input.c_str(), image.width, image.height,
               static_cast<long long>(r.padded_width), static_cast<long long>(r.padded_height));
   const RuntimeInfo runtime = runtime_info();
@@ -202,11 +228,12 @@ void add_model_commands(CLI::App& app, Action& action) {
       ->type_name("WxH");
   add_torchscript_options(complexity, cp->torchscript);
 
-  CLI::App* run = add_command(app, "run", "reconstruct one image with one network");
-  run->footer("Pads the image to the network's multiple, runs the full encoder-decoder chain, crops, writes the\n"
-              "reconstruction and prints time, PSNR and estimated bits per pixel. Without --weights the network\n"
-              "has seeded random weights: timing and energy are those of the real architecture, but the\n"
-              "reconstruction is not a trained one.");
+  CLI::App* run = add_command(app, "run", "reconstruct one image with one network or legacy codec: time, PSNR, bpp (no energy)");
+  run->footer("Pads the image to the network's multiple, runs the full encoder-decoder chain once, crops, writes\n"
+              "the reconstruction and prints the time of that first run (warm-up included), PSNR and estimated\n"
+              "bits per pixel; no energy (measure does that). Without --weights the trained weights shipped in\n"
+              "data/weights are used where they exist (Bfac quality 1), said on stderr; otherwise, or with --seed,\n"
+              "the network has seeded random weights: the real architecture, not a trained reconstruction.");
   auto rp = bind<RunParams>(run, action, run_run);
   add_model(run, rp->model)->description("network (Bfac, Bhyp, Mmean, Mcont, Canch, Cattn or its CompressAI name), or a legacy codec (jpeg, webp, avif, jxl, heic, jpeg2000: see `nicenergy codecs`)");
   add_quality(run, rp->quality);
@@ -214,10 +241,11 @@ void add_model_commands(CLI::App& app, Action& action) {
   run->add_option("--weights", rp->weights, "CompressAI state_dict as safetensors")->type_name("FILE");
   run->add_option("--output", rp->output, "write the reconstruction here (PNG)")->type_name("RECON.png");
   add_device(run, rp->device);
-  add_seed(run, rp->seed);
+  rp->seed_option = add_seed(run, rp->seed)->description(
+      "seeded random weights with this seed, instead of the shipped trained ones (without --weights)");
   add_threads(run, rp->threads);
 
-  CLI::App* codecs = add_command(app, "codecs", "the legacy codecs (JPEG, WebP, AVIF, JPEG XL, HEIC, JPEG 2000) built in");
+  CLI::App* codecs = add_command(app, "codecs", "the legacy codecs (JPEG, WebP, AVIF, JPEG XL, HEIC, JPEG 2000): built in or why not");
   codecs->footer("Each works wherever a network name does (run, measure, campaign, fit, report), with --quality in\n"
                  "its own setting: (up) higher is better quality, (down) lower is. They run on the CPU.");
   bind<CodecsParams>(codecs, action, run_codecs);

@@ -1,5 +1,6 @@
 // train: CompressAI's training recipe with energy measured per window.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -23,26 +24,36 @@ struct TrainParams {
 int run_train(TrainParams p) {
   TrainSettings& s = p.settings;
   check_train_settings(s);
-  const CropSampler crops(s.data, s.crop_px);  // bad data is one line, before the meter's notes
+  const std::string log = s.log.empty() ? default_training_log(s.output) : s.log;
+  // A damaged log to resume is one line too, before anything is decoded or measured.
+  std::error_code ec;
+  if (s.resume && std::filesystem::exists(log, ec)) read_training_csv(log);
+  const CropSampler crops(s.data, s.crop_px, s.max_data_megapixels);  // bad data is one line, before the meter's notes
   const torch::Device device = parse_device(s.device);
   std::string note;
   const auto meter = open_meter_for(device, p.meter, true, &note);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   set_threads(p.threads);
-  const std::string log = s.log.empty() ? default_training_log(s.output) : s.log;
   std::fprintf(stderr, "training %s quality %d on %s: %lld iterations of %lld crops of %d px, energy on %s%s\n",
                s.model.c_str(), s.quality, s.data.c_str(), static_cast<long long>(s.iterations),
                static_cast<long long>(s.batch_size), s.crop_px, meter->name().c_str(),
                meter->is_estimate() ? " (an estimate)" : "");
   if (s.idle_s > 0) std::fprintf(stderr, "idle reference: %.0f s...\n", s.idle_s);
   ProgressBar bar(std::cerr, stderr_is_tty());
-  const TrainResult r = train(s, crops, *meter, [&](const TrainingWindow& w, int64_t total, double elapsed_s, double eta_s) {
+  auto show = [&](const TrainingWindow& w, int64_t total, double elapsed_s, double eta_s) {
     char label[200];
     std::snprintf(label, sizeof label, "loss %.4g  PSNR %.2f dB  bpp %.3f  %.2f it/s  %.3g J/it%s", w.loss, w.psnr_db,
                   w.bpp, static_cast<double>(w.iterations()) / w.duration_s, w.energy_per_iteration_j,
                   w.estimate ? " (estimate)" : "");
     bar.show(static_cast<size_t>(w.iteration_end), static_cast<size_t>(total), label, elapsed_s, eta_s);
-  });
+  };
+  TrainResult r;
+  try {
+    r = train(s, crops, *meter, show);
+  } catch (const std::bad_alloc&) {
+    throw Error("out of memory training " + s.model + " on batches of " + std::to_string(s.batch_size) + " crops of " +
+                std::to_string(s.crop_px) + " px: lower --batch-size or --crop-px (the last checkpoint is kept; --resume continues it)");
+  }
   bar.finish(r.interrupted ? "interrupted: checkpoint saved; run again with --resume to continue" : "done");
   const char* label = r.estimate ? " (estimate: CPU time x TDP share, not a measurement)" : "";
   std::printf("iterations     %lld to %lld\n", static_cast<long long>(r.iteration_begin), static_cast<long long>(r.iteration_end));
@@ -68,7 +79,10 @@ void add_training_commands(CLI::App& app, Action& action) {
   TrainSettings& s = p->settings;
   add_model(train, s.model);
   add_quality(train, s.quality);
-  train->add_option("--data", s.data, "folder of photographs (PNG or JPEG) to crop from")->required()->type_name("FOLDER");
+  train->add_option("--data", s.data, "folder of photographs (PNG or JPEG) to crop from; a resume needs the same")->required()->type_name("FOLDER");
+  train->add_option("--max-data-megapixels", s.max_data_megapixels,
+                    "budget of --data's pixels, all decoded into memory at 3 bytes a pixel (checked from the headers first)")
+      ->capture_default_str()->check(whole_number("--max-data-megapixels", 1, 1000000));
   train->add_option("-o,--output", s.output, "checkpoint to write (and resume)")->required()->type_name("FILE.safetensors");
   train->add_option("--log", s.log, "training CSV (default: the checkpoint's name with .csv)")->type_name("FILE.csv");
   train->add_option("--iterations", s.iterations, "total iterations, a resumed checkpoint's included")

@@ -77,6 +77,7 @@ Stream read_stream(const std::string& bytes, const std::string& what) {
     throw Error(what + " is stream version " + std::to_string(version) + "; this nicenergy reads version " +
                 std::to_string(kStreamVersion));
   h.network = in.take(in.get(1));
+  if (h.network.empty()) throw Error(what + " is corrupt (no network name)");
   for (char c : h.network)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') throw Error(what + " is corrupt (network name)");
   h.quality = static_cast<int>(in.get(1));

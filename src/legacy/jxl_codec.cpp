@@ -39,6 +39,21 @@ std::string format_distance(double distance) {
   return text;
 }
 
+// libjxl 0.7's lossy encoder dies of SIGSEGV (nothing to catch: it took `run`,
+// `measure` and whole campaigns with it, and every resume died again) on images
+// 1 to 8 or 17 to 24 pixels wide and 2049 to 4104 high, at effort 4 and up and
+// distances from 4.5 to under 20 (cjxl qualities 5 to 51), whatever the pixels.
+// Mapped on Debian's 0.7.0, each encode in a child process: the neighbours (9-16
+// and 25-320 wide, 2048 or 4105 and more high, distance 4.49 or 20, effort 3,
+// the transposed sizes) encode. So exactly that box is refused, and only for 0.7.
+bool crashes_libjxl_07(int width, int height, double distance, int effort) {
+  if (JxlEncoderVersion() / 1000 != 7) return false;  // 0.7.x: major 0, minor 7
+  const int blocks_across = (width + 7) / 8;
+  const float d = static_cast<float>(distance);  // what libjxl is given
+  return (blocks_across == 1 || blocks_across == 3) && height >= 2049 && height <= 4104 && effort >= 4 &&
+         d >= 4.5f && d < 20.0f;
+}
+
 [[noreturn]] void encode_failed(const char* step) {
   throw Error(std::string("JPEG XL encoding failed at ") + step + " (libjxl): check memory and the image");
 }
@@ -53,6 +68,11 @@ std::vector<uint8_t> encode_jxl(const Image& image, const JxlSettings& settings)
   if (settings.effort < 1 || settings.effort > 9)
     throw Error("JPEG XL effort " + std::to_string(settings.effort) + " is outside 1..9: give an effort from 1 to 9");
   check_codec_input(image, "JPEG XL", max_side);
+  if (crashes_libjxl_07(image.width, image.height, settings.distance, settings.effort))
+    throw Error("JPEG XL: libjxl " + jxl_library_version() + " crashes on a " + std::to_string(image.width) + "x" +
+                std::to_string(image.height) + " image at distance " + format_distance(settings.distance) +
+                " (widths 1-8 and 17-24, heights 2049-4104, distances 4.5 to 20, effort 4 up): refused; "
+                "give another size or quality, or build with a newer libjxl");
   JxlEncoderOwner owner;
   JxlEncoder* encoder = owner.encoder;
   if (encoder == nullptr) throw Error("JPEG XL encoding: libjxl could not make an encoder: check memory");

@@ -20,7 +20,8 @@ struct JxlSettings {
 // A JPEG XL codestream in its container-free form, 8-bit sRGB, single-threaded
 // (no parallel runner: cjxl -d D -e E --num_threads 0), as bytes. Throws
 // nicenergy::Error on a distance or effort out of range, a bad image, a libjxl
-// failure, or a build without libjxl.
+// failure, a build without libjxl, or the sizes and settings libjxl 0.7 crashes
+// on (1-8 or 17-24 wide, 2049-4104 high, distance 4.5 to 20, effort 4 and up).
 std::vector<uint8_t> encode_jxl(const Image& image, const JxlSettings& settings = {});
 
 // RGB out, single-threaded. Throws nicenergy::Error on data libjxl does not decode.

@@ -31,7 +31,13 @@ double full_cycle_energy_j(double training_energy_j, double inference_energy_per
   if (training_energy_j < 0 || inference_energy_per_image_j < 0)
     throw Error("negative energy (training " + number_text(training_energy_j) + " J, per image " +
                 number_text(inference_energy_per_image_j) + " J): check the inputs");
-  return training_energy_j + images * inference_energy_per_image_j;
+  const double full_j = training_energy_j + images * inference_energy_per_image_j;
+  // inf would print as "inf" and go into JSON as null: no energy of a real codec is that large.
+  if (!std::isfinite(full_j))
+    throw Error("E_full = E_train + N x E_infer overflows a double (training " + number_text(training_energy_j) +
+                " J, per image " + number_text(inference_energy_per_image_j) + " J, N = " + number_text(images) +
+                "): no real energy is that large; check the inputs");
+  return full_j;
 }
 
 BreakEven break_even(const CodecLifecycle& a_in, const CodecLifecycle& b_in) {
@@ -46,6 +52,9 @@ BreakEven break_even(const CodecLifecycle& a_in, const CodecLifecycle& b_in) {
   const double di = a.inference_energy_per_image_j - b.inference_energy_per_image_j;  // > 0: b cheaper per image
   if (dt > 0 && di > 0) {
     const double n = dt / di;
+    if (!std::isfinite(n))
+      throw Error(a.codec + " vs " + b.codec + ": the break-even N* = " + number_text(dt) + " J / " + number_text(di) +
+                  " J overflows a double: check the inputs");
     r.break_even_images = n;
     r.cheaper_below = a.codec;
     r.cheaper_above = b.codec;

@@ -23,7 +23,8 @@ struct CodecLifecycle {
 };
 
 // E_full(N) = E_train + N x E_infer (Li et al., arXiv 2108.13465): the one place
-// it is computed. Throws Error for N <= 0 or a negative energy.
+// it is computed. Throws Error for N <= 0, a negative energy, or a sum that
+// overflows a double (inf).
 double full_cycle_energy_j(double training_energy_j, double inference_energy_per_image_j, double images);
 
 // How two codecs compare over all N >= 1.

@@ -77,7 +77,7 @@ std::string text(double v) {
 
 TrainResult train(const TrainSettings& s, PowerMeter& meter, const TrainProgressFn& progress) {
   check_train_settings(s);
-  return train(s, CropSampler(s.data, s.crop_px), meter, progress);
+  return train(s, CropSampler(s.data, s.crop_px, s.max_data_megapixels), meter, progress);
 }
 
 TrainResult train(const TrainSettings& s, const CropSampler& crops, PowerMeter& meter, const TrainProgressFn& progress) {
@@ -117,7 +117,9 @@ TrainResult train(const TrainSettings& s, const CropSampler& crops, PowerMeter& 
       {"quality", std::to_string(s.quality)}, {"lambda", text(lambda)},
       {"batch_size", std::to_string(s.batch_size)}, {"crop_px", std::to_string(s.crop_px)},
       {"learning_rate", text(s.learning_rate)}, {"aux_learning_rate", text(s.aux_learning_rate)},
-      {"clip_max_norm", text(s.clip_max_norm)}, {"seed", std::to_string(s.seed)}};
+      {"clip_max_norm", text(s.clip_max_norm)}, {"seed", std::to_string(s.seed)},
+      // A resume on other photographs would be another training: the folder is a setting.
+      {"training_data_folder", std::filesystem::weakly_canonical(s.data, ec).string()}};
   int64_t start = 0;
   if (s.resume && std::filesystem::exists(s.output, ec)) {
     std::map<std::string, std::string> meta;
@@ -126,7 +128,8 @@ TrainResult train(const TrainSettings& s, const CropSampler& crops, PowerMeter& 
     for (const auto& [key, value] : settings_meta)
       if (meta.count(key) && meta.at(key) != value)
         throw Error("checkpoint '" + s.output + "' was trained with " + key + " " + meta.at(key) + ", not " + value +
-                    ": resume with the same settings or choose another --output");
+                    ": resume with the same settings" + (key == "training_data_folder" ? " (--data)" : "") +
+                    " or choose another --output");
   }
   if (start >= s.iterations)
     throw Error("checkpoint '" + s.output + "' already has " + std::to_string(start) + " iterations: raise --iterations to train on");

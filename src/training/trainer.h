@@ -17,6 +17,7 @@ struct TrainSettings {
   std::string model;                  // name or abbreviation
   int quality = 1;
   std::string data;                   // folder of photographs
+  int64_t max_data_megapixels = kDefaultMaxDataMegapixels;  // decoded pixels of the whole folder, at most
   std::string output;                 // checkpoint (.safetensors); PATH.optimizer beside it
   std::string log;                    // training CSV; "" = output with .csv for .safetensors
   int64_t iterations = 1000;          // total, counting those of a resumed checkpoint

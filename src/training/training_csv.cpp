@@ -1,7 +1,9 @@
 #include "training/training_csv.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "error.h"
 #include "io/csv.h"
@@ -43,6 +45,42 @@ std::string training_csv_row(const TrainingWindow& w) {
   return line + "\n";
 }
 
+// parse_csv stops at an unclosed quote and leaves the rest out. Only a torn
+// last row (an interrupted append: no line break after it) may be dropped; a
+// damaged row with rows after it would silently cut finished windows.
+static void check_no_damage_after(const std::string& text, size_t complete_end, const std::string& what) {
+  const size_t rest = text.find('\n', complete_end);
+  if (rest == std::string::npos || text.find_first_not_of("\r\n \t", rest) == std::string::npos) return;
+  const long line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(complete_end), '\n');
+  throw Error(what + " line " + std::to_string(line) +
+              " is damaged (an unclosed quote or a cut row) and rows follow it: fix or delete that row "
+              "(only a torn last row is left out)");
+}
+
+// A window written twice (logs joined, a row copied) would count its energy
+// twice: the windows of one codec must not share an iteration. Refused, not
+// counted once, since two rows for one iteration need not agree.
+static void check_windows_disjoint(const std::vector<TrainingWindow>& windows, const std::vector<int>& lines,
+                                   const std::string& what) {
+  std::map<std::string, std::vector<size_t>> by_codec;
+  for (size_t i = 0; i < windows.size(); ++i)
+    by_codec[windows[i].network + "\n" + windows[i].abbr + "\n" + std::to_string(windows[i].quality)].push_back(i);
+  for (auto& [key, rows] : by_codec) {
+    std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
+      return windows[a].iteration_begin < windows[b].iteration_begin;
+    });
+    for (size_t k = 1; k < rows.size(); ++k) {
+      const TrainingWindow &a = windows[rows[k - 1]], &b = windows[rows[k]];
+      if (b.iteration_begin < a.iteration_end)
+        throw Error(what + " lines " + std::to_string(std::min(lines[rows[k - 1]], lines[rows[k]])) + " and " +
+                    std::to_string(std::max(lines[rows[k - 1]], lines[rows[k]])) + " both hold iterations " +
+                    std::to_string(b.iteration_begin) + " to " + std::to_string(std::min(a.iteration_end, b.iteration_end)) +
+                    " of " + (a.abbr.empty() ? a.network : a.abbr) + " q" + std::to_string(a.quality) +
+                    ": a window is written twice; delete the duplicate row (its energy would count twice)");
+    }
+  }
+}
+
 std::vector<TrainingWindow> read_training_csv(const std::string& path) {
   const std::string what = "training log '" + path + "'";
   const std::string text = read_input_file(path, what, "give the CSV that 'nicenergy train' writes", uint64_t{1} << 30);
@@ -50,7 +88,9 @@ std::vector<TrainingWindow> read_training_csv(const std::string& path) {
   if (csv.rows.empty() || csv.rows[0].fields != training_csv_columns())
     throw Error(what + " does not have the training log's columns (" + training_csv_header().substr(0, 40) +
                 "...): give the CSV that 'nicenergy train' writes");
+  check_no_damage_after(text, csv.complete_end, what);
   std::vector<TrainingWindow> windows;
+  std::vector<int> lines;
   for (size_t r = 1; r < csv.rows.size(); ++r) {
     const auto& f = csv.rows[r].fields;
     const std::string at = what + " line " + std::to_string(csv.rows[r].line);
@@ -74,7 +114,9 @@ std::vector<TrainingWindow> read_training_csv(const std::string& path) {
                         &w.loss, &w.mse, &w.psnr_db, &w.bpp, &w.aux_loss};
     for (size_t i = 0; i < std::size(values); ++i) *values[i] = parse_double(f[12 + i], at + " " + training_csv_columns()[12 + i]);
     windows.push_back(w);
+    lines.push_back(csv.rows[r].line);
   }
+  check_windows_disjoint(windows, lines, what);
   return windows;
 }
 

@@ -28,7 +28,10 @@ std::string training_csv_header();  // with its line break
 std::string training_csv_row(const TrainingWindow& window);
 
 // Every complete row; throws Error naming the file for other columns or a bad
-// value. A torn last row (no line break: an interrupted append) is left out.
+// value. A torn last row (no line break: an interrupted append) is left out;
+// a damaged row with rows after it (an unclosed quote) is refused naming its
+// line, and so are two rows of one codec sharing an iteration (a window written
+// twice), naming both lines.
 std::vector<TrainingWindow> read_training_csv(const std::string& path);
 
 // Before resuming at `iteration`: keeps the rows that end at or before it
