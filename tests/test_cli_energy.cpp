@@ -2,7 +2,10 @@
 // shards, merge), fit, predict and report, on the CPU with the estimate meter
 // and on replayed power traces, so they run on any machine.
 #include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -15,6 +18,8 @@
 #include "models/zoo.h"
 #include "protocol/record.h"
 #include "protocol/results_csv.h"
+
+extern char** environ;
 
 namespace fs = std::filesystem;
 
@@ -103,13 +108,6 @@ TEST(CliMeasure, BadOptionsGiveOneLineErrors) {
   expect_one_line_error("measure --model Cattn --quality 7 --size 64x64 --meter estimate" + q, "quality 7");
 }
 
-TEST(CliMeasure, NoMeterIsAnErrorUnlessTheEstimateIsAsked) {
-  Result meters = run_cli("meters --json");
-  ASSERT_EQ(meters.code, 0);
-  for (const auto& m : nlohmann::json::parse(meters.out))
-    if (m["name"] == "rapl" && m["available"].get<bool>()) GTEST_SKIP() << "this machine has RAPL";
-  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64" + std::string(kQuick), "--meter estimate");
-}
 
 // A campaign of networks x 3 sizes with the estimate meter, written beside `dir`.
 static std::string write_config(const fs::path& dir, const std::string& networks = "\"Bfac\", \"Bhyp\"") {
@@ -551,4 +549,30 @@ TEST(CliAnalysis, OneGpuModelAndOldFilesReportAsBefore) {
   Result b = run_cli("fit " + (dir / "old.csv").string() + " --json");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
+}
+
+// Defect: --meter auto refused a machine without RAPL or NVML in measure, while a
+// campaign's meter = "auto" fell back to the estimate. Now every command falls
+// back the same way, labels the result an ESTIMATE and says why on stderr.
+TEST(CliMeasure, AutoFallsBackToTheLabelledEstimateWithoutARealMeter) {
+  Result meters = run_cli("meters --json");
+  ASSERT_EQ(meters.code, 0);
+  for (const auto& m : nlohmann::json::parse(meters.out))
+    if ((m["name"] == "rapl" || m["name"] == "nvml") && m["available"].get<bool>())
+      GTEST_SKIP() << "this machine has " << m["name"];
+  const std::string warning = "warning: --meter auto found no real meter (";
+  Result r = run_cli("measure --model Bfac --quality 1 --size 64x64 --meter auto" + std::string(kQuick));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("meter          estimate, method estimate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(ESTIMATE: CPU time x TDP share)"), std::string::npos) << r.out;
+  const size_t at = r.err.find(warning);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
+  EXPECT_NE(line.find("RAPL"), std::string::npos) << "the line says why: " << line;
+  EXPECT_NE(line.find("ESTIMATE"), std::string::npos) << line;
+  // exec and a campaign: the same fallback, the same line.
+  Result exec = run_cli("exec --meter auto --json" + std::string(kQuick) + " -- true");
+  ASSERT_EQ(exec.code, 0) << exec.err;
+  EXPECT_TRUE(nlohmann::json::parse(exec.out)["estimate"].get<bool>());
+  EXPECT_NE(exec.err.find(line), std::string::npos) << exec.err;
 }

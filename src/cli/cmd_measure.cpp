@@ -126,7 +126,7 @@ int run_measure(MeasureParams p) {
   const bool deterministic = !p.no_deterministic;
 
   std::string note, host_note;
-  const auto meter = open_meter_for(device, p.meter, false, &note);
+  const auto meter = open_meter_for(device, p.meter, true, &note);
   // The host CPU beside a GPU: where entropy coding runs (auto: none on the CPU).
   const auto host_meter = open_host_meter(device, p.host_meter, &host_note);
   set_threads(p.threads);
@@ -386,7 +386,7 @@ int run_exec(ExecParams p) {
   record.padded_height = record.height;
 
   std::string note;
-  const auto meter = open_meter_for(device, p.meter, false, &note);
+  const auto meter = open_meter_for(device, p.meter, true, &note);
   // Once before the protocol: a command that fails, hangs or is missing stops
   // here, before minutes of idle reference.
   run_command_once(p.command, p.run_timeout_s);
@@ -534,8 +534,8 @@ void add_energy_commands(CLI::App& app, Action& action) {
 
   CLI::App* measure = add_command(app, "measure", "dynamic energy per execution of one network on one image (paper Sec. 3)");
   measure->footer("Idle reference, preheat, M executions per window, K windows until the confidence interval is\n"
-                  "narrow enough; Eq. (1) per window. --meter auto takes NVML for CUDA and RAPL for the CPU; no meter\n"
-                  "is an error unless --meter estimate (a CPU-time ESTIMATE) is asked for.");
+                  "narrow enough; Eq. (1) per window. --meter auto takes NVML for CUDA and RAPL for the CPU; without\n"
+                  "it, the CPU-time ESTIMATE, with a warning on stderr (as every command does).");
   auto p = bind<MeasureParams>(measure, action, [](const MeasureParams& params) { return run_measure(params); });
   add_model(measure, p->model)->description("network (Bfac, ... or its CompressAI name), a TorchScript file (.pt, .ts), or a legacy codec (jpeg, webp, avif, jxl, heic, jpeg2000: see `nicenergy codecs`)");
   // Optional for a TorchScript file (recorded as given, 0 when none); the built-in networks check it.
