@@ -576,3 +576,24 @@ TEST(CliMeasure, AutoFallsBackToTheLabelledEstimateWithoutARealMeter) {
   EXPECT_TRUE(nlohmann::json::parse(exec.out)["estimate"].get<bool>());
   EXPECT_NE(exec.err.find(line), std::string::npos) << exec.err;
 }
+
+// Defect: the campaign's output lock followed a symbolic link and wrote "pid N on
+// host" over the file it points to.
+TEST(CliCampaign, LockFileThroughASymlinkIsRefused) {
+  const fs::path dir = scratch("lock-link");
+  const std::string config = write_config(dir, "\"Bfac\"");
+  const std::string victim = (dir / "precious.txt").string();
+  test_util::spit(victim, "my notes\nnot a lock\n");
+  fs::create_symlink(victim, dir / "quick.csv.lock");
+  Result r = run_cli("campaign " + config);
+  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(test_util::slurp(victim), "my notes\nnot a lock\n") << "the lock wrote through the link";
+  const std::string lock = (dir / "quick.csv.lock").string();
+  const size_t at = r.err.find("error: ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string error = r.err.substr(at);
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  EXPECT_NE(error.find("'" + lock + "'"), std::string::npos) << error;
+  EXPECT_NE(error.find("symbolic link"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(dir / "quick.csv")) << "nothing measured before the refusal";
+}
