@@ -577,6 +577,42 @@ TEST(CliMeasure, AutoFallsBackToTheLabelledEstimateWithoutARealMeter) {
   EXPECT_NE(exec.err.find(line), std::string::npos) << exec.err;
 }
 
+// The CPU time of one run of a command, as wait4 tells its parent: the mean of `runs`.
+static double child_cpu_s(const std::vector<std::string>& words, int runs) {
+  std::vector<char*> argv;
+  for (const std::string& w : words) argv.push_back(const_cast<char*>(w.c_str()));
+  argv.push_back(nullptr);
+  double total_s = 0;
+  for (int i = 0; i < runs; ++i) {
+    pid_t pid = 0;
+    if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+    int status = 0;
+    rusage usage{};
+    if (wait4(pid, &status, 0, &usage) != pid) return -1;
+    total_s += usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
+  }
+  return total_s / runs;
+}
+
+// Defect: exec on the estimate meter charged nicenergy's own CPU time only, so a
+// CPU-bound command cost ~0 J (or less than idle: negative). Its energy per run is
+// the command's CPU time x TDP / logical cores.
+TEST(CliExec, EstimateChargesTheCommandsCpuTime) {
+  const std::vector<std::string> busy = {"sh", "-c", "i=0; while [ $i -lt 40000 ]; do i=$((i+1)); done"};
+  const double cpu_s = child_cpu_s(busy, 5);
+  ASSERT_GT(cpu_s, 0.01) << "the busy loop is too short to tell";
+  const double per_core_w = 80.0 / std::max(1u, std::thread::hardware_concurrency());
+  Result r = run_cli("exec --meter estimate:80 --json --idle-s 0.3 --window-s 0.3 --k-min 3 --k-max 6 "
+                     "--preheat-max-s 0 -- sh -c '" + busy[2] + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const double energy_j = j["energy_j"].get<double>(), ci_j = j["energy_ci_j"].get<double>();
+  EXPECT_TRUE(j["estimate"].get<bool>());
+  EXPECT_GT(energy_j - ci_j, 0) << "the interval holds zero: " << energy_j << " +- " << ci_j;
+  EXPECT_NEAR(energy_j, per_core_w * cpu_s, 0.35 * per_core_w * cpu_s)
+      << "per run: " << energy_j << " J; the command's CPU time " << cpu_s << " s x " << per_core_w << " W";
+}
+
 // Defect: the campaign's output lock followed a symbolic link and wrote "pid N on
 // host" over the file it points to.
 TEST(CliCampaign, LockFileThroughASymlinkIsRefused) {
