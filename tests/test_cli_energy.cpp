@@ -2,7 +2,10 @@
 // shards, merge), fit, predict and report, on the CPU with the estimate meter
 // and on replayed power traces, so they run on any machine.
 #include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -15,6 +18,8 @@
 #include "models/zoo.h"
 #include "protocol/record.h"
 #include "protocol/results_csv.h"
+
+extern char** environ;
 
 namespace fs = std::filesystem;
 
@@ -172,13 +177,6 @@ TEST(CliMeasure, BadOptionsGiveOneLineErrors) {
   expect_one_line_error("measure --model Cattn --quality 7 --size 64x64 --meter estimate" + q, "quality 7");
 }
 
-TEST(CliMeasure, NoMeterIsAnErrorUnlessTheEstimateIsAsked) {
-  Result meters = run_cli("meters --json");
-  ASSERT_EQ(meters.code, 0);
-  for (const auto& m : nlohmann::json::parse(meters.out))
-    if (m["name"] == "rapl" && m["available"].get<bool>()) GTEST_SKIP() << "this machine has RAPL";
-  expect_one_line_error("measure --model Bfac --quality 1 --size 64x64" + std::string(kQuick), "--meter estimate");
-}
 
 // A campaign of networks x 3 sizes with the estimate meter, written beside `dir`.
 static std::string write_config(const fs::path& dir, const std::string& networks = "\"Bfac\", \"Bhyp\"") {
@@ -620,4 +618,87 @@ TEST(CliAnalysis, OneGpuModelAndOldFilesReportAsBefore) {
   Result b = run_cli("fit " + (dir / "old.csv").string() + " --json");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
+}
+
+// Defect: --meter auto refused a machine without RAPL or NVML in measure, while a
+// campaign's meter = "auto" fell back to the estimate. Now every command falls
+// back the same way, labels the result an ESTIMATE and says why on stderr.
+TEST(CliMeasure, AutoFallsBackToTheLabelledEstimateWithoutARealMeter) {
+  Result meters = run_cli("meters --json");
+  ASSERT_EQ(meters.code, 0);
+  for (const auto& m : nlohmann::json::parse(meters.out))
+    if ((m["name"] == "rapl" || m["name"] == "nvml") && m["available"].get<bool>())
+      GTEST_SKIP() << "this machine has " << m["name"];
+  const std::string warning = "warning: --meter auto found no real meter (";
+  Result r = run_cli("measure --model Bfac --quality 1 --size 64x64 --meter auto" + std::string(kQuick));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("meter          estimate, method estimate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(ESTIMATE: CPU time x TDP share)"), std::string::npos) << r.out;
+  const size_t at = r.err.find(warning);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
+  EXPECT_NE(line.find("RAPL"), std::string::npos) << "the line says why: " << line;
+  EXPECT_NE(line.find("ESTIMATE"), std::string::npos) << line;
+  // exec and a campaign: the same fallback, the same line.
+  Result exec = run_cli("exec --meter auto --json" + std::string(kQuick) + " -- true");
+  ASSERT_EQ(exec.code, 0) << exec.err;
+  EXPECT_TRUE(nlohmann::json::parse(exec.out)["estimate"].get<bool>());
+  EXPECT_NE(exec.err.find(line), std::string::npos) << exec.err;
+}
+
+// The CPU time of one run of a command, as wait4 tells its parent: the mean of `runs`.
+static double child_cpu_s(const std::vector<std::string>& words, int runs) {
+  std::vector<char*> argv;
+  for (const std::string& w : words) argv.push_back(const_cast<char*>(w.c_str()));
+  argv.push_back(nullptr);
+  double total_s = 0;
+  for (int i = 0; i < runs; ++i) {
+    pid_t pid = 0;
+    if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+    int status = 0;
+    rusage usage{};
+    if (wait4(pid, &status, 0, &usage) != pid) return -1;
+    total_s += usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
+  }
+  return total_s / runs;
+}
+
+// Defect: exec on the estimate meter charged nicenergy's own CPU time only, so a
+// CPU-bound command cost ~0 J (or less than idle: negative). Its energy per run is
+// the command's CPU time x TDP / logical cores.
+TEST(CliExec, EstimateChargesTheCommandsCpuTime) {
+  const std::vector<std::string> busy = {"sh", "-c", "i=0; while [ $i -lt 40000 ]; do i=$((i+1)); done"};
+  const double cpu_s = child_cpu_s(busy, 5);
+  ASSERT_GT(cpu_s, 0.01) << "the busy loop is too short to tell";
+  const double per_core_w = 80.0 / std::max(1u, std::thread::hardware_concurrency());
+  Result r = run_cli("exec --meter estimate:80 --json --idle-s 0.3 --window-s 0.3 --k-min 3 --k-max 6 "
+                     "--preheat-max-s 0 -- sh -c '" + busy[2] + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const double energy_j = j["energy_j"].get<double>(), ci_j = j["energy_ci_j"].get<double>();
+  EXPECT_TRUE(j["estimate"].get<bool>());
+  EXPECT_GT(energy_j - ci_j, 0) << "the interval holds zero: " << energy_j << " +- " << ci_j;
+  EXPECT_NEAR(energy_j, per_core_w * cpu_s, 0.35 * per_core_w * cpu_s)
+      << "per run: " << energy_j << " J; the command's CPU time " << cpu_s << " s x " << per_core_w << " W";
+}
+
+// Defect: the campaign's output lock followed a symbolic link and wrote "pid N on
+// host" over the file it points to.
+TEST(CliCampaign, LockFileThroughASymlinkIsRefused) {
+  const fs::path dir = scratch("lock-link");
+  const std::string config = write_config(dir, "\"Bfac\"");
+  const std::string victim = (dir / "precious.txt").string();
+  test_util::spit(victim, "my notes\nnot a lock\n");
+  fs::create_symlink(victim, dir / "quick.csv.lock");
+  Result r = run_cli("campaign " + config);
+  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(test_util::slurp(victim), "my notes\nnot a lock\n") << "the lock wrote through the link";
+  const std::string lock = (dir / "quick.csv.lock").string();
+  const size_t at = r.err.find("error: ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string error = r.err.substr(at);
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  EXPECT_NE(error.find("'" + lock + "'"), std::string::npos) << error;
+  EXPECT_NE(error.find("symbolic link"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(dir / "quick.csv")) << "nothing measured before the refusal";
 }

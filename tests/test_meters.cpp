@@ -3,10 +3,14 @@
 // where there is no driver, the CPU estimate, open_meter specs, and the sampler
 // thread (rate, stop, no leaked thread).
 #include <dirent.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -26,6 +30,8 @@
 #include "meters/sampler.h"
 #include "meters/trace_csv.h"
 #include "platform/host.h"
+
+extern char** environ;
 
 using namespace nicenergy;
 
@@ -331,19 +337,23 @@ TEST(Nvml, WithDriverReadsPowerAndState) {
   }
 }
 
-TEST(OpenMeter, AutoFallsThroughNvmlThenRapl) {
+TEST(OpenMeter, AutoFallsThroughNvmlThenRaplThenTheEstimate) {
   const bool nvml = make_nvml_meter(0)->available();
   const bool rapl = make_rapl_meter()->available();
   if (nvml || rapl) {
     EXPECT_EQ(open_meter("auto")->name(), nvml ? "nvml" : "rapl");
     return;
   }
-  try {
-    open_meter("auto");
-    FAIL() << "open_meter(\"auto\") did not throw without NVML and RAPL";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--meter estimate"), std::string::npos) << e.what();
-  }
+  // Neither: the estimate, and one warning line on stderr saying why and what it is.
+  testing::internal::CaptureStderr();
+  const auto meter = open_meter("auto");
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(meter->name(), "estimate");
+  EXPECT_TRUE(meter->is_estimate());
+  EXPECT_EQ(std::count(said.begin(), said.end(), '\n'), 1) << said;
+  EXPECT_NE(said.find("warning: --meter auto"), std::string::npos) << said;
+  EXPECT_NE(said.find(make_rapl_meter()->unavailable_reason()), std::string::npos) << said;
+  EXPECT_NE(said.find("ESTIMATE"), std::string::npos) << said;
 }
 
 TEST(OpenMeter, SpecsAndErrors) {
@@ -439,6 +449,30 @@ TEST(Estimate, CpuTimeTimesTdpShare) {
   EXPECT_GE(e1 - e0, 20 * 0.05 * 0.99);
   EXPECT_LE(e1 - e0, 20 * (c1 - c0) * 1.01);
   EXPECT_THROW(make_estimate_meter(0), Error);
+}
+
+// Defect: the estimate read this process's CPU time alone, so a command run by
+// exec (a child) cost nothing. The child's CPU time, as wait4 reports it to its
+// parent, is the truth the meter must charge at TDP / cores per second.
+TEST(Estimate, ChargesTheCpuTimeOfTheChildrenItReaped) {
+  auto meter = make_estimate_meter(80, 4);  // 20 W per busy core
+  const double own0 = cpu_s();
+  const double e0 = *meter->energy_j();
+  char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"),
+                  const_cast<char*>("i=0; while [ $i -lt 60000 ]; do i=$((i+1)); done"), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, environ), 0);
+  int status = 0;
+  rusage usage{};
+  ASSERT_EQ(wait4(pid, &status, 0, &usage), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const double e1 = *meter->energy_j();
+  const double own_s = cpu_s() - own0;
+  const double child_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec +
+                         usage.ru_stime.tv_usec * 1e-6;
+  ASSERT_GT(child_s, 0.02) << "the busy loop was too short to tell";
+  EXPECT_GE(e1 - e0, 20 * child_s * 0.999) << "the child's CPU time is not charged";
+  EXPECT_LE(e1 - e0, 20 * (child_s + own_s) * 1.001 + 1e-6);
 }
 
 // Both CPU meters name the CPU through one reader of /proc/cpuinfo.

@@ -6,13 +6,20 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -20,11 +27,16 @@
 #include "platform/host.h"
 #include "platform/runtime.h"
 #include "platform/torch_compat.h"
+#include "protocol/command_workload.h"
 #include "protocol/record.h"
 #include "protocol/results_csv.h"
 
+extern char** environ;
+
 using namespace nicenergy;
 namespace fs = std::filesystem;
+using test_util::error_of;
+using test_util::TempDir;
 
 TEST(Platform, RuntimeInfoNamesThisLibTorch) {
   const RuntimeInfo info = runtime_info();
@@ -185,4 +197,118 @@ TEST(CliPlatform, RecordSaysWhereItRan) {
   EXPECT_EQ(j["slurm_job"], "1234_2");
   EXPECT_EQ(j["gpu"], "") << "a CPU run";
   EXPECT_EQ(j["gpu_uuid"], "");
+}
+
+namespace {
+
+// Started without a shell, its output discarded, SIGINT and SIGTERM at their
+// defaults (whatever this test inherited); -1 when it cannot start.
+pid_t spawn_quietly(const std::vector<std::string>& words) {
+  std::vector<char*> argv;
+  for (const std::string& w : words) argv.push_back(const_cast<char*>(w.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  return pid;
+}
+
+// Whether pid has ended within seconds_s: our child reaped (its status in *status),
+// anyone else's gone or a zombie. One still running is then killed, not left behind.
+bool gone_within(pid_t pid, double seconds_s, int* status = nullptr) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds_s);
+  int ignored = 0;
+  do {
+    const pid_t reaped = ::waitpid(pid, status ? status : &ignored, WNOHANG);
+    if (reaped == pid) return true;
+    if (reaped < 0) {  // not our child
+      if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+      std::string stat = test_util::slurp("/proc/" + std::to_string(pid) + "/stat");
+      const size_t paren = stat.rfind(')');
+      if (paren != std::string::npos && paren + 2 < stat.size() && (stat[paren + 2] == 'Z' || stat[paren + 2] == 'X'))
+        return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  ::kill(pid, SIGKILL);
+  return false;
+}
+
+}  // namespace
+
+// ---- commands run by exec and campaigns: time limit, no terminal, no orphans ----
+
+// Defect: a command reading its inherited stdin, a stopped one, or one that never
+// ends hung exec for ever. Each now ends within its limit, named in one Error.
+TEST(RunCommand, StdinIsDevNullAndHangingOrStoppedCommandsAreKilled) {
+  using clock = std::chrono::steady_clock;
+  // cat reads /dev/null: it ends at once, whatever this process's stdin is.
+  EXPECT_NO_THROW(run_command_once({"cat"}, 10));
+  auto start = clock::now();
+  const std::string slow = error_of([] { run_command_once({"sleep", "30"}, 0.3); });
+  EXPECT_LT(std::chrono::duration<double>(clock::now() - start).count(), 5);
+  EXPECT_NE(slow.find("'sleep 30'"), std::string::npos) << slow;
+  EXPECT_NE(slow.find("0.3 s limit"), std::string::npos) << slow;
+  EXPECT_EQ(slow.find('\n'), std::string::npos) << slow;
+  start = clock::now();
+  const std::string stopped = error_of([] { run_command_once({"sh", "-c", "kill -STOP $$"}, 30); });
+  EXPECT_LT(std::chrono::duration<double>(clock::now() - start).count(), 5) << "a stopped command was waited for";
+  EXPECT_NE(stopped.find("stopped"), std::string::npos) << stopped;
+  // The time limit takes the command's whole process group: the shell's child too.
+  const TempDir dir("orphans");
+  const std::string pids = dir.file("pid");
+  (void)error_of([&] { run_command_once({"sh", "-c", "sleep 30 & echo $! > " + pids + "; wait"}, 0.5); });
+  pid_t sleeper = 0;
+  std::ifstream(pids) >> sleeper;
+  ASSERT_GT(sleeper, 0);
+  EXPECT_TRUE(gone_within(sleeper, 5)) << "the command's child outlived the time limit";
+}
+
+// Defect: SIGTERM or SIGINT to nicenergy left the command it was measuring running,
+// an orphan. Now the command's process group goes first, and nicenergy still ends
+// by the signal.
+TEST(CliExec, SignalledExecLeavesNoCommandBehind) {
+  for (const int signal_number : {SIGTERM, SIGINT}) {
+    const TempDir dir("signal");
+    const std::string pids = dir.file("pid");
+    const std::vector<std::string> words = {NICENERGY_CLI, "exec", "--meter", "estimate", "--idle-s", "0.1",
+                                            "--preheat-max-s", "0", "--", "sh", "-c",
+                                            "sleep 60 & echo $! > " + pids + "; wait"};
+    const pid_t nicenergy = spawn_quietly(words);
+    ASSERT_GT(nicenergy, 0);
+    pid_t sleeper = 0;
+    for (int i = 0; i < 1000 && sleeper <= 0; ++i) {  // up to 20 s
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::ifstream(pids) >> sleeper;
+    }
+    ASSERT_GT(sleeper, 0) << "the command never started";
+    ::kill(nicenergy, signal_number);
+    int status = 0;
+    const bool ended = gone_within(nicenergy, 10, &status);
+    if (!ended) ::kill(nicenergy, SIGKILL);
+    ASSERT_TRUE(ended) << "nicenergy did not end on signal " << signal_number;
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal_number) << "status " << status;
+    EXPECT_TRUE(gone_within(sleeper, 5)) << "signal " << signal_number << " left the command behind";
+  }
+}
+
+TEST(CliExec, RunTimeoutIsAnOptionWithADefault) {
+  Result help = run_cli("exec --help");
+  EXPECT_NE(help.out.find("--run-timeout-s"), std::string::npos) << help.out;
+  expect_one_line_error("exec --meter estimate --idle-s 0.1 --preheat-max-s 0 --run-timeout-s 0.3 -- sleep 30",
+                        "0.3 s limit");
+  expect_one_line_error("exec --meter estimate --run-timeout-s -1 -- true", "--run-timeout-s");
 }

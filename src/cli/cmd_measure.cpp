@@ -129,7 +129,7 @@ int run_measure(MeasureParams p) {
   const bool deterministic = !p.no_deterministic;
 
   std::string note, host_note;
-  const auto meter = open_meter_for(device, p.meter, false, &note);
+  const auto meter = open_meter_for(device, p.meter, true, &note);
   // The host CPU beside a GPU: where entropy coding runs (auto: none on the CPU).
   const auto host_meter = open_host_meter(device, p.host_meter, &host_note);
   set_threads(p.threads);
@@ -359,6 +359,7 @@ struct ExecParams {
   std::string trace_output;
   std::string output;
   bool json = false;
+  double run_timeout_s = kDefaultRunTimeoutS;
 };
 
 // Checked (and its folder made) before the measurement, not after it.
@@ -403,16 +404,16 @@ int run_exec(ExecParams p) {
   record.padded_height = record.height;
 
   std::string note;
-  const auto meter = open_meter_for(device, p.meter, false, &note);
-  // Once before the protocol: a command that fails or is missing stops here,
-  // before minutes of idle reference.
-  run_command_once(p.command);
+  const auto meter = open_meter_for(device, p.meter, true, &note);
+  // Once before the protocol: a command that fails, hangs or is missing stops
+  // here, before minutes of idle reference.
+  run_command_once(p.command, p.run_timeout_s);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
 
   p.protocol.progress = stage_progress();
   record.started_at = utc_now_iso8601();
   Protocol protocol(*meter, p.protocol);
-  const ProtocolResult result = protocol.run(command_workload(p.command), std::nullopt, !p.no_preheat);
+  const ProtocolResult result = protocol.run(command_workload(p.command, p.run_timeout_s), std::nullopt, !p.no_preheat);
   fill_record(result, record);
   record.device = describe_device(device, *meter);
   fill_site(record, measurement_site(device, *meter));
@@ -551,8 +552,8 @@ void add_energy_commands(CLI::App& app, Action& action) {
 
   CLI::App* measure = add_command(app, "measure", "dynamic energy per execution of one network on one image (paper Sec. 3)");
   measure->footer("Idle reference, preheat, M executions per window, K windows until the confidence interval is\n"
-                  "narrow enough; Eq. (1) per window. --meter auto takes NVML for CUDA and RAPL for the CPU; no meter\n"
-                  "is an error unless --meter estimate (a CPU-time ESTIMATE) is asked for.\n" +
+                  "narrow enough; Eq. (1) per window. --meter auto takes NVML for CUDA and RAPL for the CPU; without\n"
+                  "it, the CPU-time ESTIMATE, with a warning on stderr (as every command does).\n" +
                   default_duration_text());
   auto p = bind<MeasureParams>(measure, action, [](const MeasureParams& params) { return run_measure(params); });
   add_model(measure, p->model)->description("network (Bfac, ... or its CompressAI name), a TorchScript file (.pt, .ts), or a legacy codec (jpeg, webp, avif, jxl, heic, jpeg2000: see `nicenergy codecs`)");
@@ -617,8 +618,10 @@ void add_energy_commands(CLI::App& app, Action& action) {
   CLI::App* exec = add_command(app, "exec", "dynamic energy per run of any command (paper Sec. 3 around a program)");
   exec->footer("nicenergy exec [options] -- CMD ARGS...: idle reference, preheat, M runs per window, K windows;\n"
                "Eq. (1) per window, per run of the command. The command runs without a shell, its output to\n"
-               "/dev/null; a non-zero exit status or a missing command stops the measurement. The energy is the\n"
-               "whole device's (meter) above idle while the command runs, start-up included.");
+               "/dev/null, its input from /dev/null; a non-zero exit status, a missing command, or a run longer than\n"
+               "--run-timeout-s (the command and its process group are killed) stops the measurement. The energy is\n"
+               "the whole device's (meter) above idle while the command runs, start-up included; on the estimate\n"
+               "meter, the CPU time of nicenergy and the command together x TDP share.");
   // Everything after -- is the command: CLI11's own rule, which collecting extras would break.
   exec->allow_extras(false);
   auto ep = bind<ExecParams>(exec, action, [](const ExecParams& params) { return run_exec(params); });
@@ -634,6 +637,11 @@ void add_energy_commands(CLI::App& app, Action& action) {
   add_meter(exec, ep->meter);
   add_protocol_options(exec, ep->protocol);
   exec->add_flag("--no-preheat", ep->no_preheat, "skip the preheat");
+  exec->add_option("--run-timeout-s", ep->run_timeout_s,
+                   "a run of the command longer than this is killed and stops the measurement")
+      ->check(real_number("--run-timeout-s", 0.001, 1e6))
+      ->capture_default_str()
+      ->type_name("S");
   exec->add_option("--trace-output", ep->trace_output, "power samples with the windows marked (Fig. 1)")->type_name("TRACE.csv");
   exec->add_option("--output", ep->output, "append the record to this results CSV (for fit and report)")->type_name("RESULTS.csv");
   exec->add_flag("--json", ep->json, "one JSON record on stdout (CSV column names, plus the protocol)");

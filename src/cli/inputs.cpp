@@ -43,7 +43,7 @@ QualityConfig builtin_network(const std::string& model, int quality, const std::
 
 std::unique_ptr<PowerMeter> open_measuring_meter(const torch::Device& device, const std::string& meter, int threads) {
   std::string note;
-  auto opened = open_meter_for(device, meter, false, &note);
+  auto opened = open_meter_for(device, meter, true, &note);
   if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   set_threads(threads);
   set_deterministic(true);

@@ -27,7 +27,7 @@ void check_measured_input(const std::string& input, const std::string& size);
 // legacy codec or a TorchScript file is refused, pointing to `measure`.
 QualityConfig builtin_network(const std::string& model, int quality, const std::string& command);
 
-// The device's meter (open_meter_for, no estimate fallback) with its note on
+// The device's meter (open_meter_for, auto's estimate fallback) with its note on
 // stderr, and LibTorch's threads and determinism set for measuring.
 std::unique_ptr<PowerMeter> open_measuring_meter(const torch::Device& device, const std::string& meter, int threads);
 

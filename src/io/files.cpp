@@ -182,10 +182,26 @@ static std::string read_holder(int fd) {
   return holder.empty() ? "another process" : holder;
 }
 
+// The lock file, never through a symbolic link nor into a file that is not ours
+// alone: the holder line written into it would overwrite whatever it points to.
+static int open_lock_file(const std::string& lock, const std::string& what) {
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  if (fd < 0 && errno == ELOOP)
+    throw Error("the lock file '" + lock + "' of " + what +
+                " is a symbolic link, which nicenergy does not write through: remove it, or give another output");
+  if (fd < 0) throw Error("cannot create the lock file '" + lock + "' of " + what + " (" + system_reason(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+    ::close(fd);
+    throw Error("the lock file '" + lock + "' of " + what +
+                " is not a plain file of its own (a device, FIFO or a hard link to another file): remove it, or give another output");
+  }
+  return fd;
+}
+
 OutputLock::OutputLock(const std::string& path, const std::string& what) {
   const std::string lock = lock_path(path);
-  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error("cannot create the lock file '" + lock + "' of " + what + " (" + system_reason(errno) + ")");
+  fd_ = open_lock_file(lock, what);
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
     const std::string holder = read_holder(fd_);
@@ -211,7 +227,7 @@ OutputLock::~OutputLock() {
 }
 
 std::string output_lock_holder(const std::string& path) {
-  const int fd = ::open(lock_path(path).c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(lock_path(path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return "";
   std::string holder;
   if (::flock(fd, LOCK_SH | LOCK_NB) == 0)

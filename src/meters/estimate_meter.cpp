@@ -1,7 +1,10 @@
-// The CPU estimate, as CodeCarbon does without RAPL: energy = process CPU time
-// (all threads) x TDP / logical cores. It models, it does not measure: the idle
-// power is ~0 by construction (an idle process uses no CPU time), and results
-// carry method "estimate" everywhere.
+// The CPU estimate, as CodeCarbon does without RAPL: energy = CPU time of the
+// measured process tree x TDP / logical cores. The tree is this process (all
+// threads) and every child it has reaped: `exec` and a campaign's [[commands]]
+// run the work in a child, which the process's own clock never sees. It models,
+// it does not measure: the idle power is ~0 by construction (an idle process uses
+// no CPU time), and results carry method "estimate" everywhere.
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -15,10 +18,18 @@
 namespace nicenergy {
 namespace {
 
-double process_cpu_s() {
+double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6; }
+
+// This process's CPU time plus its reaped children's, as the kernel accounts them
+// on wait (each child's own reaped children included). A child counts once it is
+// reaped: run_command_once waits for every run before returning, so a window's
+// edges see whole runs.
+double process_tree_cpu_s() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);  // sums all threads of the process
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
+  rusage children{};
+  getrusage(RUSAGE_CHILDREN, &children);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9 + seconds(children.ru_utime) + seconds(children.ru_stime);
 }
 
 std::string number(double v) {
@@ -41,7 +52,7 @@ class EstimateMeter : public PowerMeter {
   bool samples_power() const override { return false; }  // the sampler derives power from the counter
   bool has_energy_counter() const override { return true; }
   std::optional<double> power_w() override { return std::nullopt; }
-  std::optional<double> energy_j() override { return process_cpu_s() * per_core_w(); }
+  std::optional<double> energy_j() override { return process_tree_cpu_s() * per_core_w(); }
 
   DeviceState device_state() override {
     DeviceState state;
@@ -52,7 +63,7 @@ class EstimateMeter : public PowerMeter {
   std::map<std::string, std::string> metadata() const override {
     return {{"meter", "estimate"}, {"method", "estimate"}, {"tdp_w", number(tdp_w_)},
             {"logical_cores", std::to_string(cores_)}, {"per_core_w", number(per_core_w())},
-            {"cpu_model", cpu_model_}, {"source", "process CPU time x TDP / logical cores (CodeCarbon-style)"}};
+            {"cpu_model", cpu_model_}, {"source", "CPU time of nicenergy and the commands it ran x TDP / logical cores (CodeCarbon-style)"}};
   }
 
  private:

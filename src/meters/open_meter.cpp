@@ -1,8 +1,10 @@
 // open_meter(spec) and list_meters(): choosing a backend by name.
+#include <cstdio>
 #include <sstream>
 
 #include "error.h"
 #include "io/numbers.h"
+#include "meters/estimate_fallback.h"
 #include "meters/external_meter.h"
 #include "meters/power_meter.h"
 
@@ -34,6 +36,16 @@ std::string describe(PowerMeter& meter) {
 
 }  // namespace
 
+std::unique_ptr<PowerMeter> estimate_fallback(const std::string& why) {
+  // On stderr, not in a note a caller may drop: every number that follows is modelled.
+  std::fprintf(stderr,
+               "warning: --meter auto found no real meter (%s), so it falls back to the CPU-time ESTIMATE "
+               "(CPU time x TDP share): the energies are ESTIMATES, not measurements\n",
+               why.c_str());
+  std::fflush(stderr);
+  return make_estimate_meter();
+}
+
 std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock) {
   std::unique_ptr<PowerMeter> meter;
   const std::string kind = spec.substr(0, spec.find(':'));
@@ -43,8 +55,7 @@ std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock) {
     if (nvml->available()) return nvml;
     auto rapl = make_rapl_meter();
     if (rapl->available()) return rapl;
-    throw Error("--meter auto: no usable meter (" + nvml->unavailable_reason() + "; " + rapl->unavailable_reason() +
-                "); use --meter estimate for a CPU-time estimate");
+    return estimate_fallback(nvml->unavailable_reason() + "; " + rapl->unavailable_reason());
   } else if (kind == "nvml") {
     unsigned index = 0;
     if (!arg.empty()) {

@@ -6,6 +6,7 @@
 
 #include "complexity/complexity.h"
 #include "error.h"
+#include "meters/estimate_fallback.h"
 #include "models/codec.h"
 #include "models/weights.h"
 #include "platform/host.h"
@@ -210,9 +211,8 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
   if (!estimate_fallback)
     throw Error("--meter auto: no " + meter->name() + " meter for " + device.str() + " (" + why +
                 "); pass --meter estimate for a CPU-time ESTIMATE, or see 'nicenergy meters'");
-  if (note)
-    *note = "no " + meter->name() + " meter (" + why + "), so the CPU-time estimate: " + estimate_note;
-  return make_estimate_meter();
+  // The one fallback of every command (meters/estimate_fallback.h): its warning says it all.
+  return nicenergy::estimate_fallback("no " + meter->name() + " meter for " + device.str() + ": " + why);
 }
 
 std::unique_ptr<PowerMeter> open_host_meter(const torch::Device& device, const std::string& spec, std::string* note) {

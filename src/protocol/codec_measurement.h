@@ -67,10 +67,10 @@ Image load_image_source(const ImageSource& source);
 // photographs (data/images, from the current folder or the source tree) tiled.
 Image sized_test_image(int width, int height);
 
-// Picks the meter for a device. "auto": NVML for a CUDA device, RAPL for the
-// CPU; when that is unavailable, the CPU estimate if `estimate_fallback`, else an
-// Error that names what is missing and suggests --meter estimate. Any other spec
-// goes to open_meter. Whenever the meter is the estimate, *note says so (and why).
+// Picks the meter for a device. "auto": NVML for a CUDA device, RAPL for the CPU;
+// without it, the estimate and its warning line (meters/estimate_fallback.h) if
+// `estimate_fallback` (every command but validate, which needs a measurement), else an
+// Error. Any other spec goes to open_meter; *note says when the estimate was asked for.
 std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
                                            bool estimate_fallback, std::string* note = nullptr);
 

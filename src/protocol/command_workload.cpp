@@ -1,17 +1,11 @@
 #include "protocol/command_workload.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 
 #include "error.h"
-
-extern char** environ;
+#include "platform/subprocess.h"
 
 namespace nicenergy {
 
@@ -25,40 +19,49 @@ std::string command_text(const std::vector<std::string>& argv) {
   return text;
 }
 
-void run_command_once(const std::vector<std::string>& argv) {
-  if (argv.empty()) throw Error("exec needs a command after '--': nicenergy exec [options] -- CMD ARGS...");
-  const std::string what = "command '" + command_text(argv) + "'";
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
+namespace {
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    if (rc == ENOENT) throw Error(what + " not found: check its name or give its path");
-    throw Error(what + " cannot be started (" + std::strerror(rc) + ")");
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw Error(what + ": waiting for it failed (" + std::strerror(errno) + ")");
-  }
-  if (WIFSIGNALED(status))
-    throw Error(what + " was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-                strsignal(WTERMSIG(status)) + "); run it alone to see why");
-  // glibc's posix_spawnp reports a missing program as exit status 127 from the child on some versions.
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-    throw Error(what + " failed with exit status " + std::to_string(WEXITSTATUS(status)) +
-                "; run it alone to see its output");
+std::string seconds_text(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", s);
+  return text;
 }
 
-Workload command_workload(const std::vector<std::string>& argv) {
+std::string signal_text(int signal_number) {
+  return std::to_string(signal_number) + " (" + strsignal(signal_number) + ")";
+}
+
+}  // namespace
+
+void run_command_once(const std::vector<std::string>& argv, double timeout_s) {
+  if (argv.empty()) throw Error("exec needs a command after '--': nicenergy exec [options] -- CMD ARGS...");
+  const std::string what = "command '" + command_text(argv) + "'";
+  const ChildEnd end = run_silently(argv, timeout_s);
+  switch (end.kind) {
+    case ChildEnd::exited:
+      if (end.code == 0) return;
+      // glibc's posix_spawnp reports a missing program as exit status 127 from the child on some versions.
+      throw Error(what + " failed with exit status " + std::to_string(end.code) + "; run it alone to see its output");
+    case ChildEnd::signalled:
+      throw Error(what + " was killed by signal " + signal_text(end.code) + "; run it alone to see why");
+    case ChildEnd::stopped:
+      throw Error(what + " stopped (signal " + signal_text(end.code) +
+                  ") and was killed: it runs without a terminal, its input from /dev/null; give it what it asks for as arguments");
+    case ChildEnd::timed_out:
+      throw Error(what + " did not end within the " + seconds_text(timeout_s) +
+                  " s limit per run and was killed: does it wait for something? (exec: raise the limit with --run-timeout-s)");
+    case ChildEnd::not_started:
+      if (end.code == ENOENT) throw Error(what + " not found: check its name or give its path");
+      throw Error(what + " cannot be started (" + std::strerror(end.code) + ")");
+    case ChildEnd::wait_failed:
+      break;
+  }
+  throw Error(what + ": waiting for it failed (" + std::strerror(end.code) + ")");
+}
+
+Workload command_workload(const std::vector<std::string>& argv, double timeout_s) {
   Workload w;
-  w.run_once = [argv]() { run_command_once(argv); };
+  w.run_once = [argv, timeout_s]() { run_command_once(argv, timeout_s); };
   return w;
 }
 
