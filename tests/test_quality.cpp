@@ -13,11 +13,15 @@
 #include "quality/bits_per_pixel.h"
 #include "quality/ms_ssim.h"
 #include "quality/psnr.h"
+#include "quality/rate_distortion.h"
+#include "protocol/results_csv.h"
 #include "test_util.h"
 
 using namespace nicenergy;
 using test_util::error_of;
+using test_util::kodak_crop;
 using test_util::kodak_image;
+using test_util::TempDir;
 
 namespace {
 
@@ -128,4 +132,35 @@ TEST(BitsPerPixel, CountsWholeBytes) {
   EXPECT_DOUBLE_EQ(bits_per_pixel(49152, 768, 512), 1.0);
   EXPECT_DOUBLE_EQ(bits_per_pixel(3, 2, 3), 4.0);
   EXPECT_NE(error_of([] { bits_per_pixel(10, 0, 5); }).find("has no pixels"), std::string::npos);
+}
+
+// A codec that reconstructs exactly (a flat image through a lossless path) has
+// an infinite PSNR; its campaign row must still read back, or the campaign
+// could never resume past it.
+TEST(RateDistortion, LosslessReconstructionLeavesPsnrEmptyAndTheRowReadsBack) {
+  const Image image = kodak_crop();
+  MeasurementRecord record;
+  record.network = "jpeg";
+  record.abbr = "jpeg";
+  record.level = "q95";
+  record.image = "kodim01 crop";
+  record.width = record.height = 64;
+  record.pixels = 64 * 64;
+  record.energy_j = 0.5;
+  record.energy_ci_j = 0.01;
+  record.k = 3;
+  record.m = 10;
+  record.duration_s = 0.01;
+  record.meter = record.method = "estimate";
+  fill_rate_distortion(record, rate_distortion(1234, image, image));
+  EXPECT_FALSE(record.psnr_db.has_value());
+  EXPECT_NE(record.warnings.find("PSNR is infinite"), std::string::npos) << record.warnings;
+  const TempDir dir("rd");
+  const std::string csv = dir.file("results.csv");
+  write_header(csv);
+  append_record(csv, record);
+  const std::vector<MeasurementRecord> back = read_results(csv);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_FALSE(back[0].psnr_db.has_value());
+  EXPECT_NEAR(*back[0].bpp, 1234 * 8.0 / (64 * 64), 1e-9);
 }
