@@ -740,8 +740,10 @@ TEST(ReportAnswer, ModesTitleIsTwoShortLines) {
   std::vector<ModeRow> rows = mode_rows();
   for (ModeRow& r : rows) r.image = "mosaic 256x128 of ../data/images", r.device = "cpu (AMD EPYC 7B13 64-Core Processor)";
   const auto [dat, gp] = modes_figure(rows, "fig5_modes", "");
-  EXPECT_TRUE(has(gp, "on mosaic of images, cpu (AMD EPYC 7B13 64-Core Processor)\\nenergy against output deviation"))
+  EXPECT_TRUE(has(gp, "Bfac q1 on mosaic of images: energy against output deviation per mode\\ncpu (AMD EPYC 7B13 "
+                     "64-Core Processor)"))
       << gp;
+  EXPECT_TRUE(has(gp, "set key at screen 0.5")) << "a key beside the plot pushed the title off-centre";
 }
 
 // A fitted line with a negative beta that crosses zero inside the sizes is noted
