@@ -152,6 +152,19 @@ TEST(CliLegacy, MeasureGivesARecordWithRateAndDistortion) {
   EXPECT_NE(r.err.find("ESTIMATE"), std::string::npos) << "the estimate must be labelled";
 }
 
+// A legacy codec runs no LibTorch: its measurement names no energy mode and no
+// LibTorch threads ("mode float32" and "LibTorch , 0 threads" were printed).
+TEST(CliLegacy, MeasureNamesNoLibTorchModeOrThreads) {
+  const Result r = run_cli("measure --model jpeg --quality 50 --input data/images/kodim02.png --meter estimate" +
+                           std::string(kQuick));
+  if (!compiled_in("jpeg")) GTEST_SKIP() << "built without libjpeg";
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.find("(LibTorch "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("threads"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("mode float32"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(no LibTorch)"), std::string::npos) << r.out;
+}
+
 TEST(CliLegacy, BadOptionsGiveOneLineErrors) {
   const std::string q = kQuick;
   const std::string input = " --input data/images/kodim01.png";

@@ -471,3 +471,184 @@ TEST(Table, TextAlignment) {
   EXPECT_EQ(render_markdown(t), "| name | value |\n| --- | ---: |\n| a | 1.5 |\n| longer | 12.25 |\n");
   EXPECT_EQ(html_escape("<a&\"b\">"), "&lt;a&amp;&quot;b&quot;&gt;");
 }
+
+// ---- predict and fit at the command line: what the user reads ----------------------
+
+namespace {
+
+namespace fs = std::filesystem;
+using test_util::run_cli;
+using test_util::slurp;
+using test_util::spit;
+
+// A coefficients file with one fit of known alpha (J/px), beta (J) and MRE,
+// measured on min_pixels .. max_pixels; pixels_max 0 leaves the range out.
+std::string coefficients_json(const std::string& abbr, const std::string& level, double alpha, double beta, double mre,
+                              double min_pixels = 65536, double max_pixels = 786432) {
+  nlohmann::json fit = {{"network", abbr == "Bhyp" ? "bmshj2018_hyperprior" : "bmshj2018_factorized"},
+                        {"abbr", abbr}, {"level", level}, {"n", 12}, {"alpha", alpha}, {"beta", beta},
+                        {"pearson", 0.99}, {"mre", mre}, {"mre_in_sample", mre / 2}};
+  if (max_pixels > 0) fit["pixels_min"] = min_pixels, fit["pixels_max"] = max_pixels;
+  return nlohmann::json{{"estimate", false}, {"fits", {fit}}, {"alpha_vs_kmac", nullptr}}.dump(2);
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+// The done-when check: an energy with its source, its expected error, the sizes
+// it was fitted on, the level the quality maps to, and a warning outside them.
+TEST(PredictCli, SaysItsSourceTheFittedSizesAndWarnsOutsideThem) {
+  test_util::TempDir dir("predict");
+  const std::string coeffs = dir.file("h100.json");
+  spit(coeffs, coefficients_json("Bhyp", "low", 2.5e-7, 0.01, 0.061));
+  // E = 2.5e-7 J/px * 1920 * 1080 + 0.01 J = 0.5284 J; a 6.1 % error allows two digits.
+  const Result r = run_cli("predict --model Bhyp --quality 3 --size 1920x1080 --coeffs " + coeffs);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "0.53 J")) << r.out;
+  EXPECT_FALSE(has(r.out, "0.5284")) << "more digits than a 6 % error allows: " << r.out;
+  EXPECT_TRUE(has(r.out, "expected relative error 6.1 %")) << r.out;
+  EXPECT_TRUE(has(r.out, "source                " + coeffs)) << r.out;
+  EXPECT_TRUE(has(r.out, "65536 to 786432 pixels")) << r.out;
+  EXPECT_TRUE(has(r.out, "quality 3 is the low level (qualities 1-5")) << r.out;
+  EXPECT_TRUE(has(r.out, "outside the image sizes of the fit")) << r.out;
+  EXPECT_TRUE(has(r.err, "warning:")) << r.err;
+  // Inside the sizes: no warning.
+  const Result inside = run_cli("predict --model Bhyp --quality 3 --size 512x512 --coeffs " + coeffs);
+  ASSERT_EQ(inside.code, 0) << inside.err;
+  EXPECT_FALSE(has(inside.out, "WARNING")) << inside.out;
+  EXPECT_TRUE(has(inside.out, "0.076 J")) << inside.out;  // 2.5e-7 * 262144 + 0.01 = 0.07554 J
+  // --strict refuses the extrapolation in one line.
+  expect_one_line_error("predict --model Bhyp --quality 3 --size 1920x1080 --strict --coeffs " + coeffs,
+                        "outside the image sizes");
+  // The level the coefficients do not cover is said, and the JSON names the source and range.
+  const Result high = run_cli("predict --model Bhyp --quality 7 --size 512x512 --json --coeffs " + coeffs);
+  EXPECT_NE(high.code, 0) << "no fit of the high level and no alpha-vs-kMAC line: " << high.out;
+  const Result json = run_cli("predict --model Bhyp --quality 3 --size 512x512 --json --coeffs " + coeffs);
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["coefficients"], coeffs);
+  EXPECT_EQ(j["pixels_range"], nlohmann::json::array({65536.0, 786432.0}));
+  EXPECT_TRUE(j["warnings"].empty());
+}
+
+// An 811 % error leaves one significant digit, and words that say so.
+TEST(PredictCli, DigitsFollowTheExpectedError) {
+  test_util::TempDir dir("predict-digits");
+  const std::string coeffs = dir.file("c.json");
+  // E = 1.9e-3 J/px * 262144 + 311.42 J = 809.494 J at 512x512.
+  spit(coeffs, coefficients_json("Bfac", "low", 1.9e-3, 311.42, 8.11));
+  const Result r = run_cli("predict --model Bfac --quality 1 --size 512x512 --coeffs " + coeffs);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(has(r.out, "809.494")) << r.out;
+  EXPECT_TRUE(has(r.out, "800 J")) << r.out;
+  EXPECT_TRUE(has(r.out, "no better than an order of magnitude")) << r.out;
+  EXPECT_EQ(energy_text(809.494, 8.11), "800 J");
+  EXPECT_EQ(energy_text(0.5284, 0.061), "0.53 J");
+  EXPECT_EQ(energy_text(0.5284, 0.004), "0.528 J");
+  EXPECT_EQ(energy_text(1234.5, 0.2), "1200 J");
+}
+
+// A line that crosses zero gives no energy: refused, never printed negative;
+// arithmetic that overflows is refused in one line.
+TEST(PredictCli, NegativeAndInfiniteEnergiesAreRefused) {
+  test_util::TempDir dir("predict-refused");
+  const std::string negative = dir.file("negative.json"), huge = dir.file("huge.json");
+  // At 64x64: 1e-7 * 4096 - 0.05 = -0.0496 J; the line is zero at 500000 pixels.
+  spit(negative, coefficients_json("Bfac", "low", 1e-7, -0.05, 0.05, 4096, 786432));
+  const Result r = run_cli("predict --model Bfac --quality 1 --size 64x64 --coeffs " + negative);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_FALSE(has(r.out, "-0.04")) << r.out;
+  expect_one_line_error("predict --model Bfac --quality 1 --size 64x64 --coeffs " + negative,
+                        "crosses zero at 500000 pixels");
+  spit(huge, coefficients_json("Bfac", "low", 1e308, 1e308, 0.05));
+  expect_one_line_error("predict --model Bfac --quality 1 --size 512x512 --coeffs " + huge, "not finite");
+}
+
+// Without --coeffs: the fit shipped for --gpu NAME in data/<GPU>/fit.json, named;
+// with none for this machine and no paper table in the program, one line that says what to do.
+TEST(PredictCli, WithoutCoeffsTakesTheShippedFitOfTheGpuOrSaysWhatToDo) {
+  test_util::TempDir dir("predict-shipped");
+  fs::create_directories(dir.path / "data" / "NVIDIA_H100_80GB_HBM3");
+  spit((dir.path / "data" / "NVIDIA_H100_80GB_HBM3" / "fit.json").string(),
+       coefficients_json("Bhyp", "low", 2.5e-7, 0.01, 0.061));
+  const std::string in_dir = "cd " + dir.path.string() + " && ";
+  const Result r = test_util::run_command(in_dir + NICENERGY_CLI +
+                                          " predict --model Bhyp --quality 3 --size 512x512 --gpu 'NVIDIA H100 80GB HBM3'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "source                data/NVIDIA_H100_80GB_HBM3/fit.json")) << r.out;
+  EXPECT_TRUE(has(r.out, "0.076 J")) << r.out;
+  const Result other = test_util::run_command(in_dir + NICENERGY_CLI +
+                                              " predict --model Bhyp --quality 3 --size 512x512 --gpu 'NVIDIA A100'");
+  EXPECT_EQ(other.code, 1);
+  EXPECT_TRUE(has(other.err, "shipped: NVIDIA_H100_80GB_HBM3")) << other.err;
+  // From the repository (no GPU fits ship, no GPU here): one line naming both ways out.
+  expect_one_line_error("predict --model Bhyp --quality 3 --size 1920x1080", "--coeffs");
+  const Result none = run_cli("predict --model Bhyp --quality 3 --size 1920x1080");
+  EXPECT_TRUE(has(none.err, "Table 2")) << none.err;
+}
+
+// fit says when a line is not sound: a negative beta, and a zero inside the measured sizes.
+TEST(FitCli, NegativeBetaAndAZeroInsideTheSizesAreSaid) {
+  test_util::TempDir dir("fit-negative");
+  const std::string csv = dir.file("r.csv");
+  // S = 4096 .. 16384 px, E = 0.05, 0.06, 0.5, 0.55 J: least squares give
+  // alpha = 4.736e-5 J/px, beta = -0.195 J, zero at S = 4117 pixels.
+  const double energies[] = {0.05, 0.06, 0.5, 0.55};
+  for (int i = 0; i < 4; ++i) {
+    MeasurementRecord r = make_record("Bfac", "low", 64 * (i + 1), 64, energies[i]);
+    r.meter = "nvml";
+    r.method = "counter";
+    r.device = "cuda:0 test";
+    r.k = 3;
+    append_record(csv, r);
+  }
+  const Result fit = run_cli("fit " + csv);
+  ASSERT_EQ(fit.code, 0) << fit.err;
+  EXPECT_TRUE(has(fit.out, "beta is negative (-0.195 J)")) << fit.out;
+  EXPECT_TRUE(has(fit.out, "crosses zero at 4117 pixels, inside the measured sizes (4096 to 16384)")) << fit.out;
+  const Result csv_fit = run_cli("fit " + csv + " --format csv");
+  EXPECT_TRUE(has(csv_fit.err, "warning: Bfac low: the fitted beta is negative")) << csv_fit.err;
+  // A prediction from it inside the sizes but below the zero is refused.
+  ASSERT_EQ(run_cli("fit " + csv + " --output " + dir.file("fit.json")).code, 0);
+  expect_one_line_error("predict --model Bfac --quality 1 --size 64x64 --coeffs " + dir.file("fit.json"), "crosses zero");
+}
+
+// Names read from a CSV reach fit's errors escaped: no newline splits the
+// message, no escape code reaches the terminal.
+TEST(FitCli, ControlCharactersInNamesAreEscapedInErrors) {
+  test_util::TempDir dir("fit-names");
+  const std::string csv = dir.file("r.csv");
+  MeasurementRecord r = make_record("evil\x1b[31m\nname", "custom", 64, 64, 0.5);
+  r.network = r.abbr;
+  r.meter = "nvml";
+  r.method = "counter";
+  r.device = "cuda:0 test";
+  r.k = 3;
+  append_record(csv, r);
+  const Result fit = run_cli("fit " + csv);
+  EXPECT_EQ(fit.code, 1);
+  EXPECT_EQ(std::count(fit.err.begin(), fit.err.end(), '\n'), 1) << fit.err;
+  EXPECT_FALSE(has(fit.err, "\x1b")) << fit.err;
+  EXPECT_TRUE(has(fit.err, "evil\\x1b[31m\\x0aname")) << fit.err;
+}
+
+// A fold of the alpha-vs-kMAC fit with one kMAC value: another network helps, not other sizes.
+TEST(Fit, EqualKmacAsksForAnotherNetworkNotOtherSizes) {
+  std::vector<EnergyFit> fits(3);
+  std::vector<KmacPoint> points;
+  const char* names[] = {"Bfac", "Bhyp", "Mmean"};
+  for (int i = 0; i < 3; ++i) {
+    fits[i].abbr = names[i];
+    fits[i].level = "low";
+    fits[i].alpha_j_per_pixel = 1e-7 * (i + 1);
+    points.push_back({names[i], "low", 80.0, 56.0, true});
+  }
+  const std::string why = error_of([&] { fit_alpha_vs_kmac(fits, points, false); });
+  EXPECT_TRUE(has(why, "another complexity")) << why;
+  EXPECT_FALSE(has(why, "sizes")) << why;
+  points[2].kmac_per_pixel = 160;  // two equal of three: a leave-one-out fold has one value
+  const std::string fold = error_of([&] { fit_alpha_vs_kmac(fits, points, false); });
+  EXPECT_TRUE(has(fold, "another complexity")) << fold;
+  EXPECT_FALSE(has(fold, "sizes")) << fold;
+}

@@ -15,7 +15,9 @@
 #include "report/report.h"
 #include "report/gnuplot.h"
 #include "report/modes_figure.h"
+#include "report/record_json.h"
 #include "report/report_parts.h"
+#include "test_util.h"
 
 using namespace nicenergy;
 namespace fs = std::filesystem;
@@ -655,4 +657,155 @@ TEST(ReportBandwidth, EachFileGetsItsFigureOnThePage) {
   EXPECT_TRUE(has(html, "Activation bandwidth"));
   EXPECT_TRUE(has(html, "fig6_bandwidth_2"));
   fs::remove_all(dir);
+}
+
+// ---- the answer first, and what each figure says -------------------------------------
+
+// The page opens with the energy of one image per network, level and size, and
+// the same table sits beside the others as Markdown and CSV.
+TEST(ReportAnswer, EnergyPerImageComesFirstOnThePageAndAsFiles) {
+  const std::string dir = temp_dir("answer");
+  Campaign c = synthetic_campaign("counter");
+  c.records[0].energy_j = 0.1234;  // Bfac low q1 at 256x256: 0.1234 J / 0.065536 MP = 1.883 J/MP
+  c.records[0].energy_ci_j = 0.0021;
+  c.records[0].k = 7;
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  write_report(c.records, fit_models(c.records, kmac_points(c.complexity)), c.complexity, "", dir, options);
+  const std::string html = read_file(dir + "/index.html");
+  const size_t answer = html.find("<h2>Energy per image");
+  ASSERT_NE(answer, std::string::npos) << html.substr(0, 3000);
+  for (const char* later : {"<h2>Data", "Table 2", "Energy over image size"})
+    EXPECT_LT(answer, html.find(later)) << later;
+  const std::string csv = read_file(dir + "/energy.csv");
+  EXPECT_TRUE(has(csv, "Bfac,low,1,kodim01,256x256,0.1234,1.883,0.0021,7,nvml")) << csv;
+  EXPECT_TRUE(has(html, "href=\"energy.md\""));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), static_cast<long>(c.records.size()) + 1);
+  // Estimates say so in the table and the file.
+  Campaign e = synthetic_campaign("estimate");
+  write_report(e.records, fit_models(e.records, kmac_points(e.complexity)), e.complexity, "", dir + "/e", options);
+  EXPECT_TRUE(has(read_file(dir + "/e/energy.md"), "ESTIMATES, not measurements"));
+  EXPECT_TRUE(has(read_file(dir + "/e/energy.csv"), ",ESTIMATE\n"));
+  fs::remove_all(dir);
+}
+
+// Fig. 1 names the measurement its trace belongs to; Fig. 3 promises no line it does not draw.
+TEST(ReportAnswer, FiguresNameTheirPointAndDrawWhatTheCaptionSays) {
+  const std::string dir = temp_dir("figures");
+  Campaign c = synthetic_campaign("counter");
+  fs::create_directories(dir + "/t");
+  fs::copy_file(write_trace(dir), dir + "/t/0003-Mcont-q2-512x384.csv");
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  FitResult fit = fit_models(c.records, kmac_points(c.complexity));
+  fit.alpha_vs_kmac.reset();
+  write_report(c.records, fit, c.complexity, dir + "/t/0003-Mcont-q2-512x384.csv", dir + "/r", options);
+  EXPECT_TRUE(has(read_file(dir + "/r/fig1_power.gp"), "Power over time of Mcont q2 (low level), 512x384, kodim02"));
+  const std::string html = read_file(dir + "/r/index.html");
+  EXPECT_TRUE(has(html, "Fig. 1: power over time of Mcont q2 (low level), 512x384"));
+  const std::string fig3 = read_file(dir + "/r/fig3_alpha_kmac.gp");
+  EXPECT_FALSE(has(fig3, "fit, ρ")) << "no line to draw";
+  EXPECT_TRUE(has(fig3, "no α-over-kMAC line"));
+  EXPECT_TRUE(has(html, "Fig. 3: α of each network and level over its kMAC per pixel; no Sec. 5 fit line"));
+  EXPECT_TRUE(has(html, "Fig. 3 (2nd downsampling): α of each network and level over its kMAC per pixel up to the "
+                        "2nd downsampling, with the Sec. 5 fit."));
+  // A trace whose name says nothing is named as a file.
+  write_report(c.records, fit, c.complexity, write_trace(dir), dir + "/r2", options);
+  EXPECT_TRUE(has(read_file(dir + "/r2/fig1_power.gp"), "trace trace.csv"));
+  fs::remove_all(dir);
+}
+
+// A generated image is "mosaic of images 256x128", not "mosaic 256x128 of ../data/images 256x128".
+TEST(ReportAnswer, ImageLabelsAreShortAndSayTheSizeOnce) {
+  EXPECT_EQ(image_label("mosaic 256x128 of ../data/images"), "mosaic of images");
+  EXPECT_EQ(image_label("resize 64x64 of data/images/kodim01.png"), "resize of kodim01.png");
+  EXPECT_EQ(image_label("data/images/kodim01.png"), "kodim01.png");
+  const std::string dir = temp_dir("labels");
+  Campaign c = synthetic_campaign("counter");
+  for (MeasurementRecord& r : c.records) {
+    r.image = "mosaic " + std::to_string(r.width) + "x" + std::to_string(r.height) + " of ../data/images";
+    r.idle_cold_power_w = 30;  // the idle table lists every image
+  }
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  write_report(c.records, fit_models(c.records, kmac_points(c.complexity)), c.complexity, "", dir, options);
+  const std::string html = read_file(dir + "/index.html");
+  EXPECT_TRUE(has(html, "mosaic of images 256x256")) << html.substr(0, 4000);
+  EXPECT_FALSE(has(html, "of ../data/images 256x256"));
+  fs::remove_all(dir);
+}
+
+// The modes figure's title ran past the edge on one line: two lines now, the image short.
+TEST(ReportAnswer, ModesTitleIsTwoShortLines) {
+  std::vector<ModeRow> rows = mode_rows();
+  for (ModeRow& r : rows) r.image = "mosaic 256x128 of ../data/images", r.device = "cpu (AMD EPYC 7B13 64-Core Processor)";
+  const auto [dat, gp] = modes_figure(rows, "fig5_modes", "");
+  EXPECT_TRUE(has(gp, "Bfac q1 on mosaic of images: energy against output deviation per mode\\ncpu (AMD EPYC 7B13 "
+                     "64-Core Processor)"))
+      << gp;
+  EXPECT_TRUE(has(gp, "set key at screen 0.5")) << "a key beside the plot pushed the title off-centre";
+}
+
+// A fitted line with a negative beta that crosses zero inside the sizes is noted
+// on Fig. 2 and under Table 2 on the page and in its Markdown.
+TEST(ReportAnswer, AnUnsoundLineIsSaidOnFig2AndTable2) {
+  const std::string dir = temp_dir("unsound");
+  std::vector<MeasurementRecord> records;
+  const double energies[] = {0.05, 0.06, 0.5, 0.55};
+  for (int i = 0; i < 4; ++i) {
+    MeasurementRecord r;
+    r.network = "bmshj2018_factorized";
+    r.abbr = "Bfac";
+    r.level = "low";
+    r.quality = 1;
+    r.image = "kodim01";
+    r.width = 64 * (i + 1);
+    r.height = 64;
+    r.pixels = int64_t(r.width) * 64;
+    r.energy_j = energies[i];
+    r.meter = "nvml";
+    r.method = "counter";
+    r.device = "cuda:0 test";
+    records.push_back(r);
+  }
+  ReportOptions options;
+  options.gnuplot = "nicenergy-no-such-gnuplot";
+  write_report(records, fit_models(records, {}), {}, "", dir, options);
+  EXPECT_TRUE(has(read_file(dir + "/fig2_energy_low.gp"),
+                  "Note: Bfac: fitted β < 0, its line crosses 0 at 0.00412 MP, inside the measured sizes"));
+  EXPECT_TRUE(has(read_file(dir + "/table2_fits.md"), "the fitted beta is negative (-0.195 J)"));
+  EXPECT_TRUE(has(read_file(dir + "/index.html"), "crosses zero at 4117 pixels"));
+  fs::remove_all(dir);
+}
+
+// measure --json and the record's JSON: keys in the documented order, the results CSV's columns.
+TEST(RecordJson, KeysComeInTheOrderOfTheCsvColumns) {
+  MeasurementRecord r;
+  r.network = "bmshj2018_factorized";
+  const nlohmann::ordered_json j = to_json(r);
+  std::vector<std::string> keys;
+  for (const auto& item : j.items()) keys.push_back(item.key());
+  EXPECT_EQ(keys, measurement_columns());
+  const std::string text = j.dump();
+  EXPECT_LT(text.find("\"network\""), text.find("\"abbr\"")) << "alphabetical order puts abbr first";
+}
+
+// report --bandwidth refuses a file far larger than any bandwidth JSON in one line.
+TEST(ReportBandwidth, AHugeFileIsRefusedInOneLine) {
+  test_util::TempDir dir("bandwidth-huge");
+  {
+    std::ofstream out(dir.file("huge.json"));
+    out << "{\"pad\": \"" << std::string(9u << 20, 'x') << "\"}";
+  }
+  {
+    std::ofstream out(dir.file("r.csv"));
+    out << "network,abbr,quality,level,image,width,height,pixels,padded_width,padded_height,energy_j,energy_ci_j,k,m,"
+           "duration_s,idle_power_w,mean_power_w,meter,method,device,started_at\n";
+    for (int w : {64, 96, 128})
+      out << "bmshj2018_factorized,Bfac,1,low,x.png," << w << ",64," << w * 64 << "," << w << ",64,"
+          << 0.001 * w << ",0,2,3,1,10,20,nvml,counter,cuda:0 test,2024-05-01T00:00:00Z\n";
+  }
+  expect_one_line_error("report " + dir.file("r.csv") + " --output " + dir.file("out") + " --bandwidth " +
+                            dir.file("huge.json"),
+                        "8 MiB");
 }

@@ -13,7 +13,10 @@
 #include "error.h"
 #include "image/image.h"
 #include "io/files.h"
+#include "io/numbers.h"
+#include "meters/power_meter.h"
 #include "modeling/coefficients.h"
+#include "modeling/embedded_fits.h"
 #include "modeling/fit.h"
 #include "modeling/predict.h"
 #include "models/codec.h"
@@ -23,9 +26,27 @@
 #include "protocol/results_csv.h"
 #include "report/fit_tables.h"
 #include "report/report.h"
+#include "report/text_table.h"
 
 namespace nicenergy::cli {
 namespace {
+
+// Text from files (names in a CSV, paths) on the terminal: control characters
+// as \xNN, so no newline splits a message and no escape code reaches the
+// screen; other bytes (UTF-8 names) stay.
+std::string escaped(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 // Fits Eq. (2) and the kMAC lines; the network-levels without a kMAC count are said in the notes.
 // skip_unfittable: fit_models_skipping (a report with rate-distortion points).
@@ -50,6 +71,10 @@ bool has_rate_distortion(const std::vector<MeasurementRecord>& records) {
 std::vector<MeasurementRecord> read_records(const std::string& path,
                                             std::vector<MeasurementRecord>* stages = nullptr) {
   std::vector<MeasurementRecord> records = read_results(path);
+  // Names from the file reach the terminal in tables, notes and errors.
+  for (MeasurementRecord& r : records)
+    for (std::string* text : {&r.network, &r.abbr, &r.level, &r.image, &r.device, &r.gpu, &r.mode, &r.stage})
+      *text = escaped(*text);
   if (records.empty()) throw Error("results file '" + path + "' holds no measurements: run a campaign first");
   // Eq. (2) and the paper's figures are about the chain; a stage's energy is another quantity.
   const auto other = std::stable_partition(records.begin(), records.end(), [](const MeasurementRecord& r) {
@@ -99,7 +124,24 @@ struct FitParams {
   bool json = false;
 };
 
+// The fit's line warnings (negative beta, zero inside the measured sizes): the
+// table and Markdown print them below the table; CSV and JSON on stderr.
+void warn_lines(const FitResult& result, const FitParams& p, const std::string& prefix) {
+  if (!p.json && p.format != "csv") return;
+  for (const std::string& w : fit_line_warnings(result.fits)) std::fprintf(stderr, "warning: %s%s\n", prefix.c_str(), w.c_str());
+}
+
+int run_fit_escaped(const FitParams& p);
+
 int run_fit(const FitParams& p) {
+  try {
+    return run_fit_escaped(p);
+  } catch (const Error& e) {
+    throw Error(escaped(e.what()));  // a name read from a CSV may sit in the message
+  }
+}
+
+int run_fit_escaped(const FitParams& p) {
   if (p.results.empty()) throw Error("fit needs a results CSV: nicenergy fit RESULTS.csv");
   if (p.results.size() > 1) {
     // `fit R.csv --json FIT.json` was the old spelling of --output.
@@ -128,6 +170,7 @@ int run_fit(const FitParams& p) {
           fit_with_complexity(g.records, complexity_of_records(g.records), has_rate_distortion(g.records));
       std::cout << "device: " << g.name << " (" << g.records.size() << " measurements)\n"
                 << format_fit_table(result, p.format) << "\n";
+      warn_lines(result, p, g.name + ": ");
       for (const auto& note : result.notes) std::fprintf(stderr, "note: %s: %s\n", g.name.c_str(), note.c_str());
       if (!p.output.empty()) {
         write_fit_result(result, output_for_group(p.output, g.slug));
@@ -145,6 +188,7 @@ int run_fit(const FitParams& p) {
   } else {
     std::cout << format_fit_table(result, p.format);
   }
+  warn_lines(result, p, "");
   for (const auto& note : result.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   if (result.estimate)
     std::fprintf(stderr, "note: these energies are ESTIMATES (CPU time x TDP share), not measurements\n");
@@ -160,8 +204,71 @@ struct PredictParams {
   int quality = 0;
   std::string size;
   std::string coeffs;
+  std::string gpu;
+  bool strict = false;
   bool json = false;
 };
+
+// The GPU the meters see here (NVML's first device), "" without one.
+std::string present_gpu() {
+  const std::unique_ptr<PowerMeter> meter = make_nvml_meter(0);
+  return meter->available() ? meter->device_state().name : std::string();
+}
+
+// --coeffs FILE, else a shipped fit (--gpu, or the GPU here), else the paper's
+// Table 2 (modeling/embedded_fits.h).
+FitSource coefficients_for(const PredictParams& p) {
+  if (!p.coeffs.empty()) {
+    if (!p.gpu.empty()) throw Error("--coeffs and --gpu both choose the coefficients: give one of them");
+    return {read_fit_result(p.coeffs), p.coeffs, ""};
+  }
+  std::vector<std::string> notes;
+  FitSource s = default_fit(p.gpu, p.gpu.empty() ? present_gpu() : "", &notes);
+  for (const std::string& note : notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+  return s;
+}
+
+// What the user reads: the energy with the digits its error allows, where the
+// coefficients came from, what they cover and every warning.
+int print_prediction(const PredictParams& p, const FitSource& s, Prediction pr, const std::string& heading,
+                     const std::string& level_note) {
+  pr.coefficients = s.source;
+  if (p.strict && !pr.warnings.empty())
+    throw Error("--strict: " + pr.warnings.front() + "; drop --strict to predict it anyway, with the warning");
+  for (const std::string& w : pr.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  if (p.json) {
+    nlohmann::json j = to_json(pr);
+    j["estimate"] = s.fit.estimate;
+    if (pr.kmac_per_pixel) j["kmac_per_pixel"] = *pr.kmac_per_pixel;
+    if (!level_note.empty()) j["level_note"] = level_note;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  const double e = pr.expected_relative_error;
+  std::printf("%s\n", heading.c_str());
+  if (!level_note.empty()) std::printf("%s\n", level_note.c_str());
+  std::printf("energy per execution  %s  (expected relative error %s)%s\n", energy_text(pr.energy_j, e).c_str(),
+              e > 0 ? format_number(100 * e, 100 * e >= 10 ? "%.0f %%" : "%.2g %%").c_str() : "not known",
+              e > 1 ? ": no better than an order of magnitude" : "");
+  std::printf("source                %s\n", escaped(s.source).c_str());
+  std::printf("model                 %s: alpha %.3g J/pixel, beta %.3g J\n",
+              pr.source == "fit" ? "this network-level's fit of Eq. (2)"
+                                 : ("alpha from the alpha-versus-kMAC line at " +
+                                    format_number(pr.kmac_per_pixel.value_or(0), "%.4g") +
+                                    " kMAC/pixel (no fit of this network-level), beta the mean of the fits'").c_str(),
+              pr.alpha_j_per_pixel, pr.beta_j);
+  std::printf("fitted on             %s\n",
+              pr.max_pixels > 0 ? (format_number(pr.min_pixels, "%.0f") + " to " + format_number(pr.max_pixels, "%.0f") +
+                                   " pixels per image").c_str()
+                                : "image sizes not recorded in the coefficients");
+  if (pr.source == "alpha_vs_kmac")
+    std::printf("kMAC range            %s\n", pr.max_kmac > 0 ? (format_number(pr.min_kmac, "%.4g") + " to " +
+                                                                 format_number(pr.max_kmac, "%.4g") + " kMAC/pixel").c_str()
+                                                              : "not recorded in the coefficients");
+  for (const std::string& w : pr.warnings) std::printf("WARNING: %s\n", w.c_str());
+  if (s.fit.estimate) std::printf("ESTIMATE: the coefficients were fitted to CPU-time estimates, not measurements\n");
+  return 0;
+}
 
 // A network outside the zoo: a name a fit knows (a TorchScript file's stem, an
 // exec --name), or a TorchScript file, whose operators are counted at the size
@@ -169,7 +276,8 @@ struct PredictParams {
 int predict_custom(const PredictParams& p, const ImageInfo& size) {
   const bool torchscript = is_torchscript_path(p.model);
   const std::string name = torchscript ? std::filesystem::path(p.model).stem().string() : p.model;
-  const FitResult fit = read_fit_result(p.coeffs);
+  const FitSource source = coefficients_for(p);
+  const FitResult& fit = source.fit;
   std::string level = kCustomLevel;
   for (const EnergyFit& f : fit.fits)
     if (f.abbr == name || f.network == name) level = f.level;
@@ -179,8 +287,9 @@ int predict_custom(const PredictParams& p, const ImageInfo& size) {
   if (!fitted && !torchscript) {
     std::string known;
     for (const NetworkSpec& spec : network_specs()) known += (known.empty() ? "" : ", ") + spec.abbr;
-    throw Error("unknown model '" + p.model + "': not a built-in network (" + known + "), not a TorchScript file, "
-                "and no fit in " + p.coeffs + " names it; give a name that `nicenergy fit` lists");
+    throw Error("unknown model '" + printable(p.model) + "': not a built-in network (" + known +
+                "), not a TorchScript file, and no fit in " + escaped(source.source) +
+                " names it; give a name that `nicenergy fit` lists");
   }
   if (!fitted && torchscript) {
     const Padding padding = padding_for(size.height, size.width, TorchScriptOptions{}.padding);
@@ -189,48 +298,37 @@ int predict_custom(const PredictParams& p, const ImageInfo& size) {
     kmac = kmac_per_pixel(count_torchscript(p.model, TorchScriptOptions{}, torch::kCPU, x), x);
   }
   const Prediction pr = predict_energy(fit, name, level, size.width, size.height, kmac);
-  if (p.json) {
-    nlohmann::json j = to_json(pr);
-    j["estimate"] = fit.estimate;
-    if (kmac) j["kmac_per_pixel"] = *kmac;
-    std::cout << j.dump(2) << "\n";
-    return 0;
-  }
-  std::printf("%s, %s level, %dx%d (%lld pixels)\n", name.c_str(), level.c_str(), size.width, size.height,
-              static_cast<long long>(pr.pixels));
-  std::printf("energy per execution  %.6g J  (expected relative error %.1f %%)\n", pr.energy_j,
-              100 * pr.expected_relative_error);
-  std::printf("alpha %.6g J/pixel, beta %.6g J, from %s\n", pr.alpha_j_per_pixel, pr.beta_j,
-              pr.source == "fit" ? "this network's fit"
-                                 : ("the alpha-versus-kMAC model (no fit for this network; " +
-                                    std::to_string(*kmac) + " kMAC per pixel counted)").c_str());
-  if (fit.estimate) std::printf("ESTIMATE: the coefficients were fitted to CPU-time estimates, not measurements\n");
-  return 0;
+  const std::string heading = escaped(name) + ", " + escaped(level) + " level, " + std::to_string(size.width) + "x" +
+                              std::to_string(size.height) + " (" + std::to_string(pr.pixels) + " pixels)";
+  return print_prediction(p, source, pr, heading, "");
+}
+
+// "quality 3 is the low level (qualities 1-5, N=128, M=192)", and whether the
+// coefficients fit that network-level themselves.
+std::string level_note(const Complexity& c, const FitResult& fit) {
+  const NetworkSpec& spec = find_network(c.abbr);
+  const bool low = c.level == "low";
+  const int first = low ? 1 : spec.first_high, last = low ? spec.first_high - 1 : spec.qualities;
+  std::string note = "quality " + std::to_string(c.quality) + " is the " + c.level + " level (qualities " +
+                     std::to_string(first) + "-" + std::to_string(last) + " share N=" + std::to_string(c.n) +
+                     ", M=" + std::to_string(c.m) + ")";
+  bool fitted = false;
+  for (const EnergyFit& f : fit.fits) fitted = fitted || (f.abbr == c.abbr && f.level == c.level);
+  if (!fitted) note += "; the coefficients hold no fit of " + c.abbr + " at this level";
+  return note;
 }
 
 int run_predict(const PredictParams& p) {
   const ImageInfo size = parse_size(p.size);
-  if (p.coeffs.empty())
-    throw Error("no coefficients: pass --coeffs FIT.json written by 'nicenergy fit RESULTS.csv --output FIT.json'");
   if (!lookup_network(p.model)) return predict_custom(p, size);
   if (p.quality == 0) throw Error("predict --model " + p.model + " needs --quality Q (a built-in network's quality)");
   const Complexity c = complexity_of(p.model, p.quality);
-  const FitResult fit = read_fit_result(p.coeffs);
-  const Prediction pr = predict_energy(fit, c.abbr, c.level, size.width, size.height, c.kmac_per_pixel);
-  if (p.json) {
-    nlohmann::json j = to_json(pr);
-    j["estimate"] = fit.estimate;
-    std::cout << j.dump(2) << "\n";
-    return 0;
-  }
-  std::printf("%s (%s) quality %d, %s level, %dx%d (%lld pixels)\n", c.network.c_str(), c.abbr.c_str(), p.quality,
-              c.level.c_str(), size.width, size.height, static_cast<long long>(pr.pixels));
-  std::printf("energy per execution  %.6g J  (expected relative error %.1f %%)\n", pr.energy_j,
-              100 * pr.expected_relative_error);
-  std::printf("alpha %.6g J/pixel, beta %.6g J, from %s\n", pr.alpha_j_per_pixel, pr.beta_j,
-              pr.source == "fit" ? "this network's fit" : "the alpha-versus-kMAC model (no fit for this network)");
-  if (fit.estimate) std::printf("ESTIMATE: the coefficients were fitted to CPU-time estimates, not measurements\n");
-  return 0;
+  const FitSource source = coefficients_for(p);
+  const Prediction pr = predict_energy(source.fit, c.abbr, c.level, size.width, size.height, c.kmac_per_pixel);
+  char heading[256];
+  std::snprintf(heading, sizeof heading, "%s (%s) quality %d, %s level, %dx%d (%lld pixels)", c.network.c_str(),
+                c.abbr.c_str(), p.quality, c.level.c_str(), size.width, size.height, static_cast<long long>(pr.pixels));
+  return print_prediction(p, source, pr, heading, level_note(c, source.fit));
 }
 
 struct ReportParams {
@@ -256,7 +354,16 @@ int run_report(const ReportParams& p) {
     options.mode_rows = read_mode_rows(p.modes);
     if (options.mode_rows.empty()) throw Error("modes file '" + p.modes + "' holds no modes: run `nicenergy modes --output` first");
   }
-  for (const std::string& file : p.bandwidth) options.bandwidths.push_back(read_bandwidth_json(file));
+  for (const std::string& file : p.bandwidth) {
+    // A bandwidth JSON of the largest network is tens of kB: a big file is a wrong one, refused before it is read.
+    constexpr uintmax_t kMaxBandwidthBytes = 8u << 20;
+    std::error_code ec;
+    const uintmax_t bytes = std::filesystem::file_size(file, ec);
+    if (!ec && bytes > kMaxBandwidthBytes)
+      throw Error("bandwidth file '" + escaped(file) + "' has " + std::to_string(bytes) +
+                  " bytes, more than the 8 MiB a `nicenergy bandwidth --format json` output can have: check the path");
+    options.bandwidths.push_back(read_bandwidth_json(file));
+  }
   const auto records = read_records(p.results[0], &options.stage_records);
   // Legacy codecs (and a learned codec's RD points) may sit at one image size:
   // no Eq. (2) line for them, but the rest of the report stays.
@@ -332,13 +439,20 @@ void add_analysis_commands(CLI::App& app, Action& action) {
       ->type_name("MODEL");
 
   CLI::App* predict = add_command(app, "predict", "energy of a network on an image size from fitted coefficients");
-  predict->footer("Energy per execution from E = alpha * S + beta with the fit's expected error. A network without\n"
-                  "its own fit is predicted from its kMAC per pixel (alpha-versus-kMAC model).");
+  predict->footer("Energy per execution from E = alpha * S + beta with the fit's expected error, its source and the\n"
+                  "sizes it was fitted on (outside them: a warning; --strict refuses). A network without its own fit\n"
+                  "is predicted from its kMAC per pixel (alpha-versus-kMAC model). Without --coeffs: the fit shipped\n"
+                  "for --gpu NAME or for this machine's GPU (data/GPU/fit.json), else the paper's Table 2 where\n"
+                  "the program holds it.");
   auto pp = bind<PredictParams>(predict, action, run_predict);
   add_model(predict, pp->model);
   add_quality(predict, pp->quality)->required(false);  // a built-in network's; none for others
   predict->add_option("--size", pp->size, "image size")->required()->type_name("WxH");
   predict->add_option("--coeffs", pp->coeffs, "coefficients written by fit --output")->type_name("FIT.json");
+  predict->add_option("--gpu", pp->gpu, "use the fit shipped for this GPU model (data/GPU/fit.json), or the paper's "
+                                        "(Quadro RTX 4000)")
+      ->type_name("NAME");
+  predict->add_flag("--strict", pp->strict, "refuse, exit 1, outside the image sizes and kMAC the fit covers");
   predict->add_flag("--json", pp->json, "one JSON object on stdout");
 
   CLI::App* report = add_command(app, "report", "the paper's figures and tables from a results CSV (SVG, PNG, HTML)");

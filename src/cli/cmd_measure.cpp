@@ -214,7 +214,7 @@ void print_protocol_lines(const MeasurementRecord& record, const ProtocolResult&
 void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
                        bool deterministic, bool trace_failed) {
   if (p.json) {
-    nlohmann::json j = to_json(record);
+    nlohmann::ordered_json j = to_json(record);
     j["estimate"] = result.estimate;
     j["stop"] = to_string(result.stop);
     j["preheat"] = to_string(result.preheat.outcome);
@@ -238,12 +238,20 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
   }
   std::printf("network        %s (%s) quality %d, %s level\n", record.network.c_str(), record.abbr.c_str(),
               record.quality, record.level.c_str());
-  std::printf("stage          %s, mode %s\n", record.stage.empty() ? "chain" : record.stage.c_str(),
-              mode_name(parse_mode(p.mode)).c_str());
+  // A legacy codec runs no LibTorch: no energy mode and no LibTorch threads to name.
+  const bool libtorch = !record.libtorch.empty();
+  if (libtorch)
+    std::printf("stage          %s, mode %s\n", record.stage.empty() ? "chain" : record.stage.c_str(),
+                mode_name(parse_mode(p.mode)).c_str());
+  else
+    std::printf("stage          %s\n", record.stage.empty() ? "chain" : record.stage.c_str());
   std::printf("image          %s, %dx%d padded to %dx%d\n", record.image.c_str(), record.width, record.height,
               record.padded_width, record.padded_height);
-  std::printf("device         %s (LibTorch %s, %d threads)\n", record.device.c_str(), record.libtorch.c_str(),
-              record.threads);
+  if (libtorch)
+    std::printf("device         %s (LibTorch %s, %d threads)\n", record.device.c_str(), record.libtorch.c_str(),
+                record.threads);
+  else
+    std::printf("device         %s (no LibTorch)\n", record.device.c_str());
   std::printf("meter          %s, method %s\n", record.meter.c_str(), record.method.c_str());
   std::printf("idle power     %.3f W (%s reference)\n", record.idle_power_w, record.idle_reference.c_str());
   if (record.idle_cold_power_w && record.idle_hot_power_w)
@@ -431,7 +439,7 @@ int run_exec(ExecParams p) {
   }
   if (!p.output.empty()) append_record(p.output, record);
   if (p.json) {
-    nlohmann::json j = to_json(record);
+    nlohmann::ordered_json j = to_json(record);
     j["command"] = p.command;
     j["estimate"] = result.estimate;
     j["stop"] = to_string(result.stop);

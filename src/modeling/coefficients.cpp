@@ -1,6 +1,7 @@
 #include "modeling/coefficients.h"
 
 #include <fstream>
+#include <tuple>
 
 #include "error.h"
 #include "io/files.h"
@@ -11,7 +12,8 @@ namespace nicenergy {
 static nlohmann::json kmac_json(const std::optional<KmacFit>& fit) {
   if (!fit) return nullptr;
   return {{"slope", fit->slope}, {"offset", fit->offset}, {"pearson", fit->pearson},
-          {"mre", fit->mre}, {"mre_in_sample", fit->mre_in_sample}, {"n", fit->n}};
+          {"mre", fit->mre}, {"mre_in_sample", fit->mre_in_sample}, {"n", fit->n},
+          {"kmac_min", fit->min_kmac}, {"kmac_max", fit->max_kmac}};
 }
 
 nlohmann::json to_json(const FitResult& result) {
@@ -19,7 +21,8 @@ nlohmann::json to_json(const FitResult& result) {
   for (const EnergyFit& f : result.fits)
     fits.push_back({{"network", f.network}, {"abbr", f.abbr}, {"level", f.level}, {"n", f.n},
                     {"alpha", f.alpha_j_per_pixel}, {"beta", f.beta_j}, {"pearson", f.pearson},
-                    {"mre", f.mre}, {"mre_in_sample", f.mre_in_sample}});
+                    {"mre", f.mre}, {"mre_in_sample", f.mre_in_sample},
+                    {"pixels_min", f.min_pixels}, {"pixels_max", f.max_pixels}});
   return {{"estimate", result.estimate},  // true: the energies were CPU-time estimates, not measurements
           {"fits", fits},
           {"alpha_vs_kmac", kmac_json(result.alpha_vs_kmac)},
@@ -56,6 +59,18 @@ static int count_field(const nlohmann::json& object, const char* key, const std:
   return n;
 }
 
+// An optional [low, high] pair: both or neither, 0 <= low <= high.
+static std::pair<double, double> range_fields(const nlohmann::json& j, const char* low_key, const char* high_key,
+                                              const std::string& where) {
+  if (!j.contains(low_key) && !j.contains(high_key)) return {0.0, 0.0};
+  const double low = field<double>(j, low_key, where);
+  const double high = field<double>(j, high_key, where);
+  if (!(low >= 0 && high >= low))
+    throw Error(where + ": \"" + low_key + "\" and \"" + high_key + "\" must satisfy 0 <= low <= high; rewrite the "
+                "file with `nicenergy fit`");
+  return {low, high};
+}
+
 static std::optional<KmacFit> kmac_from_json(const nlohmann::json& json, const char* key, const std::string& source) {
   if (!json.contains(key) || json.at(key).is_null()) return std::nullopt;
   const std::string where = source + " \"" + key + "\"";
@@ -69,6 +84,8 @@ static std::optional<KmacFit> kmac_from_json(const nlohmann::json& json, const c
   // Older files may lack the in-sample error; it is informative only.
   fit.mre_in_sample = j.contains("mre_in_sample") ? field<double>(j, "mre_in_sample", where) : 0.0;
   fit.n = count_field(j, "n", where);
+  // Files written before the ranges were recorded lack them: 0, unknown.
+  std::tie(fit.min_kmac, fit.max_kmac) = range_fields(j, "kmac_min", "kmac_max", where);
   return fit;
 }
 
@@ -89,6 +106,7 @@ FitResult fit_result_from_json(const nlohmann::json& json, const std::string& so
     f.pearson = field<double>(j, "pearson", where);
     f.mre = field<double>(j, "mre", where);
     f.mre_in_sample = field<double>(j, "mre_in_sample", where);
+    std::tie(f.min_pixels, f.max_pixels) = range_fields(j, "pixels_min", "pixels_max", where);
     result.fits.push_back(f);
   }
   result.estimate = json.contains("estimate") && json.at("estimate").is_boolean() && json.at("estimate").get<bool>();

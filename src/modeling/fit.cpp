@@ -1,6 +1,7 @@
 #include "modeling/fit.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -13,6 +14,12 @@
 #include "protocol/results_csv.h"
 
 namespace nicenergy {
+
+static std::string format_number(double value, const char* format) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
 
 LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, const std::string& what) {
   if (x.size() != y.size())
@@ -29,7 +36,8 @@ LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, con
     syy += (y[i] - my) * (y[i] - my);
     sxy += (x[i] - mx) * (y[i] - my);
   }
-  if (!(sxx > 0)) throw Error(what + ": all x values are equal, so the slope is undefined; add points of other sizes");
+  // The caller knows what x is (sizes, kMAC) and checks it first with its own hint.
+  if (!(sxx > 0)) throw Error(what + ": all x values are equal, so the slope is undefined; add points at other x values");
   LineFit fit;
   fit.n = static_cast<int>(n);
   fit.slope = sxy / sxx;
@@ -41,6 +49,32 @@ LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, con
 
 double model_energy_j(double alpha_j_per_pixel, double beta_j, double pixels) {
   return alpha_j_per_pixel * pixels + beta_j;
+}
+
+std::vector<std::string> fit_line_warnings(const EnergyFit& f) {
+  std::vector<std::string> out;
+  const std::string name = f.abbr + " " + f.level;
+  if (f.beta_j < 0)
+    out.push_back(name + ": the fitted beta is negative (" + format_number(f.beta_j, "%.3g") +
+                  " J), though a fixed cost per execution cannot be: the line fits the measured sizes only, and "
+                  "predicts less than nothing for small images");
+  // E = alpha * S + beta is zero at S0 = -beta / alpha; inside the measured
+  // sizes the line predicts negative energies for part of them.
+  if (f.alpha_j_per_pixel != 0 && f.max_pixels > 0) {
+    const double s0 = -f.beta_j / f.alpha_j_per_pixel;
+    if (s0 >= f.min_pixels && s0 <= f.max_pixels)
+      out.push_back(name + ": the fitted line crosses zero at " + format_number(s0, "%.0f") +
+                    " pixels, inside the measured sizes (" + format_number(f.min_pixels, "%.0f") + " to " +
+                    format_number(f.max_pixels, "%.0f") + "): it predicts negative energies on one side of it");
+  }
+  return out;
+}
+
+std::vector<std::string> fit_line_warnings(const std::vector<EnergyFit>& fits) {
+  std::vector<std::string> out;
+  for (const EnergyFit& f : fits)
+    for (std::string& w : fit_line_warnings(f)) out.push_back(std::move(w));
+  return out;
 }
 
 double mean_relative_error(const std::vector<double>& predicted, const std::vector<double>& measured) {
@@ -84,6 +118,7 @@ static double pixels_of(const MeasurementRecord& r) {
 
 static EnergyFit fit_group(const std::vector<MeasurementRecord>& group) {
   const MeasurementRecord& first = group.front();
+  // Names come from a CSV: the CLI escapes their control characters as it reads them.
   const std::string what = "energy fit of " + first.network + " (" + first.abbr + "), level " + first.level;
   if (group.size() < 3)
     throw Error(what + ": " + std::to_string(group.size()) +
@@ -108,6 +143,8 @@ static EnergyFit fit_group(const std::vector<MeasurementRecord>& group) {
   fit.alpha_j_per_pixel = all.slope;
   fit.beta_j = all.intercept;
   fit.pearson = all.pearson;
+  fit.min_pixels = *sizes.begin();
+  fit.max_pixels = *sizes.rbegin();
   std::vector<double> in_sample;
   for (double x : s) in_sample.push_back(model_energy_j(all.slope, all.intercept, x));
   fit.mre_in_sample = mean_relative_error(in_sample, e);
@@ -210,12 +247,20 @@ KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<
   if (kmac.size() < 3)
     throw Error(what + ": " + std::to_string(kmac.size()) +
                 " network-level(s) have both a fit and a kMAC count, need at least 3; measure more networks or levels");
+  // Every network-level has one kMAC count whatever the image size: more sizes
+  // cannot help, another network (or level) can.
+  const auto [low, high] = std::minmax_element(kmac.begin(), kmac.end());
+  if (!(*high > *low))
+    throw Error(what + ": all " + std::to_string(kmac.size()) + " network-levels have " + format_number(*low, "%.4g") +
+                " kMAC per pixel, so the slope is undefined; measure a network or level of another complexity");
   const LineFit all = fit_line(kmac, alpha, what);
   KmacFit result;
   result.n = all.n;
   result.slope = all.slope;
   result.offset = all.intercept;
   result.pearson = all.pearson;
+  result.min_kmac = *low;
+  result.max_kmac = *high;
   std::vector<double> in_sample, held_out;
   for (double x : kmac) in_sample.push_back(all.slope * x + all.intercept);
   result.mre_in_sample = mean_relative_error(in_sample, alpha);
@@ -224,6 +269,9 @@ KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<
     std::vector<double> x, y;
     for (size_t j = 0; j < kmac.size(); ++j)
       if (j != i) x.push_back(kmac[j]), y.push_back(alpha[j]);
+    if (std::set<double>(x.begin(), x.end()).size() < 2)
+      throw Error(what + ": leaving out one network-level leaves the others at one kMAC per pixel, so the slope is "
+                  "undefined; measure a network or level of another complexity");
     const LineFit train = fit_line(x, y, what + " (leave-one-out)");
     held_out.push_back(train.slope * kmac[i] + train.intercept);
   }

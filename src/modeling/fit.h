@@ -47,7 +47,19 @@ struct EnergyFit {
   double pearson = 0;            // correlation of E and S
   double mre = 0;                // Eq. (3) under 10-fold cross-validation, fraction
   double mre_in_sample = 0;      // Eq. (3) of the fit on all points, fraction
+  // The image sizes the fit was measured on, pixels; 0: unknown (files written
+  // before they were recorded). Outside them a prediction extrapolates.
+  double min_pixels = 0;
+  double max_pixels = 0;
 };
+
+// What a reader of a fit must be told about its line: a negative beta (a fixed
+// cost cannot be negative), and a line that crosses zero inside the measured
+// sizes (it predicts negative energies for some of them). One sentence each,
+// naming the network and level; empty when the line is sound.
+std::vector<std::string> fit_line_warnings(const EnergyFit& fit);
+// The same for every fit of a result, in its order.
+std::vector<std::string> fit_line_warnings(const std::vector<EnergyFit>& fits);
 
 // alpha against kMAC per pixel (Sec. 5), one point per network and level.
 struct KmacFit {
@@ -57,6 +69,8 @@ struct KmacFit {
   double mre = 0;            // Eq. (3) on alpha, leave-one-out, fraction
   double mre_in_sample = 0;  // Eq. (3) on alpha, fit on all points, fraction
   int n = 0;                 // networks x levels in the fit
+  double min_kmac = 0;       // the kMAC per pixel the line was fitted over; 0: unknown
+  double max_kmac = 0;
 };
 
 struct FitResult {

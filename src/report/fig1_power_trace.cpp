@@ -6,7 +6,7 @@
 
 namespace nicenergy {
 
-void write_fig1_power_trace(ReportFolder& w, const std::vector<TracePoint>& trace) {
+void write_fig1_power_trace(ReportFolder& w, const std::vector<TracePoint>& trace, const std::string& point) {
   std::string dat = "# time_s power_w window   (window -1: outside the measurement windows)\n";
   for (const TracePoint& p : trace) dat += gp_number(p.time_s) + " " + gp_number(p.power_w) + " " + std::to_string(p.window) + "\n";
   w.write("fig1_power.dat", dat);
@@ -21,7 +21,8 @@ void write_fig1_power_trace(ReportFolder& w, const std::vector<TracePoint>& trac
   }
   std::string gp = gp_header("fig1_power");
   // The title explains the shading; a key would crowd the axis labels.
-  gp += "set title 'Power over time; shaded and numbered: the measurement windows" + w.title_note + "'\n"
+  gp += "set title \"Power over time of " + gp_plain(point) + w.title_note +
+        "\\nshaded and numbered: the measurement windows\"\n"
         "set xlabel 'Time (s)'\nset ylabel 'Power (W)'\n"
         "unset key\n"
         "set offsets 0, 0, graph 0.08, 0\n"

@@ -45,6 +45,23 @@ void write_fig2_energy_over_pixels(ReportFolder& w, const std::vector<Measuremen
         "set key top left box opaque Left reverse\n"
         "set xrange [0:" + gp_number(max_mp * 1.05) + "]\nset yrange [0:*]\n"
         "set samples 200\n";
+  // A line that is not sound says so on the figure, not only in Table 2.
+  std::string unsound;
+  for (const std::string& abbr : networks)
+    if (const EnergyFit* f = find_fit(fit, abbr, level)) {
+      std::string what;
+      if (f->beta_j < 0) what = "fitted β < 0";
+      if (!fit_line_warnings(*f).empty() && f->alpha_j_per_pixel != 0) {
+        const double s0 = -f->beta_j / f->alpha_j_per_pixel;
+        if (s0 >= f->min_pixels && s0 <= f->max_pixels)
+          what += (what.empty() ? "" : ", ") + std::string("its line crosses 0 at ") + format_number(s0 / 1e6, "%.3g") +
+                  " MP, inside the measured sizes";
+      }
+      if (!what.empty()) unsound += (unsound.empty() ? "" : "; ") + gp_plain(abbr) + ": " + what;
+    }
+  if (!unsound.empty())
+    gp += "set label 1 \"Note: " + unsound + ". See Table 2.\" at graph 0.98, graph 0.04 "
+          "right font ',10' tc rgb '#b00000' front\n";
   // The fitted lines of Eq. (2) in plot units: E = alpha * 1e6 * MP + beta.
   std::string plot;
   for (size_t i = 0; i < networks.size(); ++i) {

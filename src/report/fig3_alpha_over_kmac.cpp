@@ -90,6 +90,10 @@ bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std
       add(label + "offset char 0.8,0.9 left font ',12' tc rgb '#2ca02c' notitle");
     }
   }
+  // The caption promises the Sec. 5 line only where there is one; without it the figure says so.
+  if (!line)
+    gp += "set label 1 'no α-over-kMAC line: too few network-levels of distinct kMAC to fit one (see the notes)' at "
+          "graph 0.98, graph 0.04 right font ',10' tc rgb '#555555' front\n";
   if (line)
     plot += ", \\\n     " + gp_number(line->slope * 1e6) + " * x + " + gp_number(line->offset * 1e6) +
             " with lines lw 1.5 lc rgb '#444444' title sprintf('fit, ρ = %.3f, leave-one-out MRE = %.1f %%', " +

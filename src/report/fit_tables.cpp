@@ -67,6 +67,8 @@ std::string format_fit_table(const FitResult& result, const std::string& format)
     out += (kmac.empty() ? "" : "\n") + kmac;
     out += std::string(format == "markdown" ? "\n" : "") +
            "MRE: Eq. (3) under 10-fold cross-validation (leave-one-out below 10 points).\n";
+    for (const std::string& w : fit_line_warnings(result.fits))
+      out += std::string(format == "markdown" ? "\n**WARNING**: " : "WARNING: ") + w + "\n";
     if (result.estimate)
       out += std::string(format == "markdown" ? "\n**" : "") + "ESTIMATES, not measurements" +
              (format == "markdown" ? "**" : "") + ": fitted to energies from CPU time x a share of the TDP.\n";

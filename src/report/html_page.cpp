@@ -35,7 +35,8 @@ static std::string measurement_quality_html(const std::vector<MeasurementRecord>
     for (const MeasurementRecord& r : records)
       if (r.memory_share || r.dram_bw_util_pct || r.sm_util_pct || r.tensor_util_pct)
         html += "<tr><td>" + html_escape(r.abbr) + "</td><td>" + std::to_string(r.quality) + "</td><td>" +
-                html_escape(r.image) + "</td><td class=\"num\">" + format_number(r.energy_j, "%.5g") + "</td>" +
+                html_escape(image_label(r.image) + " " + size_label(r)) + "</td><td class=\"num\">" +
+                format_number(r.energy_j, "%.5g") + "</td>" +
                 pct(r.memory_share ? std::optional<double>(100 * *r.memory_share) : std::nullopt) +
                 pct(r.memory_share ? std::optional<double>(100 * (1 - *r.memory_share)) : std::nullopt) +
                 pct(r.dram_bw_util_pct) + pct(r.sm_util_pct) + pct(r.tensor_util_pct) + "</tr>\n";
@@ -51,7 +52,7 @@ static std::string measurement_quality_html(const std::vector<MeasurementRecord>
     };
     for (const MeasurementRecord& r : records)
       html += "<tr><td>" + html_escape(r.abbr) + "</td><td>" + std::to_string(r.quality) + "</td><td>" +
-              html_escape(r.image) + " " + std::to_string(r.width) + "x" + std::to_string(r.height) + "</td>" +
+              html_escape(image_label(r.image) + " " + size_label(r)) + "</td>" +
               cell(r.idle_cold_power_w) + cell(r.idle_hot_power_w) + cell(r.energy_cold_j) + cell(r.energy_hot_j) +
               "<td>" + html_escape(r.idle_reference) + "</td></tr>\n";
     html += "</table>\n";
@@ -59,7 +60,8 @@ static std::string measurement_quality_html(const std::vector<MeasurementRecord>
   std::string warnings;
   for (const MeasurementRecord& r : records)
     if (!r.warnings.empty())
-      warnings += "<li>" + html_escape(r.abbr + " q" + std::to_string(r.quality) + " " + r.image + ": " + r.warnings) +
+      warnings += "<li>" + html_escape(r.abbr + " q" + std::to_string(r.quality) + " " + image_label(r.image) + " " +
+                                       size_label(r) + ": " + r.warnings) +
                   "</li>\n";
   if (!warnings.empty())
     html += "<h2>Measurement warnings</h2>\n<p class=\"banner\">Some measurements carry warnings of the "
@@ -96,6 +98,14 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
     html += "<p class=\"banner\"><strong>HOST CPU ENERGIES ARE ESTIMATES.</strong> The device's energies were "
             "measured, but the host CPU beside it had no power meter: its energies (the stage table's host "
             "columns) are estimated from CPU time &times; a share of the TDP.</p>\n";
+  if (parts.energy) {
+    const bool estimate = any_estimate(records);
+    html += std::string("<h2>Energy per image") + (estimate ? " (ESTIMATES)" : "") + "</h2>\n" +
+            "<p>Dynamic energy of one execution of each network on one image, as measured (Eq. (1)): per image, "
+            "per megapixel, the half-width of its confidence interval and the number of measurement windows K it "
+            "rests on.</p>\n" +
+            render_html(*parts.energy) + "<p><a href=\"energy.md\">Markdown</a>, <a href=\"energy.csv\">CSV</a></p>\n";
+  }
   html += "<h2>Data</h2>\n<ul>\n";
   html += "<li>" + std::to_string(records.size()) + " measurements of " + std::to_string(networks.size()) +
           " network(s) on " + std::to_string(images.size()) + " image(s)</li>\n";
@@ -147,6 +157,8 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
     html += heading("Energy over image size") + figure_html(g.figures, "fig2_");
     html += heading("Table 2: energy models, Eq. (2)") + render_html(table2_html(fit)) + "<p><a href=\"table2_fits" +
             g.suffix + ".md\">Markdown</a>, <a href=\"table2_fits" + g.suffix + ".csv\">CSV</a></p>\n";
+    for (const std::string& w : fit_line_warnings(fit.fits))
+      html += "<p class=\"banner\"><strong>WARNING:</strong> " + html_escape(w) + "</p>\n";
     for (const auto& [name, line] : {std::make_pair("kMAC per pixel", &fit.alpha_vs_kmac),
                                      std::make_pair("kMAC per pixel up to the 2nd downsampling", &fit.alpha_vs_kmac_2nd)})
       if (*line)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "report/gnuplot.h"
+#include "report/image_label.h"
 
 namespace nicenergy {
 
@@ -73,15 +74,17 @@ std::pair<std::string, std::string> modes_figure(const std::vector<ModeRow>& row
 
   const ModeRow& first = ref != nullptr ? *ref : rows.front();
   std::string gp = gp_header(stem);
-  gp += "set title " +
-        gp_string(first.abbr + " q" + std::to_string(first.quality) + " on " + first.image + ", " + first.device +
-                  ": energy against output deviation per mode" + title_note) +
-        "\n"
+  // Two lines, and the key at the foot of the figure so that the title is
+  // centred on the whole width: a device name and an image path on one line ran past the edge.
+  gp += "set title \"" + gp_plain(first.abbr + " q" + std::to_string(first.quality) + " on " + image_label(first.image) +
+                                  ": energy against output deviation per mode") +
+        "\\n" + gp_plain(first.device + title_note) + "\"\n"
         "set xlabel 'max |x_hat - float32 x_hat| (0 plotted at " + gp_number(kDeviationFloor) + ")'\n"
         "set ylabel 'dynamic energy per execution (x float32)'\n"
         "set logscale x\nset format x '1e%T'\n"
         "set xrange [" + gp_number(kDeviationFloor / 10) + ":" + gp_number(max_x * 10) + "]\n"
-        "set yrange [0:*]\nset grid\nset key outside right top box opaque\n";
+        "set yrange [0:*]\nset grid\nset bmargin 8\n"
+        "set key at screen 0.5, screen 0.02 center bottom horizontal box opaque\n";
   if (first.tolerance > 0)
     gp += "set arrow from " + gp_number(first.tolerance) + ", graph 0 to " + gp_number(first.tolerance) +
           ", graph 1 nohead dt 2 lc rgb '#555555'\n"
@@ -111,7 +114,7 @@ TextTable modes_table(const std::vector<ModeRow>& rows) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const ModeRow& r = rows[i];
     const double ratio = ref != nullptr && ref->energy_j > 0 ? r.energy_j / ref->energy_j : 0;
-    t.rows.push_back({r.abbr, std::to_string(r.quality), r.image, r.mode, format_number(r.duration_s, "%.4g"),
+    t.rows.push_back({r.abbr, std::to_string(r.quality), image_label(r.image), r.mode, format_number(r.duration_s, "%.4g"),
                       format_number(r.energy_j, "%.5g"), format_number(ratio, "%.3f"),
                       format_number(r.max_abs_diff, "%.2g"), format_number(r.psnr_db - r.psnr_db_float32, "%+.4f"),
                       format_number(r.bpp - r.bpp_float32, "%+.5f"), verdict(r),

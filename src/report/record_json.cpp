@@ -8,14 +8,16 @@ namespace nicenergy {
 namespace {
 
 template <typename T>
-nlohmann::json opt(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+nlohmann::ordered_json opt(const std::optional<T>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
 
 }  // namespace
 
-nlohmann::json to_json(const MeasurementRecord& r) {
-  return nlohmann::json{{"network", r.network}, {"abbr", r.abbr}, {"quality", r.quality}, {"level", r.level},
+// Keys in the order of the results CSV's columns (measurement_columns()), as
+// documented; ordered_json keeps it (nlohmann::json would sort them).
+nlohmann::ordered_json to_json(const MeasurementRecord& r) {
+  return nlohmann::ordered_json{{"network", r.network}, {"abbr", r.abbr}, {"quality", r.quality}, {"level", r.level},
                         {"image", r.image}, {"width", r.width}, {"height", r.height}, {"pixels", r.pixels},
                         {"padded_width", r.padded_width}, {"padded_height", r.padded_height},
                         {"energy_j", r.energy_j}, {"energy_ci_j", r.energy_ci_j}, {"k", r.k}, {"m", r.m},
@@ -30,14 +32,14 @@ nlohmann::json to_json(const MeasurementRecord& r) {
                         {"kmac_per_px", opt(r.kmac_per_px)},
                         {"dram_bw_util_pct", opt(r.dram_bw_util_pct)}, {"sm_util_pct", opt(r.sm_util_pct)},
                         {"tensor_util_pct", opt(r.tensor_util_pct)}, {"stage", r.stage.empty() ? std::string("chain") : r.stage},
-                        {"mode", r.mode.empty() ? std::string("float32") : r.mode},
                         {"host_meter", r.host_meter}, {"host_idle_power_w", opt(r.host_idle_power_w)},
                         {"host_energy_j", opt(r.host_energy_j)},
                         {"node", r.node}, {"slurm_job", r.slurm_job}, {"gpu", r.gpu}, {"gpu_uuid", r.gpu_uuid},
-                        {"bpp", opt(r.bpp)}, {"psnr_db", opt(r.psnr_db)}, {"ms_ssim", opt(r.ms_ssim)}};
+                        {"bpp", opt(r.bpp)}, {"psnr_db", opt(r.psnr_db)}, {"ms_ssim", opt(r.ms_ssim)},
+                        {"mode", r.mode.empty() ? std::string("float32") : r.mode}};
 }
 
-nlohmann::json to_json(const DeviceState& s) {
+nlohmann::ordered_json to_json(const DeviceState& s) {
   return {{"name", s.name},
           {"driver_version", s.driver_version},
           {"temperature_c", opt(s.temperature_c)},
@@ -54,7 +56,7 @@ nlohmann::json to_json(const DeviceState& s) {
 
 namespace {
 
-nlohmann::json idle_json(const IdleReference& idle) {
+nlohmann::ordered_json idle_json(const IdleReference& idle) {
   return {{"start_s", idle.start_s}, {"end_s", idle.end_s}, {"idle_power_w", idle.idle_power_w},
           {"counter_power_w", opt(idle.counter_power_w)}, {"samples_power_w", opt(idle.samples_power_w)},
           {"method", idle.method ? to_string(*idle.method) : "given"}, {"samples", idle.samples},
@@ -64,8 +66,8 @@ nlohmann::json idle_json(const IdleReference& idle) {
 
 }  // namespace
 
-nlohmann::json to_json(const ProtocolResult& r) {
-  nlohmann::json windows = nlohmann::json::array();
+nlohmann::ordered_json to_json(const ProtocolResult& r) {
+  nlohmann::ordered_json windows = nlohmann::ordered_json::array();
   for (const WindowMeasurement& w : r.windows)
     windows.push_back({{"index", w.index}, {"start_s", w.start_s}, {"end_s", w.end_s}, {"length_s", w.length_s()},
                        {"exec_s", w.exec_s}, {"m", w.m}, {"energy_j", w.energy_j},
@@ -85,7 +87,7 @@ nlohmann::json to_json(const ProtocolResult& r) {
                        {"dram_bw_util_pct", opt(w.gpm.dram_bw_util_pct)}, {"sm_util_pct", opt(w.gpm.sm_util_pct)},
                        {"tensor_util_pct", opt(w.gpm.tensor_util_pct)},
                        {"host_energy_j", opt(w.host_energy_j)}, {"host_dynamic_j", opt(w.host_dynamic_j)}});
-  nlohmann::json lags = nlohmann::json::array();
+  nlohmann::ordered_json lags = nlohmann::ordered_json::array();
   for (const FieldLag& l : r.field_lags)
     lags.push_back({{"field", l.field}, {"lag_s", opt(l.lag_s)}, {"before_w", l.before_w}, {"after_w", l.after_w},
                     {"readings", l.readings}});
@@ -100,8 +102,8 @@ nlohmann::json to_json(const ProtocolResult& r) {
       {"finished_s", r.finished_s},
       {"idle", idle_json(r.idle)},
       {"idle_reference", r.idle_reference},
-      {"idle_cold", r.idle_cold ? idle_json(*r.idle_cold) : nlohmann::json(nullptr)},
-      {"idle_hot", r.idle_hot ? idle_json(*r.idle_hot) : nlohmann::json(nullptr)},
+      {"idle_cold", r.idle_cold ? idle_json(*r.idle_cold) : nlohmann::ordered_json(nullptr)},
+      {"idle_hot", r.idle_hot ? idle_json(*r.idle_hot) : nlohmann::ordered_json(nullptr)},
       {"energy_cold_j", opt(r.energy_cold_j)},
       {"energy_hot_j", opt(r.energy_hot_j)},
       {"field_lags", lags},

@@ -10,8 +10,9 @@
 
 namespace nicenergy {
 
-nlohmann::json to_json(const MeasurementRecord& record);
-nlohmann::json to_json(const ProtocolResult& result);
-nlohmann::json to_json(const DeviceState& state);
+// ordered_json: keys in the documented order (the CSV's columns for a record).
+nlohmann::ordered_json to_json(const MeasurementRecord& record);
+nlohmann::ordered_json to_json(const ProtocolResult& result);
+nlohmann::ordered_json to_json(const DeviceState& state);
 
 }  // namespace nicenergy

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 
 #include "error.h"
 #include "models/zoo.h"
@@ -79,10 +80,12 @@ static std::vector<Figure> write_group_figures(ReportFolder& w, const std::vecto
   const std::vector<KmacPoint> points = kmac_points(complexity);
   for (bool use_2nd : {false, true}) {
     const std::string stem = (use_2nd ? "fig3_alpha_kmac_2nd" : "fig3_alpha_kmac") + suffix;
+    const bool line = (use_2nd ? fit.alpha_vs_kmac_2nd : fit.alpha_vs_kmac).has_value();
     if (write_fig3_alpha_over_kmac(w, fit, points, use_2nd, stem))
       figures.push_back({stem, std::string("Fig. 3") + (use_2nd ? " (2nd downsampling)" : "") +
                                    ": α of each network and level over its kMAC per pixel" +
-                                   (use_2nd ? " up to the 2nd downsampling" : "") + ", with the Sec. 5 fit."});
+                                   (use_2nd ? " up to the 2nd downsampling" : "") +
+                                   (line ? ", with the Sec. 5 fit." : "; no Sec. 5 fit line (see the notes).")});
     else
       notes.push_back("No fitted network-level has a complexity row, so " + stem + " is left out.");
   }
@@ -118,6 +121,21 @@ static bool any_mode_estimate(const std::vector<ModeRow>& rows) {
   return std::any_of(rows.begin(), rows.end(), [](const ModeRow& r) { return r.estimate; });
 }
 
+// The measurement a trace belongs to, from a campaign's trace name
+// (NNNN-ABBR-qQ-WxH[-STAGE].csv) and the record it matches.
+static std::string trace_point(const std::string& trace_csv, const std::vector<MeasurementRecord>& records) {
+  static const std::regex name(R"(^\d+-(.+)-q(\d+)-(\d+)x(\d+)(-.*)?$)");
+  const std::string stem = fs::path(trace_csv).stem().string();
+  std::smatch m;
+  if (std::regex_match(stem, m, name))
+    for (const MeasurementRecord& r : records)
+      if (r.abbr == m[1].str() && std::to_string(r.quality) == m[2].str() && std::to_string(r.width) == m[3].str() &&
+          std::to_string(r.height) == m[4].str())
+        return r.abbr + " q" + std::to_string(r.quality) + " (" + r.level + " level), " + size_label(r) + ", " +
+               image_label(r.image);
+  return "trace " + fs::path(trace_csv).filename().string() + " (its network and size are not known from its name)";
+}
+
 ReportResult write_report(const std::vector<MeasurementRecord>& records, const FitResult& fit,
                           const std::vector<ComplexityRow>& complexity, const std::string& trace_csv,
                           const std::string& out_dir, const ReportOptions& options) {
@@ -146,9 +164,17 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
   ReportFolder w{fs::path(out_dir), &result, estimate ? " (ESTIMATES)" : ""};
   PageParts page;
   page.has_trace = !trace.empty();
+  // The answer first: energy per image, beside the other tables as Markdown and CSV.
+  const TextTable energy = energy_table(records);
+  w.write("energy.md", std::string(estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of "
+                                              "the TDP.\n\n" : "") + render_markdown(energy));
+  w.write("energy.csv", render_csv(energy));
+  page.energy = &energy;
   if (!trace.empty()) {
-    write_fig1_power_trace(w, trace);
-    page.figures.push_back({"fig1_power", "Fig. 1: power over time; shaded: the measurement windows of Eq. (1)."});
+    const std::string point = trace_point(trace_csv, records);
+    write_fig1_power_trace(w, trace, point);
+    page.figures.push_back({"fig1_power", "Fig. 1: power over time of " + point +
+                                              "; shaded: the measurement windows of Eq. (1)."});
   }
   // One group keeps the file names and titles of a report without groups.
   const bool several = groups.size() > 1;
@@ -226,7 +252,7 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
       w.write(stem + ".dat", dat);
       w.write(stem + ".gp", gp);
       page.figures.push_back({stem, "Fig. 5: " + rows.front().abbr + " q" + std::to_string(rows.front().quality) +
-                                        " on " + rows.front().image + ": dynamic energy per execution of each mode "
+                                        " on " + image_label(rows.front().image) + ": dynamic energy per execution of each mode "
                                         "against float32's, over the largest difference of its output from "
                                         "float32's; dotted: the Pareto front."});
     }

@@ -9,6 +9,7 @@
 #include "meters/trace_csv.h"
 #include "modeling/fit.h"
 #include "protocol/record.h"
+#include "report/image_label.h"
 #include "report/report.h"
 #include "report/text_table.h"
 
@@ -38,8 +39,18 @@ bool any_host_estimate(const std::vector<MeasurementRecord>& records);
 
 const EnergyFit* find_fit(const FitResult& fit, const std::string& abbr, const std::string& level);
 
-// fig1_power.{gp,dat}: power over time with the measurement windows shaded.
-void write_fig1_power_trace(ReportFolder& w, const std::vector<TracePoint>& trace);
+// "256x128": the size said beside image_label (report/image_label.h).
+std::string size_label(const MeasurementRecord& r);
+
+// The answer first (energy_table.cpp): one row per measurement, energy per
+// image, per megapixel, the interval's half-width and the windows K, sorted by
+// network, level, quality and size; the meter column says ESTIMATE for estimates.
+TextTable energy_table(const std::vector<MeasurementRecord>& records);
+
+// fig1_power.{gp,dat}: power over time with the measurement windows shaded;
+// point names the measurement the trace belongs to ("Bfac q1 (low level),
+// 256x128"), or says it is not known.
+void write_fig1_power_trace(ReportFolder& w, const std::vector<TracePoint>& trace, const std::string& point);
 // stem.{gp,dat}: E over S at one level, error bars energy_ci_j, the Eq. (2) lines.
 void write_fig2_energy_over_pixels(ReportFolder& w, const std::vector<MeasurementRecord>& records,
                                    const FitResult& fit, const std::string& level, const std::string& stem);
@@ -73,6 +84,7 @@ struct PageParts {
   std::vector<std::string> notes;
   bool has_trace = false;
   const TextTable* table1 = nullptr;  // the one-group html_page below only
+  const TextTable* energy = nullptr;  // the answer, first on the page (energy_table)
   const TextTable* stages = nullptr;  // encode against decode; null without stage records
   const RdSection* rd = nullptr;  // rate, distortion and energy; null without records with bpp and psnr_db
   const TextTable* modes = nullptr;  // energy modes; null without mode rows
