@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "complexity/complexity.h"
+#include "io/files.h"
 #include "layers/layer_replay.h"
 #include "layers/layer_results.h"
 #include "models/codec.h"
@@ -175,22 +177,46 @@ TEST(LayerResults, RowsRoundTripAndATornRowIsDropped) {
   EXPECT_DOUBLE_EQ(rows[1].energy_j, 0.0125);
   test_util::spit(path, test_util::slurp(path) + "bmshj2018_factorized,Bfac,1,x");
   std::string note;
-  rows = read_layer_rows(path, &note);
+  const std::string torn = test_util::slurp(path);
+  EXPECT_EQ(read_layer_rows(path).size(), 2u);
+  EXPECT_EQ(test_util::slurp(path), torn) << "a reader changes nothing";
+  rows = resume_layer_rows(path, &note);
   EXPECT_EQ(rows.size(), 2u);
   EXPECT_NE(note.find("cut short"), std::string::npos);
+  EXPECT_EQ(test_util::slurp(path).size(), torn.size() - 29);
+  // An unclosed quote before the last row would hide the rows after it: refused with its line.
+  const std::string plain = dir.file("plain.csv");
+  for (LayerRow r : {a, b}) {
+    r.image = "kodim01";  // no quoted field anywhere: the damage below is the only quote
+    append_layer_row(plain, r);
+  }
+  std::string damaged = test_util::slurp(plain);
+  damaged.insert(damaged.find(",seeded 0,", damaged.find('\n') + 1) + 1, "\"");
+  test_util::spit(plain, damaged);
+  EXPECT_NE(test_util::error_of([&] { resume_layer_rows(plain, nullptr); }).find("line 2: a quoted field is never closed"),
+            std::string::npos);
+  EXPECT_EQ(test_util::slurp(plain), damaged);
   test_util::spit(path, "network,quality\nBfac,1\n");
   EXPECT_NE(test_util::error_of([&] { read_layer_rows(path); }).find("nicenergy layers --output"), std::string::npos);
 }
 
 TEST(LayersCli, MeasuresEachLayerAndTheChainAndResumes) {
   test_util::TempDir dir("layers_cli");
-  const std::string out = dir.file("layers.csv");
+  // In a folder that does not exist yet: made before measuring, not found missing after.
+  const std::string out = dir.file("new/folder/layers.csv");
   const std::string args = "layers --model Bfac --quality 1 --size 64x64 --meter estimate --output " + out + kQuick;
   Result r = run_cli(args);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("whole chain"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("2nd downsampling"), std::string::npos);
   EXPECT_NE(r.out.find("ESTIMATE"), std::string::npos);
+  // Every energy with its interval: each layer's line, the sum, the chain and the gap.
+  EXPECT_NE(r.out.find("\ng_a.0 "), std::string::npos) << r.out;
+  for (const char* line : {"\ng_a.0 ", "\ng_s.6 ", "sum of the layers:", "whole chain:", "gap (chain - sum):"}) {
+    const size_t at = r.out.find(line);
+    ASSERT_NE(at, std::string::npos) << line;
+    EXPECT_NE(r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1).find(" +- "), std::string::npos) << line;
+  }
   auto rows = read_layer_rows(out);
   ASSERT_EQ(rows.size(), 15u) << "the chain and Bfac's 14 layers";
   EXPECT_TRUE(rows[0].is_chain());
@@ -212,6 +238,11 @@ TEST(LayersCli, MeasuresEachLayerAndTheChainAndResumes) {
   EXPECT_EQ(j["layers"].size(), 14u);
   EXPECT_TRUE(j["estimate"].get<bool>());
   EXPECT_GT(j["summary"]["share_2nd_kmac"].get<double>(), 0.5);
+  double variance = 0;
+  for (const auto& layer : j["layers"]) variance += std::pow(layer["energy_ci_j"].get<double>(), 2);
+  EXPECT_NEAR(j["summary"]["layers_energy_ci_j"].get<double>(), std::sqrt(variance), 1e-12);
+  EXPECT_NEAR(j["summary"]["gap_energy_ci_j"].get<double>(),
+              std::hypot(j["chain"]["energy_ci_j"].get<double>(), std::sqrt(variance)), 1e-12);
   EXPECT_LT(j["summary"]["share_2nd_kmac"].get<double>(), 1.0);
   // An interrupted run resumes: drop the last three rows, and only they are measured again.
   std::string text = before;
@@ -233,4 +264,30 @@ TEST(LayersCli, BadInputsGetOneLine) {
   expect_one_line_error("layers --model Bfax --quality 1 --size 64x64 --meter estimate", "Bfax");
   expect_one_line_error(base + " --input data/images/kodim01.png", "--input IMAGE or --size");
   expect_one_line_error("layers --model Bfac --quality 1 --input missing.png --meter estimate", "missing.png");
+}
+
+// A file that `layers` did not write is refused in one line before anything is
+// measured, and left byte for byte as it was.
+TEST(LayersCli, AnOutputThatIsNotOursIsRefusedAndLeftAlone) {
+  test_util::TempDir dir("layers_foreign");
+  const std::string base = "layers --model Bfac --quality 1 --size 64x64 --meter estimate --output ";
+  for (const std::string& text : {std::string("my notes\nsecond line, no break at its end"),
+                                  std::string("a single line without a break"), std::string("a,b\n1,2\n")}) {
+    const std::string path = dir.file("notes.csv");
+    test_util::spit(path, text);
+    expect_one_line_error(base + path + kQuick, "not a file `nicenergy layers --output` wrote");
+    EXPECT_EQ(test_util::slurp(path), text);
+    EXPECT_FALSE(std::filesystem::exists(path + ".lock"));
+  }
+}
+
+// Two runs on one output would measure and write every layer twice: the
+// second is refused, naming the holder, before it measures.
+TEST(LayersCli, AnOutputInUseIsRefused) {
+  test_util::TempDir dir("layers_lock");
+  const std::string path = dir.file("layers.csv");
+  const OutputLock other(path, "layers file '" + path + "'");  // as another run would hold it
+  expect_one_line_error("layers --model Bfac --quality 1 --size 64x64 --meter estimate --output " + path + kQuick,
+                        "in use by pid " + std::to_string(::getpid()));
+  EXPECT_FALSE(std::filesystem::exists(path));
 }

@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "io/files.h"
 #include "models/codec.h"
 #include "models/layers.h"
 #include "modes/chain_graph.h"
 #include "modes/execution_mode.h"
 #include "modes/mode_deviation.h"
 #include "modes/mode_results.h"
+#include "modes/mode_verdict.h"
 #include "platform/torch_compat.h"
 #include "protocol/codec_measurement.h"
 #include "test_util.h"
@@ -32,6 +35,18 @@ torch::nn::ConvTranspose2d random_deconv(int64_t in, int64_t out, int64_t kernel
   deconv->weight.normal_(0, 0.2);
   if (bias) deconv->bias.normal_(0, 0.5);
   return deconv;
+}
+
+// A measured mode row of known energy and interval.
+ModeRow energy_row(const std::string& mode, const std::string& by_design, bool exact, double energy_j, double ci_j) {
+  ModeRow r;
+  test_util::fill_example_run(r, "crop");
+  r.mode = mode;
+  r.by_design = by_design;
+  r.exact = exact;
+  r.energy_j = energy_j;
+  r.energy_ci_j = ci_j;
+  return r;
 }
 
 // The largest difference relative to the reference's largest value.
@@ -273,17 +288,32 @@ TEST(ModeResults, RowsRoundTripAndATornRowIsDropped) {
   // An interrupted append: the torn row goes, the finished ones stay.
   test_util::spit(path, test_util::slurp(path) + "bmshj2018_factorized,Bfac,1,x");
   std::string note;
-  rows = read_mode_rows(path, &note);
+  const std::string torn = test_util::slurp(path);
+  EXPECT_EQ(read_mode_rows(path).size(), 2u);
+  EXPECT_EQ(test_util::slurp(path), torn) << "a reader changes nothing";
+  rows = resume_mode_rows(path, &note);
   EXPECT_EQ(rows.size(), 2u);
   EXPECT_NE(note.find("cut short"), std::string::npos);
+  EXPECT_EQ(test_util::slurp(path).size(), torn.size() - 29) << "the torn row is cut before appending";
+  // A failed mode: its reason kept, no figures; left out of the measured rows.
+  ModeRow failed = b;
+  failed.mode = "channels_last";
+  failed.by_design = "exact";
+  failed.error = "capture failed, with \"quotes\"";
+  append_mode_row(path, failed);
   EXPECT_EQ(read_mode_rows(path).size(), 2u);
+  rows = read_mode_rows(path, true);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[2].error, failed.error);
+  EXPECT_EQ(rows[2].mode, "channels_last");
   test_util::spit(path, "network,quality\nBfac,1\n");
   EXPECT_NE(test_util::error_of([&] { read_mode_rows(path); }).find("has no column"), std::string::npos);
 }
 
 TEST(ModesCli, MeasuresEachModeAgainstFloat32AndResumes) {
   test_util::TempDir dir("modes_cli");
-  const std::string out = dir.file("modes.csv");
+  // In a folder that does not exist yet: made before measuring, not found missing after.
+  const std::string out = dir.file("new/folder/modes.csv");
   // Trained weights: seeded ones give an output too small for bf16's error to show.
   const std::string args =
       "modes --model Bfac --quality 1 --size 64x64 --meter estimate --modes subpixel,bf16 "
@@ -351,4 +381,178 @@ TEST(ModesCli, MeasureRecordsItsMode) {
                      std::string(kQuick));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["mode"], "channels_last+subpixel");
+}
+
+TEST(ModeResults, AnOlderFileIsReadButNotAppendedTo) {
+  test_util::TempDir dir("modes_older");
+  const std::string path = dir.file("modes.csv");
+  ModeRow a = energy_row("float32", "reference", true, 0.5, 0.01);
+  append_mode_row(path, a);
+  // The same file as a version without the error column wrote it.
+  std::string text = test_util::slurp(path);
+  text.replace(text.find(",error\n"), 7, "\n");
+  ASSERT_EQ(text.back(), '\n');
+  text.erase(text.size() - 2, 1);  // the row's empty error field
+  test_util::spit(path, text);
+  const auto rows = read_mode_rows(path);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_DOUBLE_EQ(rows[0].energy_j, 0.5);
+  EXPECT_NE(test_util::error_of([&] { resume_mode_rows(path, nullptr); }).find("older nicenergy"), std::string::npos);
+  EXPECT_EQ(test_util::slurp(path), text);
+}
+
+// float32 at 20 +- 25 J: a mode at 0.567 x is inside its noise, and nothing is
+// called best; with float32 at 20 +- 1 J, only an exact mode whose interval
+// lies below float32's is.
+TEST(ModeVerdict, NoBestInsideTheNoiseAndTheBestOnlyBeyondIt) {
+  std::vector<ModeRow> noisy = {energy_row("float32", "reference", true, 20, 25),
+                                energy_row("channels_last+inference_mode+subpixel", "exact", true, 11.34, 3)};
+  ModesVerdict v = modes_verdict(noisy);
+  EXPECT_EQ(v.best_exact, nullptr);
+  EXPECT_FALSE(v.any_differs);
+  EXPECT_EQ(v.text, "no mode differs from float32 beyond the noise");
+  EXPECT_EQ(energy_order(noisy[1], noisy[0]), EnergyOrder::within_noise);
+
+  std::vector<ModeRow> rows = {energy_row("float32", "reference", true, 20, 1),
+                               energy_row("subpixel", "exact", true, 19.5, 1),          // in the noise
+                               energy_row("channels_last", "exact", true, 11, 1),       // below: the best
+                               energy_row("inference_mode", "exact", true, 12.5, 1),    // below, tied with it
+                               energy_row("cudnn_benchmark", "exact", false, 5, 1),     // measured NOT exact
+                               energy_row("bf16", "lower precision", false, 4, 1),      // not exact by design
+                               energy_row("cuda_graph", "exact", true, 0, 0)};
+  rows.back().error = "capture failed";  // a failed mode is no candidate
+  v = modes_verdict(rows);
+  ASSERT_NE(v.best_exact, nullptr);
+  EXPECT_EQ(v.best_exact->mode, "channels_last");
+  EXPECT_EQ(v.reference, &rows[0]);
+  EXPECT_NE(v.text.find("best exact mode: channels_last, 0.550 +- 0.057 x"), std::string::npos) << v.text;
+  EXPECT_NE(v.text.find("not told apart from inference_mode"), std::string::npos) << v.text;
+  const auto ratio = energy_ratio(rows[2], rows[0]);
+  ASSERT_TRUE(ratio);
+  EXPECT_NEAR(ratio->ci, std::hypot(1.0 / 20, 0.55 / 20), 1e-12);
+  EXPECT_EQ(energy_order(rows[5], rows[0]), EnergyOrder::lower);
+  EXPECT_EQ(energy_order(rows[0], rows[5]), EnergyOrder::higher);
+
+  // Only modes that are not exact lie beyond the noise: no best, said so.
+  v = modes_verdict({rows[0], rows[1], rows[5]});
+  EXPECT_EQ(v.best_exact, nullptr);
+  EXPECT_EQ(v.text, "no exact mode uses less energy than float32 beyond the noise");
+  // Without a measured float32 nothing is compared.
+  rows[0].error = "failed";
+  EXPECT_EQ(modes_verdict(rows).best_exact, nullptr);
+  EXPECT_NE(modes_verdict(rows).text.find("float32 was not measured"), std::string::npos);
+}
+
+// Every energy comes with its interval, in the table and the JSON, and the
+// verdict agrees with the intervals the JSON gives.
+TEST(ModesCli, EnergiesCarryTheirIntervalsAndABestOnlyBeyondTheNoise) {
+  const std::string args =
+      "modes --model Bfac --quality 1 --size 64x64 --meter estimate --modes inference_mode,channels_last" +
+      std::string(kQuick);
+  Result r = run_cli(args + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["modes"].size(), 3u);
+  const auto& f = j["modes"][0];
+  ASSERT_EQ(f["mode"], "float32");
+  ASSERT_GT(f["energy_ci_j"].get<double>(), 0);
+  bool any_below = false;
+  for (size_t i = 1; i < 3; ++i) {
+    const auto& m = j["modes"][i];
+    const double e = m["energy_j"], ci = m["energy_ci_j"], fe = f["energy_j"], fci = f["energy_ci_j"];
+    EXPECT_NEAR(m["x_float32"].get<double>(), e / fe, 1e-9);
+    EXPECT_NEAR(m["x_float32_ci"].get<double>(), std::hypot(ci / fe, e / fe * fci / fe), 1e-9);
+    const std::string order = e + ci < fe - fci ? "lower" : e - ci > fe + fci ? "higher" : "in noise";
+    EXPECT_EQ(m["vs_float32"], order) << m.dump();
+    any_below = any_below || (order == "lower" && m["exact"].get<bool>());
+  }
+  EXPECT_EQ(j["best_exact_mode"].is_null(), !any_below) << j.dump();
+  if (!any_below) EXPECT_NE(j["verdict"].get<std::string>().find("beyond the noise"), std::string::npos);
+  // The table: each energy with its interval.
+  r = run_cli(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* mode : {"\nfloat32 ", "\ninference_mode ", "\nchannels_last "}) {
+    const size_t at = r.out.find(mode);
+    ASSERT_NE(at, std::string::npos) << mode << r.out;
+    const std::string line = r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+    EXPECT_NE(line.find(" +- "), std::string::npos) << line;
+  }
+  EXPECT_TRUE(r.out.find("best exact mode: ") != std::string::npos || r.out.find("beyond the noise") != std::string::npos)
+      << r.out;
+}
+
+// A file that `modes` did not write is refused in one line before anything is
+// measured, and left byte for byte as it was (no lock file beside it either).
+TEST(ModesCli, AnOutputThatIsNotOursIsRefusedAndLeftAlone) {
+  test_util::TempDir dir("modes_foreign");
+  const std::string base = "modes --model Bfac --quality 1 --size 64x64 --meter estimate --modes subpixel --output ";
+  for (const std::string& text : {std::string("my notes\nsecond line, no break at its end"),
+                                  std::string("a single line without a break"), std::string("a,b\n1,2\n")}) {
+    const std::string path = dir.file("notes.csv");
+    test_util::spit(path, text);
+    expect_one_line_error(base + path + kQuick, "not a file `nicenergy modes --output` wrote");
+    EXPECT_EQ(test_util::slurp(path), text);
+    EXPECT_FALSE(std::filesystem::exists(path + ".lock"));
+  }
+}
+
+// An unclosed quote in a middle row would hide every row after it: refused
+// with its line, nothing measured, the file unchanged.
+TEST(ModesCli, AnUnclosedQuoteBeforeTheLastRowIsRefusedWithItsLine) {
+  test_util::TempDir dir("modes_quote");
+  const std::string path = dir.file("modes.csv");
+  append_mode_row(path, energy_row("float32", "reference", true, 0.5, 0.01));
+  append_mode_row(path, energy_row("subpixel", "exact", true, 0.4, 0.01));
+  std::string text = test_util::slurp(path);
+  const size_t row2 = text.find('\n') + 1;
+  text.insert(text.find(",seeded 0,", row2) + 1, "\"");  // line 2's weights: an opened, never closed quote
+  test_util::spit(path, text);
+  expect_one_line_error("modes --model Bfac --quality 1 --size 64x64 --meter estimate --modes subpixel --output " +
+                            path + kQuick,
+                        "line 2: a quoted field is never closed");
+  EXPECT_EQ(test_util::slurp(path), text);
+  EXPECT_NE(test_util::error_of([&] { read_mode_rows(path); }).find("line 2"), std::string::npos);
+}
+
+// Two runs on one output would measure and write every mode twice: the second
+// is refused, naming the holder, before it measures.
+TEST(ModesCli, AnOutputInUseIsRefused) {
+  test_util::TempDir dir("modes_lock");
+  const std::string path = dir.file("modes.csv");
+  const OutputLock other(path, "modes file '" + path + "'");  // as another run would hold it
+  expect_one_line_error("modes --model Bfac --quality 1 --size 64x64 --meter estimate --modes subpixel --output " +
+                            path + kQuick,
+                        "in use by pid " + std::to_string(::getpid()));
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// A mode that fails is recorded as failed, with its reason, and the others are
+// still measured; a rerun tries it again.
+TEST(ModesCli, AFailedModeIsRecordedAndTheOthersMeasured) {
+  test_util::TempDir dir("modes_failed");
+  const std::string out = dir.file("modes.csv");
+  const std::string args = "modes --model Bfac --quality 1 --size 64x64 --meter estimate --modes subpixel,inference_mode "
+                           "--output " + out + kQuick;
+  Result r = test_util::run_command("NICENERGY_TEST_FAIL_MODE=subpixel " + std::string(NICENERGY_CLI) + " " + args);
+  EXPECT_EQ(r.code, 1) << r.err;
+  const size_t line = r.out.find("\nsubpixel ");
+  ASSERT_NE(line, std::string::npos) << r.out;
+  EXPECT_NE(r.out.substr(line, r.out.find('\n', line + 1) - line).find(" FAILED: mode subpixel failed on purpose"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("1 of 3 modes failed"), std::string::npos) << r.err;
+  auto rows = read_mode_rows(out, true);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].mode, "subpixel");
+  EXPECT_NE(rows[1].error.find("on purpose"), std::string::npos);
+  EXPECT_EQ(rows[2].mode, "inference_mode");
+  EXPECT_FALSE(rows[2].failed());
+  EXPECT_GT(rows[2].energy_j, 0);
+  // The rerun measures the failed mode only.
+  r = run_cli(args + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("mode 2/3 subpixel\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mode 3/3 inference_mode: in"), std::string::npos) << r.err;
+  EXPECT_EQ(read_mode_rows(out).size(), 3u);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["modes"][1]["output"], "exact");
 }

@@ -1,6 +1,9 @@
 // layers: where the joules go. Each recorded layer of one chain replayed alone
 // on the input it saw, under the protocol, beside the whole chain.
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -46,37 +49,54 @@ std::string shape_text(int64_t c, int64_t h, int64_t w) {
 
 double pj_per_mac(const LayerRow& r) { return r.macs > 0 ? r.energy_j / r.macs * 1e12 : 0; }
 
-void print_table(const std::vector<LayerRow>& rows, const LayerSummary& s) {
+// An energy with its interval, "0.0123 +- 0.004".
+std::string energy_text(double energy_j, double ci_j) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.4g +- %.2g", energy_j, ci_j);
+  return text;
+}
+
+// What the gap is, said only when its interval leaves out zero.
+std::string gap_meaning(const LayerSummary& s) {
+  if (std::abs(*s.gap_energy_j) <= *s.gap_energy_ci_j) return ": within the noise of the measurements";
+  return *s.gap_energy_j > 0 ? ": launch overhead and what runs between the layers"
+                             : ": the layers alone cost more than the chain";
+}
+
+void print_table(const std::vector<LayerRow>& rows, const LayerSummary& s, double confidence) {
   const LayerRow& first = rows.front();
   std::printf("%s quality %d on %s (%dx%d), %s, meter %s, %d threads, mode %s, weights %s\n", first.abbr.c_str(),
               first.quality, first.image.c_str(), first.width, first.height, first.device.c_str(),
               first.meter.c_str(), first.threads, first.mode.c_str(), first.weights.c_str());
   int width = 5;
   for (const LayerRow& r : rows) width = std::max(width, static_cast<int>(r.layer.size()));
-  std::printf("%-*s %-13s %-14s %3s %10s %11s %11s %8s %9s %8s\n", width, "layer", "kind", "output", "2nd", "GMAC",
+  std::printf("%-*s %-13s %-14s %3s %10s %11s %20s %8s %9s %8s\n", width, "layer", "kind", "output", "2nd", "GMAC",
               "time_s", "energy_j", "share", "pJ/MAC", "MAC sh.");
   for (const LayerRow& r : rows) {
     if (r.is_chain()) continue;
     const double share = s.layers_energy_j > 0 ? r.energy_j / s.layers_energy_j : 0;
     const double mac_share = s.macs > 0 && r.macs > 0 && (r.kind == "conv" || r.kind == "deconv" || r.kind == "masked_conv")
                                  ? r.macs / s.macs : 0;
-    std::printf("%-*s %-13s %-14s %3s %10.4f %11.4g %11.4g %7.1f%% %9.2f %7.1f%%\n", width, r.layer.c_str(),
+    std::printf("%-*s %-13s %-14s %3s %10.4f %11.4g %20s %7.1f%% %9.2f %7.1f%%\n", width, r.layer.c_str(),
                 r.kind.c_str(), r.output_shape.c_str(), r.in_2nd ? "yes" : "", r.macs / 1e9, r.duration_s,
-                r.energy_j, 100 * share, pj_per_mac(r), 100 * mac_share);
+                energy_text(r.energy_j, r.energy_ci_j).c_str(), 100 * share, pj_per_mac(r), 100 * mac_share);
   }
-  std::printf("sum of the layers: %.4g s, %.4g J per execution\n", s.layers_duration_s, s.layers_energy_j);
+  std::printf("sum of the layers: %.4g s, %s J per execution\n", s.layers_duration_s,
+              energy_text(s.layers_energy_j, s.layers_energy_ci_j).c_str());
   if (s.chain_energy_j) {
-    std::printf("whole chain:       %.4g s, %.4g J per execution\n", *s.chain_duration_s, *s.chain_energy_j);
-    std::printf("gap (chain - sum): %.4g J, %.1f%% of the chain: launch overhead and what runs between the layers\n",
-                *s.gap_energy_j, 100 * s.gap_share.value_or(0));
+    std::printf("whole chain:       %.4g s, %s J per execution\n", *s.chain_duration_s,
+                energy_text(*s.chain_energy_j, *s.chain_energy_ci_j).c_str());
+    std::printf("gap (chain - sum): %s J, %.1f%% of the chain%s\n", energy_text(*s.gap_energy_j, *s.gap_energy_ci_j).c_str(),
+                100 * s.gap_share.value_or(0), gap_meaning(s).c_str());
   }
   std::printf("up to the 2nd downsampling: %.1f%% of the convolutions' MACs (the paper's figure), %.1f%% of their "
               "measured energy;\n  %.1f%% of the layers' energy with GDN/IGDN and the other layers in that range",
               100 * s.share_2nd_kmac, 100 * s.share_2nd_conv_energy, 100 * s.share_2nd_energy);
   if (s.chain_energy_j) std::printf(", %.1f%% of the chain's", 100 * s.share_2nd_chain_energy);
-  std::printf("\nenergy_j: dynamic energy per execution, Eq. (1); MACs by the paper's rule (convolutions; GDN as its "
+  std::printf("\nenergy_j: dynamic energy per execution, Eq. (1), +- the half-width of its %.0f %% interval (the sum's "
+              "and the gap's: the intervals in quadrature);\n  MACs by the paper's rule (convolutions; GDN as its "
               "1x1 convolution)%s\n",
-              first.estimate ? "\nESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter" : "");
+              100 * confidence, first.estimate ? "\nESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter" : "");
 }
 
 nlohmann::json to_json(const LayerRow& r) {
@@ -87,6 +107,23 @@ nlohmann::json to_json(const LayerRow& r) {
           {"m", r.m}};
 }
 
+// Before anything is measured: the output can be written (its folder made),
+// no other run appends to it, and it is a layers file or new. The lock is
+// held until the run ends.
+std::unique_ptr<OutputLock> claim_output(const std::string& output, std::vector<LayerRow>& done) {
+  if (output.empty()) return nullptr;
+  const std::string what = "layers file '" + output + "'";
+  check_output_file(output, what);
+  (void)read_layer_rows(output);  // a file that is not ours is refused before a lock file is made beside it
+  const std::filesystem::path folder = std::filesystem::path(output).parent_path();
+  if (!folder.empty()) prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
+  auto lock = std::make_unique<OutputLock>(output, what);
+  std::string note;
+  done = resume_layer_rows(output, &note);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  return lock;
+}
+
 int run_layers(LayersParams p) {
   const torch::Device device = parse_device(p.device);
   validate(p.protocol);
@@ -94,13 +131,8 @@ int run_layers(LayersParams p) {
   const ExecutionMode mode = parse_mode(p.mode);
   if (auto why = mode_unavailable(mode, device)) throw Error(*why);
   check_measured_input(p.input, p.size);
-  std::string note;
   std::vector<LayerRow> done;
-  if (!p.output.empty()) {
-    check_output_file(p.output, "layers file '" + p.output + "'");
-    done = read_layer_rows(p.output, &note);
-    if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  }
+  const auto lock = claim_output(p.output, done);
 
   const auto meter = open_measuring_meter(device, p.meter, p.threads);
   p.protocol.progress = stage_progress();
@@ -180,6 +212,9 @@ int run_layers(LayersParams p) {
     for (const LayerRow& r : rows)
       if (!r.is_chain()) j["layers"].push_back(to_json(r));
     j["summary"] = {{"layers_energy_j", s.layers_energy_j},
+                    {"layers_energy_ci_j", s.layers_energy_ci_j},
+                    {"chain_energy_ci_j", s.chain_energy_ci_j.value_or(0)},
+                    {"gap_energy_ci_j", s.gap_energy_ci_j.value_or(0)},
                     {"layers_duration_s", s.layers_duration_s},
                     {"chain_energy_j", s.chain_energy_j.value_or(0)},
                     {"chain_duration_s", s.chain_duration_s.value_or(0)},
@@ -193,7 +228,7 @@ int run_layers(LayersParams p) {
     std::cout << j.dump(2) << "\n" << std::flush;
     return 0;
   }
-  print_table(rows, s);
+  print_table(rows, s, p.protocol.confidence);
   if (!p.output.empty()) std::printf("rows in %s\n", p.output.c_str());
   std::fflush(stdout);
   return 0;

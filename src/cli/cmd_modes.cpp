@@ -2,7 +2,10 @@
 // against the float32 reference's.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -13,10 +16,12 @@
 #include "cli/options.h"
 #include "error.h"
 #include "io/files.h"
+#include "io/numbers.h"
 #include "models/codec.h"
 #include "modes/execution_mode.h"
 #include "modes/mode_deviation.h"
 #include "modes/mode_results.h"
+#include "modes/mode_verdict.h"
 #include "platform/runtime.h"
 #include "platform/time_text.h"
 #include "report/modes_figure.h"
@@ -75,41 +80,178 @@ std::vector<ExecutionMode> chosen_modes(const ModesParams& p, const torch::Devic
   return modes;
 }
 
-const ModeRow* best_exact(const std::vector<ModeRow>& rows) {
-  const ModeRow* best = nullptr;
-  for (const ModeRow& r : rows)
-    if ((r.by_design == "exact" && r.exact) || r.by_design == "reference")
-      if (best == nullptr || r.energy_j < best->energy_j) best = &r;
-  return best;
+// The energy with its interval, "12.3 +- 4.5".
+std::string energy_text(const ModeRow& r) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.4g +- %.2g", r.energy_j, r.energy_ci_j);
+  return text;
 }
 
-void print_table(const std::vector<ModeRow>& rows, const ModeRow& reference) {
-  const bool estimate = reference.estimate;
-  std::printf("%s quality %d on %s (%dx%d), %s, meter %s, %d threads, weights %s\n", reference.abbr.c_str(),
-              reference.quality, reference.image.c_str(), reference.width, reference.height, reference.device.c_str(),
-              reference.meter.c_str(), reference.threads, reference.weights.c_str());
+// The energy over float32's with its interval, and where the intervals put it.
+std::string ratio_text(const ModeRow& r, const ModeRow* reference) {
+  if (reference == nullptr || &r == reference) return "";
+  const auto ratio = energy_ratio(r, *reference);
+  if (!ratio) return "";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.3f +- %.2g %s", ratio->ratio, ratio->ci,
+                to_string(energy_order(r, *reference)).c_str());
+  return text;
+}
+
+void print_row(const ModeRow& r, const ModeRow* reference, int width) {
+  if (r.failed()) {
+    std::printf("%-*s FAILED: %s\n", width, r.mode.c_str(), r.error.c_str());
+    return;
+  }
+  std::printf("%-*s %10.4g %20s %24s %10.2g %+9.4f %+9.5f  %s\n", width, r.mode.c_str(), r.duration_s,
+              energy_text(r).c_str(), ratio_text(r, reference).c_str(), r.max_abs_diff,
+              r.psnr_db - r.psnr_db_float32, r.bpp - r.bpp_float32, output_verdict(r).c_str());
+}
+
+void print_table(const std::vector<ModeRow>& rows, const ModesVerdict& verdict, double confidence) {
+  const ModeRow& first = verdict.reference != nullptr ? *verdict.reference : rows.front();
+  std::printf("%s quality %d on %s (%dx%d), %s, meter %s, %d threads, weights %s\n", first.abbr.c_str(),
+              first.quality, first.image.c_str(), first.width, first.height, first.device.c_str(),
+              first.meter.c_str(), first.threads, first.weights.c_str());
   int width = 4;
   for (const ModeRow& r : rows) width = std::max(width, static_cast<int>(r.mode.size()));
-  std::printf("%-*s %10s %12s %9s %10s %9s %9s  %s\n", width, "mode", "time_s", "energy_j", "x float32", "max|dx|",
+  std::printf("%-*s %10s %20s %24s %10s %9s %9s  %s\n", width, "mode", "time_s", "energy_j", "x float32", "max|dx|",
               "dPSNR_dB", "dbpp", "output");
-  for (const ModeRow& r : rows) {
-    const double ratio = reference.energy_j > 0 ? r.energy_j / reference.energy_j : 0;
-    std::printf("%-*s %10.4g %12.5g %9.3f %10.2g %+9.4f %+9.5f  %s\n", width, r.mode.c_str(), r.duration_s, r.energy_j, ratio,
-                r.max_abs_diff, r.psnr_db - r.psnr_db_float32, r.bpp - r.bpp_float32, output_verdict(r).c_str());
-  }
-  if (const ModeRow* best = best_exact(rows))
-    std::printf("best exact mode: %s, %.3f x float32's dynamic energy per execution\n", best->mode.c_str(),
-                reference.energy_j > 0 ? best->energy_j / reference.energy_j : 0);
-  std::printf("dPSNR and dbpp: the mode's PSNR (dB) and likelihood rate (bpp) minus float32's on this image%s\n",
-              estimate ? "\nESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter" : "");
+  for (const ModeRow& r : rows) print_row(r, verdict.reference, width);
+  std::printf("%s\n", verdict.text.c_str());
+  std::printf("energy_j: dynamic energy per execution +- the half-width of its %.0f %% interval; x float32: the ratio "
+              "+- its interval, lower or higher only where the intervals do not overlap\n"
+              "dPSNR and dbpp: the mode's PSNR (dB) and likelihood rate (bpp) minus float32's on this image%s\n",
+              100 * confidence,
+              first.estimate ? "\nESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter" : "");
 }
 
-nlohmann::json to_json(const ModeRow& r) {
-  return {{"mode", r.mode},           {"by_design", r.by_design},     {"duration_s", r.duration_s},
-          {"energy_j", r.energy_j},   {"energy_ci_j", r.energy_ci_j}, {"k", r.k},
-          {"m", r.m},                 {"max_abs_diff", r.max_abs_diff}, {"tolerance", r.tolerance},
-          {"exact", r.exact},         {"psnr_db", r.psnr_db},         {"psnr_db_float32", r.psnr_db_float32},
-          {"bpp", r.bpp},             {"bpp_float32", r.bpp_float32}, {"output", output_verdict(r)}};
+nlohmann::json to_json(const ModeRow& r, const ModeRow* reference) {
+  nlohmann::json j = {{"mode", r.mode}, {"by_design", r.by_design}};
+  if (r.failed()) {
+    j["error"] = r.error;
+    return j;
+  }
+  j.update({{"duration_s", r.duration_s},   {"energy_j", r.energy_j},         {"energy_ci_j", r.energy_ci_j},
+            {"k", r.k},                     {"m", r.m},                       {"max_abs_diff", r.max_abs_diff},
+            {"tolerance", r.tolerance},     {"exact", r.exact},               {"psnr_db", r.psnr_db},
+            {"psnr_db_float32", r.psnr_db_float32}, {"bpp", r.bpp},           {"bpp_float32", r.bpp_float32},
+            {"output", output_verdict(r)}});
+  if (reference != nullptr && &r != reference) {
+    if (const auto ratio = energy_ratio(r, *reference)) j.update({{"x_float32", ratio->ratio}, {"x_float32_ci", ratio->ci}});
+    j["vs_float32"] = to_string(energy_order(r, *reference));
+  }
+  return j;
+}
+
+void print_json(const std::vector<ModeRow>& rows, const ModesVerdict& verdict, int quality, const Image& image) {
+  const ModeRow& first = verdict.reference != nullptr ? *verdict.reference : rows.front();
+  nlohmann::json j = {{"network", first.network}, {"abbr", first.abbr},       {"quality", quality},
+                      {"image", first.image},     {"width", image.width},     {"height", image.height},
+                      {"device", first.device},   {"weights", first.weights}, {"estimate", first.estimate},
+                      {"exact_tolerance", exact_tolerance}, {"verdict", verdict.text}};
+  j["modes"] = nlohmann::json::array();
+  for (const ModeRow& r : rows) j["modes"].push_back(to_json(r, verdict.reference));
+  j["best_exact_mode"] = verdict.best_exact != nullptr ? nlohmann::json(verdict.best_exact->mode) : nlohmann::json();
+  if (first.estimate) j["note"] = "ESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter";
+  std::cout << j.dump(2) << "\n" << std::flush;
+}
+
+// The first line of an error, fit for a table cell and a CSV field.
+std::string one_line(const std::string& message) {
+  return printable(message.substr(0, message.find('\n')), 300);
+}
+
+// What one mode's measurement needs from the run.
+struct ModeRun {
+  const ModesParams& p;
+  const CodecWorkload& reference;
+  const ChainOutput& reference_output;
+  const Image& image;
+  const std::string& label;
+  const torch::Tensor& x;
+  const Padding& padding;
+  Protocol& protocol;
+  const IdleReference& cold_idle;
+  const std::string& device_text;
+};
+
+// Measures one mode into `row`: its deviation from float32's output, then the protocol.
+void measure_mode(const ModeRun& run, const ExecutionMode& mode, ModeRow& row) {
+  // Tests make a mode fail here, as a failed cuda_graph capture would; nothing else sets it.
+  if (const char* fail = std::getenv("NICENERGY_TEST_FAIL_MODE"); fail != nullptr && row.mode == fail)
+    throw Error("mode " + row.mode + " failed on purpose (NICENERGY_TEST_FAIL_MODE)");
+  const ModesParams& p = run.p;
+  std::optional<CodecWorkload> own;
+  if (!(mode == ExecutionMode{}))
+    own = make_codec_workload(p.model, p.quality, run.image, run.label, run.reference.device, p.weights, p.seed,
+                              Stage::chain, mode);
+  const CodecWorkload& w = own ? *own : run.reference;
+  const ModeDeviation deviation = compare_outputs(run.reference_output, run_chain_once(w), run.x, run.padding);
+  const ProtocolResult result = run.protocol.run(w.workload(), run.cold_idle, !p.no_preheat);
+  for (const std::string& warning : result.warnings)
+    std::fprintf(stderr, "warning: %s: %s\n", row.mode.c_str(), warning.c_str());
+  const MeasurementRecord record = make_record(w, result, run.device_text, utc_now_iso8601());
+  fill_run_results(row, record, result.estimate);
+  row.max_abs_diff = deviation.max_abs_diff;
+  row.tolerance = deviation.tolerance;
+  row.exact = deviation.exact;
+  row.psnr_db = deviation.psnr_db;
+  row.psnr_db_float32 = deviation.psnr_db_float32;
+  row.bpp = deviation.bpp;
+  row.bpp_float32 = deviation.bpp_float32;
+}
+
+// Each mode in turn, taken from `done` where it is there already; a failed
+// mode is recorded with its reason and the others are still measured.
+std::vector<ModeRow> measure_modes(const ModeRun& run, const std::vector<ExecutionMode>& modes,
+                                   const std::vector<ModeRow>& done, const QualityConfig& config,
+                                   const PowerMeter& meter) {
+  std::vector<ModeRow> rows;
+  for (size_t i = 0; i < modes.size(); ++i) {
+    ModeRow row;
+    fill_run_identity(row, config, run.label, run.image, run.device_text, run.p.weights, run.p.seed, mode_name(modes[i]));
+    row.by_design = by_design(modes[i]);
+    const auto resumed = std::find_if(done.rbegin(), done.rend(), [&](const ModeRow& d) { return d.key() == row.key(); });
+    if (resumed != done.rend()) {
+      std::fprintf(stderr, "mode %zu/%zu %s: in %s already\n", i + 1, modes.size(), row.mode.c_str(), run.p.output.c_str());
+      rows.push_back(*resumed);
+      continue;
+    }
+    std::fprintf(stderr, "mode %zu/%zu %s\n", i + 1, modes.size(), row.mode.c_str());
+    try {
+      measure_mode(run, modes[i], row);
+    } catch (const WriteError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // One mode's failure (a cuda_graph capture, say) is recorded; the others are still measured.
+      row.error = one_line(e.what());
+      row.meter = meter.name();
+      row.estimate = meter.is_estimate();
+      std::fprintf(stderr, "error: mode %s: %s\n", row.mode.c_str(), row.error.c_str());
+    }
+    if (!run.p.output.empty()) append_mode_row(run.p.output, row);
+    rows.push_back(row);
+  }
+
+  return rows;
+}
+
+// Before anything is measured: the output can be written (its folder made),
+// no other run appends to it, and it is a modes file or new. The lock is held
+// until the run ends.
+std::unique_ptr<OutputLock> claim_output(const std::string& output, std::vector<ModeRow>& done) {
+  if (output.empty()) return nullptr;
+  const std::string what = "modes file '" + output + "'";
+  check_output_file(output, what);
+  (void)read_mode_rows(output);  // a file that is not ours is refused before a lock file is made beside it
+  const std::filesystem::path folder = std::filesystem::path(output).parent_path();
+  if (!folder.empty()) prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
+  auto lock = std::make_unique<OutputLock>(output, what);
+  std::string note;
+  done = resume_mode_rows(output, &note);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  return lock;
 }
 
 int run_modes(ModesParams p) {
@@ -119,13 +261,8 @@ int run_modes(ModesParams p) {
   const std::vector<ExecutionMode> modes = chosen_modes(p, device);
   check_measured_input(p.input, p.size);
   if (!p.plot.empty()) check_output_folder(p.plot, "plot folder '" + p.plot + "'");  // before any measuring
-  std::string note;
   std::vector<ModeRow> done;
-  if (!p.output.empty()) {
-    check_output_file(p.output, "modes file '" + p.output + "'");
-    done = read_mode_rows(p.output, &note);
-    if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  }
+  const auto lock = claim_output(p.output, done);
 
   if (p.weights.empty())
     std::fprintf(stderr, "note: seeded weights: their output is not an image, so PSNR, rate and deviation say little "
@@ -143,70 +280,31 @@ int run_modes(ModesParams p) {
   const CodecWorkload reference = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
   const ChainOutput reference_output = run_chain_once(reference);
   const std::string device_text = describe_device(device, *meter);
+  const ModeRun run{p, reference, reference_output, image, label, x, padding, protocol, cold_idle, device_text};
 
-  std::vector<ModeRow> rows;
-  for (size_t i = 0; i < modes.size(); ++i) {
-    const ExecutionMode& mode = modes[i];
-    ModeRow row;
-    fill_run_identity(row, config, label, image, device_text, p.weights, p.seed, mode_name(mode));
-    row.by_design = by_design(mode);
-    const std::string key = row.key();
-    bool resumed = false;
-    for (const ModeRow& d : done)
-      if (d.key() == key) {
-        rows.push_back(d);
-        resumed = true;
-      }
-    if (resumed) {
-      std::fprintf(stderr, "mode %zu/%zu %s: in %s already\n", i + 1, modes.size(), row.mode.c_str(), p.output.c_str());
-      continue;
-    }
-    std::fprintf(stderr, "mode %zu/%zu %s\n", i + 1, modes.size(), row.mode.c_str());
-    std::optional<CodecWorkload> own;
-    if (!(mode == ExecutionMode{}))
-      own = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed, Stage::chain, mode);
-    const CodecWorkload& w = own ? *own : reference;
-    const ModeDeviation deviation = compare_outputs(reference_output, run_chain_once(w), x, padding);
-    const ProtocolResult result = protocol.run(w.workload(), cold_idle, !p.no_preheat);
-    for (const std::string& warning : result.warnings)
-      std::fprintf(stderr, "warning: %s: %s\n", row.mode.c_str(), warning.c_str());
-    const MeasurementRecord record = make_record(w, result, device_text, utc_now_iso8601());
-    fill_run_results(row, record, result.estimate);
-    row.max_abs_diff = deviation.max_abs_diff;
-    row.tolerance = deviation.tolerance;
-    row.exact = deviation.exact;
-    row.psnr_db = deviation.psnr_db;
-    row.psnr_db_float32 = deviation.psnr_db_float32;
-    row.bpp = deviation.bpp;
-    row.bpp_float32 = deviation.bpp_float32;
-    if (!p.output.empty()) append_mode_row(p.output, row);
-    rows.push_back(row);
-  }
-
-  if (!p.plot.empty()) {
+  const std::vector<ModeRow> rows = measure_modes(run, modes, done, config, *meter);
+  const size_t failed = std::count_if(rows.begin(), rows.end(), [](const ModeRow& r) { return r.failed(); });
+  std::vector<ModeRow> measured;
+  for (const ModeRow& r : rows)
+    if (!r.failed()) measured.push_back(r);
+  if (!p.plot.empty() && !measured.empty()) {
     std::string warning;
-    const auto files = write_modes_plot(rows, p.plot, "gnuplot", &warning);
+    const auto files = write_modes_plot(measured, p.plot, "gnuplot", &warning);
     if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
     std::fprintf(stderr, "plot: %s/%s\n", p.plot.c_str(), files.back().c_str());
   }
-  const ModeRow* reference_row = nullptr;
-  for (const ModeRow& r : rows)
-    if (r.mode == "float32") reference_row = &r;
+  const ModesVerdict verdict = modes_verdict(rows);
   if (p.json) {
-    nlohmann::json j = {{"network", rows.front().network}, {"abbr", rows.front().abbr},  {"quality", p.quality},
-                        {"image", label},                  {"width", image.width},       {"height", image.height},
-                        {"device", device_text},           {"weights", rows.front().weights},         {"estimate", reference_row->estimate},
-                        {"exact_tolerance", exact_tolerance}};
-    j["modes"] = nlohmann::json::array();
-    for (const ModeRow& r : rows) j["modes"].push_back(to_json(r));
-    if (const ModeRow* best = best_exact(rows)) j["best_exact_mode"] = best->mode;
-    std::cout << j.dump(2) << "\n" << std::flush;
-    return 0;
+    print_json(rows, verdict, p.quality, image);
+  } else {
+    print_table(rows, verdict, p.protocol.confidence);
+    if (!p.output.empty()) std::printf("rows in %s\n", p.output.c_str());
+    std::fflush(stdout);
   }
-  print_table(rows, *reference_row);
-  if (!p.output.empty()) std::printf("rows in %s\n", p.output.c_str());
-  std::fflush(stdout);
-  return 0;
+  if (failed == 0) return 0;
+  std::fprintf(stderr, "%zu of %zu modes failed%s\n", failed, modes.size(),
+               p.output.empty() ? "" : "; run the same command again to retry them");
+  return 1;
 }
 
 }  // namespace
@@ -223,7 +321,11 @@ void add_modes_commands(CLI::App& app, Action& action) {
                 std::to_string(exact_tolerance).substr(0, 6) +
                 " x max |x_hat|). Modes are flags joined by '+':\n" + flags_text +
                 "Default: float32, each flag alone, the exact ones together, and that with each lower-precision flag\n"
-                "the device has. --output keeps a row per finished mode; a rerun measures only what is missing.");
+                "the device has. Each energy comes with its confidence interval; a mode is called lower or higher\n"
+                "than float32, and the best exact mode named, only where the intervals do not overlap.\n"
+                "A mode that fails is listed as FAILED with its reason, the others are still measured, and the\n"
+                "exit status is 1. --output keeps a row per finished or failed mode; a rerun measures what is\n"
+                "missing or failed. One run at a time per --output (a lock beside it).");
   auto p = bind<ModesParams>(modes, action, [](const ModesParams& params) { return run_modes(params); });
   add_model(modes, p->model)->description("network: Bfac, Bhyp, Mmean, Mcont, Canch, Cattn or its CompressAI name");
   add_quality(modes, p->quality);

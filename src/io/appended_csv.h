@@ -1,7 +1,11 @@
 // The CSVs that commands append one finished row at a time (`modes --output`,
-// `layers --output`): read back by column name, with a torn last row cut off
-// so that its work is done again. An interrupted run keeps what it finished.
+// `layers --output`): read back by column name. A file is ours only when its
+// first line is the writer's header; anything else is refused and left as it
+// is. Only a torn last row (an interrupted append) is dropped, and cut from the
+// file only by the command about to append; damage before it is refused with
+// its line. An interrupted run keeps what it finished.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -19,17 +23,29 @@ struct AppendedRow {
   int64_t whole(const std::string& column) const;
 };
 
-// The rows of `path`; none when it does not exist or is empty. `what` names the
-// file in messages ("modes file 'a.csv'"), `writer` the command that writes it.
-// A last row without its line break (an interrupted append) is cut from the
-// file and said in *note. Every column of `columns` must be in the header, and
-// every row must have the header's number of fields.
-std::vector<AppendedRow> read_appended_csv(const std::string& path, const std::string& what,
-                                           const std::vector<std::string>& columns, const std::string& writer,
-                                           std::string* note = nullptr);
+// What a file of appended rows is.
+struct AppendedFormat {
+  std::string what;                  // names the file in messages: "modes file 'a.csv'"
+  std::vector<std::string> columns;  // the header, in order
+  std::string writer;                // the command that writes it: "nicenergy modes --output"
+  // The last columns, which files of an older version lack: such files are
+  // read (those columns empty) but not appended to.
+  size_t newer_columns = 0;
+};
+
+// The rows of `path`, changing nothing; none when it does not exist or is
+// empty. Refused in one line: a first line that is not the header, a row with
+// another number of fields, an unclosed quote that runs over later rows (with
+// its line). A last row without its line break is left out.
+std::vector<AppendedRow> read_appended_csv(const std::string& path, const AppendedFormat& format);
+
+// For a command about to append (holding the output's lock): the rows read as
+// above, a file of an older version refused, and a torn last row cut from the
+// file, said in *note.
+std::vector<AppendedRow> resume_appended_csv(const std::string& path, const AppendedFormat& format,
+                                             std::string* note = nullptr);
 
 // Appends one row, and the header first to a new or empty file, synced to disk.
-void append_csv_row(const std::string& path, const std::vector<std::string>& columns,
-                    const std::vector<std::string>& values, const std::string& what);
+void append_csv_row(const std::string& path, const AppendedFormat& format, const std::vector<std::string>& values);
 
 }  // namespace nicenergy

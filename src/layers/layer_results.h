@@ -26,17 +26,22 @@ struct LayerRow : RunRow {
   std::string key() const;
 };
 
-// The rows of a file written by append_layer_row; none when it does not exist.
-// A torn last row is dropped from the file, said in *note.
-std::vector<LayerRow> read_layer_rows(const std::string& path, std::string* note = nullptr);
+// The rows of a file written by append_layer_row, changing nothing; none when
+// it does not exist. A file that `layers` did not write, or damaged before its
+// last row, is refused in one line naming the file (and the line).
+std::vector<LayerRow> read_layer_rows(const std::string& path);
+// For `layers --output` about to append, holding its lock: the rows, a torn
+// last row (an interrupted write) cut from the file and said in *note.
+std::vector<LayerRow> resume_layer_rows(const std::string& path, std::string* note);
 void append_layer_row(const std::string& path, const LayerRow& row);
 
 struct LayerSummary {
-  std::optional<double> chain_energy_j, chain_duration_s;
+  std::optional<double> chain_energy_j, chain_energy_ci_j, chain_duration_s;
   double layers_energy_j = 0, layers_duration_s = 0;  // sums over the replayed layers
+  double layers_energy_ci_j = 0;                      // the layers' intervals in quadrature (measured apart)
   // Chain minus the layers' sum: launch overhead and what runs between the
   // recorded layers (activations, residual sums, quantisation, likelihoods).
-  std::optional<double> gap_energy_j, gap_share;
+  std::optional<double> gap_energy_j, gap_energy_ci_j, gap_share;
   double macs = 0, macs_2nd = 0;                      // convolutions
   double share_2nd_kmac = 0;                          // the paper's figure: region's convolution MACs / all
   double share_2nd_conv_energy = 0;                   // the same, measured: region's convolutions' energy / all convolutions'

@@ -31,7 +31,7 @@ std::vector<std::string> run_result_values(const RunRow& r) {
           std::to_string(r.m)};
 }
 
-void read_run_fields(const AppendedRow& row, RunRow& r) {
+void read_run_identity(const AppendedRow& row, RunRow& r) {
   r.network = row.text("network");
   r.abbr = row.text("abbr");
   r.quality = static_cast<int>(row.whole("quality"));
@@ -44,11 +44,19 @@ void read_run_fields(const AppendedRow& row, RunRow& r) {
   r.threads = static_cast<int>(row.whole("threads"));
   r.weights = row.text("weights");
   r.mode = row.text("mode");
+}
+
+void read_run_results(const AppendedRow& row, RunRow& r) {
   r.duration_s = row.number("duration_s");
   r.energy_j = row.number("energy_j");
   r.energy_ci_j = row.number("energy_ci_j");
   r.k = static_cast<int>(row.whole("k"));
   r.m = row.whole("m");
+}
+
+void read_run_fields(const AppendedRow& row, RunRow& r) {
+  read_run_identity(row, r);
+  read_run_results(row, r);
 }
 
 }  // namespace nicenergy

@@ -35,7 +35,9 @@ const std::vector<std::string>& run_identity_columns();
 const std::vector<std::string>& run_result_columns();
 std::vector<std::string> run_identity_values(const RunRow& row);
 std::vector<std::string> run_result_values(const RunRow& row);
-// Fills both parts from a row read back (errors name the file, line and column).
+// Fills both parts, or one, from a row read back (errors name the file, line and column).
 void read_run_fields(const AppendedRow& row, RunRow& out);
+void read_run_identity(const AppendedRow& row, RunRow& out);
+void read_run_results(const AppendedRow& row, RunRow& out);
 
 }  // namespace nicenergy
