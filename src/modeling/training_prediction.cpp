@@ -163,7 +163,7 @@ const std::string& pixel_rescale_model() {
   static const std::string model =
       "MODEL: energy per iteration x (schedule's batch x crop^2) / (measured batch x crop^2), as Eq. (2) is linear "
       "in pixels; it leaves out what does not grow with pixels (the optimizer step) and how the device's "
-      "efficiency changes with the work per iteration (README, Full-cycle energy, gives its measured error)";
+      "efficiency changes with the work per iteration (docs/lifecycle.md gives its measured error)";
   return model;
 }
 

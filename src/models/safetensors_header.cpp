@@ -20,7 +20,7 @@ size_t dtype_size(const std::string& dtype) {
 
 // Every error says which file and that it is a weights file.
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
-  throw Error("weights file '" + path + "': " + problem + "; give a safetensors file of CompressAI's state_dict (see README, Weights)");
+  throw Error("weights file '" + path + "': " + problem + "; give a safetensors file of CompressAI's state_dict (see docs/networks.md)");
 }
 
 std::string tensor_where(const std::string& name) { return "tensor '" + printable(name) + "'"; }

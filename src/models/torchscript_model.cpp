@@ -20,7 +20,7 @@ std::string sizes_text(const torch::Tensor& t) {
 TorchScriptCodec::TorchScriptCodec(const std::string& path, TorchScriptOptions options, const torch::Device& device)
     : path_(path), options_(std::move(options)) {
   const std::string what = "TorchScript file '" + path + "'";
-  require_regular_file(path, what, "export your model with torch.jit.script or torch.jit.trace and save it (README)");
+  require_regular_file(path, what, "export your model with torch.jit.script or torch.jit.trace and save it (see docs/exec.md)");
   if (options_.padding < 1) throw Error("--padding must be at least 1");
   try {
     module_ = torch::jit::load(path, device);

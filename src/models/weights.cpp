@@ -71,7 +71,7 @@ static std::string shape_text(c10::IntArrayRef shape) {
 
 void load_weights(NetworkImpl& network, const std::string& path) {
   const std::string what = "weights file '" + path + "'";
-  const std::string hint = "give a safetensors file (see README, Weights)";
+  const std::string hint = "give a safetensors file (see docs/networks.md)";
   require_regular_file(path, what, hint);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(what + " cannot be opened: " + hint);

@@ -60,7 +60,7 @@ ChainGraph::ChainGraph(Network network, torch::Tensor x, const ExecutionMode& mo
   (void)network;
   (void)mode;
   (void)rewrite;
-  throw Error("cuda_graph: this build has no CUDA; rebuild against a CUDA LibTorch (see README, GPU build)");
+  throw Error("cuda_graph: this build has no CUDA; rebuild against a CUDA LibTorch (see docs/install.md)");
 #endif
 }
 

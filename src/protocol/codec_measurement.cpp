@@ -69,7 +69,7 @@ std::function<void()> device_synchronizer(const torch::Device& device) {
   const int64_t index = device.has_index() ? device.index() : -1;
   return [index]() { torch::cuda::synchronize(index); };
 #else
-  throw Error("this build has no CUDA: rebuild against a CUDA LibTorch (see README, GPU build)");
+  throw Error("this build has no CUDA: rebuild against a CUDA LibTorch (see docs/install.md)");
 #endif
 }
 
