@@ -236,18 +236,28 @@ TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
   for (const auto& f : coeffs["fits"]) EXPECT_EQ(f["n"], 3);
 
   Result own = run_cli("predict --model Bfac --quality 1 --size 100x100 --coeffs " + fit_json + " --json");
-  ASSERT_EQ(own.code, 0) << own.err;
-  const auto p = nlohmann::json::parse(own.out);
-  EXPECT_EQ(p["source"], "fit");
-  EXPECT_TRUE(p["estimate"].get<bool>());
   nlohmann::json bfac;
   for (const auto& f : coeffs["fits"])
     if (f["abbr"] == "Bfac") bfac = f;
-  EXPECT_NEAR(p["energy_j"].get<double>(),
-              bfac["alpha"].get<double>() * 10000 + bfac["beta"].get<double>(), 1e-9);
+  const double line_j = bfac["alpha"].get<double>() * 10000 + bfac["beta"].get<double>();
+  // Tiny sizes on a shared machine's estimate can fit a line that crosses zero:
+  // then the prediction must be refused, saying so, never printed negative.
+  if (line_j <= 0) {
+    EXPECT_NE(own.code, 0) << own.out;
+    EXPECT_NE(own.err.find("crosses zero"), std::string::npos) << own.err;
+  } else {
+    ASSERT_EQ(own.code, 0) << own.err;
+    const auto p = nlohmann::json::parse(own.out);
+    EXPECT_EQ(p["source"], "fit");
+    EXPECT_TRUE(p["estimate"].get<bool>());
+    EXPECT_NEAR(p["energy_j"].get<double>(), line_j, 1e-9);
+  }
   Result unmeasured = run_cli("predict --model Canch --quality 1 --size 100x100 --coeffs " + fit_json);
-  ASSERT_EQ(unmeasured.code, 0) << unmeasured.err;
-  EXPECT_NE(unmeasured.out.find("alpha-versus-kMAC"), std::string::npos) << unmeasured.out;
+  if (unmeasured.code == 0) {
+    EXPECT_NE(unmeasured.out.find("alpha-versus-kMAC"), std::string::npos) << unmeasured.out;
+  } else {  // the same noise can tip the kMAC line's prediction below zero: refused, saying so
+    EXPECT_NE(unmeasured.err.find("crosses zero"), std::string::npos) << unmeasured.err;
+  }
 
   const fs::path report = dir / "report";
   Result rep = run_cli("report " + csv + " --output " + report.string());
