@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "cli/options.h"
+#include "cli/output_claim.h"
 #include "error.h"
 #include "io/files.h"
 #include "layers/layer_replay.h"
@@ -107,22 +108,6 @@ nlohmann::json to_json(const LayerRow& r) {
           {"m", r.m}};
 }
 
-// Before anything is measured: the output can be written (its folder made),
-// no other run appends to it, and it is a layers file or new. The lock is
-// held until the run ends.
-std::unique_ptr<OutputLock> claim_output(const std::string& output, std::vector<LayerRow>& done) {
-  if (output.empty()) return nullptr;
-  const std::string what = "layers file '" + output + "'";
-  check_output_file(output, what);
-  (void)read_layer_rows(output);  // a file that is not ours is refused before a lock file is made beside it
-  const std::filesystem::path folder = std::filesystem::path(output).parent_path();
-  if (!folder.empty()) prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
-  auto lock = std::make_unique<OutputLock>(output, what);
-  std::string note;
-  done = resume_layer_rows(output, &note);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  return lock;
-}
 
 int run_layers(LayersParams p) {
   const torch::Device device = parse_device(p.device);
@@ -132,7 +117,8 @@ int run_layers(LayersParams p) {
   if (auto why = mode_unavailable(mode, device)) throw Error(*why);
   check_measured_input(p.input, p.size);
   std::vector<LayerRow> done;
-  const auto lock = claim_output(p.output, done);
+  const auto lock = claim_output(p.output, "layers file '" + p.output + "'", [](const std::string& f) { return read_layer_rows(f); },
+                                 [](const std::string& f, std::string* note) { return resume_layer_rows(f, note); }, done);
 
   const auto meter = open_measuring_meter(device, p.meter, p.threads);
   p.protocol.progress = stage_progress();

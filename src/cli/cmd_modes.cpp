@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "cli/options.h"
+#include "cli/output_claim.h"
 #include "error.h"
 #include "io/files.h"
 #include "io/numbers.h"
@@ -237,22 +238,6 @@ std::vector<ModeRow> measure_modes(const ModeRun& run, const std::vector<Executi
   return rows;
 }
 
-// Before anything is measured: the output can be written (its folder made),
-// no other run appends to it, and it is a modes file or new. The lock is held
-// until the run ends.
-std::unique_ptr<OutputLock> claim_output(const std::string& output, std::vector<ModeRow>& done) {
-  if (output.empty()) return nullptr;
-  const std::string what = "modes file '" + output + "'";
-  check_output_file(output, what);
-  (void)read_mode_rows(output);  // a file that is not ours is refused before a lock file is made beside it
-  const std::filesystem::path folder = std::filesystem::path(output).parent_path();
-  if (!folder.empty()) prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
-  auto lock = std::make_unique<OutputLock>(output, what);
-  std::string note;
-  done = resume_mode_rows(output, &note);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  return lock;
-}
 
 int run_modes(ModesParams p) {
   const torch::Device device = parse_device(p.device);
@@ -262,7 +247,8 @@ int run_modes(ModesParams p) {
   check_measured_input(p.input, p.size);
   if (!p.plot.empty()) check_output_folder(p.plot, "plot folder '" + p.plot + "'");  // before any measuring
   std::vector<ModeRow> done;
-  const auto lock = claim_output(p.output, done);
+  const auto lock = claim_output(p.output, "modes file '" + p.output + "'", [](const std::string& f) { return read_mode_rows(f); },
+                                 [](const std::string& f, std::string* note) { return resume_mode_rows(f, note); }, done);
 
   if (p.weights.empty())
     std::fprintf(stderr, "note: seeded weights: their output is not an image, so PSNR, rate and deviation say little "
