@@ -339,13 +339,17 @@ TEST(CliCampaignTorchScript, ConfigWithAModelPathRuns) {
   EXPECT_NE(r.out.find("reader"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("reader (custom level) has no kmac_per_px"), std::string::npos) << r.err;
   r = run_cli("predict --model toy --size 256x256 --coeffs " + dir.file("fit.json") + " --json");
-  ASSERT_EQ(r.code, 0) << r.err;
-  auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["source"], "fit");
-  EXPECT_EQ(j["level"], "custom");
   // Its sign is the fit's, from 50 ms windows of a toy on a possibly loaded machine
-  // (a negative slope was seen under load): the plumbing is what is tested here.
-  EXPECT_TRUE(std::isfinite(j["alpha"].get<double>()));
+  // (a negative slope was seen under load): where the line falls below zero at this
+  // size the prediction is refused, saying so; the plumbing is what is tested here.
+  if (r.code != 0) {
+    EXPECT_NE(r.err.find("crosses zero"), std::string::npos) << r.err;
+  } else {
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["source"], "fit");
+    EXPECT_EQ(j["level"], "custom");
+    EXPECT_GT(j["energy_j"].get<double>(), 0);
+  }
   r = run_cli("report " + dir.file("custom.csv") + " --output " + dir.file("report"));
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string table2 = test_util::slurp(dir.file("report/table2_fits.csv"));
