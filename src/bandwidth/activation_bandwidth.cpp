@@ -10,15 +10,6 @@
 
 namespace nicenergy {
 
-ActivationBytes& ActivationBytes::operator+=(const ActivationBytes& o) {
-  float32 += o.float32;
-  int8 += o.int8;
-  exp_golomb += o.exp_golomb;
-  for (int k = 0; k < exp_golomb_orders; ++k) exp_golomb_order[k] += o.exp_golomb_order[k];
-  gaussian_ideal += o.gaussian_ideal;
-  return *this;
-}
-
 static ActivationBytes code_output(const std::string& name, const torch::Tensor& output) {
   const torch::Tensor y = output.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   if (y.dim() != 4 || y.size(0) != 1) throw Error("bandwidth: layer " + name + " output is not 1xCxHxW");

@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-#include "bandwidth/activation_bandwidth.h"
+#include "bandwidth/bandwidth_types.h"
 
 namespace nicenergy {
 

@@ -6,7 +6,7 @@
 // 160 pJ per byte. Every figure is overridable, as DRAM and process differ.
 #pragma once
 
-#include "bandwidth/activation_bandwidth.h"
+#include "bandwidth/bandwidth_types.h"
 
 namespace nicenergy {
 

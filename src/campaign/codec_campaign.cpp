@@ -65,6 +65,7 @@ MeasurementRecord make_record(const CommandPoint& w, const ProtocolResult& resul
   r.quality = w.quality;
   r.level = kCustomLevel;
   fill_measured_fields(r, w.image, w.width, w.height, w.width, w.height, result, device_text, started_at);
+  fill_runtime(r);
   r.threads = 0;
   return r;
 }

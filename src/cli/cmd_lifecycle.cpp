@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "complexity/complexity.h"
 #include "error.h"
 #include "image/image.h"
 #include "io/files.h"
@@ -271,7 +272,8 @@ int run_lifecycle(const LifecycleParams& p) {
     const int quality = p.quality > 0 ? p.quality : c.quality;
     const InferenceEnergy e =
         !p.results.empty() ? inference_energy_from_records(records, c.network, quality, size, p.results)
-                           : inference_energy_from_fit(fit, c.network, quality, size->first, size->second, p.coeffs);
+                           : inference_energy_from_fit(fit, complexity_of(c.network, quality), quality, size->first,
+                                                     size->second, p.coeffs);
     c.lifecycle.inference_energy_per_image_j = e.inference_energy_per_image_j;
     c.lifecycle.inference_source = e.source + (quality != c.quality ? ", at quality " + std::to_string(quality) : "");
     c.lifecycle.estimate = c.lifecycle.estimate || e.estimate;

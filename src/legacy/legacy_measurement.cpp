@@ -4,7 +4,7 @@
 
 #include "error.h"
 #include "models/zoo.h"
-#include "protocol/codec_measurement.h"
+#include "protocol/protocol.h"
 
 namespace nicenergy {
 
@@ -67,10 +67,8 @@ MeasurementRecord make_record(const LegacyWorkload& w, const ProtocolResult& res
   r.level = kCustomLevel;
   fill_measured_fields(r, w.label, w.width, w.height, w.width, w.height, result,
                        device_description, started_at);
-  // Not LibTorch (threads 0, as for a command): the libraries pick their own
-  // threads (x265 inside libheif may start a pool).
-  r.libtorch = r.cuda = r.cudnn = "";
-  r.threads = 0;
+  // Not LibTorch, so no runtime fields and threads 0: the libraries pick
+  // their own threads (x265 inside libheif may start a pool).
   r.stage = to_string(w.stage);
   fill_rate_distortion(r, w.rd);
   return r;

@@ -38,11 +38,6 @@
 #include "meters/nvml_api.h"
 #include "meters/power_meter.h"
 
-#if defined(NICENERGY_WITH_CUDA)
-#include <ATen/cuda/CUDAContext.h>
-#include <torch/cuda.h>
-#endif
-
 namespace nicenergy {
 namespace {
 
@@ -579,22 +574,16 @@ std::unique_ptr<PowerMeter> make_nvml_meter(unsigned index) {
   return std::make_unique<NvmlMeter>(std::move(target));
 }
 
-std::unique_ptr<PowerMeter> make_nvml_meter_for_cuda_device(int cuda_index) {
-#if defined(NICENERGY_WITH_CUDA)
-  // The CUDA runtime knows where the device sits on the PCI bus; that id is
-  // global, so CUDA_VISIBLE_DEVICES and CUDA_DEVICE_ORDER cannot mislead it.
-  if (torch::cuda::is_available() && cuda_index >= 0 && cuda_index < static_cast<int>(torch::cuda::device_count())) {
-    const cudaDeviceProp* p = at::cuda::getDeviceProperties(cuda_index);
-    char bus_id[32];
-    std::snprintf(bus_id, sizeof bus_id, "%08x:%02x:%02x.0", static_cast<unsigned>(p->pciDomainID),
-                  static_cast<unsigned>(p->pciBusID), static_cast<unsigned>(p->pciDeviceID));
+std::unique_ptr<PowerMeter> make_nvml_meter_for_cuda_device(int cuda_index, const std::string& pci_bus_id) {
+  // The PCI bus id is global, so CUDA_VISIBLE_DEVICES and CUDA_DEVICE_ORDER
+  // cannot mislead it; the caller gets it from the CUDA runtime.
+  if (!pci_bus_id.empty()) {
     NvmlTarget target;
     target.by = NvmlTarget::By::pci_bus_id;
-    target.key = bus_id;
-    target.how = "cuda:" + std::to_string(cuda_index) + " at PCI " + bus_id + " (from the CUDA runtime)";
+    target.key = pci_bus_id;
+    target.how = "cuda:" + std::to_string(cuda_index) + " at PCI " + pci_bus_id + " (from the CUDA runtime)";
     return std::make_unique<NvmlMeter>(std::move(target));
   }
-#endif
   return std::make_unique<NvmlMeter>(target_from_visible_devices(cuda_index, std::getenv("CUDA_VISIBLE_DEVICES")));
 }
 

@@ -105,10 +105,11 @@ std::string clock_event_reasons_text(uint64_t reasons);
 
 // NVIDIA GPU through NVML, loaded at run time (dlopen), device `index`.
 std::unique_ptr<PowerMeter> make_nvml_meter(unsigned index = 0);
-// The NVML device behind CUDA device `cuda_index`: by PCI bus id where the build
-// has CUDA and the device is visible, else through CUDA_VISIBLE_DEVICES (indices
-// or GPU-/MIG- UUIDs), else NVML index cuda_index. metadata() says which and how.
-std::unique_ptr<PowerMeter> make_nvml_meter_for_cuda_device(int cuda_index);
+// The NVML device behind CUDA device `cuda_index`: by `pci_bus_id` where the
+// CUDA runtime gave one (cuda_pci_bus_id in platform/runtime.h, the LibTorch
+// side), else through CUDA_VISIBLE_DEVICES (indices or GPU-/MIG- UUIDs), else
+// NVML index cuda_index. metadata() says which and how.
+std::unique_ptr<PowerMeter> make_nvml_meter_for_cuda_device(int cuda_index, const std::string& pci_bus_id = "");
 
 // RAPL through the powercap tree: package domains and their dram subdomains.
 // CPU temperature (for preheat) from hwmon coretemp/k10temp when present.

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <set>
 
-#include "complexity/complexity.h"
+#include "complexity/complexity_types.h"
 #include "error.h"
 #include "io/numbers.h"
 #include "modeling/predict.h"
@@ -71,9 +71,9 @@ InferenceEnergy inference_energy_from_records(const std::vector<MeasurementRecor
   return e;
 }
 
-InferenceEnergy inference_energy_from_fit(const FitResult& fit, const std::string& network, int quality, int width,
+InferenceEnergy inference_energy_from_fit(const FitResult& fit, const Complexity& c, int quality, int width,
                                           int height, const std::string& path) {
-  const Complexity c = complexity_of(network, quality);
+  const std::string& network = c.network;
   Prediction p;
   try {
     p = predict_energy(fit, c.abbr, c.level, width, height, c.kmac_per_pixel);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "complexity/complexity_types.h"
 #include "modeling/fit.h"
 #include "protocol/record.h"
 
@@ -30,8 +31,9 @@ InferenceEnergy inference_energy_from_records(const std::vector<MeasurementRecor
                                               const std::string& path);
 
 // From a fit (`nicenergy fit --output`) at width x height: Eq. (2) through
-// predict_energy, with the network's level and kMAC per pixel at this quality.
-InferenceEnergy inference_energy_from_fit(const FitResult& fit, const std::string& network, int quality, int width,
+// predict_energy, with the network's level and kMAC per pixel at this quality
+// (`complexity`: complexity_of(network, quality), the LibTorch side's).
+InferenceEnergy inference_energy_from_fit(const FitResult& fit, const Complexity& complexity, int quality, int width,
                                           int height, const std::string& path);
 
 }  // namespace nicenergy

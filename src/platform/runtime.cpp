@@ -6,8 +6,14 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
+
+#if defined(NICENERGY_WITH_CUDA)
+#include <ATen/cuda/CUDAContext.h>
+#include <torch/cuda.h>
+#endif
 
 #include "error.h"
 
@@ -51,6 +57,20 @@ void set_deterministic(bool deterministic) {
   at::globalContext().setDeterministicCuDNN(deterministic);
   at::globalContext().setBenchmarkCuDNN(!deterministic);
   at::globalContext().setDeterministicAlgorithms(deterministic, /*warn_only=*/false);
+}
+
+std::string cuda_pci_bus_id(int cuda_index) {
+#if defined(NICENERGY_WITH_CUDA)
+  if (torch::cuda::is_available() && cuda_index >= 0 && cuda_index < static_cast<int>(torch::cuda::device_count())) {
+    const cudaDeviceProp* p = at::cuda::getDeviceProperties(cuda_index);
+    char bus_id[32];
+    std::snprintf(bus_id, sizeof bus_id, "%08x:%02x:%02x.0", static_cast<unsigned>(p->pciDomainID),
+                  static_cast<unsigned>(p->pciBusID), static_cast<unsigned>(p->pciDeviceID));
+    return bus_id;
+  }
+#endif
+  (void)cuda_index;
+  return "";
 }
 
 }  // namespace nicenergy

@@ -28,4 +28,8 @@ void set_deterministic(bool deterministic);
 // deterministic only with a fixed workspace (the attention blocks' matmuls).
 void prepare_cublas_determinism();
 
+// CUDA device `cuda_index`'s PCI bus id as NVML writes it ("00000000:41:00.0"),
+// "" where the build has no CUDA or the device is not visible.
+std::string cuda_pci_bus_id(int cuda_index);
+
 }  // namespace nicenergy

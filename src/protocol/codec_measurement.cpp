@@ -73,21 +73,6 @@ std::function<void()> device_synchronizer(const torch::Device& device) {
 #endif
 }
 
-void fill_measured_fields(MeasurementRecord& r, const std::string& image, int width, int height, int padded_width,
-                          int padded_height, const ProtocolResult& result, const std::string& device_description,
-                          const std::string& started_at) {
-  r.image = image;
-  r.width = width;
-  r.height = height;
-  r.pixels = static_cast<int64_t>(width) * height;
-  r.padded_width = padded_width;
-  r.padded_height = padded_height;
-  fill_record(result, r);
-  r.device = device_description;
-  r.started_at = started_at;
-  fill_runtime(r);
-}
-
 void fill_runtime(MeasurementRecord& r) {
   const RuntimeInfo runtime = runtime_info();
   r.libtorch = runtime.libtorch;
@@ -190,7 +175,7 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
   const int cuda_index = device.is_cuda() && device.has_index() ? device.index() : 0;
   if (spec == "nvml" && device.is_cuda()) {
     // Plain "nvml" means the GPU doing the work; "nvml:INDEX" stays an NVML index.
-    std::unique_ptr<PowerMeter> meter = make_nvml_meter_for_cuda_device(cuda_index);
+    std::unique_ptr<PowerMeter> meter = make_nvml_meter_for_cuda_device(cuda_index, cuda_pci_bus_id(cuda_index));
     if (!meter->available()) throw Error("--meter nvml: " + meter->unavailable_reason());
     return meter;
   }
@@ -202,7 +187,7 @@ std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const st
   // The meter that sees the device doing the work: NVML for a GPU, RAPL for the CPU.
   std::unique_ptr<PowerMeter> meter;
   if (device.is_cuda()) {
-    meter = make_nvml_meter_for_cuda_device(cuda_index);  // the allocated GPU, not NVML's index N
+    meter = make_nvml_meter_for_cuda_device(cuda_index, cuda_pci_bus_id(cuda_index));  // the allocated GPU, not NVML's index N
   } else {
     meter = make_rapl_meter();
   }
@@ -248,7 +233,8 @@ MeasurementSite measurement_site(const torch::Device& device, PowerMeter& meter)
   std::unique_ptr<PowerMeter> own;
   PowerMeter* nvml = &meter;
   if (meter.name() != "nvml") {
-    own = make_nvml_meter_for_cuda_device(device.has_index() ? device.index() : 0);
+    own = make_nvml_meter_for_cuda_device(device.has_index() ? device.index() : 0,
+                                           cuda_pci_bus_id(device.has_index() ? device.index() : 0));
     nvml = own.get();
   }
   if (!nvml->available()) return site;
@@ -275,6 +261,7 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   r.level = c.level;
   fill_measured_fields(r, w.image, w.width, w.height, w.padded_width, w.padded_height, result, device_description,
                        started_at);
+  fill_runtime(r);
   r.stage = to_string(w.stage);
   r.mode = mode_name(w.mode);
   r.kmac_per_px = stage_kmac_per_pixel(complexity_of(c.spec->name, c.quality), w.stage);

@@ -107,12 +107,6 @@ std::function<void()> device_synchronizer(const torch::Device& device);
 // The runtime fields (libtorch, cuda, cudnn, threads) of a record.
 void fill_runtime(MeasurementRecord& record);
 
-// What every workload's record shares, whatever the codec: the image and its
-// sizes, the protocol's result (fill_record), the device, the start and the runtime.
-void fill_measured_fields(MeasurementRecord& record, const std::string& image, int width, int height, int padded_width,
-                          int padded_height, const ProtocolResult& result, const std::string& device_description,
-                          const std::string& started_at);
-
 // The record of one measurement: network and image fields from the workload,
 // energy fields from the protocol (fill_record), device and start time.
 MeasurementRecord make_record(const CodecWorkload& workload, const ProtocolResult& result,

@@ -678,6 +678,20 @@ void write_trace_csv(const std::string& path, const std::vector<PowerSample>& sa
                      "); free space and run again");
 }
 
+void fill_measured_fields(MeasurementRecord& r, const std::string& image, int width, int height, int padded_width,
+                          int padded_height, const ProtocolResult& result, const std::string& device_description,
+                          const std::string& started_at) {
+  r.image = image;
+  r.width = width;
+  r.height = height;
+  r.pixels = static_cast<int64_t>(width) * height;
+  r.padded_width = padded_width;
+  r.padded_height = padded_height;
+  fill_record(result, r);
+  r.device = device_description;
+  r.started_at = started_at;
+}
+
 void fill_record(const ProtocolResult& r, MeasurementRecord& record) {
   record.energy_j = r.energy_j;
   record.energy_ci_j = r.energy_ci_j;

@@ -240,5 +240,11 @@ void write_trace_csv(const std::string& path, const std::vector<PowerSample>& sa
 // energy_j, energy_ci_j, k, m, duration_s, idle_power_w, mean_power_w, meter,
 // method, and the hardening columns (idle references, warnings, ...).
 void fill_record(const ProtocolResult& result, MeasurementRecord& record);
+// What every workload's record shares, whatever the codec: the image and its
+// sizes, the protocol's result (fill_record), the device and the start. The
+// LibTorch runtime fields are the torch side's (fill_runtime).
+void fill_measured_fields(MeasurementRecord& record, const std::string& image, int width, int height, int padded_width,
+                          int padded_height, const ProtocolResult& result, const std::string& device_description,
+                          const std::string& started_at);
 
 }  // namespace nicenergy

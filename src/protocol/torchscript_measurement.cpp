@@ -51,6 +51,7 @@ MeasurementRecord make_record(const TorchScriptWorkload& w, const ProtocolResult
   r.level = kCustomLevel;
   fill_measured_fields(r, w.image, w.width, w.height, w.padded_width, w.padded_height, result, device_description,
                        started_at);
+  fill_runtime(r);
   r.kmac_per_px = w.kmac_per_px;
   return r;
 }

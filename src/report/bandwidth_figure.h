@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "bandwidth/activation_bandwidth.h"
+#include "bandwidth/bandwidth_types.h"
 
 namespace nicenergy {
 

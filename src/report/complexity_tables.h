@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "complexity/complexity.h"
+#include "complexity/complexity_types.h"
 
 namespace nicenergy {
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "complexity/op_counter.h"
+#include "complexity/op_count.h"
 
 namespace nicenergy {
 
