@@ -6,7 +6,7 @@
 // Built by CMake with the other examples (ninja -C build rd_jpeg). These files
 // use no LibTorch, so the program also builds by hand against the library with
 // libpng and libjpeg alone:
-//   g++ -std=c++20 -O2 -Isrc examples/rd_jpeg.cpp build/libnicenergy_lib.a -lpng -ljpeg -o rd_jpeg
+//   g++ -std=c++20 -O2 -Isrc examples/rd_jpeg.cpp build/libnicenergy_core.a -lpng -ljpeg -o rd_jpeg
 #include <cstdio>
 #include "image/image.h"
 #include "legacy/jpeg_codec.h"

@@ -187,6 +187,21 @@ TEST(CampaignConfig, LoadsAGoodConfig) {
   EXPECT_EQ(campaign_qualities(c, c.networks[2]), (std::vector<int>{1, 4}));
 }
 
+// The TOML takes what the CLI's --meter takes, from the one table of meters.
+TEST(CampaignConfig, MeterTakesWhatTheCliTakes) {
+  TempDir dir;
+  for (const std::string meter : {"nvml:1", "estimate:65", "rapl", "auto"}) {
+    const std::string path =
+        write_config(dir, std::string(kCampaign) + "output = \"results/t.csv\"\nmeter = \"" + meter + "\"\n");
+    EXPECT_EQ(load_campaign_config(path).meter, meter);
+  }
+  for (const std::string meter : {"watts", "estimate:nan", "nvml:-1"}) {
+    const std::string path =
+        write_config(dir, std::string(kCampaign) + "output = \"results/t.csv\"\nmeter = \"" + meter + "\"\n");
+    EXPECT_NE(test_util::error_of([&] { load_campaign_config(path); }).find("meter"), std::string::npos) << meter;
+  }
+}
+
 TEST(CampaignConfig, DefaultsFolderImagesQualitiesAndReplay) {
   TempDir dir;
   spit(dir.file("trace.csv"), "t,w\n");

@@ -661,3 +661,21 @@ TEST(Rapl, MirroredPackageCountersAreCountedOnce) {
   tree.set("intel-rapl:2", 8000);                                              // +0.001 J
   EXPECT_NEAR(*meter->energy_j() - e0, 0.101, 1e-12);
 }
+
+// --- the meters' table ----------------------------------------------------------
+
+TEST(MeterTable, ListsEveryBackendOnceAndTheHelpNamesEachSpec) {
+  const std::string specs = meter_spec_list();
+  std::vector<std::string> listed;
+  for (const MeterInfo& m : list_meters()) listed.push_back(m.name);
+  ASSERT_EQ(listed.size(), meter_backends().size());
+  for (const MeterBackend& b : meter_backends()) {
+    EXPECT_NE(std::find(listed.begin(), listed.end(), b.name), listed.end()) << b.name;
+    EXPECT_NE(specs.find(b.argument.empty() ? b.name : b.name + ":" + b.argument), std::string::npos) << specs;
+  }
+  for (const char* good : {"auto", "nvml", "nvml:1", "rapl", "estimate", "estimate:65", "replay:t.csv", "external:p"})
+    EXPECT_NO_THROW(check_meter_spec(good)) << good;
+  for (const char* bad : {"watts", "nvml:x", "estimate:nan", "estimate:-3", "rapl:1", "replay", "replay:"})
+    EXPECT_THROW(check_meter_spec(bad), Error) << bad;
+}
+

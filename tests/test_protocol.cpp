@@ -11,12 +11,15 @@
 #include <thread>
 #include <map>
 #include <random>
+#include <time.h>
+#include <unistd.h>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "error.h"
 #include "meters/power_meter.h"
+#include "protocol/measurement_session.h"
 #include "protocol/progress.h"
 #include "protocol/protocol.h"
 #include "protocol/stats.h"
@@ -568,6 +571,60 @@ TEST(ProtocolRun, EstimateMeterIsLabelled) {
   config.sample_hz = 200;
   Protocol protocol(*meter, config);
   EXPECT_EQ(protocol.method(), EnergyMethod::estimate);
+}
+
+// The session around the protocol, against the estimate's own truth: TDP /
+// logical cores per busy core, over the CPU time the workload really took.
+TEST(MeasurementSession, EstimateGivesTdpShareTimesTheWorkloadsCpuTime) {
+  auto thread_cpu_s = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+  };
+  double spent_s = 0;
+  int64_t runs = 0;
+  Workload work;
+  work.run_once = [&] {
+    const double t0 = thread_cpu_s();
+    volatile double x = 0;
+    while (thread_cpu_s() - t0 < 0.01) x = x + 1;
+    spent_s += thread_cpu_s() - t0;
+    ++runs;
+  };
+  work.synchronize = [] {};
+  SessionOptions options;
+  options.meter = "estimate:64";
+  options.protocol = fast_config();
+  options.protocol.idle_s = 1;
+  options.protocol.preheat_no_sensor_s = 0;
+  options.protocol.lag_probe_s = 0;
+  options.preheat = false;
+  MeasurementSession session(options);
+  EXPECT_NE(session.note().find("ESTIMATE"), std::string::npos) << session.note();
+  MeasurementRecord identity;
+  identity.network = identity.abbr = "busy10ms";
+  identity.width = 32;
+  identity.height = 16;
+  const MeasurementRecord r = session.measure(work, identity);
+  EXPECT_EQ(r.network, "busy10ms");
+  EXPECT_EQ(r.width, 32);
+  EXPECT_EQ(r.meter, "estimate");
+  EXPECT_EQ(r.device.rfind("cpu", 0), 0u) << r.device;
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  ASSERT_GT(runs, 0);
+  const double truth_j = 64.0 / cores * spent_s / runs;
+  EXPECT_NEAR(r.energy_j, truth_j, 0.1 * truth_j) << "runs " << runs;
+  EXPECT_GT(r.energy_ci_j, 0);
+  EXPECT_FALSE(r.started_at.empty());
+}
+
+TEST(MeasurementSession, RefusesAnUnknownMeterAndABadDevice) {
+  SessionOptions options;
+  options.meter = "watts";
+  EXPECT_NE(test_util::error_of([&] { MeasurementSession s(options); }).find("unknown meter"), std::string::npos);
+  EXPECT_NE(test_util::error_of([] { parse_measured_device("gpu0"); }).find("use cpu, cuda or cuda:N"), std::string::npos);
+  EXPECT_EQ(parse_measured_device("cuda:3").index, 3);
+  EXPECT_TRUE(parse_measured_device("cuda").cuda);
 }
 
 TEST(ProtocolRun, RejectsImpossibleSettings) {

@@ -17,6 +17,7 @@
 
 #include "coding/stage.h"
 #include "error.h"
+#include "meters/power_meter.h"
 #include "image/image.h"
 #include "io/files.h"
 #include "io/numbers.h"
@@ -406,9 +407,14 @@ CampaignConfig load_campaign_config(const std::string& path) {
       r.fail(c->get("meter"), e.what());
     }
     config.meter = "replay:" + resolved;
-  } else if (config.meter != "auto" && config.meter != "nvml" && config.meter != "rapl" &&
-             config.meter != "estimate") {
-    r.fail(c->get("meter"), "meter '" + config.meter + "' is unknown: use auto, nvml, rapl, estimate or replay:FILE");
+  } else {
+    // What the CLI's --meter takes (the meters' table), nvml:INDEX and estimate:TDP_W included.
+    try {
+      check_meter_spec(config.meter);
+    } catch (const Error& e) {
+      r.fail(c->get("meter"), e.what());
+    }
+    if (config.meter.rfind("external:", 0) == 0) config.meter = "external:" + r.resolve(config.meter.substr(9));
   }
 
   config.host_meter = r.string(*c, "host_meter").value_or("auto");

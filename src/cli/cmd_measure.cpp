@@ -22,6 +22,7 @@
 #include "modes/execution_mode.h"
 #include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
+#include "protocol/measurement_session.h"
 #include "protocol/command_workload.h"
 #include "protocol/progress.h"
 #include "protocol/resolution.h"
@@ -411,20 +412,15 @@ int run_exec(ExecParams p) {
   record.padded_width = record.width;
   record.padded_height = record.height;
 
-  std::string note;
-  const auto meter = open_meter_for(device, p.meter, true, &note);
+  p.protocol.progress = stage_progress();
+  MeasurementSession session({measured_device(device), p.meter, p.protocol, !p.no_preheat});
   // Once before the protocol: a command that fails, hangs or is missing stops
   // here, before minutes of idle reference.
   run_command_once(p.command, p.run_timeout_s);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  if (!session.note().empty()) std::fprintf(stderr, "note: %s\n", session.note().c_str());
 
-  p.protocol.progress = stage_progress();
-  record.started_at = utc_now_iso8601();
-  Protocol protocol(*meter, p.protocol);
-  const ProtocolResult result = protocol.run(command_workload(p.command, p.run_timeout_s), std::nullopt, !p.no_preheat);
-  fill_record(result, record);
-  record.device = describe_device(device, *meter);
-  fill_site(record, measurement_site(device, *meter));
+  ProtocolResult result;
+  record = session.measure(command_workload(p.command, p.run_timeout_s), record, &result);
   fill_runtime(record);
   // A command runs outside this process: LibTorch's threads say nothing about it.
   record.threads = 0;

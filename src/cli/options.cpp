@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "meters/power_meter.h"
 #include "legacy/legacy_codecs.h"
 #include "models/zoo.h"
 #include "models/torchscript_model.h"
@@ -118,7 +119,7 @@ CLI::Option* add_device(CLI::App* command, std::string& device) {
 
 CLI::Option* add_meter(CLI::App* command, std::string& meter, const std::string& more) {
   return command
-      ->add_option("--meter", meter, "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W, replay:FILE" + more)
+      ->add_option("--meter", meter, meter_spec_list() + more)
       ->capture_default_str();
 }
 

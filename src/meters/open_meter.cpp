@@ -6,6 +6,7 @@
 #include "io/numbers.h"
 #include "meters/estimate_fallback.h"
 #include "meters/external_meter.h"
+#include "meters/meter_specs.h"
 #include "meters/power_meter.h"
 
 namespace nicenergy {
@@ -47,71 +48,41 @@ std::unique_ptr<PowerMeter> estimate_fallback(const std::string& why) {
 }
 
 std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock) {
-  std::unique_ptr<PowerMeter> meter;
-  const std::string kind = spec.substr(0, spec.find(':'));
-  const std::string arg = after_colon(spec);
   if (spec == "auto") {
     auto nvml = make_nvml_meter(0);
     if (nvml->available()) return nvml;
     auto rapl = make_rapl_meter();
     if (rapl->available()) return rapl;
     return estimate_fallback(nvml->unavailable_reason() + "; " + rapl->unavailable_reason());
-  } else if (kind == "nvml") {
-    unsigned index = 0;
-    if (!arg.empty()) {
-      try {
-        size_t used = 0;
-        const long v = std::stol(arg, &used);
-        if (used != arg.size() || v < 0) throw std::invalid_argument(arg);
-        index = static_cast<unsigned>(v);
-      } catch (const std::exception&) {
-        throw Error("--meter " + spec + ": the GPU index must be a number >= 0, e.g. --meter nvml:0");
-      }
-    }
-    meter = make_nvml_meter(index);
-  } else if (spec == "rapl") {
-    meter = make_rapl_meter();
-  } else if (kind == "estimate") {
-    double tdp_w = kDefaultTdpW;
-    if (!arg.empty()) {
-      // Through the checked parser: "estimate:nan" once gave nan joules.
-      try {
-        tdp_w = parse_double(arg, "the TDP");
-      } catch (const Error&) {
-        tdp_w = -1;
-      }
-      if (!(tdp_w > 0 && tdp_w <= 100000))
-        throw Error("--meter " + printable(spec) + ": the TDP must be a number of watts in (0, 100000], e.g. --meter estimate:65");
-    }
-    meter = make_estimate_meter(tdp_w);
-  } else if (kind == "replay") {
-    if (arg.empty()) throw Error("--meter replay: name the trace, e.g. --meter replay:trace.csv");
-    meter = make_replay_meter(read_power_trace_csv(arg), clock);
-  } else if (kind == "external") {
-    if (arg.empty()) throw Error("--meter external: name the wall-power meter's log, e.g. --meter external:power.csv");
-    meter = make_external_meter(arg, clock);
-  } else {
-    throw Error("--meter " + printable(spec) +
-                ": unknown meter; use auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W, replay:FILE or external:PATH");
   }
+  check_meter_spec(spec);  // the table of meters/meter_specs.cpp: name and argument
+  const std::string kind = spec.substr(0, spec.find(':'));
+  const std::string arg = after_colon(spec);
+  std::unique_ptr<PowerMeter> meter;
+  if (kind == "nvml") meter = make_nvml_meter(meter_nvml_index(spec));
+  else if (kind == "rapl") meter = make_rapl_meter();
+  else if (kind == "estimate") meter = make_estimate_meter(meter_estimate_tdp_w(spec));
+  else if (kind == "replay") meter = make_replay_meter(read_power_trace_csv(arg), clock);
+  else if (kind == "external") meter = make_external_meter(arg, clock);
+  else throw Error("meter '" + printable(spec) + "' is in the table but has no factory in open_meter");
   if (!meter->available()) throw Error("--meter " + spec + ": " + meter->unavailable_reason());
   return meter;
 }
 
 std::vector<MeterInfo> list_meters() {
   std::vector<MeterInfo> rows;
-  auto add = [&](std::unique_ptr<PowerMeter> meter) {
+  for (const MeterBackend& b : meter_backends()) {
+    if (b.argument_required) {  // nothing to open without its file
+      rows.push_back({b.name, true, b.help + ": --meter " + b.name + ":" + b.argument});
+      continue;
+    }
+    const std::unique_ptr<PowerMeter> meter = b.name == "nvml"   ? make_nvml_meter(0)
+                                              : b.name == "rapl" ? make_rapl_meter()
+                                                                 : make_estimate_meter();
     MeterInfo info{meter->name(), meter->available(), ""};
     info.detail = info.available ? describe(*meter) : meter->unavailable_reason();
     rows.push_back(info);
-  };
-  add(make_nvml_meter(0));
-  add(make_rapl_meter());
-  add(make_estimate_meter());
-  rows.push_back({"replay", true, "plays back a time_s,power_w CSV: --meter replay:FILE"});
-  rows.push_back({"external", true,
-                  "a wall-power meter's log (file or FIFO of UNIX_S,POWER_W lines): --meter external:PATH; "
-                  "nicenergy validate compares it with the primary meter"});
+  }
   return rows;
 }
 

@@ -151,4 +151,18 @@ struct MeterInfo {
 // One row per backend, for `nicenergy meters`.
 std::vector<MeterInfo> list_meters();
 
+// The meter backends, one row each: the one table behind open_meter,
+// list_meters, the --meter help and the campaign config's check.
+struct MeterBackend {
+  std::string name;       // "nvml"
+  std::string argument;   // after a colon: "INDEX", "TDP_W", "FILE", "PATH"; "" for none
+  bool argument_required = false;
+  std::string help;       // one line
+};
+const std::vector<MeterBackend>& meter_backends();
+// "auto, nvml, nvml:INDEX, rapl, estimate, estimate:TDP_W, replay:FILE, external:PATH"
+std::string meter_spec_list();
+// Throws Error for a spec that no backend takes or a bad argument; opens nothing.
+void check_meter_spec(const std::string& spec);
+
 }  // namespace nicenergy

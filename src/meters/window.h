@@ -2,7 +2,7 @@
 // begin_window/end_window: the energy of whatever ran between two edges, by
 // the meter's energy counter and by its integrated power samples.
 //
-// A program that links nicenergy_lib can measure its own code with it:
+// A program that links nicenergy_core can measure its own code with it:
 //
 //   auto meter = nicenergy::open_meter("auto");   // or "nvml", "rapl", ...
 //   nicenergy::EnergyMonitor monitor(*meter);      // starts sampling

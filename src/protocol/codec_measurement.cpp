@@ -169,86 +169,29 @@ Image sized_test_image(int width, int height) {
   return load_image_source(source);
 }
 
+MeasuredDevice measured_device(const torch::Device& device) {
+  MeasuredDevice d;
+  d.cuda = device.is_cuda();
+  d.index = device.is_cuda() && device.has_index() ? device.index() : 0;
+  if (d.cuda) d.pci_bus_id = cuda_pci_bus_id(d.index);
+  return d;
+}
+
 std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
                                            bool estimate_fallback, std::string* note) {
-  static const std::string estimate_note = "energies are ESTIMATES (CPU time x TDP share), not measurements";
-  const int cuda_index = device.is_cuda() && device.has_index() ? device.index() : 0;
-  if (spec == "nvml" && device.is_cuda()) {
-    // Plain "nvml" means the GPU doing the work; "nvml:INDEX" stays an NVML index.
-    std::unique_ptr<PowerMeter> meter = make_nvml_meter_for_cuda_device(cuda_index, cuda_pci_bus_id(cuda_index));
-    if (!meter->available()) throw Error("--meter nvml: " + meter->unavailable_reason());
-    return meter;
-  }
-  if (spec != "auto") {
-    std::unique_ptr<PowerMeter> meter = open_meter(spec);
-    if (note && meter->is_estimate()) *note = "meter 'estimate': " + estimate_note;
-    return meter;
-  }
-  // The meter that sees the device doing the work: NVML for a GPU, RAPL for the CPU.
-  std::unique_ptr<PowerMeter> meter;
-  if (device.is_cuda()) {
-    meter = make_nvml_meter_for_cuda_device(cuda_index, cuda_pci_bus_id(cuda_index));  // the allocated GPU, not NVML's index N
-  } else {
-    meter = make_rapl_meter();
-  }
-  if (meter->available()) return meter;
-  const std::string why = meter->unavailable_reason();
-  if (!estimate_fallback)
-    throw Error("--meter auto: no " + meter->name() + " meter for " + device.str() + " (" + why +
-                "); pass --meter estimate for a CPU-time ESTIMATE, or see 'nicenergy meters'");
-  // The one fallback of every command (meters/estimate_fallback.h): its warning says it all.
-  return nicenergy::estimate_fallback("no " + meter->name() + " meter for " + device.str() + ": " + why);
+  return open_meter_for(measured_device(device), spec, estimate_fallback, note);
 }
 
 std::unique_ptr<PowerMeter> open_host_meter(const torch::Device& device, const std::string& spec, std::string* note) {
-  if (spec != "auto" && spec != "none" && spec != "rapl" && spec != "estimate")
-    throw Error("host meter '" + spec + "' is unknown: use auto, none, rapl or estimate");
-  if (spec == "none" || (spec == "auto" && !device.is_cuda())) return nullptr;
-  if (spec != "estimate") {
-    std::unique_ptr<PowerMeter> rapl = make_rapl_meter();
-    if (rapl->available()) return rapl;
-    if (spec == "rapl") throw Error("host meter rapl: " + rapl->unavailable_reason() + "; or use --host-meter estimate");
-    if (note)
-      *note = "host meter: no rapl (" + rapl->unavailable_reason() +
-              "), so the host side is the CPU-time estimate: ESTIMATES, not measurements";
-  } else if (note) {
-    *note = "host meter 'estimate': the host side is ESTIMATED (CPU time x TDP share), not measured";
-  }
-  return make_estimate_meter();
+  return open_host_meter(measured_device(device), spec, note);
 }
 
 std::string describe_device(const torch::Device& device, PowerMeter& meter) {
-  const std::string name = meter.device_state().name;
-  std::string text = device.is_cuda() ? "cuda:" + std::to_string(device.has_index() ? device.index() : 0) : "cpu";
-  // The CPU meter names the CPU; a GPU meter names the GPU. A replay names nothing.
-  if (!name.empty() && (device.is_cuda() == (meter.name() == "nvml"))) text += " (" + name + ")";
-  return text;
+  return describe_device(measured_device(device), meter);
 }
 
 MeasurementSite measurement_site(const torch::Device& device, PowerMeter& meter) {
-  MeasurementSite site;
-  site.node = node_name();
-  site.slurm_job = slurm_job();
-  if (!device.is_cuda()) return site;
-  std::unique_ptr<PowerMeter> own;
-  PowerMeter* nvml = &meter;
-  if (meter.name() != "nvml") {
-    own = make_nvml_meter_for_cuda_device(device.has_index() ? device.index() : 0,
-                                           cuda_pci_bus_id(device.has_index() ? device.index() : 0));
-    nvml = own.get();
-  }
-  if (!nvml->available()) return site;
-  site.gpu = nvml->device_state().name;
-  const auto meta = nvml->metadata();
-  if (const auto uuid = meta.find("device_uuid"); uuid != meta.end()) site.gpu_uuid = uuid->second;
-  return site;
-}
-
-void fill_site(MeasurementRecord& r, const MeasurementSite& site) {
-  r.node = site.node;
-  r.slurm_job = site.slurm_job;
-  r.gpu = site.gpu;
-  r.gpu_uuid = site.gpu_uuid;
+  return measurement_site(measured_device(device), meter);
 }
 
 MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& result,

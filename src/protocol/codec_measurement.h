@@ -19,6 +19,7 @@
 #include "modes/execution_mode.h"
 #include "campaign/campaign.h"
 #include "platform/time_text.h"
+#include "protocol/measured_device.h"
 #include "protocol/protocol.h"
 #include "protocol/record.h"
 
@@ -67,37 +68,16 @@ Image load_image_source(const ImageSource& source);
 // photographs (data/images, from the current folder or the source tree) tiled.
 Image sized_test_image(int width, int height);
 
-// Picks the meter for a device. "auto": NVML for a CUDA device, RAPL for the CPU;
-// without it, the estimate and its warning line (meters/estimate_fallback.h) if
-// `estimate_fallback` (every command but validate, which needs a measurement), else an
-// Error. Any other spec goes to open_meter; *note says when the estimate was asked for.
+// The device as the core's measurement code sees it (protocol/measured_device.h),
+// with its PCI bus id from the CUDA runtime.
+MeasuredDevice measured_device(const torch::Device& device);
+// The core's functions of protocol/measured_device.h for a LibTorch device.
 std::unique_ptr<PowerMeter> open_meter_for(const torch::Device& device, const std::string& spec,
                                            bool estimate_fallback, std::string* note = nullptr);
-
-// The host CPU's meter beside the device's, for a GPU's stages whose entropy
-// coding runs on the CPU: "none"; "rapl" or "estimate" as named; "auto": RAPL
-// for a CUDA device, else the labelled estimate (said in *note), and none for
-// the CPU, whose own meter already sees the host. Null for none; throws Error
-// for an unknown spec or an unavailable rapl.
 std::unique_ptr<PowerMeter> open_host_meter(const torch::Device& device, const std::string& spec,
                                             std::string* note = nullptr);
-
-// "cpu (Intel Xeon ...)" or "cuda:0 (NVIDIA H100 ...)".
 std::string describe_device(const torch::Device& device, PowerMeter& meter);
-
-// Where a measurement runs, for the record's node, slurm_job, gpu and gpu_uuid
-// columns: found once per command or campaign, then put into every record.
-struct MeasurementSite {
-  std::string node;       // node_name()
-  std::string slurm_job;  // slurm_job(); "" outside Slurm
-  std::string gpu;        // NVML's name of the CUDA device; "" on the CPU or without NVML
-  std::string gpu_uuid;
-};
-// The GPU through the meter when it is NVML, else through an NVML handle opened
-// for the CUDA device alone (a GPU measured with the estimate or replay meter
-// still names its model).
 MeasurementSite measurement_site(const torch::Device& device, PowerMeter& meter);
-void fill_site(MeasurementRecord& record, const MeasurementSite& site);
 
 
 // What a workload waits on after each execution: the CUDA device's queue; none
