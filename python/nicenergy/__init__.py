@@ -181,7 +181,7 @@ def measure(fn: Callable[[], Any], *, name: str, pixels: Union[None, int, Sequen
             items_per_call: int = 1, device: Optional[str] = None, meter: str = "auto",
             sync: Optional[Callable[[], Any]] = None, protocol: Optional[dict] = None,
             output: Optional[str] = None, quality: int = 0, image: str = "", preheat: bool = True,
-            progress: bool = True) -> Record:
+            progress: bool = True, resume: bool = True) -> Record:
     """The paper's protocol around `fn` (called with no arguments): returns a Record.
 
     pixels: the image size (width, height) or a pixel count, for Eq. (2) fits.
@@ -189,6 +189,8 @@ def measure(fn: Callable[[], Any], *, name: str, pixels: Union[None, int, Sequen
     protocol: settings by their table's names (idle_s, window_s, k_min, ...; see
     protocol_settings()); an unknown name is a ValueError listing the known ones.
     output: a results CSV to append the row to (read by `nicenergy fit` and `report`).
+    resume: where output already holds this point (name, quality, image, size), that
+    row is returned and nothing is measured again, as a campaign resumes.
     """
     if not callable(fn):
         raise ValueError(f"measure needs a callable, not {type(fn).__name__}")
@@ -211,6 +213,13 @@ def measure(fn: Callable[[], Any], *, name: str, pixels: Union[None, int, Sequen
         sync = _default_sync(device)
     identity = {"name": name, "quality": int(quality), "image": image, "width": width, "height": height,
                 "pixels": count}
+    if output and resume:
+        done = _finished_row(os.fspath(output), identity)
+        if done is not None:
+            import sys
+            print(f"note: {name} q{quality} {width}x{height} is already in {os.fspath(output)}: kept, not measured "
+                  f"again (resume=False measures it again)", file=sys.stderr)
+            return done
     record_json, protocol_json = _core.measure(fn, sync, identity, device, meter, settings, bool(preheat),
                                                os.fspath(output) if output else "", bool(progress))
     fields = json.loads(record_json)
@@ -219,6 +228,31 @@ def measure(fn: Callable[[], Any], *, name: str, pixels: Union[None, int, Sequen
         fields["energy_per_item_j"] = fields["energy_j"] / items_per_call
         fields["energy_per_item_ci_j"] = fields["energy_ci_j"] / items_per_call
     return Record(fields, json.loads(protocol_json))
+
+
+def _number(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _finished_row(path: str, identity: dict) -> Optional[Record]:
+    """The row of this point in a results CSV, or None (no file, no such row)."""
+    if not os.path.isfile(path):
+        return None
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if (row.get("network") == identity["name"] and row.get("quality") == str(identity["quality"])
+                    and row.get("image", "") == identity["image"] and row.get("pixels") == str(identity["pixels"])
+                    and row.get("width") == str(identity["width"]) and row.get("height") == str(identity["height"])):
+                text = ("network", "abbr", "image", "level", "meter", "method", "device", "started_at")
+                fields = {k: v if k in text or v == "" else _number(v) for k, v in row.items()}
+                fields["warnings"] = row.get("warnings", "")  # "; "-separated, as in the JSON record
+                return Record(fields)
+    return None
 
 
 # --- fit, predict, report: the CLI's commands, run by the built CLI -----------------

@@ -71,6 +71,10 @@ def test_measure_gives_eq1_within_one_percent_of_the_fakes_known_energy(fake_nvm
     assert record.width == 64 and record.height == 48 and record.pixels == 64 * 48
     text = output.read_text()
     assert text.startswith("network,") and "busy20ms" in text.splitlines()[1]
+    # Measured again into the same file: the finished row is kept, as a campaign resumes.
+    again = nicenergy.measure(lambda: pytest.fail("a finished point ran again"), name="busy20ms", pixels=(64, 48),
+                              meter="nvml", protocol=FAST, output=output, progress=False)
+    assert again.energy_j == pytest.approx(record.energy_j) and output.read_text() == text
 
 
 @needs_fake
@@ -160,3 +164,25 @@ def test_ctrl_c_raises_at_once_and_leaves_no_thread(tmp_path):
     assert time.monotonic() - start < 10
     assert task_count() == before
     assert not output.exists()
+
+
+CLI = ROOT / "build" / "nicenergy"
+
+
+@pytest.mark.skipif(not CLI.is_file(), reason=f"no {CLI}: build the C++ side first")
+def test_rows_written_from_python_are_what_fit_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv("NICENERGY_CLI", str(CLI))
+    output = tmp_path / "results.csv"
+    # Work proportional to the pixels, so Eq. (2)'s line has a positive slope.
+    for width in (64, 128, 192):
+        nicenergy.measure(lambda w=width: busy(0.004 * w / 64), name="pycodec", pixels=(width, 64),
+                          meter="estimate", protocol={**FAST, "idle_s": 1}, preheat=False, output=output,
+                          progress=False)
+    fitted = nicenergy.fit(str(output))
+    text = repr(fitted)
+    assert "pycodec" in text, text
+    assert fitted["estimate"] is True  # the estimate's label survives into the fit
+    with pytest.raises(nicenergy.Error):
+        nicenergy.predict(None, "no-such-net", 1, (64, 64))
+    with pytest.raises(OSError):
+        nicenergy.fit(str(output) + ".missing")

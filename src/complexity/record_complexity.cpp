@@ -52,8 +52,8 @@ RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& re
     const Custom& sum = custom[key];
     const MeasurementRecord& r = *sum.first;
     if (sum.counted == 0) {
-      out.notes.push_back(r.abbr + " (" + r.level + " level) has no kmac_per_px in its records (a command is not "
-                          "counted), so the alpha-vs-kMAC fit and Fig. 3 leave it out");
+      out.notes.push_back(r.abbr + " (" + r.level + " level) has no kmac_per_px in its records (commands and "
+                          "Python callables are not counted), so the alpha-vs-kMAC fit and Fig. 3 leave it out");
       continue;
     }
     ComplexityRow row;
