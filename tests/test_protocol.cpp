@@ -1137,6 +1137,19 @@ TEST(Hardening, LagProbeStopsItsReaderWhenAnExecutionFails) {
 
 // --- the protocol's progress ------------------------------------------------------
 
+// Under Python (and a TOML) the settings are keys, not CLI options.
+TEST(ProtocolProgress, NamesTheSettingsAsTheUserGivesThem) {
+  ProtocolConfig config;
+  std::ostringstream log;
+  const ProgressFn progress = protocol_progress(config, log, false, SettingNames::keys);
+  for (const char* stage : {"idle", "preheat", "hot idle", "measure"}) progress(stage, 0);
+  const std::string text = log.str();
+  EXPECT_NE(text.find("with nothing else running (idle_s)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("(preheat_max_s, preheat_no_sensor_s)"), std::string::npos) << text;
+  EXPECT_NE(text.find("(window_s, k_max)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("--"), std::string::npos) << text;
+}
+
 TEST(ProtocolProgress, PhasesAreAnnouncedWithTheirLengthsOnceEach) {
   // Not a terminal (a log): a line as each phase begins, with its length.
   ProtocolConfig config;

@@ -136,7 +136,7 @@ nb::tuple measure(nb::callable fn, nb::object sync, const nb::dict& identity, co
   options.protocol = protocol_config(settings);
   options.preheat = preheat;
   if (!output.empty()) check_results_for_append(output);
-  const ProgressFn shown = progress ? protocol_progress(options.protocol, std::cerr, stderr_is_tty()) : ProgressFn{};
+  const ProgressFn shown = progress ? protocol_progress(options.protocol, std::cerr, stderr_is_tty(), SettingNames::keys) : ProgressFn{};
   options.protocol.progress = [shown](const std::string& stage, double fraction) {
     if (shown) shown(stage, fraction);
     check_signals();

@@ -40,16 +40,26 @@ struct Phase {
   double length_s = 0;   // its length where the fraction is elapsed / length; 0: a share of work
 };
 
-Phase describe_phase(const std::string& stage, const ProtocolConfig& c) {
+// A setting as the user gave it: "--idle-s" on the command line, "idle_s" as a key.
+std::string setting_ref(const std::string& key, SettingNames names) {
+  if (names == SettingNames::keys) return key;
+  std::string option = "--" + key;
+  for (char& ch : option) if (ch == '_') ch = '-';
+  return option;
+}
+
+Phase describe_phase(const std::string& stage, const ProtocolConfig& c, SettingNames names) {
+  auto ref = [names](const std::string& key) { return setting_ref(key, names); };
   if (stage == "idle")
-    return {"idle reference", "idle reference: " + seconds_text(c.idle_s) + " with nothing else running (--idle-s)",
-            c.idle_s};
+    return {"idle reference",
+            "idle reference: " + seconds_text(c.idle_s) + " with nothing else running (" + ref("idle_s") + ")", c.idle_s};
   if (stage == "hot idle")
-    return {"hot idle reference", "hot idle reference: " + seconds_text(c.hot_idle_s) + " (--hot-idle-s)",
+    return {"hot idle reference", "hot idle reference: " + seconds_text(c.hot_idle_s) + " (" + ref("hot_idle_s") + ")",
             c.hot_idle_s};
   if (stage == "lag probe")
-    return {"lag probe", "lag probe: " + seconds_text(c.lag_probe_s) + " (--lag-probe-s)", c.lag_probe_s};
-  if (stage == "preheat" && !(c.preheat_max_s > 0)) return {"preheat", "preheat: none (--preheat-max-s 0)", 0};
+    return {"lag probe", "lag probe: " + seconds_text(c.lag_probe_s) + " (" + ref("lag_probe_s") + ")", c.lag_probe_s};
+  if (stage == "preheat" && !(c.preheat_max_s > 0))
+    return {"preheat", "preheat: none (" + ref("preheat_max_s") + (names == SettingNames::keys ? " = 0)" : " 0)"), 0};
   if (stage == "preheat") {
     // The limit depends on whether the device has a temperature sensor, which
     // the progress is not told: both are given.
@@ -58,13 +68,15 @@ Phase describe_phase(const std::string& stage, const ProtocolConfig& c) {
     return {"preheat",
             "preheat: up to " + seconds_text(c.preheat_max_s) + " (ends at " + target + " or when stable; " +
                 seconds_text(std::min(c.preheat_no_sensor_s, c.preheat_max_s)) +
-                " without a temperature sensor) (--preheat-max-s, --preheat-no-sensor-s)",
+                " without a temperature sensor) (" + ref("preheat_max_s") + ", " + ref("preheat_no_sensor_s") + ")",
             0};
   }
   if (stage == "calibrate") return {"calibration", "calibration: timing executions for windows of " + seconds_text(c.window_s), 0};
   if (stage == "measure") {
     const std::string k = std::to_string(c.k_min) + (c.k_max > c.k_min ? " to " + std::to_string(c.k_max) : "");
-    return {"windows", "windows: " + k + " of at least " + seconds_text(c.window_s) + " (--window-s, --k-max)", 0};
+    return {"windows", "windows: " + k + " of at least " + seconds_text(c.window_s) + " (" + ref("window_s") + ", " +
+                           ref("k_max") + ")",
+            0};
   }
   return {stage, stage + "...", 0};
 }
@@ -72,8 +84,8 @@ Phase describe_phase(const std::string& stage, const ProtocolConfig& c) {
 // The state behind protocol_progress's function.
 class ProtocolProgress {
  public:
-  ProtocolProgress(const ProtocolConfig& config, std::ostream& out, bool redraw)
-      : config_(config), out_(out), redraw_(redraw) {}
+  ProtocolProgress(const ProtocolConfig& config, std::ostream& out, bool redraw, SettingNames names)
+      : config_(config), out_(out), redraw_(redraw), names_(names) {}
 
   void update(const std::string& stage, double fraction) {
     if (stage != stage_) begin(stage);
@@ -110,7 +122,7 @@ class ProtocolProgress {
     shown_.clear();
     ended_ = false;
     stage_ = stage;
-    phase_ = describe_phase(stage, config_);
+    phase_ = describe_phase(stage, config_, names_);
     started_ = std::chrono::steady_clock::now();
     if (!redraw_) out_ << phase_.announce << '\n' << std::flush;
   }
@@ -121,6 +133,7 @@ class ProtocolProgress {
   ProtocolConfig config_;
   std::ostream& out_;
   bool redraw_;
+  SettingNames names_;
   bool ended_ = false;  // the phase's last line is out
   std::string stage_, shown_;
   Phase phase_;
@@ -129,10 +142,10 @@ class ProtocolProgress {
 
 }  // namespace
 
-ProgressFn protocol_progress(const ProtocolConfig& config, std::ostream& out, bool redraw) {
+ProgressFn protocol_progress(const ProtocolConfig& config, std::ostream& out, bool redraw, SettingNames names) {
   ProtocolConfig lengths = config;
   lengths.progress = nullptr;  // a copy of the lengths, not of a function that might hold this one
-  auto state = std::make_shared<ProtocolProgress>(lengths, out, redraw);
+  auto state = std::make_shared<ProtocolProgress>(lengths, out, redraw, names);
   return [state](const std::string& stage, double fraction) { state->update(stage, fraction); };
 }
 

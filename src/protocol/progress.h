@@ -23,8 +23,12 @@ bool stderr_is_tty();
 // The protocol's progress (ProtocolConfig::progress) on `out`, with the lengths
 // of `config`'s phases. redraw (a terminal): "idle reference: 37 s of 120 s"
 // redrawn in place, a line ending each phase; otherwise one line as each phase
-// begins, e.g. "idle reference: 120 s with nothing running (--idle-s)".
-ProgressFn protocol_progress(const ProtocolConfig& config, std::ostream& out, bool redraw);
+// begins, e.g. "idle reference: 120 s with nothing running (--idle-s)". The
+// settings are named as the user gives them: CLI options, or the settings
+// table's keys ("idle_s") for the campaign TOML and the Python module.
+enum class SettingNames { cli_options, keys };
+ProgressFn protocol_progress(const ProtocolConfig& config, std::ostream& out, bool redraw,
+                             SettingNames names = SettingNames::cli_options);
 
 class ProgressBar {
  public:
