@@ -69,7 +69,11 @@ ProtocolConfig protocol_config(const nb::dict& settings) {
   for (auto [key, value] : settings) {
     const std::string name = nb::cast<std::string>(nb::str(key));
     const ProtocolSetting* s = find_protocol_setting(name);
-    if (!s) throw nb::value_error(("protocol setting '" + name + "' is unknown").c_str());
+    if (!s) {
+      std::string known;
+      for (const ProtocolSetting& k : protocol_settings()) known += (known.empty() ? "" : ", ") + k.name;
+      throw nb::value_error(("protocol setting '" + name + "' is unknown; known: " + known).c_str());
+    }
     try {
       s->set(config, nb::cast<double>(value), "protocol setting " + name);
     } catch (const Error& e) {

@@ -47,6 +47,24 @@ std::unique_ptr<PowerMeter> estimate_fallback(const std::string& why) {
   return make_estimate_meter();
 }
 
+namespace {
+
+// The backend a checked spec names, made but not yet asked whether it works:
+// open_meter requires that it does, list_meters says whether it does.
+std::unique_ptr<PowerMeter> make_meter(const std::string& spec, Clock* clock) {
+  check_meter_spec(spec);  // the table of meters/meter_specs.cpp: name and argument
+  const std::string kind = spec.substr(0, spec.find(':'));
+  const std::string arg = after_colon(spec);
+  if (kind == "nvml") return make_nvml_meter(meter_nvml_index(spec));
+  if (kind == "rapl") return make_rapl_meter();
+  if (kind == "estimate") return make_estimate_meter(meter_estimate_tdp_w(spec));
+  if (kind == "replay") return make_replay_meter(read_power_trace_csv(arg), clock);
+  if (kind == "external") return make_external_meter(arg, clock);
+  throw Error("meter '" + printable(spec) + "' is in the table but has no factory in make_meter");
+}
+
+}  // namespace
+
 std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock) {
   if (spec == "auto") {
     auto nvml = make_nvml_meter(0);
@@ -55,16 +73,7 @@ std::unique_ptr<PowerMeter> open_meter(const std::string& spec, Clock* clock) {
     if (rapl->available()) return rapl;
     return estimate_fallback(nvml->unavailable_reason() + "; " + rapl->unavailable_reason());
   }
-  check_meter_spec(spec);  // the table of meters/meter_specs.cpp: name and argument
-  const std::string kind = spec.substr(0, spec.find(':'));
-  const std::string arg = after_colon(spec);
-  std::unique_ptr<PowerMeter> meter;
-  if (kind == "nvml") meter = make_nvml_meter(meter_nvml_index(spec));
-  else if (kind == "rapl") meter = make_rapl_meter();
-  else if (kind == "estimate") meter = make_estimate_meter(meter_estimate_tdp_w(spec));
-  else if (kind == "replay") meter = make_replay_meter(read_power_trace_csv(arg), clock);
-  else if (kind == "external") meter = make_external_meter(arg, clock);
-  else throw Error("meter '" + printable(spec) + "' is in the table but has no factory in open_meter");
+  std::unique_ptr<PowerMeter> meter = make_meter(spec, clock);
   if (!meter->available()) throw Error("--meter " + spec + ": " + meter->unavailable_reason());
   return meter;
 }
@@ -76,9 +85,7 @@ std::vector<MeterInfo> list_meters() {
       rows.push_back({b.name, true, b.help + ": --meter " + b.name + ":" + b.argument});
       continue;
     }
-    const std::unique_ptr<PowerMeter> meter = b.name == "nvml"   ? make_nvml_meter(0)
-                                              : b.name == "rapl" ? make_rapl_meter()
-                                                                 : make_estimate_meter();
+    const std::unique_ptr<PowerMeter> meter = make_meter(b.name, nullptr);
     MeterInfo info{meter->name(), meter->available(), ""};
     info.detail = info.available ? describe(*meter) : meter->unavailable_reason();
     rows.push_back(info);
