@@ -104,7 +104,8 @@ TEST(Platform, ResultsWrittenBeforeTheRuntimeColumnsStillRead) {
 }
 
 TEST(CliPlatform, VersionNamesLibTorchAndCudaPaths) {
-  Result r = run_cli("version --json");
+  // A real launch: what main() sets before anything else is the point.
+  Result r = run_cli_process("version --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["libtorch"], TORCH_VERSION);

@@ -1,6 +1,7 @@
 // Helpers shared by the tests: scratch folders, whole-file reads and writes,
 // the message of an expected error, natural test images, and running the CLI.
 #pragma once
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,12 +11,19 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "error.h"
 #include "image/image.h"
 #include "modes/run_row.h"
+#ifdef NICENERGY_IN_PROCESS_CLI
+#include "cli/run.h"
+#endif
 
 namespace test_util {
 
@@ -123,8 +131,110 @@ inline Result run_command(const std::string& command) {
   return r;
 }
 
-// Runs build/nicenergy ARGUMENTS through the shell (so VAR=value prefixes work).
-inline Result run_cli(const std::string& arguments) { return run_command(std::string(NICENERGY_CLI) + " " + arguments); }
+// Launches build/nicenergy ARGUMENTS through the shell: for what needs a real
+// process (signals, exit codes of a crash, a pipe, the environment of a child).
+inline Result run_cli_process(const std::string& arguments) {
+  return run_command(std::string(NICENERGY_CLI) + " " + arguments);
+}
+
+// The words sh would make of `line`, where it holds plain words only (quotes
+// and backslashes allowed); nothing where it needs a shell: a pipe,
+// redirection, substitution, variable, glob or comment.
+inline std::optional<std::vector<std::string>> plain_words(const std::string& line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == ' ' || c == '\t') {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    if (std::string("|&;<>()$`*?[#~\n").find(c) != std::string::npos) return std::nullopt;
+    in_word = true;
+    if (c == '\\') {
+      if (++i == line.size()) return std::nullopt;
+      word += line[i];
+    } else if (c == '\'') {
+      const size_t end = line.find('\'', i + 1);
+      if (end == std::string::npos) return std::nullopt;
+      word += line.substr(i + 1, end - i - 1);
+      i = end;
+    } else if (c == '"') {
+      for (++i; i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '$' || line[i] == '`') return std::nullopt;
+        if (line[i] == '\\' && i + 1 < line.size() && std::string("\\\"").find(line[i + 1]) != std::string::npos) ++i;
+        word += line[i];
+      }
+      if (i == line.size()) return std::nullopt;
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) words.push_back(word);
+  return words;
+}
+
+#ifdef NICENERGY_IN_PROCESS_CLI
+// Runs the CLI's words in this process, with stdout and stderr caught in files
+// as a launch would have them. Leading NAME=value words set the environment
+// for the call only, as the shell does for a command.
+inline Result run_cli_in_process(std::vector<std::string> words) {
+  std::map<std::string, std::optional<std::string>> saved;
+  size_t assignments = 0;
+  for (; assignments < words.size(); ++assignments) {
+    const std::string& w = words[assignments];
+    const size_t eq = w.find('=');
+    if (eq == std::string::npos || eq == 0 || w.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") < eq) break;
+    const std::string name = w.substr(0, eq);
+    if (!saved.count(name)) {
+      const char* old = std::getenv(name.c_str());
+      saved[name] = old ? std::optional<std::string>(old) : std::nullopt;
+    }
+    ::setenv(name.c_str(), w.c_str() + eq + 1, 1);
+  }
+  words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(assignments));
+
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string out = (dir / ("nicenergy_cli_out_" + std::to_string(::getpid()))).string();
+  const std::string err = (dir / ("nicenergy_cli_err_" + std::to_string(::getpid()))).string();
+  std::fflush(nullptr);
+  const int saved_out = ::dup(1), saved_err = ::dup(2);
+  const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::dup2(out_fd, 1);
+  ::dup2(err_fd, 2);
+  ::close(out_fd);
+  ::close(err_fd);
+  const int code = nicenergy::cli::run(words);
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  ::dup2(saved_out, 1);
+  ::dup2(saved_err, 2);
+  ::close(saved_out);
+  ::close(saved_err);
+  for (const auto& [name, old] : saved) {
+    if (old) ::setenv(name.c_str(), old->c_str(), 1);
+    else ::unsetenv(name.c_str());
+  }
+  Result r{code, slurp(out), slurp(err)};
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+#endif
+
+// Runs nicenergy ARGUMENTS: in-process where the binary links the CLI and the
+// line is plain words, else through the shell (so pipes and redirections work).
+inline Result run_cli(const std::string& arguments) {
+#ifdef NICENERGY_IN_PROCESS_CLI
+  if (auto words = plain_words(arguments)) return run_cli_in_process(std::move(*words));
+#endif
+  return run_cli_process(arguments);
+}
 
 // The house rule for bad input: non-zero exit, one line on stderr naming the problem.
 inline void expect_one_line_error(const std::string& arguments, const std::string& fragment) {
@@ -139,3 +249,4 @@ inline void expect_one_line_error(const std::string& arguments, const std::strin
 using test_util::expect_one_line_error;
 using test_util::Result;
 using test_util::run_cli;
+using test_util::run_cli_process;
