@@ -237,7 +237,7 @@ TEST(MemoryEnergy, FiguresFollowFromTheirSourcesAndRangesHold) {
 }
 
 TEST(BandwidthCli, MemoryPicksTheByteCostAndGivesItsRange) {
-  const std::string base = "bandwidth --model Bfac --quality 1 --input data/images/kodim04.png --threads 1 --format json "
+  const std::string base = "bandwidth --model Bfac --quality 1 --input tests/images/kodim04-256x192.png --threads 1 --format json "
                            "--weights data/weights/bfac-q1.safetensors";
   Result r = run_cli(base + " --memory ddr4");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -259,7 +259,7 @@ TEST(BandwidthCli, MemoryPicksTheByteCostAndGivesItsRange) {
   EXPECT_EQ(model.at("memory"), "as given");
   EXPECT_DOUBLE_EQ(model.at("byte_pj").get<double>(), 31);
   EXPECT_FALSE(model.contains("byte_pj_range"));
-  Result table = run_cli("bandwidth --model Bfac --quality 1 --input data/images/kodim04.png --threads 1 --memory hbm2");
+  Result table = run_cli("bandwidth --model Bfac --quality 1 --input tests/images/kodim04-256x192.png --threads 1 --memory hbm2");
   ASSERT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("O'Connor"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("the range of --memory hbm2"), std::string::npos) << table.out;
@@ -282,7 +282,7 @@ TEST(BandwidthCli, BadInputsGiveOneLineErrors) {
 }
 
 TEST(BandwidthCli, SeededRunCountsEveryLayerAndSaysItIsUntrained) {
-  Result r = run_cli("bandwidth --model Bfac --quality 1 --input data/images/kodim01.png --threads 1 --format json");
+  Result r = run_cli("bandwidth --model Bfac --quality 1 --input tests/images/kodim01-256x192.png --threads 1 --format json");
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_NE(j.at("warning").get<std::string>().find("meaningless"), std::string::npos);
@@ -308,7 +308,7 @@ TEST(BandwidthCli, SeededRunCountsEveryLayerAndSaysItIsUntrained) {
   EXPECT_NEAR(j.at("total_2nd").at("exp_golomb_bytes").get<double>(), coded_2nd, 1e-6 * coded);
   EXPECT_LT(coded_2nd, coded);
 
-  Result table = run_cli("bandwidth --model Bfac --quality 1 --input data/images/kodim01.png --threads 1");
+  Result table = run_cli("bandwidth --model Bfac --quality 1 --input tests/images/kodim01-256x192.png --threads 1");
   ASSERT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("meaningless (untrained weights)"), std::string::npos);
   EXPECT_NE(table.out.find("MODEL, not a measurement"), std::string::npos);
@@ -340,7 +340,7 @@ TEST(BandwidthCli, TrainedWeightsFileIsNamedWithoutTheWarning) {
   test_util::TempDir dir("bandwidth");
   Network network = make_network("Bfac", 1, 3);
   save_weights(*network, dir.file("w.safetensors"), {{"training_iterations", "12"}});
-  Result r = run_cli("bandwidth --model Bfac --quality 1 --input data/images/kodim01.png --threads 1 --format csv --weights " +
+  Result r = run_cli("bandwidth --model Bfac --quality 1 --input tests/images/kodim01-256x192.png --threads 1 --format csv --weights " +
                      dir.file("w.safetensors"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.find("meaningless"), std::string::npos);
@@ -354,7 +354,7 @@ TEST(BandwidthCli, TrainedWeightsFileIsNamedWithoutTheWarning) {
 TEST(BandwidthCli, PlotDrawsEveryLayerAndMarksThe2ndDownsampling) {
   test_util::TempDir dir("bandwidth_plot");
   const std::string plot = dir.file("plot");
-  Result r = run_cli("bandwidth --model Bfac --quality 1 --input data/images/kodim01.png --threads 1 --format json --plot " +
+  Result r = run_cli("bandwidth --model Bfac --quality 1 --input tests/images/kodim01-256x192.png --threads 1 --format json --plot " +
                      plot);
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
