@@ -238,7 +238,7 @@ TEST(CliStages, EveryStageMeasuresAndThePartsAddUpToTheSides) {
   std::map<std::string, double> energy;
   for (const char* stage : {"chain", "encode", "decode", "analysis", "synthesis", "entropy-encode", "entropy-decode"}) {
     Result r = run_cli(std::string("measure --model Mcont --quality 1 --size 128x128 --meter estimate --json --stage ") +
-                       stage + " --idle-s 0.3 --window-s 0.3 --k-min 2 --k-max 3 --preheat-max-s 0 --hot-idle-s 0 --threads 1");
+                       stage + " --idle-s 0.3 --window-s 0.3 --k-min 2 --k-max 2 --preheat-max-s 0 --hot-idle-s 0 --threads 1");
     ASSERT_EQ(r.code, 0) << stage << ": " << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["stage"], stage);
