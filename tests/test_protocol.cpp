@@ -22,7 +22,8 @@
 #include "protocol/measurement_session.h"
 #include "protocol/progress.h"
 #include "protocol/protocol.h"
-#include "protocol/stats.h"
+#include "meters/power_integral.h"
+#include "protocol/stop_rule.h"
 #include "report/record_json.h"
 #include "test_util.h"
 

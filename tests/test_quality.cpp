@@ -10,11 +10,12 @@
 
 #include "error.h"
 #include "image/image.h"
+#include "protocol/record_rate_distortion.h"
+#include "protocol/results_csv.h"
 #include "quality/bits_per_pixel.h"
 #include "quality/ms_ssim.h"
 #include "quality/psnr.h"
 #include "quality/rate_distortion.h"
-#include "protocol/results_csv.h"
 #include "test_util.h"
 
 using namespace nicenergy;

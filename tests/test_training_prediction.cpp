@@ -5,7 +5,7 @@
 #include <random>
 
 #include "modeling/training_prediction.h"
-#include "protocol/stats.h"
+#include "stats/stats.h"
 #include "test_util.h"
 #include "training/training_csv.h"
 
@@ -85,7 +85,7 @@ TEST(TrainingPrediction, ScheduleRecoversKnownTotalWithinInterval) {
 }
 
 // Equal windows: the weighted interval is the plain Student-t interval of the
-// window means (stats.h), scaled to one iteration.
+// window means (stats/stats.h), scaled to one iteration.
 TEST(TrainingPrediction, EqualWindowsGiveTheStudentTIntervalOfWindowMeans) {
   const auto series = synthetic_series(900, 1.7, 0.4, 100, 2.0, 7);
   std::vector<TrainingWindow> windows;

@@ -14,23 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "image/image_source.h"
 #include "models/zoo.h"
 #include "protocol/protocol.h"
 #include "protocol/record.h"
 #include "protocol/results_csv.h"
 
 namespace nicenergy {
-
-// One image of the campaign: a file, or one generated from natural photographs.
-struct ImageSource {
-  std::string label;                 // the CSV "image" column
-  std::string path;                  // file to load; empty for a generated image
-  std::string method;                // "" for a file; "mosaic" or "resize"
-  std::vector<std::string> sources;  // generated: photographs to build from (mosaic
-                                     // tiles all in order, resize uses the first)
-  int width = 0;
-  int height = 0;
-};
 
 // A [[commands]] entry: any program measured like `nicenergy exec`, once per
 // image, on a file of that image written for the point. Placeholders in argv:

@@ -6,15 +6,16 @@
 #include <stdlib.h>
 
 #include "coding/coded_rate_distortion.h"
+#include "error.h"
+#include "image/image.h"
 #include "io/files.h"
 #include "legacy/legacy_measurement.h"
 #include "models/codec.h"
 #include "platform/runtime.h"
-#include "error.h"
-#include "image/image.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/command_workload.h"
 #include "protocol/protocol.h"
+#include "protocol/record_rate_distortion.h"
 #include "protocol/torchscript_measurement.h"
 
 namespace nicenergy {

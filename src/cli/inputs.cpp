@@ -5,6 +5,7 @@
 
 #include "cli/options.h"
 #include "error.h"
+#include "image/image_source.h"
 #include "legacy/legacy_codecs.h"
 #include "models/torchscript_path.h"
 #include "platform/runtime.h"

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "models/zoo.h"
 #include "protocol/protocol.h"
+#include "protocol/record_rate_distortion.h"
 
 namespace nicenergy {
 

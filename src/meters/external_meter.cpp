@@ -18,7 +18,7 @@
 
 #include "error.h"
 #include "io/numbers.h"
-#include "protocol/stats.h"
+#include "meters/power_integral.h"
 
 namespace nicenergy {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "error.h"
-#include "protocol/stats.h"
+#include "meters/power_integral.h"
 
 namespace nicenergy {
 

@@ -21,32 +21,6 @@ static std::string format_number(double value, const char* format) {
   return text;
 }
 
-LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, const std::string& what) {
-  if (x.size() != y.size())
-    throw Error(what + ": " + std::to_string(x.size()) + " x values but " + std::to_string(y.size()) +
-                " y values; give one y per x");
-  const size_t n = x.size();
-  if (n < 2) throw Error(what + ": a line needs at least 2 points, got " + std::to_string(n));
-  // Centred sums keep the arithmetic stable when S is in the millions.
-  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
-  const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;
-  double sxx = 0, syy = 0, sxy = 0;
-  for (size_t i = 0; i < n; ++i) {
-    sxx += (x[i] - mx) * (x[i] - mx);
-    syy += (y[i] - my) * (y[i] - my);
-    sxy += (x[i] - mx) * (y[i] - my);
-  }
-  // The caller knows what x is (sizes, kMAC) and checks it first with its own hint.
-  if (!(sxx > 0)) throw Error(what + ": all x values are equal, so the slope is undefined; add points at other x values");
-  LineFit fit;
-  fit.n = static_cast<int>(n);
-  fit.slope = sxy / sxx;
-  fit.intercept = my - fit.slope * mx;
-  // A flat y has no defined correlation; 0 says "no linear relation" plainly.
-  fit.pearson = syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
-  return fit;
-}
-
 double model_energy_j(double alpha_j_per_pixel, double beta_j, double pixels) {
   return alpha_j_per_pixel * pixels + beta_j;
 }

@@ -12,19 +12,9 @@
 #include <vector>
 
 #include "protocol/record.h"
+#include "stats/stats.h"
 
 namespace nicenergy {
-
-// Ordinary least squares y = slope * x + intercept with Pearson's r.
-struct LineFit {
-  double slope = 0;
-  double intercept = 0;
-  double pearson = 0;
-  int n = 0;
-};
-// Throws nicenergy::Error (naming `what`) for fewer than 2 points, sizes that
-// differ, or x all equal (slope undefined).
-LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y, const std::string& what);
 
 // Eq. (2) of Herglotz et al. (ICIP): E = alpha * S + beta, the energy (J) of one execution
 // on S = width x height pixels. Every modelled energy (fit, cross-validation,

@@ -7,7 +7,7 @@
 
 #include "error.h"
 #include "models/zoo.h"
-#include "protocol/stats.h"
+#include "stats/stats.h"
 
 namespace nicenergy {
 

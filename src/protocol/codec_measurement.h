@@ -17,7 +17,6 @@
 #include "models/network.h"
 #include "modes/chain_graph.h"
 #include "modes/execution_mode.h"
-#include "campaign/campaign.h"
 #include "platform/time_text.h"
 #include "protocol/measured_device.h"
 #include "protocol/protocol.h"
@@ -62,12 +61,6 @@ CodecWorkload make_codec_workload(const std::string& model, int quality, const I
 // One chain of the workload in its mode, for comparing modes' outputs.
 ChainOutput run_chain_once(const CodecWorkload& workload);
 
-// The image of a campaign point: the file, or a mosaic or resize of its sources.
-Image load_image_source(const ImageSource& source);
-// A natural-looking WxH image for `measure --size`: the repository's Kodak
-// photographs (data/images, from the current folder or the source tree) tiled.
-Image sized_test_image(int width, int height);
-
 // The device as the core's measurement code sees it (protocol/measured_device.h),
 // with its PCI bus id from the CUDA runtime.
 MeasuredDevice measured_device(const torch::Device& device);
@@ -91,9 +84,6 @@ void fill_runtime(MeasurementRecord& record);
 // energy fields from the protocol (fill_record), device and start time.
 MeasurementRecord make_record(const CodecWorkload& workload, const ProtocolResult& result,
                               const std::string& device_description, const std::string& started_at);
-
-// Where a campaign keeps its power traces: results/x.csv -> results/x-traces.
-std::string traces_folder(const std::string& results_csv);
 
 
 }  // namespace nicenergy

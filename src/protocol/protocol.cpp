@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "io/files.h"
+#include "meters/power_integral.h"
 #include "protocol/resolution.h"
 #include "protocol/settings.h"
 

@@ -23,7 +23,7 @@
 #include "meters/sampler.h"
 #include "meters/window.h"
 #include "protocol/record.h"
-#include "protocol/stats.h"
+#include "protocol/stop_rule.h"
 
 namespace nicenergy {
 

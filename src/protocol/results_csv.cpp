@@ -402,4 +402,10 @@ MergeSummary merge_results(const std::vector<std::string>& inputs, const std::st
   return summary;
 }
 
+std::string traces_folder(const std::string& results_csv) {
+  fs::path folder(results_csv);
+  folder.replace_extension();
+  return folder.string() + "-traces";
+}
+
 }  // namespace nicenergy

@@ -29,6 +29,9 @@ struct MeasurementKey {
 // and "bmshj2018_factorized" give the same key).
 MeasurementKey measurement_key(const MeasurementRecord& record);
 
+// Where the power traces of a results file go: results/x.csv -> results/x-traces.
+std::string traces_folder(const std::string& results_csv);
+
 // Writes the header line (replacing the file).
 void write_header(const std::string& path);
 // Appends one row and fsyncs it before returning. Writes the header first when

@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "error.h"
-#include "modeling/fit.h"
+#include "stats/stats.h"
 
 namespace nicenergy {
 

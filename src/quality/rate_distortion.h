@@ -6,7 +6,6 @@
 #include <optional>
 
 #include "image/image.h"
-#include "protocol/record.h"
 
 namespace nicenergy {
 
@@ -18,8 +17,5 @@ struct RateDistortion {
 
 // Throws nicenergy::Error when the images differ in size.
 RateDistortion rate_distortion(size_t bitstream_bytes, const Image& source, const Image& decoded);
-
-// The record's bpp, psnr_db and ms_ssim columns.
-void fill_rate_distortion(MeasurementRecord& record, const RateDistortion& rd);
 
 }  // namespace nicenergy
