@@ -10,7 +10,7 @@
 TEST(Cli, ZooJsonHasTheTableColumns) {
   Result r = run_cli("zoo --format json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("\"kmac_per_pixel_2nd\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"kmac_per_px_2nd\""), std::string::npos);
   EXPECT_NE(r.out.find("29631788"), std::string::npos);
 }
 

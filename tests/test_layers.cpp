@@ -76,7 +76,7 @@ TEST(LayerReplay, TheRegionAndItsMacsAreTheComplexitys) {
   const CodecWorkload w = make_codec_workload("Bfac", 1, test_util::kodak_crop(), "crop", torch::kCPU);
   const CapturedChain chain = capture_layers(w);
   const Complexity complexity = compute_complexity(*w.network.ptr(), w.x_padded.size(2), w.x_padded.size(3));
-  EXPECT_NEAR(chain.macs_2nd / chain.macs, complexity.kmac_per_pixel_2nd / complexity.kmac_per_pixel, 1e-12);
+  EXPECT_NEAR(chain.macs_2nd / chain.macs, complexity.kmac_per_px_2nd / complexity.kmac_per_px, 1e-12);
   EXPECT_GT(chain.macs_2nd, 0);
   EXPECT_LT(chain.macs_2nd, chain.macs);
   std::map<std::string, bool> in_2nd;

@@ -278,8 +278,8 @@ TEST(KmacFit, PointsAverageQualitiesAndFitModelsNotes) {
   const std::vector<KmacPoint> points = kmac_points(rows);
   ASSERT_EQ(points.size(), 2u);
   EXPECT_EQ(points[0].level, "low");
-  EXPECT_DOUBLE_EQ(points[0].kmac_per_pixel, 11);
-  EXPECT_DOUBLE_EQ(points[0].kmac_per_pixel_2nd, 5);
+  EXPECT_DOUBLE_EQ(points[0].kmac_per_px, 11);
+  EXPECT_DOUBLE_EQ(points[0].kmac_per_px_2nd, 5);
   // Two network-levels only: the fits exist, the kMAC fits do not, with a note.
   auto records = synthetic("Bfac", "low", 1e-7, 0.01);
   auto high = synthetic("Bfac", "high", 2e-7, 0.02);
@@ -647,7 +647,7 @@ TEST(Fit, EqualKmacAsksForAnotherNetworkNotOtherSizes) {
   const std::string why = error_of([&] { fit_alpha_vs_kmac(fits, points, false); });
   EXPECT_TRUE(has(why, "another complexity")) << why;
   EXPECT_FALSE(has(why, "sizes")) << why;
-  points[2].kmac_per_pixel = 160;  // two equal of three: a leave-one-out fold has one value
+  points[2].kmac_per_px = 160;  // two equal of three: a leave-one-out fold has one value
   const std::string fold = error_of([&] { fit_alpha_vs_kmac(fits, points, false); });
   EXPECT_TRUE(has(fold, "another complexity")) << fold;
   EXPECT_FALSE(has(fold, "sizes")) << fold;

@@ -378,29 +378,29 @@ TEST(Weights, CorruptFilesAreRefusedNamingFileAndProblem) {
 //   g_s: the mirror image, 36800; total 73600; up to the 2nd downsampling 2*(2400+25600) = 56000.
 TEST(Complexity, MatchesHandDerivedValues) {
   Complexity bfac = complexity_of("Bfac", 1);
-  EXPECT_NEAR(bfac.kmac_per_pixel, 73.6, 1e-9);
-  EXPECT_NEAR(bfac.kmac_per_pixel_2nd, 56.0, 1e-9);
-  EXPECT_NEAR(bfac.kmac_per_pixel_encoder, 36.8, 1e-9);
+  EXPECT_NEAR(bfac.kmac_per_px, 73.6, 1e-9);
+  EXPECT_NEAR(bfac.kmac_per_px_2nd, 56.0, 1e-9);
+  EXPECT_NEAR(bfac.kmac_per_px_encoder, 36.8, 1e-9);
   // GDN: 128*128 MACs at 1/4, 1/16 and 1/64 of the pixels, on both sides.
-  EXPECT_NEAR(bfac.kmac_per_pixel_with_gdn - bfac.kmac_per_pixel, 2 * 128 * 128 * (1.0 / 4 + 1.0 / 16 + 1.0 / 64) / 1000, 1e-9);
+  EXPECT_NEAR(bfac.kmac_per_px_with_gdn - bfac.kmac_per_px, 2 * 128 * 128 * (1.0 / 4 + 1.0 / 16 + 1.0 / 64) / 1000, 1e-9);
   ASSERT_FALSE(bfac.layers.empty());
   EXPECT_EQ(bfac.layers[0].layer.name, "g_a.0");
-  EXPECT_NEAR(bfac.layers[0].kmac_per_pixel, 2.4, 1e-12);
+  EXPECT_NEAR(bfac.layers[0].kmac_per_px, 2.4, 1e-12);
   EXPECT_EQ(bfac.layers[0].layer.params, 3 * 128 * 25 + 128);
 
   // Bhyp adds h_a (192*128*9/256 + 128*128*25/1024 + 128*128*25/4096) and the mirrored h_s: 2728.
-  EXPECT_NEAR(complexity_of("Bhyp", 2).kmac_per_pixel, 76.328, 1e-9);
+  EXPECT_NEAR(complexity_of("Bhyp", 2).kmac_per_px, 76.328, 1e-9);
   // Mmean: h_a 864+400+100, h_s 150+1350+3888 (M*3/2 = 288, M*2 = 384).
-  EXPECT_NEAR(complexity_of("Mmean", 1).kmac_per_pixel, 80.352, 1e-9);
+  EXPECT_NEAR(complexity_of("Mmean", 1).kmac_per_px, 80.352, 1e-9);
   // Mcont low: 158400 (g_a, g_s at N=M=192) + 2421 + 5463 = 166284 without the context model;
   // the masked 5x5 conv (192*384*25/256 = 7200) and entropy parameters (3968) run too.
   Complexity mcont = complexity_of("Mcont", 1);
-  EXPECT_NEAR(mcont.kmac_per_pixel, 166.284 + 7.2 + 3.968, 1e-9);
-  EXPECT_NEAR(mcont.kmac_per_pixel_2nd, 122.4, 1e-9);
+  EXPECT_NEAR(mcont.kmac_per_px, 166.284 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(mcont.kmac_per_px_2nd, 122.4, 1e-9);
   // Canch low, blocks g_a.0-2 (0.864 + 36.864 + 0.096 + 2*36.864 + 2*9.216 + 1.024) and
   // g_s.5-7 (3*36.864 + 2*36.864 + 3.456): the attention blocks of Cattn lie outside.
-  EXPECT_NEAR(complexity_of("Canch", 1).kmac_per_pixel_2nd, 131.008 + 187.776, 1e-9);
-  EXPECT_NEAR(complexity_of("Cattn", 1).kmac_per_pixel_2nd, 131.008 + 187.776, 1e-9);
+  EXPECT_NEAR(complexity_of("Canch", 1).kmac_per_px_2nd, 131.008 + 187.776, 1e-9);
+  EXPECT_NEAR(complexity_of("Cattn", 1).kmac_per_px_2nd, 131.008 + 187.776, 1e-9);
 }
 
 // Complexity per stage (issue 13), from the hand-derived figures above: the
@@ -408,19 +408,19 @@ TEST(Complexity, MatchesHandDerivedValues) {
 // parameters; the rANS coder does no MACs.
 TEST(Complexity, PerStageFromTheTransformsEachSideRuns) {
   const Complexity bfac = complexity_of("Bfac", 1);
-  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::chain), 73.6, 1e-9);
-  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::analysis), 36.8, 1e-9);
-  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::synthesis), 36.8, 1e-9);
-  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::entropy_encode), 0, 1e-9);
-  EXPECT_NEAR(stage_kmac_per_pixel(bfac, Stage::entropy_decode), 0, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(bfac, Stage::chain), 73.6, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(bfac, Stage::analysis), 36.8, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(bfac, Stage::synthesis), 36.8, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(bfac, Stage::entropy_encode), 0, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(bfac, Stage::entropy_decode), 0, 1e-9);
   // Mcont low: h_a 2.421, h_s 5.463, context 7.2 and entropy parameters 3.968 on
   // the encoder's side; the decoder runs all of them but h_a.
   const Complexity mcont = complexity_of("Mcont", 1);
-  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::analysis), 79.2, 1e-9);
-  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::entropy_encode), 2.421 + 5.463 + 7.2 + 3.968, 1e-9);
-  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::entropy_decode), 5.463 + 7.2 + 3.968, 1e-9);
-  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::encode), 79.2 + 2.421 + 5.463 + 7.2 + 3.968, 1e-9);
-  EXPECT_NEAR(stage_kmac_per_pixel(mcont, Stage::decode), 79.2 + 5.463 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(mcont, Stage::analysis), 79.2, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(mcont, Stage::entropy_encode), 2.421 + 5.463 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(mcont, Stage::entropy_decode), 5.463 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(mcont, Stage::encode), 79.2 + 2.421 + 5.463 + 7.2 + 3.968, 1e-9);
+  EXPECT_NEAR(stage_kmac_per_px(mcont, Stage::decode), 79.2 + 5.463 + 7.2 + 3.968, 1e-9);
 }
 
 TEST(Complexity, ShapeOnlyRunMatchesARealForward) {

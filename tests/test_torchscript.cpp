@@ -196,7 +196,7 @@ TEST(OperatorCount, OurSixNetworksMatchTheModuleAccounting) {
       (void)net->forward(x);
     });
     const double counted = count.convolution_macs() / (side * side) / 1e3;
-    const double modules = complexity_of(spec.abbr, 1).kmac_per_pixel_with_gdn;
+    const double modules = complexity_of(spec.abbr, 1).kmac_per_px_with_gdn;
     EXPECT_GT(modules, 1) << spec.abbr;
     EXPECT_NEAR(counted, modules, 1e-9 * modules) << spec.abbr;
   }
@@ -236,7 +236,7 @@ TEST(OperatorCount, CompressAIExportsMatchTheZoo) {
     codec.check(x);  // forward's x_hat has the input's shape
     const OpCount count = count_operators([&] { codec.run(x); });
     const double counted = count.convolution_macs() / (128.0 * 128) / 1e3;
-    const double zoo = complexity_of(spec.abbr, 1).kmac_per_pixel_with_gdn;
+    const double zoo = complexity_of(spec.abbr, 1).kmac_per_px_with_gdn;
     EXPECT_NEAR(counted, zoo, 1e-9 * zoo) << spec.abbr;
   }
 #endif
@@ -249,7 +249,7 @@ TEST(CliComplexity, TorchScriptFileGivesTheOperatorTable) {
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   const double total = kToyConv + kToyDepthwise + kToyTransposed + kToyLinear + kToyMatmul;
-  EXPECT_NEAR(j["kmac_per_pixel"].get<double>(), total / 4096 / 1e3, 1e-12);
+  EXPECT_NEAR(j["kmac_per_px"].get<double>(), total / 4096 / 1e3, 1e-12);
   EXPECT_EQ(j["operators"].size(), 5u);
   // A size that is not a multiple of --padding is padded first: 50x40 -> 64x64.
   r = run_cli("complexity --model " + path + " --size 50x40 --padding 64");

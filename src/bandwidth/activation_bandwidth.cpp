@@ -39,8 +39,8 @@ ActivationBandwidth measure_activation_bandwidth(NetworkImpl& network, const tor
 
   // The 2nd-downsampling region of src/complexity, on the same padded size.
   const Complexity complexity = compute_complexity(network, x.size(2), x.size(3));
-  result.kmac_per_pixel = complexity.kmac_per_pixel;
-  result.kmac_per_pixel_2nd = complexity.kmac_per_pixel_2nd;
+  result.kmac_per_px = complexity.kmac_per_px;
+  result.kmac_per_px_2nd = complexity.kmac_per_px_2nd;
   const SecondDownsamplingRegion region = second_downsampling_region(complexity);
 
   torch::NoGradGuard no_grad;

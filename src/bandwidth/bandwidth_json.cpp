@@ -53,8 +53,8 @@ BandwidthFile read_bandwidth_json(const std::string& path) {
       const auto& e = j.at("energy_model");
       const double pixels = static_cast<double>(a.padded_width * a.padded_height);
       if (pixels > 0) {
-        a.kmac_per_pixel = e.at("macs").get<double>() / 1000.0 / pixels;
-        a.kmac_per_pixel_2nd = e.at("macs_2nd").get<double>() / 1000.0 / pixels;
+        a.kmac_per_px = e.at("macs").get<double>() / 1000.0 / pixels;
+        a.kmac_per_px_2nd = e.at("macs_2nd").get<double>() / 1000.0 / pixels;
       }
     }
   } catch (const nlohmann::json::exception& e) {

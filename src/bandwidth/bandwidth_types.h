@@ -32,11 +32,11 @@ struct ActivationBandwidth {
   std::string network, abbr;
   int quality = 0;
   int64_t padded_height = 0, padded_width = 0;
-  double kmac_per_pixel = 0, kmac_per_pixel_2nd = 0;  // src/complexity's, per padded pixel
+  double kmac_per_px = 0, kmac_per_px_2nd = 0;  // src/complexity's, per padded pixel
   std::vector<LayerBandwidth> layers;  // in execution order
   ActivationBytes total, total_2nd;
-  double macs() const { return kmac_per_pixel * 1000.0 * padded_height * padded_width; }
-  double macs_2nd() const { return kmac_per_pixel_2nd * 1000.0 * padded_height * padded_width; }
+  double macs() const { return kmac_per_px * 1000.0 * padded_height * padded_width; }
+  double macs_2nd() const { return kmac_per_px_2nd * 1000.0 * padded_height * padded_width; }
 };
 
 }  // namespace nicenergy

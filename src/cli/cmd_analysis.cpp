@@ -239,7 +239,7 @@ int print_prediction(const PredictParams& p, const FitSource& s, Prediction pr, 
   if (p.json) {
     nlohmann::json j = to_json(pr);
     j["estimate"] = s.fit.estimate;
-    if (pr.kmac_per_pixel) j["kmac_per_pixel"] = *pr.kmac_per_pixel;
+    if (pr.kmac_per_px) j["kmac_per_px"] = *pr.kmac_per_px;
     if (!level_note.empty()) j["level_note"] = level_note;
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -254,7 +254,7 @@ int print_prediction(const PredictParams& p, const FitSource& s, Prediction pr, 
   std::printf("model                 %s: alpha %.3g J/pixel, beta %.3g J\n",
               pr.source == "fit" ? "this network-level's fit of Eq. (2)"
                                  : ("alpha from the alpha-versus-kMAC line at " +
-                                    format_number(pr.kmac_per_pixel.value_or(0), "%.4g") +
+                                    format_number(pr.kmac_per_px.value_or(0), "%.4g") +
                                     " kMAC/pixel (no fit of this network-level), beta the mean of the fits'").c_str(),
               pr.alpha_j_per_pixel, pr.beta_j);
   std::printf("fitted on             %s\n",
@@ -295,7 +295,7 @@ int predict_custom(const PredictParams& p, const ImageInfo& size) {
     const Padding padding = padding_for(size.height, size.width, TorchScriptOptions{}.padding);
     torch::manual_seed(0);
     const torch::Tensor x = pad(torch::rand({1, 3, size.height, size.width}), padding);
-    kmac = kmac_per_pixel(count_torchscript(p.model, TorchScriptOptions{}, torch::kCPU, x), x);
+    kmac = kmac_per_px(count_torchscript(p.model, TorchScriptOptions{}, torch::kCPU, x), x);
   }
   const Prediction pr = predict_energy(fit, name, level, size.width, size.height, kmac);
   const std::string heading = escaped(name) + ", " + escaped(level) + " level, " + std::to_string(size.width) + "x" +
@@ -324,7 +324,7 @@ int run_predict(const PredictParams& p) {
   if (p.quality == 0) throw Error("predict --model " + p.model + " needs --quality Q (a built-in network's quality)");
   const Complexity c = complexity_of(p.model, p.quality);
   const FitSource source = coefficients_for(p);
-  const Prediction pr = predict_energy(source.fit, c.abbr, c.level, size.width, size.height, c.kmac_per_pixel);
+  const Prediction pr = predict_energy(source.fit, c.abbr, c.level, size.width, size.height, c.kmac_per_px);
   char heading[256];
   std::snprintf(heading, sizeof heading, "%s (%s) quality %d, %s level, %dx%d (%lld pixels)", c.network.c_str(),
                 c.abbr.c_str(), p.quality, c.level.c_str(), size.width, size.height, static_cast<long long>(pr.pixels));

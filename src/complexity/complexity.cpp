@@ -96,30 +96,30 @@ Complexity compute_complexity(NetworkImpl& network, int64_t height, int64_t widt
     l.layer = r;
     l.transform = r.name.substr(0, r.name.find('.'));
     l.scale = static_cast<double>(r.in_h) / height;
-    l.kmac_per_pixel = r.macs / pixels / 1000.0;
+    l.kmac_per_px = r.macs / pixels / 1000.0;
     l.activation_bytes_per_pixel = r.activation_bytes / pixels;
     const bool counted = is_convolution(r);
     if (counted) {
-      c.kmac_per_pixel += l.kmac_per_pixel;
+      c.kmac_per_px += l.kmac_per_px;
       c.activation_bytes_per_pixel += l.activation_bytes_per_pixel;
     }
-    c.kmac_per_pixel_with_gdn += l.kmac_per_pixel;
+    c.kmac_per_px_with_gdn += l.kmac_per_px;
     c.layers.push_back(l);
   }
   mark_2nd(c.layers, height);
   for (const auto& l : c.layers) {
-    if (l.in_2nd) c.kmac_per_pixel_2nd += l.kmac_per_pixel;
+    if (l.in_2nd) c.kmac_per_px_2nd += l.kmac_per_px;
     if (!is_convolution(l.layer)) continue;
-    if (l.transform == "g_a") c.kmac_per_pixel_analysis += l.kmac_per_pixel;
-    if (l.transform == "g_s") c.kmac_per_pixel_synthesis += l.kmac_per_pixel;
+    if (l.transform == "g_a") c.kmac_per_px_analysis += l.kmac_per_px;
+    if (l.transform == "g_s") c.kmac_per_px_synthesis += l.kmac_per_px;
   }
   const std::vector<LayerRecord> encoder = record_layers(network, height, width, "encode");
   const std::vector<LayerRecord> decoder = record_layers(network, height, width, "decode");
-  c.kmac_per_pixel_encoder = conv_kmac(encoder, pixels);
-  c.kmac_per_pixel_decoder = conv_kmac(decoder, pixels);
+  c.kmac_per_px_encoder = conv_kmac(encoder, pixels);
+  c.kmac_per_px_decoder = conv_kmac(decoder, pixels);
   // Summed, not subtracted, so that a side without entropy-model layers is exactly 0.
-  c.kmac_per_pixel_entropy_encode = conv_kmac(encoder, pixels, "g_a");
-  c.kmac_per_pixel_entropy_decode = conv_kmac(decoder, pixels, "g_s");
+  c.kmac_per_px_entropy_encode = conv_kmac(encoder, pixels, "g_a");
+  c.kmac_per_px_entropy_decode = conv_kmac(decoder, pixels, "g_s");
   return c;
 }
 
@@ -163,15 +163,15 @@ SecondDownsamplingRegion second_downsampling_region(const Complexity& complexity
   return region;
 }
 
-double stage_kmac_per_pixel(const Complexity& c, Stage stage) {
+double stage_kmac_per_px(const Complexity& c, Stage stage) {
   switch (stage) {
-    case Stage::chain: return c.kmac_per_pixel;
-    case Stage::encode: return c.kmac_per_pixel_encoder;
-    case Stage::decode: return c.kmac_per_pixel_decoder;
-    case Stage::analysis: return c.kmac_per_pixel_analysis;
-    case Stage::synthesis: return c.kmac_per_pixel_synthesis;
-    case Stage::entropy_encode: return c.kmac_per_pixel_entropy_encode;
-    case Stage::entropy_decode: return c.kmac_per_pixel_entropy_decode;
+    case Stage::chain: return c.kmac_per_px;
+    case Stage::encode: return c.kmac_per_px_encoder;
+    case Stage::decode: return c.kmac_per_px_decoder;
+    case Stage::analysis: return c.kmac_per_px_analysis;
+    case Stage::synthesis: return c.kmac_per_px_synthesis;
+    case Stage::entropy_encode: return c.kmac_per_px_entropy_encode;
+    case Stage::entropy_decode: return c.kmac_per_px_entropy_decode;
   }
   return 0;
 }

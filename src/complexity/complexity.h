@@ -22,7 +22,7 @@ Complexity complexity_of(const std::string& name_or_abbr, int quality);
 // encoder or decoder side, g_a, g_s, and the entropy sides as the rest of
 // their side (hyper transforms, context model, entropy parameters; the rANS
 // coder itself does no MACs).
-double stage_kmac_per_pixel(const Complexity& complexity, Stage stage);
+double stage_kmac_per_px(const Complexity& complexity, Stage stage);
 
 // "g_s.5.conv" -> ("g_s", 5): the transform and the top-level block of a
 // layer; layers outside g_a and g_s have no block (-1).

@@ -28,8 +28,8 @@ RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& re
       const int quality = level_qualities(*spec, r.level).front();
       if (!seen.insert(spec->name + "/" + r.level).second) continue;
       const Complexity c = complexity_of(spec->name, quality);
-      out.rows.push_back({c.abbr, c.network, c.level, c.quality, c.n, c.m, c.params, c.kmac_per_pixel,
-                          c.kmac_per_pixel_2nd});
+      out.rows.push_back({c.abbr, c.network, c.level, c.quality, c.n, c.m, c.params, c.kmac_per_px,
+                          c.kmac_per_px_2nd});
       continue;
     }
     // A legacy codec is not a network: it has no MACs to count (one note for them all).
@@ -61,7 +61,7 @@ RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& re
     row.network = r.network;
     row.level = r.level;
     row.quality = r.quality;
-    row.kmac_per_pixel = sum.kmac_sum / sum.counted;
+    row.kmac_per_px = sum.kmac_sum / sum.counted;
     row.has_2nd = false;
     out.rows.push_back(row);
   }

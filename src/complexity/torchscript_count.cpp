@@ -18,7 +18,7 @@ OpCount count_torchscript(const std::string& path, const TorchScriptOptions& opt
   return count_operators([&]() { (void)codec.run(x); });
 }
 
-double kmac_per_pixel(const OpCount& count, const torch::Tensor& x) {
+double kmac_per_px(const OpCount& count, const torch::Tensor& x) {
   return count.macs() / static_cast<double>(x.size(2) * x.size(3)) / 1e3;
 }
 

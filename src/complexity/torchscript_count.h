@@ -22,6 +22,6 @@ OpCount count_torchscript(const std::string& path, const TorchScriptOptions& opt
 
 // kMAC per pixel of x (the padded input) of every counted operator, as
 // `complexity --model` reports it.
-double kmac_per_pixel(const OpCount& count, const torch::Tensor& x);
+double kmac_per_px(const OpCount& count, const torch::Tensor& x);
 
 }  // namespace nicenergy

@@ -193,8 +193,8 @@ std::vector<KmacPoint> kmac_points(const std::vector<ComplexityRow>& rows) {
     const auto key = std::make_pair(row.abbr, row.level);
     if (!sums.count(key)) order.push_back(key);
     Sum& sum = sums[key];
-    sum.kmac += row.kmac_per_pixel;
-    sum.kmac_2nd += row.kmac_per_pixel_2nd;
+    sum.kmac += row.kmac_per_px;
+    sum.kmac_2nd += row.kmac_per_px_2nd;
     sum.has_2nd = sum.has_2nd && row.has_2nd;
     ++sum.count;
   }
@@ -214,7 +214,7 @@ KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<
     for (const KmacPoint& point : points)
       if (point.abbr == fit.abbr && point.level == fit.level) {
         if (use_2nd && !point.has_2nd) break;
-        kmac.push_back(use_2nd ? point.kmac_per_pixel_2nd : point.kmac_per_pixel);
+        kmac.push_back(use_2nd ? point.kmac_per_px_2nd : point.kmac_per_px);
         alpha.push_back(fit.alpha_j_per_pixel);
         break;
       }

@@ -80,8 +80,8 @@ struct ComplexityRow {
   int n = 0;                    // CompressAI's N
   int m = 0;                    // CompressAI's M
   int64_t params = 0;           // learnable parameters
-  double kmac_per_pixel = 0;
-  double kmac_per_pixel_2nd = 0;  // MACs up to the 2nd downsampling, per input pixel
+  double kmac_per_px = 0;
+  double kmac_per_px_2nd = 0;  // MACs up to the 2nd downsampling, per input pixel
   bool has_2nd = true;            // false outside the zoo: "the 2nd downsampling" is our modules' notion
 };
 
@@ -89,9 +89,9 @@ struct ComplexityRow {
 struct KmacPoint {
   std::string abbr;
   std::string level;
-  double kmac_per_pixel = 0;
-  double kmac_per_pixel_2nd = 0;
-  bool has_2nd = true;  // every row of the point has kmac_per_pixel_2nd
+  double kmac_per_px = 0;
+  double kmac_per_px_2nd = 0;
+  bool has_2nd = true;  // every row of the point has kmac_per_px_2nd
 };
 
 // One point per (abbr, level): the mean over its qualities (all qualities of a
@@ -112,7 +112,7 @@ std::vector<int> cv_folds(const std::vector<MeasurementRecord>& group);
 std::vector<EnergyFit> fit_energy(const std::vector<MeasurementRecord>& records);
 
 // alpha = slope * kMAC + offset over the fits that have a kMAC point (matched on
-// abbr and level). use_2nd picks kmac_per_pixel_2nd (points without it are left
+// abbr and level). use_2nd picks kmac_per_px_2nd (points without it are left
 // out). Throws nicenergy::Error
 // with fewer than 3 matched network-levels or kMAC values all equal.
 KmacFit fit_alpha_vs_kmac(const std::vector<EnergyFit>& fits, const std::vector<KmacPoint>& points,

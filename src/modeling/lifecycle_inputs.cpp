@@ -76,7 +76,7 @@ InferenceEnergy inference_energy_from_fit(const FitResult& fit, const Complexity
   const std::string& network = c.network;
   Prediction p;
   try {
-    p = predict_energy(fit, c.abbr, c.level, width, height, c.kmac_per_pixel);
+    p = predict_energy(fit, c.abbr, c.level, width, height, c.kmac_per_px);
   } catch (const Error& error) {
     throw Error("codec " + codec_label(network, quality) + " has training energy but no inference energy from " +
                 path + ": " + error.what());

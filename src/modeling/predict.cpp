@@ -58,7 +58,7 @@ static void check_energy(const Prediction& p, int width, int height) {
 }
 
 Prediction predict_energy(const FitResult& coefficients, const std::string& abbr, const std::string& level,
-                          int width, int height, std::optional<double> kmac_per_pixel) {
+                          int width, int height, std::optional<double> kmac_per_px) {
   if (width <= 0 || height <= 0)
     throw Error("prediction: image size " + std::to_string(width) + "x" + std::to_string(height) +
                 " is not positive; give WIDTHxHEIGHT in pixels");
@@ -89,7 +89,7 @@ Prediction predict_energy(const FitResult& coefficients, const std::string& abbr
   // Sec. 5 of the paper: alpha follows the network's complexity, so a network
   // never measured gets alpha from its kMAC/pixel; beta (the fixed cost of a run)
   // has no such model, so the mean over the measured networks stands in.
-  if (coefficients.alpha_vs_kmac && kmac_per_pixel && !coefficients.fits.empty()) {
+  if (coefficients.alpha_vs_kmac && kmac_per_px && !coefficients.fits.empty()) {
     double beta_sum = 0, min_pixels = 0, max_pixels = 0;
     bool sizes_known = true;
     for (const EnergyFit& f : coefficients.fits) {
@@ -99,12 +99,12 @@ Prediction predict_energy(const FitResult& coefficients, const std::string& abbr
       max_pixels = &f == &coefficients.fits.front() ? f.max_pixels : std::min(max_pixels, f.max_pixels);
     }
     const KmacFit& line = *coefficients.alpha_vs_kmac;
-    p.alpha_j_per_pixel = line.slope * *kmac_per_pixel + line.offset;
+    p.alpha_j_per_pixel = line.slope * *kmac_per_px + line.offset;
     p.beta_j = beta_sum / coefficients.fits.size();
     p.energy_j = model_energy_j(p.alpha_j_per_pixel, p.beta_j, pixels);
     p.expected_relative_error = line.mre;
     p.source = "alpha_vs_kmac";
-    p.kmac_per_pixel = kmac_per_pixel;
+    p.kmac_per_px = kmac_per_px;
     // The sizes every fit covers (their common range) and the kMAC line's span.
     p.min_pixels = sizes_known ? min_pixels : 0;
     p.max_pixels = sizes_known && max_pixels >= min_pixels ? max_pixels : 0;
@@ -112,14 +112,14 @@ Prediction predict_energy(const FitResult& coefficients, const std::string& abbr
     p.max_kmac = line.max_kmac;
     check_energy(p, width, height);
     check_range(p, pixels, p.min_pixels, p.max_pixels, "image sizes", "pixels");
-    check_range(p, *kmac_per_pixel, line.min_kmac, line.max_kmac, "kMAC per pixel", "kMAC/pixel");
+    check_range(p, *kmac_per_px, line.min_kmac, line.max_kmac, "kMAC per pixel", "kMAC/pixel");
     return p;
   }
 
   std::string why = "no fit for '" + printable(abbr) + "' at level " + printable(level);
   if (!coefficients.alpha_vs_kmac)
     why += " and the coefficients have no alpha-vs-kMAC fit";
-  else if (!kmac_per_pixel)
+  else if (!kmac_per_px)
     why += " and no kMAC per pixel was given for the alpha-vs-kMAC fit";
   throw Error("prediction: " + why + "; measure and fit this network-level, or give its kMAC/pixel with coefficients that hold an alpha-vs-kMAC fit");
 }

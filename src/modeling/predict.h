@@ -26,14 +26,14 @@ struct Prediction {
   // kMAC per pixel it was fitted over; 0, 0 where the coefficients do not say.
   double min_pixels = 0, max_pixels = 0;
   double min_kmac = 0, max_kmac = 0;
-  std::optional<double> kmac_per_pixel;  // the network's, for alpha_vs_kmac
+  std::optional<double> kmac_per_px;  // the network's, for alpha_vs_kmac
   // Extrapolation and unknown ranges, one sentence each: said with the result,
   // refused under --strict.
   std::vector<std::string> warnings;
 };
 
 // From the fit of (abbr, level) where there is one, with its cross-validated MRE
-// as the expected error. Otherwise, with kmac_per_pixel and an alpha-vs-kMAC fit,
+// as the expected error. Otherwise, with kmac_per_px and an alpha-vs-kMAC fit,
 // alpha = slope * kMAC + offset and beta = the mean of all fitted betas, with the
 // leave-one-out MRE of alpha as the expected error. abbr may also be the
 // CompressAI name of a fitted network; matching ignores case. Throws
@@ -41,7 +41,7 @@ struct Prediction {
 // the arithmetic overflows (not finite), and when the energy is not positive
 // (the fit's line crosses zero there): no negative energy is ever returned.
 Prediction predict_energy(const FitResult& coefficients, const std::string& abbr, const std::string& level,
-                          int width, int height, std::optional<double> kmac_per_pixel = std::nullopt);
+                          int width, int height, std::optional<double> kmac_per_px = std::nullopt);
 
 // The energy with as many significant digits as its expected error allows:
 // 3 below 1 %, 2 up to 100 %, 1 beyond ("no better than an order of

@@ -177,7 +177,7 @@ MeasurementRecord make_record(const CodecWorkload& w, const ProtocolResult& resu
   fill_runtime(r);
   r.stage = to_string(w.stage);
   r.mode = mode_name(w.mode);
-  r.kmac_per_px = stage_kmac_per_pixel(complexity_of(c.spec->name, c.quality), w.stage);
+  r.kmac_per_px = stage_kmac_per_px(complexity_of(c.spec->name, c.quality), w.stage);
   return r;
 }
 

@@ -47,7 +47,7 @@ struct MeasurementRecord {
   std::optional<double> memory_share;       // memory-scope share of the executions' energy (NVML, H100)
   // Complexity for the alpha-vs-kMAC model (Sec. 5), counted when measured, so
   // that fit and report know it for networks outside the zoo: the zoo's
-  // kmac_per_pixel (paper's rule), a TorchScript file's operator count per padded
+  // kmac_per_px (paper's rule), a TorchScript file's operator count per padded
   // pixel (complexity --model); empty for a command (exec), which is not counted.
   std::optional<double> kmac_per_px;
   // Where it ran (issue 18): optional columns, empty in files written before them.

@@ -38,7 +38,7 @@ TorchScriptWorkload make_torchscript_workload(const std::string& path, const Tor
   w.padded_height = static_cast<int>(w.x_padded.size(2));
   // Once per point, at the measured size, so that fit and report can place the
   // model on the alpha-vs-kMAC line without the file.
-  w.kmac_per_px = kmac_per_pixel(count_torchscript(path, options, device, w.x_padded), w.x_padded);
+  w.kmac_per_px = kmac_per_px(count_torchscript(path, options, device, w.x_padded), w.x_padded);
   return w;
 }
 

@@ -13,7 +13,7 @@ bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std
   for (const EnergyFit& f : fit.fits)
     for (const KmacPoint& k : points)
       if (k.abbr == f.abbr && k.level == f.level && (!use_2nd || k.has_2nd))
-        joined.push_back({f.abbr, f.level, use_2nd ? k.kmac_per_pixel_2nd : k.kmac_per_pixel, f.alpha_j_per_pixel * 1e6});
+        joined.push_back({f.abbr, f.level, use_2nd ? k.kmac_per_px_2nd : k.kmac_per_px, f.alpha_j_per_pixel * 1e6});
   if (joined.empty()) return false;
 
   double max_kmac = 0, max_alpha = 0;
@@ -26,7 +26,7 @@ bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std
   std::vector<std::string> levels = {"low", "high"};
   for (const Point& p : joined)
     if (std::find(levels.begin(), levels.end(), p.level) == levels.end()) levels.push_back(p.level);
-  std::string dat = "# kmac_per_pixel alpha_uj_per_pixel label   (" +
+  std::string dat = "# kmac_per_px alpha_uj_per_pixel label   (" +
                     std::string(use_2nd ? "kMAC up to the 2nd downsampling" : "kMAC of the whole network") + ")\n";
   std::string labels;
   for (const std::string& level : levels) {

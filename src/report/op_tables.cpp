@@ -27,19 +27,19 @@ std::string format_operator_count(const OpCount& count, int64_t pixels, const st
     nlohmann::json j;
     j["model"] = model;
     j["pixels"] = pixels;
-    j["kmac_per_pixel"] = count.macs() * per_px;
-    j["kmac_per_pixel_conv"] = count.convolution_macs() * per_px;
+    j["kmac_per_px"] = count.macs() * per_px;
+    j["kmac_per_px_conv"] = count.convolution_macs() * per_px;
     j["operators"] = nlohmann::json::array();
     for (const auto& op : count.ops)
       j["operators"].push_back({{"op", op.op}, {"kind", to_string(op.kind)}, {"input", op.input_shape},
                                 {"weight", op.weight_shape}, {"output", op.output_shape}, {"calls", op.calls},
-                                {"macs", op.macs}, {"kmac_per_pixel", op.macs * per_px}});
+                                {"macs", op.macs}, {"kmac_per_px", op.macs * per_px}});
     j["not_counted"] = count.other_calls;
     out << j.dump(2) << "\n";
     return out.str();
   }
   if (format == "csv") {
-    out << "op,kind,input,weight,output,calls,macs,kmac_per_pixel\n";
+    out << "op,kind,input,weight,output,calls,macs,kmac_per_px\n";
     for (const auto& op : count.ops)
       out << op.op << ',' << to_string(op.kind) << ',' << shape_text(op.input_shape) << ','
           << shape_text(op.weight_shape) << ',' << shape_text(op.output_shape) << ',' << op.calls << ','

@@ -32,8 +32,8 @@ TextTable table1(const FitResult& fit, const std::vector<ComplexityRow>& complex
     // A network outside the zoo has no (N, M) and no 2nd-downsampling figure: "-".
     const bool zoo = first->has_2nd;
     t.rows.push_back({abbr, level, qualities, zoo ? std::to_string(first->n) : "-", zoo ? std::to_string(first->m) : "-",
-                      zoo ? format_number(first->params / 1e6, "%.3f") : "-", format_number(point->kmac_per_pixel, "%.2f"),
-                      point->has_2nd ? format_number(point->kmac_per_pixel_2nd, "%.2f") : "-",
+                      zoo ? format_number(first->params / 1e6, "%.3f") : "-", format_number(point->kmac_per_px, "%.2f"),
+                      point->has_2nd ? format_number(point->kmac_per_px_2nd, "%.2f") : "-",
                       f ? format_number(f->alpha_j_per_pixel * 1e6, "%.4g") : "-"});
   }
   return t;
