@@ -90,10 +90,10 @@ TEST(Lifecycle, Co2eIsKwhTimesPueTimesGridIntensity) {
   EXPECT_NE(std::string(CarbonSettings::grid_intensity_source()).find("Ember"), std::string::npos);
   EXPECT_NE(std::string(CarbonSettings::pue_source()).find("Uptime"), std::string::npos);
   s.pue = 0.9;
-  EXPECT_NE(test_util::error_of([&] { check_carbon_settings(s); }).find("--pue"), std::string::npos);
+  EXPECT_NE(test_util::error_of([&] { check_carbon_settings(s); }).find("PUE 0.9"), std::string::npos);
   s.pue = 1;
   s.grid_intensity_g_per_kwh = -1;
-  EXPECT_NE(test_util::error_of([&] { co2e_kg(1, s); }).find("--grid-intensity"), std::string::npos);
+  EXPECT_NE(test_util::error_of([&] { co2e_kg(1, s); }).find("grid intensity -1 gCO2e/kWh"), std::string::npos);
 }
 
 TEST(Lifecycle, ComputeGivesEveryCodecAtEveryNAndCarriesTheEstimateLabel) {
@@ -304,7 +304,7 @@ TEST_F(CliLifecycle, MeasuredTrainingAndCampaignGiveTheHandComputedBreakEven) {
   ASSERT_GT(bhyp_j, bfac_j) << "Bhyp should cost more per image than Bfac";
 
   const Result r = run_cli("lifecycle --training " + training_csv + " --training-energy-j Bhyp:1=1 --results " +
-                           results_csv + " --size 64x64 --images 1,1e6 --grid-intensity 300 --pue 1.2 --json");
+                           results_csv + " --size 64x64 --images 1,1e6 --grid-intensity-g-per-kwh 300 --pue 1.2 --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["estimate"].get<bool>());  // the estimate meter
@@ -411,7 +411,9 @@ TEST_F(CliLifecycle, BadInputsGiveOneLine) {
   expect_one_line_error("lifecycle --training /no/such.csv" + r, "/no/such.csv");
   expect_one_line_error("lifecycle --training " + results_csv + r, "training log");
   expect_one_line_error("lifecycle" + t + r + " --pue 0.5", "--pue");
-  expect_one_line_error("lifecycle" + t + r + " --grid-intensity -3", "--grid-intensity");
+  expect_one_line_error("lifecycle" + t + r + " --grid-intensity-g-per-kwh -3", "--grid-intensity-g-per-kwh");
+  // The old spelling is refused, naming the new one.
+  expect_one_line_error("lifecycle" + t + r + " --grid-intensity 300", "--grid-intensity-g-per-kwh");
   expect_one_line_error("lifecycle" + t + r + " --images 10,0", "--images");
   expect_one_line_error("lifecycle" + t + r + " --schedule imagenet", "compressai");
   expect_one_line_error("lifecycle" + t + r + " --schedule compressai --rescale crops", "unknown --rescale 'crops'");

@@ -217,7 +217,7 @@ int run_lifecycle(const LifecycleParams& p) {
     std::printf("  grid intensity %g gCO2e/kWh: %s\n", carbon.grid_intensity_g_per_kwh,
                 carbon.grid_intensity_g_per_kwh == CarbonSettings::kDefaultGridIntensityGPerKwh
                     ? (std::string("default, ") + CarbonSettings::grid_intensity_source()).c_str()
-                    : "given with --grid-intensity");
+                    : "given with --grid-intensity-g-per-kwh");
     std::printf("  PUE %g: %s\n", carbon.pue,
                 carbon.pue == CarbonSettings::kDefaultPue ? (std::string("default, ") + CarbonSettings::pue_source()).c_str()
                                                           : "given with --pue");
@@ -386,13 +386,14 @@ void add_lifecycle_commands(CLI::App& app, Action& action) {
   cmd->add_option("--images", p->images, "numbers of images N for E_full(N), comma-separated")
       ->capture_default_str()
       ->type_name("N,...");
-  cmd->add_option("--grid-intensity", p->grid_intensity_g_per_kwh, "grid carbon intensity, gCO2e per kWh")
+  cmd->add_option("--grid-intensity-g-per-kwh", p->grid_intensity_g_per_kwh, "grid carbon intensity, gCO2e per kWh")
       ->capture_default_str()
-      ->check(real_number("--grid-intensity", -1e300, 1e300))
+      ->check(real_number("--grid-intensity-g-per-kwh", 0, 1e300))
       ->type_name("G_PER_KWH");
+  add_renamed(cmd, "--grid-intensity", "--grid-intensity-g-per-kwh");
   cmd->add_option("--pue", p->pue, "data centre power usage effectiveness (1: none)")
       ->capture_default_str()
-      ->check(real_number("--pue", -1e300, 1e300))
+      ->check(real_number("--pue", 1, 1e300))
       ->type_name("PUE");
   cmd->add_option("--output", p->output, "also write the result: .csv (and -break-even.csv) or .json")
       ->type_name("FILE");

@@ -85,10 +85,10 @@ std::vector<BreakEven> break_evens(const std::vector<CodecLifecycle>& codecs) {
 
 void check_carbon_settings(const CarbonSettings& s) {
   if (!std::isfinite(s.grid_intensity_g_per_kwh) || s.grid_intensity_g_per_kwh < 0)
-    throw Error("--grid-intensity " + number_text(s.grid_intensity_g_per_kwh) +
-                " is not a grid intensity: give gCO2e per kWh, 0 or more");
+    throw Error("grid intensity " + number_text(s.grid_intensity_g_per_kwh) +
+                " gCO2e/kWh is not a grid intensity: give 0 or more");
   if (!std::isfinite(s.pue) || s.pue < 1)
-    throw Error("--pue " + number_text(s.pue) +
+    throw Error("PUE " + number_text(s.pue) +
                 " is not a PUE: facility energy over IT energy is 1 or more (1: no data-centre overhead)");
 }
 
