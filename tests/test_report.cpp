@@ -684,7 +684,7 @@ TEST(ReportAnswer, EnergyPerImageComesFirstOnThePageAndAsFiles) {
   // Estimates say so in the table and the file.
   Campaign e = synthetic_campaign("estimate");
   write_report(e.records, fit_models(e.records, kmac_points(e.complexity)), e.complexity, "", dir + "/e", options);
-  EXPECT_TRUE(has(read_file(dir + "/e/energy.md"), "ESTIMATES, not measurements"));
+  EXPECT_TRUE(has(read_file(dir + "/e/energy.md"), "energies are ESTIMATES (CPU time x TDP share), not measurements"));
   EXPECT_TRUE(has(read_file(dir + "/e/energy.csv"), ",ESTIMATE\n"));
   fs::remove_all(dir);
 }

@@ -14,6 +14,7 @@
 #include "image/image.h"
 #include "io/files.h"
 #include "io/numbers.h"
+#include "meters/estimate_label.h"
 #include "meters/power_meter.h"
 #include "modeling/coefficients.h"
 #include "modeling/embedded_fits.h"
@@ -179,7 +180,7 @@ int run_fit_escaped(const FitParams& p) {
       }
     }
     if (std::any_of(records.begin(), records.end(), [](const auto& r) { return r.method == "estimate"; }))
-      std::fprintf(stderr, "note: these energies are ESTIMATES (CPU time x TDP share), not measurements\n");
+      std::fprintf(stderr, "note: these %s\n", estimate_sentence().c_str());
     return 0;
   }
   const FitResult result = fit_with_complexity(records, complexity_of_records(records), has_rate_distortion(records));
@@ -191,7 +192,7 @@ int run_fit_escaped(const FitParams& p) {
   warn_lines(result, p, "");
   for (const auto& note : result.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   if (result.estimate)
-    std::fprintf(stderr, "note: these energies are ESTIMATES (CPU time x TDP share), not measurements\n");
+    std::fprintf(stderr, "note: these %s\n", estimate_sentence().c_str());
   if (!p.output.empty()) {
     write_fit_result(result, p.output);
     std::fprintf(stderr, "coefficients written to %s\n", p.output.c_str());

@@ -18,6 +18,7 @@
 #include "io/files.h"
 #include "layers/layer_replay.h"
 #include "layers/layer_results.h"
+#include "meters/estimate_label.h"
 #include "models/codec.h"
 #include "modes/execution_mode.h"
 #include "platform/runtime.h"
@@ -97,7 +98,7 @@ void print_table(const std::vector<LayerRow>& rows, const LayerSummary& s, doubl
   std::printf("\nenergy_j: dynamic energy per execution, Eq. (1), +- the half-width of its %.0f %% interval (the sum's "
               "and the gap's: the intervals in quadrature);\n  MACs by the paper's rule (convolutions; GDN as its "
               "1x1 convolution)%s\n",
-              100 * confidence, first.estimate ? "\nESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter" : "");
+              100 * confidence, first.estimate ? ("\nnote: " + estimate_sentence()).c_str() : "");
 }
 
 nlohmann::json to_json(const LayerRow& r) {
@@ -210,7 +211,7 @@ int run_layers(LayersParams p) {
                     {"share_2nd_conv_energy", s.share_2nd_conv_energy},
                     {"share_2nd_energy", s.share_2nd_energy},
                     {"share_2nd_chain_energy", s.share_2nd_chain_energy}};
-    if (rows.front().estimate) j["note"] = "ESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter";
+    if (rows.front().estimate) j["note"] = estimate_sentence();
     std::cout << j.dump(2) << "\n" << std::flush;
     return 0;
   }

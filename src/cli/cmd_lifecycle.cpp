@@ -16,6 +16,7 @@
 #include "image/image.h"
 #include "io/files.h"
 #include "io/numbers.h"
+#include "meters/estimate_label.h"
 #include "modeling/coefficients.h"
 #include "modeling/lifecycle.h"
 #include "modeling/lifecycle_inputs.h"
@@ -245,8 +246,7 @@ int run_lifecycle(const LifecycleParams& p) {
                     c.lifecycle.estimate ? " (ESTIMATE)" : "");
       carbon_lines();
       if (training_estimate)
-        std::printf("ESTIMATE: some energies come from the CPU estimate meter (CPU time x TDP share), not "
-                    "measurements\n");
+        std::printf("note: some %s\n", estimate_sentence().c_str());
       std::printf("E_full(N) needs inference energy: add --results RESULTS.csv or --coeffs FIT.json --size WxH\n");
     }
     for (const std::string& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
@@ -305,8 +305,7 @@ int run_lifecycle(const LifecycleParams& p) {
       for (const BreakEven& b : result.break_evens) std::printf("  %s\n", b.text.c_str());
     }
     if (result.estimate)
-      std::printf("ESTIMATE: some energies come from the CPU estimate meter (CPU time x TDP share), not "
-                  "measurements\n");
+      std::printf("note: some %s\n", estimate_sentence().c_str());
   }
   for (const std::string& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
 

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "io/files.h"
 #include "legacy/legacy_measurement.h"
+#include "meters/estimate_label.h"
 #include "meters/external_meter.h"
 #include "models/codec.h"
 #include "modes/execution_mode.h"
@@ -193,6 +194,7 @@ int run_measure(MeasureParams p) {
 // `unit` (an execution of a network, a run of a command).
 void print_protocol_lines(const MeasurementRecord& record, const ProtocolResult& result, double confidence,
                           const char* unit) {
+  const std::string estimate_tag = std::string("  (") + kEstimateWord + ": " + kEstimateHow + ")";
   std::printf("preheat        %s after %.1f s\n", to_string(result.preheat.outcome).c_str(), result.preheat.duration_s);
   // M may have grown between windows (a recalibration): its range then.
   int64_t m_low = record.m, m_high = record.m;
@@ -207,7 +209,7 @@ void print_protocol_lines(const MeasurementRecord& record, const ProtocolResult&
   std::printf("time           %.4f s per %s\n", record.duration_s, unit);
   std::printf("dynamic energy %.6g J +- %.2g J per %s (%.0f %% CI, %.2f %%)%s%s\n", record.energy_j, record.energy_ci_j,
               unit, 100 * confidence, 100 * result.ci_relative,
-              result.estimate ? "  (ESTIMATE: CPU time x TDP share)" : "",
+              result.estimate ? estimate_tag.c_str() : "",
               energy_resolved(record.energy_j, record.energy_ci_j)
                   ? ""
                   : "  NOT RESOLVED: the interval reaches zero or below (see the warning)");
@@ -267,9 +269,10 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
       if (v) std::snprintf(text, sizeof text, format, *v);
       return std::string(text);
     };
+    const std::string estimate_tag = std::string("  (") + kEstimateWord + ": " + kEstimateHow + ")";
     std::printf("host (CPU)     %s, idle %s W, dynamic energy %s J per execution%s\n", record.host_meter.c_str(),
                 number(record.host_idle_power_w, "%.3f").c_str(), number(record.host_energy_j, "%.6g").c_str(),
-                result.host_estimate ? "  (ESTIMATE: CPU time x TDP share)" : "");
+                result.host_estimate ? estimate_tag.c_str() : "");
   }
   if (!p.trace_output.empty() && !trace_failed) std::printf("trace          %s\n", p.trace_output.c_str());
   std::fflush(stdout);

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "io/files.h"
 #include "io/numbers.h"
+#include "meters/estimate_label.h"
 #include "models/codec.h"
 #include "modes/execution_mode.h"
 #include "modes/mode_deviation.h"
@@ -124,7 +125,7 @@ void print_table(const std::vector<ModeRow>& rows, const ModesVerdict& verdict, 
               "+- its interval, lower or higher only where the intervals do not overlap\n"
               "dPSNR and dbpp: the mode's PSNR (dB) and likelihood rate (bpp) minus float32's on this image%s\n",
               100 * confidence,
-              first.estimate ? "\nESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter" : "");
+              first.estimate ? ("\nnote: " + estimate_sentence()).c_str() : "");
 }
 
 nlohmann::json to_json(const ModeRow& r, const ModeRow* reference) {
@@ -154,7 +155,7 @@ void print_json(const std::vector<ModeRow>& rows, const ModesVerdict& verdict, i
   j["modes"] = nlohmann::json::array();
   for (const ModeRow& r : rows) j["modes"].push_back(to_json(r, verdict.reference));
   j["best_exact_mode"] = verdict.best_exact != nullptr ? nlohmann::json(verdict.best_exact->mode) : nlohmann::json();
-  if (first.estimate) j["note"] = "ESTIMATE: energies from the CPU-time x TDP-share estimate, not a power meter";
+  if (first.estimate) j["note"] = estimate_sentence();
   std::cout << j.dump(2) << "\n" << std::flush;
 }
 

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "io/numbers.h"
 #include "meters/estimate_fallback.h"
+#include "meters/estimate_label.h"
 #include "meters/external_meter.h"
 #include "meters/meter_specs.h"
 #include "meters/power_meter.h"
@@ -39,10 +40,8 @@ std::string describe(PowerMeter& meter) {
 
 std::unique_ptr<PowerMeter> estimate_fallback(const std::string& why) {
   // On stderr, not in a note a caller may drop: every number that follows is modelled.
-  std::fprintf(stderr,
-               "warning: --meter auto found no real meter (%s), so it falls back to the CPU-time ESTIMATE "
-               "(CPU time x TDP share): the energies are ESTIMATES, not measurements\n",
-               why.c_str());
+  std::fprintf(stderr, "warning: --meter auto found no real meter (%s), so it falls back to the CPU-time estimate: %s\n",
+               why.c_str(), estimate_sentence().c_str());
   std::fflush(stderr);
   return make_estimate_meter();
 }

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "io/numbers.h"
 #include "meters/estimate_fallback.h"
+#include "meters/estimate_label.h"
 #include "platform/host.h"
 
 namespace nicenergy {
@@ -24,7 +25,7 @@ MeasuredDevice parse_measured_device(const std::string& text) {
 
 std::unique_ptr<PowerMeter> open_meter_for(const MeasuredDevice& device, const std::string& spec,
                                            bool estimate_fallback, std::string* note) {
-  static const std::string estimate_note = "energies are ESTIMATES (CPU time x TDP share), not measurements";
+  const std::string estimate_note = estimate_sentence();
   const int cuda_index = device.index;
   if (spec == "nvml" && device.cuda) {
     // Plain "nvml" means the GPU doing the work; "nvml:INDEX" stays an NVML index.

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "models/zoo.h"
+#include "meters/estimate_label.h"
 #include "report/image_label.h"
 #include "report/report_parts.h"
 
@@ -47,7 +48,7 @@ TextTable energy_table(const std::vector<MeasurementRecord>& records) {
     t.rows.push_back({r->abbr, r->level, std::to_string(r->quality), image_label(r->image), size_label(*r),
                       format_number(r->energy_j, "%.4g"), mp > 0 ? format_number(r->energy_j / mp, "%.4g") : "-",
                       format_number(r->energy_ci_j, "%.2g"), std::to_string(r->k),
-                      estimate ? "ESTIMATE" : r->meter});
+                      estimate ? kEstimateWord : r->meter});
   }
   return t;
 }

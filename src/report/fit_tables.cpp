@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "meters/estimate_label.h"
 #include "report/report_parts.h"
 #include "report/text_table.h"
 
@@ -70,8 +71,7 @@ std::string format_fit_table(const FitResult& result, const std::string& format)
     for (const std::string& w : fit_line_warnings(result.fits))
       out += std::string(format == "markdown" ? "\n**WARNING**: " : "WARNING: ") + w + "\n";
     if (result.estimate)
-      out += std::string(format == "markdown" ? "\n**" : "") + "ESTIMATES, not measurements" +
-             (format == "markdown" ? "**" : "") + ": fitted to energies from CPU time x a share of the TDP.\n";
+      out += std::string(format == "markdown" ? "\n**Note:** " : "note: ") + "fitted to " + estimate_sentence() + ".\n";
   }
   return out;
 }

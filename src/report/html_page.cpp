@@ -2,6 +2,7 @@
 #include <set>
 
 #include "report/rd_report.h"
+#include "meters/estimate_label.h"
 #include "report/report_parts.h"
 
 namespace nicenergy {
@@ -100,7 +101,7 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
             "columns) are estimated from CPU time &times; a share of the TDP.</p>\n";
   if (parts.energy) {
     const bool estimate = any_estimate(records);
-    html += std::string("<h2>Energy per image") + (estimate ? " (ESTIMATES)" : "") + "</h2>\n" +
+    html += std::string("<h2>Energy per image") + (estimate ? kEstimateTitle : "") + "</h2>\n" +
             "<p>Dynamic energy of one execution of each network on one image, as measured (Eq. (1)): per image, "
             "per megapixel, the half-width of its confidence interval and the number of measurement windows K it "
             "rests on.</p>\n" +
@@ -184,19 +185,19 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
   }
   if (parts.rd) {
     const bool estimate = any_estimate(records);
-    html += std::string("<h2>Rate, distortion and energy") + (estimate ? " (ESTIMATES)" : "") + "</h2>\n" +
+    html += std::string("<h2>Rate, distortion and energy") + (estimate ? kEstimateTitle : "") + "</h2>\n" +
             "<p>Learned codecs (solid) against JPEG, WebP, AVIF, JPEG XL, HEIC and JPEG 2000 (dashed): bits per "
             "pixel of the real bitstream, PSNR of the decoded image (8-bit RGB) and the dynamic energy of coding "
             "and decoding one image; each point the mean over its images. Per point: <a href=\"rd_points.csv\">"
             "rd_points.csv</a>.</p>\n" +
             figure_html(parts.figures, "rd_");
-    html += std::string("<h3>Matched quality and BD-rate against JPEG") + (estimate ? " (ESTIMATES)" : "") +
+    html += std::string("<h3>Matched quality and BD-rate against JPEG") + (estimate ? kEstimateTitle : "") +
             "</h3>\n" + render_html(parts.rd->table) +
             "<p><a href=\"rd_table.md\">Markdown</a>, <a href=\"rd_table.csv\">CSV</a></p>\n";
     for (const std::string& note : parts.rd->notes) html += "<p class=\"note\">" + html_escape(note) + "</p>\n";
   }
   if (parts.modes) {
-    html += std::string("<h2>Energy modes") + (any_estimate(records) ? " (ESTIMATES)" : "") + "</h2>\n" +
+    html += std::string("<h2>Energy modes") + (any_estimate(records) ? kEstimateTitle : "") + "</h2>\n" +
             "<p>One network run in each energy mode (<code>nicenergy modes</code>): dynamic energy and time per "
             "execution against float32's, and how far its output strays from float32's on the same image and "
             "weights (max |x_hat difference|, PSNR and likelihood-rate differences). A mode is called exact only "

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "io/files.h"
+#include "meters/estimate_label.h"
 #include "report/gnuplot.h"
 
 namespace nicenergy {
@@ -12,7 +13,7 @@ namespace nicenergy {
 static std::string g(double value) { return format_number(value, "%.4g"); }
 static std::string n_text(double images) { return format_number(images, "%.3g"); }
 static std::string label(bool estimate, bool pixel_scaled = false) {
-  return std::string(estimate ? "ESTIMATE" : "measured") + (pixel_scaled ? ", pixel-scaled MODEL" : "");
+  return std::string(estimate ? kEstimateWord : "measured") + (pixel_scaled ? ", pixel-scaled MODEL" : "");
 }
 static std::string label(const CodecLifecycle& c) { return label(c.estimate, c.training_model); }
 
@@ -237,7 +238,7 @@ std::vector<std::string> write_lifecycle_plot(const LifecycleResult& result, con
   if (dat.find('\n') == dat.size() - 1) dat += "NaN NaN \"none\"\n";  // gnuplot refuses an empty file
 
   std::string gp = gp_header(stem);
-  gp += "set title 'E_full(N) = E_train + N x E_infer (Li et al.)" + std::string(result.estimate ? ", ESTIMATE" : "") +
+  gp += "set title 'E_full(N) = E_train + N x E_infer (Li et al.)" + std::string(result.estimate ? std::string(", ") + kEstimateWord : "") +
         "'\n"
         "set xlabel 'Images coded N'\n"
         "set ylabel 'E_full (J)'\n"

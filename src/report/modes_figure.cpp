@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "meters/estimate_label.h"
 #include "report/gnuplot.h"
 #include "report/image_label.h"
 
@@ -126,7 +127,7 @@ TextTable modes_table(const std::vector<ModeRow>& rows) {
 std::vector<std::string> write_modes_plot(const std::vector<ModeRow>& rows, const std::string& dir,
                                           const std::string& gnuplot, std::string* warning) {
   const bool estimate = std::any_of(rows.begin(), rows.end(), [](const ModeRow& r) { return r.estimate; });
-  const auto [dat, gp] = modes_figure(rows, "modes_pareto", estimate ? " (ESTIMATES)" : "");
+  const auto [dat, gp] = modes_figure(rows, "modes_pareto", estimate ? kEstimateTitle : "");
   return write_standalone_figure(dir, "modes_pareto", dat, gp, gnuplot, warning);
 }
 

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "legacy/legacy_codecs.h"
+#include "meters/estimate_label.h"
 #include "modeling/bd_rate.h"
 #include "models/zoo.h"
 #include "protocol/record_groups.h"
@@ -279,7 +280,7 @@ std::optional<RdSection> write_rd_report(ReportFolder& w, const std::vector<Meas
     const bool estimate = std::any_of(c.begin(), c.end(), [](const RdCodecPoint* p) { return p->estimate; });
     t.rows.push_back({first.codec, first.learned ? "learned" : "legacy", std::to_string(c.size()),
                       c.size() == 1 ? dB(low) : dB(low) + " to " + dB(high), bpp_at, energy_at, bd_rate_at,
-                      bd_psnr_at, estimate ? "ESTIMATE" : "measured"});
+                      bd_psnr_at, estimate ? kEstimateWord : "measured"});
   }
 
   section.notes.push_back(
@@ -318,7 +319,7 @@ std::optional<RdSection> write_rd_report(ReportFolder& w, const std::vector<Meas
   w.write("rd_points.csv", render_csv(pt));
   std::string md = "# Rate, distortion and energy" + w.title_note + "\n\n";
   if (!w.title_note.empty())
-    md += "**ESTIMATES, not measurements**: some energies are from CPU time x a share of the TDP.\n\n";
+    md += "**Note:** some " + estimate_sentence() + ".\n\n";
   md += render_markdown(t) + "\n";
   for (const std::string& note : section.notes) md += note + "\n\n";
   w.write("rd_table.md", md);

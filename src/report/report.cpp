@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "error.h"
+#include "meters/estimate_label.h"
 #include "models/zoo.h"
 #include "report/fit_tables.h"
 #include "report/bandwidth_figure.h"
@@ -161,13 +162,12 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
   ReportResult result;
   // Estimated energies say so in every figure and table, not only on the page.
   const bool estimate = any_estimate(records);
-  ReportFolder w{fs::path(out_dir), &result, estimate ? " (ESTIMATES)" : ""};
+  ReportFolder w{fs::path(out_dir), &result, estimate ? kEstimateTitle : ""};
   PageParts page;
   page.has_trace = !trace.empty();
   // The answer first: energy per image, beside the other tables as Markdown and CSV.
   const TextTable energy = energy_table(records);
-  w.write("energy.md", std::string(estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of "
-                                              "the TDP.\n\n" : "") + render_markdown(energy));
+  w.write("energy.md", std::string(estimate ? estimate_markdown_note() : "") + render_markdown(energy));
   w.write("energy.csv", render_csv(energy));
   page.energy = &energy;
   if (!trace.empty()) {
@@ -201,7 +201,7 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
     if (!complexity.empty()) {
       tables1[i] = table1(g.fit, complexity);
       const std::string note =
-          estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
+          estimate ? estimate_markdown_note() : "";
       gw.write("table1_complexity" + section.suffix + ".md", heading + note + render_markdown(tables1[i]));
       gw.write("table1_complexity" + section.suffix + ".csv", render_csv(tables1[i]));
       section.table1 = &tables1[i];
@@ -215,7 +215,7 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
   if (has_stage_records(records)) {
     stages = stage_table(records);
     const std::string note =
-        estimate ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
+        estimate ? estimate_markdown_note() : "";
     w.write("stages.md", note + render_markdown(stages));
     w.write("stages.csv", render_csv(stages));
     page.stages = &stages;
@@ -236,7 +236,7 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
   if (!options.mode_rows.empty()) {
     modes = modes_table(options.mode_rows);
     const std::string note =
-        any_mode_estimate(options.mode_rows) ? "**ESTIMATES, not measurements**: energies from CPU time x a share of the TDP.\n\n" : "";
+        any_mode_estimate(options.mode_rows) ? estimate_markdown_note() : "";
     w.write("modes.md", note + render_markdown(modes));
     w.write("modes.csv", render_csv(modes));
     page.modes = &modes;
@@ -248,7 +248,7 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
     size_t n = 0;
     for (const auto& [key, rows] : sets) {
       const std::string stem = "fig5_modes" + (sets.size() > 1 ? "_" + std::to_string(++n) : "");
-      const auto [dat, gp] = modes_figure(rows, stem, any_mode_estimate(rows) ? " (ESTIMATES)" : "");
+      const auto [dat, gp] = modes_figure(rows, stem, any_mode_estimate(rows) ? kEstimateTitle : "");
       w.write(stem + ".dat", dat);
       w.write(stem + ".gp", gp);
       page.figures.push_back({stem, "Fig. 5: " + rows.front().abbr + " q" + std::to_string(rows.front().quality) +

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "models/zoo.h"
+#include "meters/estimate_label.h"
 #include "protocol/record_groups.h"
 #include "report/gnuplot.h"
 #include "report/report_parts.h"
@@ -93,7 +94,7 @@ TextTable stage_table(const std::vector<MeasurementRecord>& records) {
                         "entropy share of decode %", "encoder kMAC/px", "decoder kMAC/px"})
     t.header.push_back(h);
   if (host) {
-    const std::string label = host_estimate ? " (ESTIMATE)" : "";
+    const std::string label = host_estimate ? std::string(" (") + kEstimateWord + ")" : "";
     t.header.push_back("host J of encode" + label);
     t.header.push_back("host J of decode" + label);
   }
