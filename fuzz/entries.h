@@ -152,7 +152,7 @@ inline std::string toml_config(const uint8_t* data, size_t size) {
   }
   return guarded([&]() -> std::string {
     const nicenergy::CampaignConfig c = nicenergy::load_campaign_config(path);
-    if (c.networks.empty() || c.images.empty()) return "a config without networks or images was accepted";
+    if (c.subjects.empty() || c.images.empty()) return "a config without subjects or images was accepted";
     for (const auto& image : c.images)
       if (image.width < 1 || image.height < 1) return "an image size below 1 was accepted";
     if (!(c.idle_refresh_s > 0)) return "idle_refresh_s <= 0 was accepted";

@@ -73,15 +73,15 @@ std::string load_error(const std::string& path) {
 
 MeasurementRecord fake_record(const CampaignPoint& p, double idle_w) {
   MeasurementRecord r;
-  r.network = p.spec.name;
-  r.abbr = p.spec.abbr;
-  r.quality = p.quality;
+  r.network = p.subject.name;
+  r.abbr = p.subject.abbr;
+  r.quality = p.subject.quality;
   r.level = p.level;
   r.image = p.image.label;
   r.width = p.image.width;
   r.height = p.image.height;
   r.pixels = int64_t(r.width) * r.height;
-  r.energy_j = 1e-7 * r.pixels * p.quality + 0.01 * (p.index + 1);
+  r.energy_j = 1e-7 * r.pixels * p.subject.quality + 0.01 * (p.index + 1);
   r.energy_ci_j = r.energy_j / 50;
   r.k = 3;
   r.m = 1 + p.index;
@@ -153,10 +153,10 @@ TEST(CampaignConfig, LoadsAGoodConfig) {
   EXPECT_EQ(c.meter, "estimate");
   EXPECT_EQ(c.device, "cuda:1");
   EXPECT_EQ(c.idle_refresh_s, 100);
-  ASSERT_EQ(c.networks.size(), 3u);
-  EXPECT_EQ(c.networks[0].abbr, "Bfac");
-  EXPECT_EQ(c.networks[1].abbr, "Bhyp");
-  EXPECT_EQ(c.networks[2].abbr, "Cattn");
+  ASSERT_EQ(c.subjects.size(), 3u);
+  EXPECT_EQ(c.subjects[0].abbr, "Bfac");
+  EXPECT_EQ(c.subjects[1].abbr, "Bhyp");
+  EXPECT_EQ(c.subjects[2].abbr, "Cattn");
   EXPECT_EQ(c.protocol.idle_s, 2);
   EXPECT_EQ(c.protocol.window_s, 0.5);
   EXPECT_EQ(c.protocol.k_min, 3);
@@ -183,8 +183,8 @@ TEST(CampaignConfig, LoadsAGoodConfig) {
   EXPECT_NE(small.label.find("32x32"), std::string::npos);
 
   // Levels: each measured at its first quality.
-  EXPECT_EQ(campaign_qualities(c, c.networks[0]), (std::vector<int>{1, 6}));
-  EXPECT_EQ(campaign_qualities(c, c.networks[2]), (std::vector<int>{1, 4}));
+  EXPECT_EQ(subject_qualities(c.subjects[0], c.sweep), (std::vector<int>{1, 6}));
+  EXPECT_EQ(subject_qualities(c.subjects[2], c.sweep), (std::vector<int>{1, 4}));
 }
 
 // The TOML takes what the CLI's --meter takes, from the one table of meters.
@@ -209,8 +209,8 @@ TEST(CampaignConfig, DefaultsFolderImagesQualitiesAndReplay) {
                                         "[[images]]\nfolder = \"photos\"\n", "mine.toml");
   const CampaignConfig c = load_campaign_config(path);
   EXPECT_EQ(c.name, "mine") << "name defaults to the file's stem";
-  EXPECT_EQ(c.networks.size(), network_specs().size()) << "all six by default";
-  EXPECT_EQ(c.qualities, (std::vector<int>{1, 3}));
+  EXPECT_EQ(subject_names(c, SubjectKind::network).size(), network_specs().size()) << "all six by default";
+  EXPECT_EQ(c.sweep.qualities, (std::vector<int>{1, 3}));
   EXPECT_TRUE(fs::equivalent(c.meter.substr(7), dir.file("trace.csv")));
   ASSERT_EQ(c.images.size(), 2u);
   EXPECT_EQ(c.images[0].label, "photos/kodim01.png");
@@ -218,7 +218,7 @@ TEST(CampaignConfig, DefaultsFolderImagesQualitiesAndReplay) {
   const auto plan = plan_campaign(c);
   EXPECT_EQ(plan.size(), network_specs().size() * 2 * 2);
   EXPECT_EQ(plan[1].level, "low");
-  EXPECT_EQ(plan[2].quality, 3);
+  EXPECT_EQ(plan[2].subject.quality, 3);
 }
 
 TEST(CampaignConfig, BadConfigsNameTheProblem) {
@@ -285,7 +285,7 @@ TEST(CampaignConfig, ShippedConfigsLoad) {
   EXPECT_EQ(d.meter, "auto");
   // The main job draws Fig. 3: the alpha-versus-kMAC fit needs three network-levels,
   // and each energy fit three sizes.
-  ASSERT_GE(d.networks.size() * (d.qualities.empty() ? d.levels.size() : d.qualities.size()), 3u);
+  ASSERT_GE(subject_names(d, SubjectKind::network).size() * (d.sweep.qualities.empty() ? d.sweep.levels.size() : d.sweep.qualities.size()), 3u);
   EXPECT_GE(d.images.size(), 3u);
   const auto plan = plan_campaign(d);
   EXPECT_LE(plan.size(), 16u);
@@ -293,8 +293,8 @@ TEST(CampaignConfig, ShippedConfigsLoad) {
   EXPECT_LT(estimate_duration_s(d, plan.size()), 180) << "the small default campaign stays small";
 
   const CampaignConfig e = load_campaign_config("configs/example.toml");
-  EXPECT_EQ(e.networks.size(), network_specs().size());
-  EXPECT_EQ(e.levels, (std::vector<std::string>{"low", "high"}));
+  EXPECT_EQ(subject_names(e, SubjectKind::network).size(), network_specs().size());
+  EXPECT_EQ(e.sweep.levels, (std::vector<std::string>{"low", "high"}));
   EXPECT_EQ(e.device, "cuda");
   EXPECT_GE(e.protocol.idle_s, 60);
   EXPECT_GT(estimate_duration_s(e, plan_campaign(e).size()), 1800) << "a real campaign takes an hour or more";
@@ -310,12 +310,12 @@ TEST(CampaignConfig, ShippedLegacyConfigLoads) {
   EXPECT_TRUE(std::filesystem::exists(l.weights[0].file)) << l.weights[0].file;
   size_t built = 0;
   for (const auto& codec : legacy_codecs()) built += codec.available;
-  EXPECT_EQ(l.legacy_codecs.size(), built);
+  EXPECT_EQ(subject_names(l, SubjectKind::classic).size(), built);
   EXPECT_EQ(l.notes.size(), legacy_codecs().size() - built) << "each codec left out is said once";
   const auto plan = plan_campaign(l);
   EXPECT_EQ(plan.size(), (built * 6 + 1) * l.images.size());
   size_t with_weights = 0;
-  for (const auto& point : plan) with_weights += !point.weights.empty();
+  for (const auto& point : plan) with_weights += !point.subject.weights.empty();
   EXPECT_EQ(with_weights, l.images.size());
 }
 
@@ -326,23 +326,23 @@ TEST(CampaignPlan, OrderAndSize) {
   const CampaignConfig c = load_campaign_config(write_config(dir));
   const auto plan = plan_campaign(c);
   size_t expected = 0;
-  for (const auto& spec : c.networks) expected += campaign_qualities(c, spec).size() * c.images.size();
+  for (const auto& s : c.subjects) expected += subject_qualities(s, c.sweep).size() * c.images.size();
   ASSERT_EQ(plan.size(), expected);
   ASSERT_EQ(plan.size(), 3u * 2 * 4);
   std::set<MeasurementKey> unique;
   for (size_t i = 0; i < plan.size(); ++i) {
     EXPECT_EQ(plan[i].index, i);
     unique.insert(point_key(plan[i]));
-    EXPECT_EQ(plan[i].level, quality_config(plan[i].spec, plan[i].quality).level);
+    EXPECT_EQ(plan[i].level, quality_config(find_network(plan[i].subject.name), plan[i].subject.quality).level);
     if (i) {
       // The plan follows the order merged rows are sorted in.
       EXPECT_TRUE(record_before(fake_record(plan[i - 1], 0), fake_record(plan[i], 0))) << i;
     }
   }
   EXPECT_EQ(unique.size(), plan.size());
-  EXPECT_EQ(plan.front().spec.abbr, "Bfac");
-  EXPECT_EQ(plan.back().spec.abbr, "Cattn");
-  EXPECT_EQ(plan.back().quality, 4);
+  EXPECT_EQ(plan.front().subject.abbr, "Bfac");
+  EXPECT_EQ(plan.back().subject.abbr, "Cattn");
+  EXPECT_EQ(plan.back().subject.quality, 4);
   EXPECT_NE(plan.front().label().find("Bfac q1"), std::string::npos);
 }
 
@@ -871,13 +871,13 @@ TEST(CampaignStages, EachStageIsAPointOfItsOwnAndResumesAsOne) {
   ASSERT_EQ(plan.size(), 2 * c.images.size() * 2);
   std::set<MeasurementKey> keys;
   for (const auto& p : plan) {
-    EXPECT_TRUE(p.stage == "encode" || p.stage == "decode") << p.label();
-    EXPECT_NE(p.label().find(" " + p.stage), std::string::npos) << p.label();
+    EXPECT_TRUE(p.subject.stage == "encode" || p.subject.stage == "decode") << p.label();
+    EXPECT_NE(p.label().find(" " + p.subject.stage), std::string::npos) << p.label();
     keys.insert(point_key(p));
   }
   EXPECT_EQ(keys.size(), plan.size()) << "the stage is part of the key: two stages of a point are two rows";
-  EXPECT_EQ(plan[0].stage, "encode");
-  EXPECT_EQ(plan[1].stage, "decode");
+  EXPECT_EQ(plan[0].subject.stage, "encode");
+  EXPECT_EQ(plan[1].subject.stage, "decode");
   EXPECT_EQ(point_key(plan[0]).network, point_key(plan[1]).network);
 
   // Killed after three rows: the rows carry their stage, and the resumed run
@@ -921,8 +921,8 @@ TEST(CampaignModes, EachModeOfTheChainIsAPointAndResumesAsOne) {
   ASSERT_EQ(plan.size(), 3 * c.images.size());
   std::set<MeasurementKey> keys;
   for (const auto& p : plan) {
-    if (p.stage != "chain") EXPECT_EQ(p.mode, "float32") << p.label();
-    if (p.mode != "float32") EXPECT_NE(p.label().find(" " + p.mode), std::string::npos) << p.label();
+    if (p.subject.stage != "chain") EXPECT_EQ(p.subject.mode, "float32") << p.label();
+    if (p.subject.mode != "float32") EXPECT_NE(p.label().find(" " + p.subject.mode), std::string::npos) << p.label();
     keys.insert(point_key(p));
   }
   EXPECT_EQ(keys.size(), plan.size()) << "the mode is part of the key";
@@ -946,7 +946,7 @@ TEST(CampaignModes, DefaultIsFloat32AndBadModesNameTheConfig) {
   TempDir dir;
   const CampaignConfig c = load_campaign_config(write_config(dir));
   EXPECT_EQ(c.modes, std::vector<std::string>{"float32"});
-  for (const auto& p : plan_campaign(c)) EXPECT_EQ(p.mode, "float32");
+  for (const auto& p : plan_campaign(c)) EXPECT_EQ(p.subject.mode, "float32");
   const std::string base = "name = \"s\"\nmodels = [\"Bfac\"]\nqualities = [1]\n";
   std::string message = load_error(write_config(dir, base + "modes = [\"turbo\"]\n", kProtocol, kImages, "m1.toml"));
   EXPECT_NE(message.find("m1.toml"), std::string::npos) << message;
@@ -964,7 +964,7 @@ TEST(CampaignStages, DefaultIsTheChainAndBadStagesNameTheConfig) {
   const CampaignConfig c = load_campaign_config(write_config(dir));
   EXPECT_EQ(c.stages, std::vector<std::string>{"chain"});
   EXPECT_EQ(c.host_meter, "auto");
-  for (const auto& p : plan_campaign(c)) EXPECT_EQ(p.stage, "chain");
+  for (const auto& p : plan_campaign(c)) EXPECT_EQ(p.subject.stage, "chain");
 
   const std::string base = "name = \"s\"\nmodels = [\"Bfac\"]\nqualities = [1]\n";
   const std::string bad_stage = write_config(dir, base + "stages = [\"encode\", \"squash\"]\n", kProtocol, kImages, "b1.toml");

@@ -225,21 +225,21 @@ TEST(LegacyCampaign, PlansEachCodecAtItsQualitiesAndStages) {
   const CampaignConfig c = load_campaign_config(path);
   std::vector<std::string> expected_legacy = {"jpeg"};
   if (compiled_in("webp")) expected_legacy.push_back("webp");
-  EXPECT_EQ(c.legacy_codecs, expected_legacy);
-  EXPECT_EQ(c.legacy_qualities.at("jpeg"), (std::vector<int>{30, 90}));
+  EXPECT_EQ(subject_names(c, SubjectKind::classic), expected_legacy);
+  EXPECT_EQ(c.sweep.own_qualities.at("jpeg"), (std::vector<int>{30, 90}));
   ASSERT_EQ(c.weights.size(), 1u);
   EXPECT_EQ(c.weights[0].model, "bmshj2018_factorized");
   std::map<std::string, std::set<int>> qualities;
   size_t legacy_points = 0;
   for (const CampaignPoint& p : plan_campaign(c)) {
-    qualities[p.spec.name].insert(p.quality);
-    if (!p.legacy.empty()) {
+    qualities[p.subject.name].insert(p.subject.quality);
+    if (p.subject.kind == SubjectKind::classic) {
       ++legacy_points;
-      EXPECT_NE(p.stage, "analysis") << "a legacy codec has no analysis stage";
+      EXPECT_NE(p.subject.stage, "analysis") << "a legacy codec has no analysis stage";
       EXPECT_EQ(p.level, "custom");
-      EXPECT_TRUE(p.weights.empty());
+      EXPECT_TRUE(p.subject.weights.empty());
     } else {
-      EXPECT_EQ(p.weights.empty(), p.quality != 1) << p.label();  // only Bfac q1 has trained weights
+      EXPECT_EQ(p.subject.weights.empty(), p.subject.quality != 1) << p.label();  // only Bfac q1 has trained weights
     }
   }
   EXPECT_EQ(qualities["jpeg"], (std::set<int>{30, 90}));
@@ -258,7 +258,7 @@ TEST(LegacyCampaign, BadConfigsNameTheProblem) {
       {models + "legacy_qualities = { jpeg = 10 }\n", "must be a list of whole numbers"},
       {models + "legacy_qualities = [10]\n", "legacy_qualities must be a table"},
       {models + "stages = [\"analysis\"]\n", "legacy codecs have the stages chain, encode and decode"},
-      {"models = [\"jpeg\"]\ndevice = \"cuda\"\n", "run on the CPU"},
+      {"models = [\"jpeg\"]\ndevice = \"cuda\"\n", "runs on the CPU"},
   };
   for (const auto& [campaign, fragment] : cases) {
     // device = "cuda" overrides the file's cpu: TOML refuses a key twice, so write it alone.

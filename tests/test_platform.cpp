@@ -285,7 +285,7 @@ TEST(CliExec, SignalledExecLeavesNoCommandBehind) {
   for (const int signal_number : {SIGTERM, SIGINT}) {
     const TempDir dir("signal");
     const std::string pids = dir.file("pid");
-    const std::vector<std::string> words = {NICENERGY_CLI, "exec", "--meter", "estimate", "--idle-s", "0.1",
+    const std::vector<std::string> words = {NICENERGY_CLI, "exec", "--meter", "estimate", "--idle-s", "0.2",
                                             "--preheat-max-s", "0", "--", "sh", "-c",
                                             "sleep 60 & echo $! > " + pids + "; wait"};
     const pid_t nicenergy = spawn_quietly(words);
@@ -309,7 +309,7 @@ TEST(CliExec, SignalledExecLeavesNoCommandBehind) {
 TEST(CliExec, RunTimeoutIsAnOptionWithADefault) {
   Result help = run_cli("exec --help");
   EXPECT_NE(help.out.find("--run-timeout-s"), std::string::npos) << help.out;
-  expect_one_line_error("exec --meter estimate --idle-s 0.1 --preheat-max-s 0 --run-timeout-s 0.3 -- sleep 30",
+  expect_one_line_error("exec --meter estimate --idle-s 0.2 --preheat-max-s 0 --run-timeout-s 0.3 -- sleep 30",
                         "0.3 s limit");
   expect_one_line_error("exec --meter estimate --run-timeout-s -1 -- true", "--run-timeout-s");
 }

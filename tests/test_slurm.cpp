@@ -51,9 +51,9 @@ struct SlurmCampaign : test_util::TempDir {
 
 MeasurementRecord row_of(const CampaignPoint& p) {
   MeasurementRecord r;
-  r.network = p.spec.name;
-  r.abbr = p.spec.abbr;
-  r.quality = p.quality;
+  r.network = p.subject.name;
+  r.abbr = p.subject.abbr;
+  r.quality = p.subject.quality;
   r.level = p.level;
   r.image = p.image.label;
   r.width = p.image.width;

@@ -412,7 +412,7 @@ TEST(CliExec, ShortCommandOnTheReplayMeterFollowsEq1) {
 }
 
 TEST(CliExec, FailingOrMissingCommandsGiveOneLine) {
-  const std::string quick = " --meter estimate --idle-s 0.1 --window-s 0.05 --k-min 2 --k-max 2 --preheat-max-s 0";
+  const std::string quick = " --meter estimate --idle-s 0.2 --window-s 0.05 --k-min 2 --k-max 2 --preheat-max-s 0";
   expect_one_line_error("exec" + quick + " -- false", "exit status 1");
   expect_one_line_error("exec" + quick + " -- nicenergy-no-such-program --flag", "not found");
   expect_one_line_error("exec" + quick, "needs a command");

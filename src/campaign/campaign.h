@@ -19,23 +19,10 @@
 #include "protocol/protocol.h"
 #include "protocol/record.h"
 #include "protocol/results_csv.h"
+#include "subject/resolve.h"
+#include "subject/subject.h"
 
 namespace nicenergy {
-
-// A [[commands]] entry: any program measured like `nicenergy exec`, once per
-// image, on a file of that image written for the point. Placeholders in argv:
-// {input} (that file), {output} (a path in the same temporary folder, for what
-// the command writes), {width}, {height}.
-struct CampaignCommand {
-  std::string name;                // the records' network and abbr
-  std::vector<std::string> argv;   // with placeholders; argv[0] found on PATH or as a path
-  std::string input_format = "png";  // png or ppm: the file {input} names
-  int quality = 0;                 // the records' quality
-};
-
-// argv with the placeholders replaced.
-std::vector<std::string> command_argv(const CampaignCommand& command, const std::string& input,
-                                      const std::string& output, int width, int height);
 
 // A [[weights]] entry: the trained weights of one network at one quality.
 // Points of that network and quality load them, and their records get the
@@ -53,23 +40,18 @@ struct CampaignConfig {
   std::string output;                 // results CSV
   std::string device = "cpu";         // cpu | cuda | cuda:N
   std::string meter = "auto";         // auto | nvml | rapl | estimate | replay:FILE (FILE resolved)
-  std::vector<NetworkSpec> networks;  // the `models` key, in network_specs() order
-  // TorchScript files among `models` (names ending in .pt or .ts), resolved, in
-  // the order given: measured once per image with the default calling options
-  // (forward(x), padding 64, output x_hat), quality 0, level "custom".
-  std::vector<std::string> torchscript_models;
-  std::vector<CampaignCommand> commands;  // [[commands]], in the order given; level "custom"
-  // Legacy codecs among `models` (legacy_codecs(), issue 17), compiled in, in
-  // the registry's order; level "custom"; each at its legacy_qualities or its
-  // default sweep (LegacyCodec::default_settings), in its own scale.
-  std::vector<std::string> legacy_codecs;
-  std::map<std::string, std::vector<int>> legacy_qualities;  // [campaign] legacy_qualities = { jpeg = [...] }
-  std::vector<CampaignWeights> weights;                      // [[weights]]
-  // Said once by the CLI before the campaign: legacy codecs left out because
+  // What `models` names and the [[commands]], resolved (subject/resolve.h), in
+  // the plan's order (subject_before): networks, classic codecs compiled in,
+  // TorchScript files (paths resolved; measured with the default calling
+  // options: forward(x), padding 64, output x_hat), commands.
+  std::vector<SubjectSpec> subjects;
+  // The qualities swept: levels or qualities for the networks, each classic
+  // codec's legacy_qualities or its default sweep, in its own scale.
+  QualitySweep sweep;
+  std::vector<CampaignWeights> weights;  // [[weights]]
+  // Said once by the CLI before the campaign: classic codecs left out because
   // nicenergy was built without their library.
   std::vector<std::string> notes;
-  std::vector<std::string> levels;    // used when qualities is empty
-  std::vector<int> qualities;         // explicit qualities for every network
   // The stages measured for each built-in network (coding/stage.h names), in the
   // order given; the chain, the paper's, by default. TorchScript models and
   // [[commands]] are measured whole, as the chain.
@@ -90,26 +72,18 @@ struct CampaignConfig {
 // impossible protocol values.
 CampaignConfig load_campaign_config(const std::string& path);
 
-// The qualities measured for a network: explicit ones, else the first quality of
-// each level.
-std::vector<int> campaign_qualities(const CampaignConfig& config, const NetworkSpec& spec);
+// The names of the subjects of one kind, in plan order (for messages and tests).
+std::vector<std::string> subject_names(const CampaignConfig& config, SubjectKind kind);
 
 struct CampaignPoint {
-  size_t index = 0;  // position in the full plan (0-based), before sharding
-  NetworkSpec spec;            // for a TorchScript file: name and abbr are the file's stem
-  std::string torchscript;     // the TorchScript file; empty for a built-in network
-  std::optional<CampaignCommand> command;  // a [[commands]] entry; empty otherwise
-  std::string legacy;          // a legacy codec's name; empty otherwise
-  std::string weights;         // a built-in network's trained weights ([[weights]]); empty: seeded
-  int quality = 0;
+  size_t index = 0;     // position in the full plan (0-based), before sharding
+  SubjectSpec subject;  // with the point's quality, stage, mode and [[weights]] file
   std::string level;
   ImageSource image;
-  std::string stage = "chain";  // what one execution is (coding/stage.h)
-  std::string mode = "float32"; // the chain's energy mode (modes/mode_name.h)
   std::string label() const;  // "Bfac q1 kodim01.png 768x512", then the stage unless the chain, the mode unless float32
 };
 
-// Network (network_specs() order), quality, image (pixels, width, height, label),
+// Subject (subject_before's order), quality, image (pixels, width, height, label),
 // stage, mode: the order record_before sorts rows in, so a merged CSV follows the plan.
 std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config);
 

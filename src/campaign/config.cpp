@@ -260,9 +260,9 @@ static std::string find_program(const ConfigReader& r, const std::string& progra
 }
 
 // One [[commands]] table.
-static CampaignCommand read_command(const ConfigReader& r, const toml::table& t) {
+static CommandSpec read_command(const ConfigReader& r, const toml::table& t) {
   r.check_keys(t, "[[commands]]", {"name", "argv", "input_format", "quality"});
-  CampaignCommand command;
+  CommandSpec command;
   const auto name = r.string(t, "name");
   if (!name || name->empty()) r.fail(&t, "each [[commands]] needs a name = \"...\" (the records' network column)");
   if (lookup_network(*name))
@@ -310,7 +310,8 @@ static void read_legacy_qualities(const ConfigReader& r, const toml::table& camp
     const LegacyCodec* codec = find_legacy_codec(name);
     if (!codec) r.fail(&value, "legacy_qualities names '" + name + "', not a legacy codec: use " + legacy_codec_names());
     if (!codec->available) continue;  // said in the notes
-    if (std::find(config.legacy_codecs.begin(), config.legacy_codecs.end(), codec->name) == config.legacy_codecs.end())
+    const auto listed = subject_names(config, SubjectKind::classic);
+    if (std::find(listed.begin(), listed.end(), codec->name) == listed.end())
       r.fail(&value, "legacy_qualities names " + codec->name + ", which models does not: add it to models or drop it here");
     const auto qualities = r.integers(*node->as_table(), name.c_str());
     if (qualities->empty()) r.fail(&value, "legacy_qualities for " + name + " is an empty list");
@@ -320,7 +321,7 @@ static void read_legacy_qualities(const ConfigReader& r, const toml::table& camp
                            std::to_string(static_cast<int>(codec->setting_min)) + ".." +
                            std::to_string(static_cast<int>(codec->setting_max)));
     const std::set<int> unique(qualities->begin(), qualities->end());
-    config.legacy_qualities[codec->name].assign(unique.begin(), unique.end());
+    config.sweep.own_qualities[codec->name].assign(unique.begin(), unique.end());
   }
 }
 
@@ -338,8 +339,8 @@ static void read_weights(const ConfigReader& r, const toml::node& node, Campaign
     if (!model || !quality || !file) r.fail(&block, "each [[weights]] needs model, quality and file");
     const NetworkSpec* spec = lookup_network(*model);
     if (!spec) r.fail(t.get("model"), "[[weights]] model '" + *model + "' is not a built-in network");
-    if (std::none_of(config.networks.begin(), config.networks.end(),
-                     [&](const NetworkSpec& s) { return s.name == spec->name; }))
+    const auto measured = subject_names(config, SubjectKind::network);
+    if (std::find(measured.begin(), measured.end(), spec->name) == measured.end())
       r.fail(t.get("model"), "[[weights]] for " + spec->abbr + ", which models does not measure: add it or drop these weights");
     try {
       quality_config(*spec, static_cast<int>(*quality));
@@ -359,6 +360,64 @@ static void read_weights(const ConfigReader& r, const toml::node& node, Campaign
         r.fail(&block, "two [[weights]] for " + spec->abbr + " quality " + std::to_string(w.quality) + ": keep one");
     config.weights.push_back(std::move(w));
   }
+}
+
+// `models` and the [[commands]], each resolved (subject/resolve.h): a
+// TorchScript file relative to the config's folder, a classic codec this build
+// lacks left out and said once (one config serves machines with and without
+// each library). No models key: all six networks, unless there are [[commands]].
+static void read_subjects(const ConfigReader& r, const toml::table& root, const toml::table& c,
+                          CampaignConfig& config) {
+  const auto names = r.strings(c, "models");
+  if (names && names->empty()) r.fail(c.get("models"), "models is an empty list");
+  std::vector<SubjectSpec> subjects;
+  for (const auto& n : names.value_or(std::vector<std::string>{})) {
+    SubjectSpec s;
+    try {
+      s = resolve_subject(n);
+      if (!s.source.empty()) {
+        s.source = r.resolve(s.source);
+        require_regular_file(s.source, "TorchScript model '" + s.source + "'", "paths are relative to the config's folder");
+      }
+    } catch (const Error& e) {
+      r.fail(c.get("models"), e.what());
+    }
+    if (const std::string why = subject_unavailable(s); !why.empty()) {
+      config.notes.push_back(why + "; left out of this campaign");
+      continue;
+    }
+    subjects.push_back(std::move(s));
+  }
+  if (const toml::node* commands = root.get("commands")) {
+    if (!commands->is_array_of_tables())
+      r.fail(commands, "commands must be [[commands]] tables (name = \"...\", argv = [...])");
+    for (const toml::node& block : *commands->as_array()) {
+      subjects.push_back(command_subject(read_command(r, *block.as_table())));
+      for (size_t i = 0; i + 1 < subjects.size(); ++i)
+        if (subjects[i].name == subjects.back().name)
+          r.fail(&block, "two models or commands are named '" + subjects.back().name + "' (the name names the results): rename one");
+    }
+  }
+  if (!names && subjects.empty())
+    for (const auto& spec : network_specs()) subjects.push_back(resolve_subject(spec.name));
+  std::stable_sort(subjects.begin(), subjects.end(), subject_before);
+  // A name listed twice is measured once; two files with one stem would share their results.
+  for (const SubjectSpec& s : subjects) {
+    const auto same = std::find_if(config.subjects.begin(), config.subjects.end(),
+                                   [&](const SubjectSpec& o) { return o.name == s.name; });
+    if (same == config.subjects.end())
+      config.subjects.push_back(s);
+    else if (same->source != s.source)
+      r.fail(c.get("models"), "two TorchScript models are named '" + s.name +
+                                  "' (the file name without .pt/.ts names the results): rename one");
+  }
+  read_legacy_qualities(r, c, config);
+  if (names && config.subjects.empty())
+    r.fail(c.get("models"), "nothing to measure: every codec models names was left out (" +
+                                (config.notes.empty() ? std::string("none") : config.notes.front()) + ")");
+  for (const SubjectSpec& s : config.subjects)
+    if (subject_stages(s, config.stages).empty())
+      r.fail(c.get("stages"), "the legacy codecs have the stages chain, encode and decode, and stages names none of them: add one");
 }
 
 CampaignConfig load_campaign_config(const std::string& path) {
@@ -454,75 +513,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
       r.fail(c->get("modes"), "modes are ways of running the chain, and stages leaves the chain out: add \"chain\" to stages");
   }
 
-  std::set<std::string> chosen, chosen_legacy;
-  const auto names = r.strings(*c, "models");
-  if (names) {
-    if (names->empty()) r.fail(c->get("models"), "models is an empty list");
-    std::set<std::string> stems;
-    for (const auto& n : *names) {
-      if (is_torchscript_path(n)) {
-        // A TorchScript file: relative to the config's folder, named in records by its stem.
-        const std::string resolved = r.resolve(n);
-        try {
-          require_regular_file(resolved, "TorchScript model '" + resolved + "'", "paths are relative to the config's folder");
-        } catch (const Error& e) {
-          r.fail(c->get("models"), e.what());
-        }
-        if (!stems.insert(fs::path(resolved).stem().string()).second)
-          r.fail(c->get("models"), "two TorchScript models are named '" + fs::path(resolved).stem().string() +
-                                       "' (the file name without .pt/.ts names the results): rename one");
-        config.torchscript_models.push_back(resolved);
-        continue;
-      }
-      if (const LegacyCodec* codec = find_legacy_codec(n)) {
-        // A codec this build lacks is left out, said once, so that one config
-        // serves machines with and without each library.
-        if (codec->available)
-          chosen_legacy.insert(codec->name);
-        else
-          config.notes.push_back(codec->unavailable_reason + "; left out of this campaign");
-        continue;
-      }
-      try {
-        chosen.insert(find_network(n).name);
-      } catch (const Error& e) {
-        r.fail(c->get("models"), e.what());
-      }
-    }
-  }
-  if (const toml::node* commands = root.get("commands")) {
-    if (!commands->is_array_of_tables())
-      r.fail(commands, "commands must be [[commands]] tables (name = \"...\", argv = [...])");
-    std::set<std::string> used;
-    for (const auto& file : config.torchscript_models) used.insert(fs::path(file).stem().string());
-    for (const toml::node& block : *commands->as_array()) {
-      CampaignCommand command = read_command(r, *block.as_table());
-      if (!used.insert(command.name).second)
-        r.fail(&block, "two models or commands are named '" + command.name + "' (the name names the results): rename one");
-      config.commands.push_back(std::move(command));
-    }
-  }
-  // No models key: all six networks, unless there are [[commands]]; a list of
-  // TorchScript files only: none of them.
-  for (const auto& spec : network_specs())
-    if ((!names && config.commands.empty()) || chosen.count(spec.name)) config.networks.push_back(spec);
-  for (const LegacyCodec& codec : legacy_codecs())
-    if (chosen_legacy.count(codec.name)) config.legacy_codecs.push_back(codec.name);
-  read_legacy_qualities(r, *c, config);
-  if (names && config.networks.empty() && config.torchscript_models.empty() && config.legacy_codecs.empty() &&
-      config.commands.empty())
-    r.fail(c->get("models"), "nothing to measure: every codec models names was left out (" +
-                                 (config.notes.empty() ? std::string("none") : config.notes.front()) + ")");
-  if (!config.legacy_codecs.empty()) {
-    if (config.device != "cpu")
-      r.fail(c->get("models"), "the legacy codecs run on the CPU: measure them in a campaign with device = \"cpu\" "
-                               "(and the learned codecs on the GPU in a second one; report takes both CSVs)");
-    const bool any = std::any_of(config.stages.begin(), config.stages.end(), [](const std::string& stage) {
-      return stage == "chain" || stage == "encode" || stage == "decode";
-    });
-    if (!any)
-      r.fail(c->get("stages"), "the legacy codecs have the stages chain, encode and decode, and stages names none of them: add one");
-  }
+  read_subjects(r, root, *c, config);
   if (const toml::node* weights = root.get("weights")) read_weights(r, *weights, config);
 
   const auto levels = r.strings(*c, "levels");
@@ -532,22 +523,33 @@ CampaignConfig load_campaign_config(const std::string& path) {
   if (qualities) {
     if (qualities->empty()) r.fail(c->get("qualities"), "qualities is an empty list");
     std::set<int> unique(qualities->begin(), qualities->end());
-    config.qualities.assign(unique.begin(), unique.end());
-    for (const auto& spec : config.networks)
-      for (int q : config.qualities) {
-        try {
-          quality_config(spec, q);
-        } catch (const Error& e) {
-          r.fail(c->get("qualities"), e.what());
-        }
+    config.sweep.qualities.assign(unique.begin(), unique.end());
+    for (const SubjectSpec& subject : config.subjects) {
+      try {
+        subject_qualities(subject, config.sweep);
+      } catch (const Error& e) {
+        r.fail(c->get("qualities"), e.what());
       }
+    }
   } else {
-    config.levels = levels.value_or(std::vector<std::string>{"low", "high"});
-    if (config.levels.empty()) r.fail(c->get("levels"), "levels is an empty list");
-    for (const auto& level : config.levels)
+    config.sweep.levels = levels.value_or(std::vector<std::string>{"low", "high"});
+    if (config.sweep.levels.empty()) r.fail(c->get("levels"), "levels is an empty list");
+    for (const auto& level : config.sweep.levels)
       if (level != "low" && level != "high")
         r.fail(c->get("levels"), "level '" + level + "' is unknown: use low or high");
   }
+
+  // Each subject at each of its qualities, as `measure` checks one (a classic codec on a GPU).
+  for (const SubjectSpec& subject : config.subjects)
+    for (int quality : subject_qualities(subject, config.sweep)) {
+      SubjectSpec s = subject;
+      s.quality = quality;
+      try {
+        check_subject(s, config.device != "cpu");
+      } catch (const Error& e) {
+        r.fail(c->get("models"), e.what());
+      }
+    }
 
   config.idle_refresh_s = r.number(*c, "idle_refresh_s").value_or(1800);
   if (!(config.idle_refresh_s > 0)) r.fail(c->get("idle_refresh_s"), "idle_refresh_s must be more than 0 seconds");

@@ -10,112 +10,56 @@
 
 #include "campaign/campaign.h"
 #include "error.h"
-#include "legacy/legacy_codecs.h"
 #include "protocol/progress.h"
 
 namespace fs = std::filesystem;
 
 namespace nicenergy {
 
-std::vector<int> campaign_qualities(const CampaignConfig& config, const NetworkSpec& spec) {
-  if (!config.qualities.empty()) return config.qualities;
-  std::set<int> qualities;
-  for (const auto& level : config.levels) qualities.insert(level_qualities(spec, level).front());
-  return {qualities.begin(), qualities.end()};
-}
-
-std::vector<std::string> command_argv(const CampaignCommand& command, const std::string& input,
-                                      const std::string& output, int width, int height) {
-  const std::pair<std::string, std::string> values[] = {
-      {"{input}", input}, {"{output}", output}, {"{width}", std::to_string(width)}, {"{height}", std::to_string(height)}};
-  std::vector<std::string> argv;
-  for (std::string arg : command.argv) {
-    for (const auto& [placeholder, value] : values)
-      for (size_t at = arg.find(placeholder); at != std::string::npos; at = arg.find(placeholder, at + value.size()))
-        arg.replace(at, placeholder.size(), value);
-    argv.push_back(std::move(arg));
-  }
-  return argv;
+std::vector<std::string> subject_names(const CampaignConfig& config, SubjectKind kind) {
+  std::vector<std::string> names;
+  for (const SubjectSpec& s : config.subjects)
+    if (s.kind == kind) names.push_back(s.name);
+  return names;
 }
 
 // ---- plan, shards, estimate ----------------------------------------------
 
 std::string CampaignPoint::label() const {
-  return spec.abbr + " q" + std::to_string(quality) + " " + image.label + " " + std::to_string(image.width) + "x" +
-         std::to_string(image.height) + (stage == "chain" ? "" : " " + stage) + (mode == "float32" ? "" : " " + mode);
+  const SubjectSpec& s = subject;
+  return s.abbr + " q" + std::to_string(s.quality) + " " + image.label + " " + std::to_string(image.width) + "x" +
+         std::to_string(image.height) + (s.stage == "chain" ? "" : " " + s.stage) +
+         (s.mode == "float32" ? "" : " " + s.mode);
 }
 
+// One loop for every kind: the resolver says which qualities, stages and modes
+// each subject takes (modes are ways of running the chain).
 std::vector<CampaignPoint> plan_campaign(const CampaignConfig& config) {
   std::vector<CampaignPoint> plan;
-  for (const auto& spec : config.networks)
-    for (int quality : campaign_qualities(config, spec))
+  for (const SubjectSpec& subject : config.subjects)
+    for (int quality : subject_qualities(subject, config.sweep))
       for (const auto& image : config.images)
-        for (const auto& stage : config.stages)
-          for (const auto& mode : config.modes) {
-            if (stage != "chain" && mode != "float32") continue;  // modes are ways of running the chain
+        for (const auto& stage : subject_stages(subject, config.stages))
+          for (const auto& mode : subject_modes(subject, config.modes)) {
+            if (stage != "chain" && mode != "float32") continue;
             CampaignPoint p;
             p.index = plan.size();
-            p.spec = spec;
-            p.quality = quality;
-            p.level = quality_config(spec, quality).level;
-            p.image = image;
-            p.stage = stage;
-            p.mode = mode;
+            p.subject = subject;
+            p.subject.quality = quality;
+            p.subject.stage = stage;
+            p.subject.mode = mode;
             for (const CampaignWeights& w : config.weights)
-              if (w.model == spec.name && w.quality == quality) p.weights = w.file;
+              if (w.model == subject.name && w.quality == quality) p.subject.weights = w.file;
+            p.level = subject_level(p.subject);
+            p.image = image;
             plan.push_back(std::move(p));
           }
-  for (const auto& name : config.legacy_codecs) {
-    const LegacyCodec& codec = legacy_codec(name);
-    const auto given = config.legacy_qualities.find(name);
-    std::vector<int> qualities;
-    if (given != config.legacy_qualities.end())
-      qualities = given->second;
-    else
-      for (double setting : codec.default_settings) qualities.push_back(static_cast<int>(setting));
-    std::sort(qualities.begin(), qualities.end());
-    for (int quality : qualities)
-      for (const auto& image : config.images)
-        for (const auto& stage : config.stages) {
-          if (stage != "chain" && stage != "encode" && stage != "decode") continue;  // a learned codec's stage
-          CampaignPoint p;
-          p.index = plan.size();
-          p.spec.name = codec.name;
-          p.spec.abbr = codec.abbr;
-          p.legacy = codec.name;
-          p.quality = quality;
-          p.level = kCustomLevel;
-          p.image = image;
-          p.stage = stage;
-          plan.push_back(std::move(p));
-        }
-  }
-  for (const auto& path : config.torchscript_models)
-    for (const auto& image : config.images) {
-      CampaignPoint p;
-      p.index = plan.size();
-      p.spec.name = p.spec.abbr = fs::path(path).stem().string();
-      p.torchscript = path;
-      p.level = kCustomLevel;
-      p.image = image;
-      plan.push_back(std::move(p));
-    }
-  for (const auto& command : config.commands)
-    for (const auto& image : config.images) {
-      CampaignPoint p;
-      p.index = plan.size();
-      p.spec.name = p.spec.abbr = command.name;
-      p.command = command;
-      p.quality = command.quality;
-      p.level = kCustomLevel;
-      p.image = image;
-      plan.push_back(std::move(p));
-    }
   return plan;
 }
 
 MeasurementKey point_key(const CampaignPoint& p) {
-  return {p.spec.name, p.quality, p.image.label, p.image.width, p.image.height, p.stage, p.mode};
+  const SubjectSpec& s = p.subject;
+  return {s.name, s.quality, p.image.label, p.image.width, p.image.height, s.stage, s.mode};
 }
 
 Shard parse_shard(const std::string& text) {

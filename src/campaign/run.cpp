@@ -71,10 +71,10 @@ std::string dry_run_text(const CampaignConfig& config, const CampaignOptions& op
     const bool is_done = done.count(point_key(p)) > 0;
     already += is_done;
     char line[64];
-    std::snprintf(line, sizeof line, "%5zu  %-6s q%-2d %-5s ", p.index + 1, p.spec.abbr.c_str(), p.quality,
+    std::snprintf(line, sizeof line, "%5zu  %-6s q%-2d %-5s ", p.index + 1, p.subject.abbr.c_str(), p.subject.quality,
                   p.level.c_str());
     out << line << p.image.width << "x" << p.image.height << "  " << p.image.label
-        << (p.stage == "chain" ? "" : "  " + p.stage) << (p.mode == "float32" ? "" : "  " + p.mode) << (is_done ? "  [done]" : "") << "\n";
+        << (p.subject.stage == "chain" ? "" : "  " + p.subject.stage) << (p.subject.mode == "float32" ? "" : "  " + p.subject.mode) << (is_done ? "  [done]" : "") << "\n";
   }
   const size_t todo = points.size() - already;
   const int k_min = config.protocol.k_min, k_max = config.protocol.k_max;
@@ -89,15 +89,15 @@ std::string dry_run_text(const CampaignConfig& config, const CampaignOptions& op
 // Fills the key fields the measurer left empty and checks the rest, so that a
 // resumed run recognises the row as this point.
 static void complete_record(const CampaignPoint& p, MeasurementRecord& r) {
-  if (r.network.empty()) r.network = p.spec.name;
-  if (r.abbr.empty()) r.abbr = p.spec.abbr;
-  if (r.quality == 0) r.quality = p.quality;
+  if (r.network.empty()) r.network = p.subject.name;
+  if (r.abbr.empty()) r.abbr = p.subject.abbr;
+  if (r.quality == 0) r.quality = p.subject.quality;
   if (r.level.empty()) r.level = p.level;
   if (r.image.empty()) r.image = p.image.label;
   if (r.width == 0) r.width = p.image.width;
   if (r.height == 0) r.height = p.image.height;
-  if (r.stage.empty()) r.stage = p.stage;
-  if (r.mode.empty()) r.mode = p.mode;
+  if (r.stage.empty()) r.stage = p.subject.stage;
+  if (r.mode.empty()) r.mode = p.subject.mode;
   if (r.pixels == 0) r.pixels = int64_t(r.width) * r.height;
   if (r.started_at.empty()) r.started_at = utc_now_iso8601();
   if (!(measurement_key(r) == point_key(p)))

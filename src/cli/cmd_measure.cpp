@@ -33,6 +33,9 @@
 #include "protocol/torchscript_measurement.h"
 #include "protocol/validation.h"
 #include "report/record_json.h"
+#include "subject/command_subject.h"
+#include "subject/make_subject.h"
+#include "subject/resolve.h"
 
 namespace nicenergy::cli {
 namespace {
@@ -75,117 +78,74 @@ struct MeasureParams {
   std::string mode = "float32";
 };
 
-void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
-                       bool deterministic, bool trace_failed);
+void print_measurement(const MeasureParams& p, const Subject& subject, const MeasurementRecord& record,
+                       const ProtocolResult& result, bool deterministic, bool trace_failed);
+
+// Checked (and its folder made) before the measurement, not after it.
+void prepare_trace_output(const std::string& trace_output) {
+  if (trace_output.empty()) return;
+  const std::string what = "trace file '" + trace_output + "'";
+  check_output_file(trace_output, what, true);
+  const std::filesystem::path folder = std::filesystem::path(trace_output).parent_path();
+  // A file that exists (or a device: /dev/null) is written in place; only a new one needs its folder.
+  std::error_code ec;
+  if (!std::filesystem::exists(trace_output, ec) && !folder.empty())
+    prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
+}
+
+// The trace, if asked for; a write error is returned, to end the command after
+// the result is printed.
+std::optional<WriteError> write_trace(const std::string& trace_output, const ProtocolResult& result) {
+  if (trace_output.empty()) return std::nullopt;
+  try {
+    write_trace_csv(trace_output, result.samples, result.windows);
+  } catch (const WriteError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+// The subject the command line names, checked before any meter opens.
+SubjectSpec measured_subject(const MeasureParams& p, const torch::Device& device) {
+  SubjectSpec subject = resolve_subject(p.model);
+  subject.quality = p.quality;
+  subject.weights = p.weights;
+  subject.seed = p.seed;
+  subject.stage = p.stage;
+  subject.mode = p.mode;
+  // A file, its methods and its output are checked now too: a bad one costs
+  // one line, not an idle reference first.
+  check_subject_on(subject, device, p.torchscript);
+  return subject;
+}
 
 int run_measure(MeasureParams p) {
-  if (p.input.empty() == p.size.empty()) throw Error("give one of --input IMAGE or --size WxH");
+  check_measured_input(p.input, p.size);  // the image itself is loaded after the cold idle reference
   const torch::Device device = parse_device(p.device);
   validate(p.protocol);
-  const bool torchscript = is_torchscript_path(p.model);
-  if (torchscript && !p.weights.empty())
-    throw Error("--weights is for the built-in networks; a TorchScript file carries its own");
-  const Stage stage = parse_stage(p.stage);
-  const ExecutionMode mode = parse_mode(p.mode);
-  const bool float32 = mode == ExecutionMode{};
-  if (auto why = mode_unavailable(mode, device)) throw Error(*why);
-  const LegacyCodec* legacy = torchscript ? nullptr : find_legacy_codec(p.model);
-  if (legacy) {
-    if (!p.weights.empty()) throw Error("--weights is for the learned networks; " + legacy->name + " has none");
-    if (device.is_cuda()) throw Error(legacy->name + " runs on the CPU: measure it with --device cpu");
-    usable_legacy_codec(legacy->name, p.quality, stage);  // before the meter opens
-  }
-  if (!torchscript && !legacy) check_network_name(p.model, true);
-  if (!torchscript && !legacy) quality_config(find_network(p.model), p.quality);  // unknown names fail before anything is loaded
-  if ((torchscript || legacy) && !float32)
-    throw Error("--mode is for the built-in networks; " + p.model + " runs as it is (drop --mode)");
-  if (!float32 && stage != Stage::chain)
-    throw Error("--mode " + p.mode + " is for the chain; measure --stage " + p.stage + " in float32 (drop --mode)");
-  if (torchscript && stage != Stage::chain)
-    throw Error("--stage is for the built-in networks; a TorchScript file is measured as its forward (or encode/decode) call");
-  if (!p.trace_output.empty()) {
-    // Checked (and its folder made) before the measurement, not after it.
-    const std::string what = "trace file '" + p.trace_output + "'";
-    check_output_file(p.trace_output, what, true);
-    const std::filesystem::path folder = std::filesystem::path(p.trace_output).parent_path();
-    // A file that exists (or a device: /dev/null) is written in place; only a new one needs its folder.
-    std::error_code ec;
-    if (!std::filesystem::exists(p.trace_output, ec) && !folder.empty())
-      prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
-  }
-  // The input is checked now, before the meter opens; the image itself is
-  // loaded after the cold idle reference.
-  if (!p.input.empty())
-    (void)image_info(p.input);
-  else
-    (void)parse_size(p.size);
-  if (torchscript) {
-    // The file, its methods and its output are checked before the meter opens:
-    // the cold idle reference must precede loading the model (issue 10), and a
-    // bad file should cost one line, not an idle reference first. The probe runs
-    // once on a small Kodak mosaic on the target device and is then let go.
-    const int64_t side = p.torchscript.padding * ((64 + p.torchscript.padding - 1) / p.torchscript.padding);
-    TorchScriptCodec probe(p.model, p.torchscript, device);
-    const Image small = sized_test_image(static_cast<int>(side), static_cast<int>(side));
-    probe.check(image_to_tensor(small).to(device));
-  }
-  const bool deterministic = !p.no_deterministic;
-
-  std::string note, host_note;
-  const auto meter = open_meter_for(device, p.meter, true, &note);
-  // The host CPU beside a GPU: where entropy coding runs (auto: none on the CPU).
-  const auto host_meter = open_host_meter(device, p.host_meter, &host_note);
-  set_threads(p.threads);
-  set_deterministic(deterministic);
+  const SubjectSpec spec = measured_subject(p, device);
+  prepare_trace_output(p.trace_output);
   p.protocol.progress = protocol_progress(p.protocol, std::cerr, stderr_is_tty());
-  const std::string started_at = utc_now_iso8601();
-  // Before the notes: an idle reference the meter cannot resolve is refused in one line.
-  Protocol protocol(*meter, p.protocol);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
-  if (!host_note.empty()) std::fprintf(stderr, "note: %s\n", host_note.c_str());
-  if (host_meter) protocol.add_host_meter(*host_meter);
-  // The paper's (cold) idle reference before the model and its input are
-  // loaded; the hot one follows the preheat inside run().
-  const IdleReference cold_idle = protocol.measure_idle();
+  SessionOptions options{measured_device(device), p.meter, p.protocol, !p.no_preheat};
+  options.host_meter = p.host_meter;  // the host CPU beside a GPU: where entropy coding runs
+  MeasurementSession session(options);
+  if (!session.note().empty()) std::fprintf(stderr, "note: %s\n", session.note().c_str());
+  if (!session.host_note().empty()) std::fprintf(stderr, "note: %s\n", session.host_note().c_str());
+  set_threads(p.threads);
+  set_deterministic(!p.no_deterministic);
+  // The paper's (cold) idle reference before the model and its input are loaded.
+  session.measure_idle();
   std::string label;
   const Image image = measured_image(p.input, p.size, label);
-  // One of three: a built-in network, a TorchScript file (loaded and checked
-  // once here), or a legacy codec.
-  std::optional<CodecWorkload> codec;
-  std::optional<TorchScriptWorkload> scripted;
-  std::optional<LegacyWorkload> classic;
-  std::optional<RateDistortion> rd;
-  if (torchscript) {
-    scripted = make_torchscript_workload(p.model, p.torchscript, image, label, device, p.quality);
-  } else if (legacy) {
-    classic = make_legacy_workload(legacy->name, p.quality, image, label, stage);
-  } else {
-    codec = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed, stage, mode);
-    // Trained weights: the real codec's rate and distortion (seeded ones have none worth a record).
-    if (!p.weights.empty()) rd = coded_rate_distortion(*codec->network, image, device);
-  }
-  const ProtocolResult result =
-      protocol.run(scripted ? scripted->workload() : classic ? classic->workload() : codec->workload(), cold_idle,
-                   !p.no_preheat);
+  const auto subject = make_subject(spec, image, label, device, p.torchscript);
+  ProtocolResult result;
+  const MeasurementRecord record = session.measure(*subject, &result);
   // Never silent: every sanity finding on stderr too (and in the record).
   for (const std::string& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  const std::string device_text = describe_device(device, *meter);
-  MeasurementRecord record = scripted  ? make_record(*scripted, result, device_text, started_at)
-                             : classic ? make_record(*classic, result, device_text, started_at)
-                                       : make_record(*codec, result, device_text, started_at);
-  if (rd) fill_rate_distortion(record, *rd);
-  fill_site(record, measurement_site(device, *meter));
   // A trace that fails to write (disk full) must not take the measurement with
   // it: the result is printed first, then the error ends the command.
-  std::optional<WriteError> trace_error;
-  if (!p.trace_output.empty()) {
-    try {
-      write_trace_csv(p.trace_output, result.samples, result.windows);
-    } catch (const WriteError& e) {
-      trace_error = e;
-    }
-  }
-  print_measurement(p, record, result, deterministic, trace_error.has_value());
+  const std::optional<WriteError> trace_error = write_trace(p.trace_output, result);
+  print_measurement(p, *subject, record, result, !p.no_deterministic, trace_error.has_value());
   if (trace_error) throw *trace_error;
   return 0;
 }
@@ -215,8 +175,8 @@ void print_protocol_lines(const MeasurementRecord& record, const ProtocolResult&
                   : "  NOT RESOLVED: the interval reaches zero or below (see the warning)");
 }
 
-void print_measurement(const MeasureParams& p, const MeasurementRecord& record, const ProtocolResult& result,
-                       bool deterministic, bool trace_failed) {
+void print_measurement(const MeasureParams& p, const Subject& subject, const MeasurementRecord& record,
+                       const ProtocolResult& result, bool deterministic, bool trace_failed) {
   if (p.json) {
     nlohmann::ordered_json j = to_json(record);
     j["estimate"] = result.estimate;
@@ -226,16 +186,7 @@ void print_measurement(const MeasureParams& p, const MeasurementRecord& record, 
     for (const auto& w : result.windows) j["window_lengths_s"].push_back(w.length_s());
     j["deterministic"] = deterministic;
     j["mode"] = mode_name(parse_mode(p.mode));
-    if (is_torchscript_path(p.model))
-      j["torchscript"] = {{"file", p.model},
-                          {"encode_method", p.torchscript.encode_method},
-                          {"decode_method", p.torchscript.decode_method},
-                          {"padding", p.torchscript.padding},
-                          {"output_key", p.torchscript.output_key}};
-    else if (const LegacyCodec* legacy = find_legacy_codec(p.model))
-      j["library"] = legacy->library_version();
-    else
-      j["weights"] = p.weights.empty() ? "seeded random (seed " + std::to_string(p.seed) + ")" : p.weights;
+    subject.describe(j);
     j["protocol"] = to_json(result);
     std::cout << j.dump(2) << "\n" << std::flush;
     return;
@@ -375,17 +326,6 @@ struct ExecParams {
   double run_timeout_s = kDefaultRunTimeoutS;
 };
 
-// Checked (and its folder made) before the measurement, not after it.
-void prepare_trace_output(const std::string& trace_output) {
-  if (trace_output.empty()) return;
-  const std::string what = "trace file '" + trace_output + "'";
-  check_output_file(trace_output, what, true);
-  const std::filesystem::path folder = std::filesystem::path(trace_output).parent_path();
-  std::error_code ec;
-  if (!std::filesystem::exists(trace_output, ec) && !folder.empty())
-    prepare_output_folder(folder.string(), "folder '" + folder.string() + "' of the " + what);
-}
-
 int run_exec(ExecParams p) {
   if (p.command.empty()) throw Error("exec needs a command after '--': nicenergy exec [options] -- CMD ARGS...");
   if (!p.input.empty() && !p.size.empty()) throw Error("give at most one of --input IMAGE or --size WxH");
@@ -394,53 +334,27 @@ int run_exec(ExecParams p) {
   prepare_trace_output(p.trace_output);
   if (!p.output.empty()) check_results_for_append(p.output);
 
-  MeasurementRecord record;
-  record.network = p.name.empty() ? std::filesystem::path(p.command[0]).filename().string() : p.name;
-  record.abbr = record.network;
-  record.quality = p.quality;
-  record.level = kCustomLevel;
+  CommandSpec command{p.name.empty() ? std::filesystem::path(p.command[0]).filename().string() : p.name, p.command,
+                      "png", p.quality};
   // The image the command works on, for the pixels of Eq. (2): read from the
   // file's header, or as given; none leaves the size at 0.
-  if (!p.input.empty()) {
-    const ImageInfo info = image_info(p.input);
-    record.image = p.input;
-    record.width = info.width;
-    record.height = info.height;
-  } else if (!p.size.empty()) {
-    const ImageInfo info = parse_size(p.size);
-    record.image = p.size;
-    record.width = info.width;
-    record.height = info.height;
-  }
-  record.pixels = static_cast<int64_t>(record.width) * record.height;
-  record.padded_width = record.width;
-  record.padded_height = record.height;
+  const ImageInfo info = !p.input.empty() ? image_info(p.input) : !p.size.empty() ? parse_size(p.size) : ImageInfo{};
+  const std::string label = !p.input.empty() ? p.input : p.size;
 
   p.protocol.progress = stage_progress();
   MeasurementSession session({measured_device(device), p.meter, p.protocol, !p.no_preheat});
-  // Once before the protocol: a command that fails, hangs or is missing stops
-  // here, before minutes of idle reference.
-  run_command_once(p.command, p.run_timeout_s);
+  // Run once first: a command that fails, hangs or is missing stops here,
+  // before minutes of idle reference.
+  const auto subject = make_command_subject(command_subject(command), label, info.width, info.height, p.run_timeout_s);
   if (!session.note().empty()) std::fprintf(stderr, "note: %s\n", session.note().c_str());
 
   ProtocolResult result;
-  record = session.measure(command_workload(p.command, p.run_timeout_s), record, &result);
-  fill_runtime(record);
-  // A command runs outside this process: LibTorch's threads say nothing about it.
-  record.threads = 0;
-
-  std::optional<WriteError> trace_error;
-  if (!p.trace_output.empty()) {
-    try {
-      write_trace_csv(p.trace_output, result.samples, result.windows);
-    } catch (const WriteError& e) {
-      trace_error = e;
-    }
-  }
+  const MeasurementRecord record = session.measure(*subject, &result);
+  const std::optional<WriteError> trace_error = write_trace(p.trace_output, result);
   if (!p.output.empty()) append_record(p.output, record);
   if (p.json) {
     nlohmann::ordered_json j = to_json(record);
-    j["command"] = p.command;
+    subject->describe(j);
     j["estimate"] = result.estimate;
     j["stop"] = to_string(result.stop);
     j["preheat"] = to_string(result.preheat.outcome);

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "complexity/complexity.h"
-#include "legacy/legacy_codecs.h"
+#include "subject/resolve.h"
 #include "models/zoo.h"
 
 namespace nicenergy {
@@ -24,7 +24,9 @@ RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& re
   std::string legacy_list;
   for (const auto& r : records) {
     const std::string& name = r.network.empty() ? r.abbr : r.network;
-    if (const NetworkSpec* spec = lookup_network(name)) {
+    const std::optional<SubjectKind> kind = known_subject_kind(name);
+    if (kind == SubjectKind::network) {
+      const NetworkSpec* spec = lookup_network(name);
       const int quality = level_qualities(*spec, r.level).front();
       if (!seen.insert(spec->name + "/" + r.level).second) continue;
       const Complexity c = complexity_of(spec->name, quality);
@@ -33,7 +35,7 @@ RecordsComplexity complexity_of_records(const std::vector<MeasurementRecord>& re
       continue;
     }
     // A legacy codec is not a network: it has no MACs to count (one note for them all).
-    if (find_legacy_codec(name)) {
+    if (kind == SubjectKind::classic) {
       if (legacy_abbrs.insert(r.abbr).second) legacy_list += (legacy_list.empty() ? "" : ", ") + r.abbr;
       continue;
     }
