@@ -44,7 +44,7 @@ TrainSettings tiny(const std::string& output, int64_t iterations) {
 double loss_on(NetworkImpl& network, const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(7);
-  return rate_distortion(network.forward_training(x), x, zoo_lambda(1)).loss.item<double>();
+  return rate_distortion_loss(network.forward_training(x), x, zoo_lambda(1)).loss.item<double>();
 }
 
 }  // namespace
@@ -165,7 +165,7 @@ TEST(Training, CompressAILoadsTheCheckpoint) {
   double bpp = 0;
   {
     torch::NoGradGuard no_grad;
-    bpp = rate_distortion(ours->forward(x), x, zoo_lambda(1)).bpp.item<double>();
+    bpp = rate_distortion_loss(ours->forward(x), x, zoo_lambda(1)).bpp.item<double>();
   }
   ASSERT_GT(bpp, 0.01);
   const torch::Tensor raw = x.contiguous().to(torch::kFloat32);

@@ -21,6 +21,7 @@
 #include <png.h>
 
 #include "error.h"
+#include "io/numbers.h"
 
 // Both libraries report errors through a callback that must not return; they
 // longjmp back to a setjmp in the function that called them. So that no C++
@@ -43,27 +44,6 @@ constexpr int kMaxJpegScans = 500;
 // Ancillary PNG chunks (text, ICC profiles) are the only memory libpng takes
 // before the pixel cap is checked; this bounds each one.
 constexpr size_t kMaxPngChunkBytes = 8u << 20;
-
-// Any text, as printable ASCII on one line: other bytes become \xNN, and it is
-// cut at a sane length so a hostile input cannot flood the terminal.
-std::string printable(const std::string& text, size_t max_length = 300) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (out.size() >= max_length) {
-      out += "...";
-      break;
-    }
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string label(const std::string& name) { return "image '" + printable(name, 1000) + "'"; }
 
@@ -219,7 +199,7 @@ void decode_png(ByteSource& source, const std::string& name, Image* image, Image
   if (c.png == nullptr || c.info == nullptr) throw Error(label(name) + ": libpng could not start (out of memory?)");
   const std::string failed = label(name) + " cannot be decoded as PNG (libpng: ";
   png_uint_32 width = 0, height = 0;
-  if (!png_read_header(c, width, height)) throw Error(failed + printable(c.message) + "): give an intact PNG or JPEG file");
+  if (!png_read_header(c, width, height)) throw Error(failed + printable(c.message, 300) + "): give an intact PNG or JPEG file");
   check_dimensions(label(name), width, height);
   if (info != nullptr) *info = {static_cast<int>(width), static_cast<int>(height)};
   if (image == nullptr) return;
@@ -227,7 +207,7 @@ void decode_png(ByteSource& source, const std::string& name, Image* image, Image
   image->height = static_cast<int>(height);
   if (!png_read_pixels(c, *image)) {
     image->rgb = {};
-    throw Error(failed + printable(c.message) + "): give an intact PNG or JPEG file");
+    throw Error(failed + printable(c.message, 300) + "): give an intact PNG or JPEG file");
   }
 }
 
@@ -333,7 +313,7 @@ void decode_jpeg(ByteSource& source, const std::string& name, Image* image, Imag
   JpegContext c;
   const std::string failed = label(name) + " cannot be decoded as JPEG (libjpeg: ";
   const std::string advice = "): give an intact PNG or JPEG file";
-  if (!jpeg_read_header_safely(c, source)) throw Error(failed + printable(c.errors.message) + advice);
+  if (!jpeg_read_header_safely(c, source)) throw Error(failed + printable(c.errors.message, 300) + advice);
   check_dimensions(label(name), c.cinfo.image_width, c.cinfo.image_height);
   bool cmyk = false;
   switch (c.cinfo.jpeg_color_space) {
@@ -350,7 +330,7 @@ void decode_jpeg(ByteSource& source, const std::string& name, Image* image, Imag
   image->height = static_cast<int>(c.cinfo.image_height);
   if (!jpeg_read_pixels(c, *image, cmyk)) {
     image->rgb = {};
-    throw Error(failed + printable(c.errors.message) + advice);
+    throw Error(failed + printable(c.errors.message, 300) + advice);
   }
 }
 
@@ -390,11 +370,11 @@ void open_regular_file(const std::string& path, OpenFile& out) {
     case fs::file_type::block: throw Error(what + " is a block device, not a regular file" + advice);
     case fs::file_type::socket: throw Error(what + " is a socket, not a regular file" + advice);
     case fs::file_type::none:
-      throw Error(what + " cannot be examined (" + printable(error.message()) + "): check the path and its permissions");
+      throw Error(what + " cannot be examined (" + printable(error.message(), 300) + "): check the path and its permissions");
     default: throw Error(what + " is not a regular file" + advice);
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) throw Error(what + " cannot be opened (" + printable(std::strerror(errno)) + "): check its permissions");
+  if (fd < 0) throw Error(what + " cannot be opened (" + printable(std::strerror(errno), 300) + "): check its permissions");
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -403,7 +383,7 @@ void open_regular_file(const std::string& path, OpenFile& out) {
   out.file = ::fdopen(fd, "rb");
   if (out.file == nullptr) {
     ::close(fd);
-    throw Error(what + " cannot be opened (" + printable(std::strerror(errno)) + "): check its permissions");
+    throw Error(what + " cannot be opened (" + printable(std::strerror(errno), 300) + "): check its permissions");
   }
 }
 
@@ -513,7 +493,7 @@ void save_png(const Image& image, const std::string& path) {
   PngWriter w;
   w.file = std::fopen(path.c_str(), "wb");
   if (w.file == nullptr)
-    throw Error("cannot write " + what + " (" + printable(std::strerror(errno)) + "): check that its folder is writable");
+    throw Error("cannot write " + what + " (" + printable(std::strerror(errno), 300) + "): check that its folder is writable");
   w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_on_write_error, png_on_warning);
   if (w.png != nullptr) w.info = png_create_info_struct(w.png);
   if (w.png == nullptr || w.info == nullptr) throw Error("cannot write " + what + ": libpng could not start (out of memory?)");
@@ -521,7 +501,7 @@ void save_png(const Image& image, const std::string& path) {
   const int closed = std::fclose(w.file);
   w.file = nullptr;
   if (!written || closed != 0)
-    throw Error("cannot write " + what + " (" + printable(written ? std::strerror(errno) : w.message) +
+    throw Error("cannot write " + what + " (" + printable(written ? std::strerror(errno) : w.message, 300) +
                 "): check that its folder is writable and has space");
 }
 
@@ -530,13 +510,13 @@ void save_ppm(const Image& image, const std::string& path) {
   check_image(image, "cannot write " + what);
   std::FILE* file = std::fopen(path.c_str(), "wb");
   if (file == nullptr)
-    throw Error("cannot write " + what + " (" + printable(std::strerror(errno)) + "): check that its folder is writable");
+    throw Error("cannot write " + what + " (" + printable(std::strerror(errno), 300) + "): check that its folder is writable");
   const std::string header = "P6\n" + std::to_string(image.width) + " " + std::to_string(image.height) + "\n255\n";
   const bool written = std::fwrite(header.data(), 1, header.size(), file) == header.size() &&
                        std::fwrite(image.rgb.data(), 1, image.rgb.size(), file) == image.rgb.size();
   const int closed = std::fclose(file);
   if (!written || closed != 0)
-    throw Error("cannot write " + what + " (" + printable(std::strerror(errno)) + "): check that its folder has space");
+    throw Error("cannot write " + what + " (" + printable(std::strerror(errno), 300) + "): check that its folder has space");
 }
 
 // ----------------------------------------------------- resize, mosaic ----
@@ -624,10 +604,10 @@ ImageInfo parse_size(const std::string& text) {
   static const std::regex pattern(R"(^\s*([0-9]{1,6})\s*[xX]\s*([0-9]{1,6})\s*$)");
   std::smatch match;
   if (!std::regex_match(text, match, pattern))
-    throw Error("size '" + printable(text) + "' is not WIDTHxHEIGHT: write it like 768x512");
+    throw Error("size '" + printable(text, 300) + "' is not WIDTHxHEIGHT: write it like 768x512");
   const int width = std::stoi(match[1]), height = std::stoi(match[2]);
-  if (width < 1 || height < 1) throw Error("size '" + printable(text) + "' must be at least 1x1");
-  check_dimensions("size '" + printable(text) + "'", width, height);
+  if (width < 1 || height < 1) throw Error("size '" + printable(text, 300) + "' must be at least 1x1");
+  check_dimensions("size '" + printable(text, 300) + "'", width, height);
   return {width, height};
 }
 

@@ -15,7 +15,7 @@ std::string printable(std::string_view text, size_t max_chars) {
       out += static_cast<char>(c);
     } else {
       char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02X", c);
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
       out += escaped;
     }
   }
@@ -25,6 +25,12 @@ std::string printable(std::string_view text, size_t max_chars) {
 std::string number_text(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+std::string short_number_text(double value, int digits) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*g", digits, value);
   return text;
 }
 

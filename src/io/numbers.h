@@ -28,6 +28,8 @@ int64_t parse_int64(std::string_view text, const std::string& what);
 
 [[noreturn]] void throw_out_of_range(const std::string& what, const std::string& value, const std::string& range);
 std::string number_text(double value);  // %.17g, for messages
+// At most `digits` significant digits (%g): 0.2, 1e+03; for settings and limits in messages.
+std::string short_number_text(double value, int digits = 6);
 
 // "[low, high]"; out of line because gcc 12 warns falsely (-Warray-bounds)
 // on string concatenation inlined into every caller.

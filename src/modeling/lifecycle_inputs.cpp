@@ -16,7 +16,7 @@ std::string codec_label(const std::string& network_or_abbr, int quality) {
   return (spec ? spec->abbr : network_or_abbr) + " q" + std::to_string(quality);
 }
 
-static std::string canonical(const std::string& network_or_abbr) {
+static std::string canonical_network(const std::string& network_or_abbr) {
   const NetworkSpec* spec = lookup_network(network_or_abbr);
   return spec ? spec->name : network_or_abbr;
 }
@@ -26,11 +26,11 @@ static bool is_estimate(const MeasurementRecord& r) { return r.meter == "estimat
 InferenceEnergy inference_energy_from_records(const std::vector<MeasurementRecord>& records, const std::string& network,
                                               int quality, std::optional<std::pair<int, int>> size,
                                               const std::string& path) {
-  const std::string name = canonical(network);
+  const std::string name = canonical_network(network);
   std::vector<const MeasurementRecord*> of_codec, kept;
   for (const MeasurementRecord& r : records) {
     if (!(r.stage.empty() || r.stage == "chain")) continue;
-    if (canonical(r.network.empty() ? r.abbr : r.network) != name || r.quality != quality) continue;
+    if (canonical_network(r.network.empty() ? r.abbr : r.network) != name || r.quality != quality) continue;
     of_codec.push_back(&r);
     if (!size || (r.width == size->first && r.height == size->second)) kept.push_back(&r);
   }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "error.h"
+#include "io/numbers.h"
 #include "platform/subprocess.h"
 
 namespace nicenergy {
@@ -20,12 +21,6 @@ std::string command_text(const std::vector<std::string>& argv) {
 }
 
 namespace {
-
-std::string seconds_text(double s) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", s);
-  return text;
-}
 
 std::string signal_text(int signal_number) {
   return std::to_string(signal_number) + " (" + strsignal(signal_number) + ")";
@@ -48,7 +43,7 @@ void run_command_once(const std::vector<std::string>& argv, double timeout_s) {
       throw Error(what + " stopped (signal " + signal_text(end.code) +
                   ") and was killed: it runs without a terminal, its input from /dev/null; give it what it asks for as arguments");
     case ChildEnd::timed_out:
-      throw Error(what + " did not end within the " + seconds_text(timeout_s) +
+      throw Error(what + " did not end within the " + short_number_text(timeout_s) +
                   " s limit per run and was killed: does it wait for something? (exec: raise the limit with --run-timeout-s)");
     case ChildEnd::not_started:
       if (end.code == ENOENT) throw Error(what + " not found: check its name or give its path");

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "io/files.h"
+#include "io/numbers.h"
 #include "meters/power_integral.h"
 #include "protocol/resolution.h"
 #include "protocol/settings.h"
@@ -57,30 +58,24 @@ namespace {
 // on the estimate gave an idle power above the busy one and -3.4 J per execution.
 constexpr double kMinIdleReadings = 2;
 
-std::string number_text(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g", v);
-  return text;
-}
-
 // Refuses an idle reference (cold: idle_s, hot: hot_idle_s) the meter cannot resolve.
 void check_idle_length(const ProtocolConfig& config, EnergyMonitor& monitor, const std::string& meter) {
   const double sample_s = 1 / config.sample_hz;
   // The measured tick period, to the nearest 10 ms: timing jitter must not move the bound.
   const double counter_s = monitor.aligned_edges() ? std::round(monitor.counter_update_s() * 100) / 100 : 0;
   const double min_s = kMinIdleReadings * std::max(sample_s, counter_s);
-  const std::string basis = counter_s > 0 && counter_s >= sample_s ? "its counter updates every " + number_text(counter_s) + " s"
-                                                 : "a sample every " + number_text(sample_s) + " s at sample_hz " +
-                                                       number_text(config.sample_hz);
+  const std::string basis = counter_s > 0 && counter_s >= sample_s ? "its counter updates every " + short_number_text(counter_s, 3) + " s"
+                                                 : "a sample every " + short_number_text(sample_s, 3) + " s at sample_hz " +
+                                                       short_number_text(config.sample_hz, 3);
   // The bound as printed, rounded up to 3 digits, so that the value it suggests passes.
   const double scale = std::pow(10.0, std::floor(std::log10(min_s)) - 2);
   const double min_text_s = std::ceil(min_s / scale - 1e-6) * scale;
   auto check = [&](double seconds, const char* name, const char* option, const char* zero) {
     if (seconds >= min_s * (1 - 1e-6)) return;
-    throw Error(std::string(name) + " = " + number_text(seconds) + " s is too short for meter " + meter +
-                ": an idle reference needs at least " + number_text(min_text_s) + " s (" +
-                number_text(kMinIdleReadings) + " readings; " + basis + "); set " + option + " " +
-                number_text(min_text_s) + " or more" + zero);
+    throw Error(std::string(name) + " = " + short_number_text(seconds, 3) + " s is too short for meter " + meter +
+                ": an idle reference needs at least " + short_number_text(min_text_s, 3) + " s (" +
+                short_number_text(kMinIdleReadings, 3) + " readings; " + basis + "); set " + option + " " +
+                short_number_text(min_text_s, 3) + " or more" + zero);
   };
   check(config.idle_s, "idle_s", "--idle-s", "");
   if (config.hot_idle_s > 0) check(config.hot_idle_s, "hot_idle_s", "--hot-idle-s", " (0: no hot idle reference)");

@@ -5,17 +5,12 @@
 #include <sstream>
 
 #include "error.h"
+#include "io/numbers.h"
 #include "meters/sampler.h"
 #include "protocol/progress.h"
 
 namespace nicenergy {
 namespace {
-
-std::string number_text(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
 
 // The longest a setting in seconds may be: a day. Longer is a typo, and `inf`
 // would hang the protocol.
@@ -77,7 +72,7 @@ double ProtocolSetting::get(const ProtocolConfig& config) const {
 }
 
 std::string ProtocolSetting::bounds_text() const {
-  return std::string("in ") + (min_inclusive ? "[" : "(") + number_text(min) + ", " + number_text(max) +
+  return std::string("in ") + (min_inclusive ? "[" : "(") + short_number_text(min) + ", " + short_number_text(max) +
          (max_inclusive ? "]" : ")") + (unit.empty() ? "" : " " + unit);
 }
 
@@ -85,10 +80,10 @@ void ProtocolSetting::set(ProtocolConfig& config, double value, const std::strin
   const bool low_ok = min_inclusive ? value >= min : value > min;
   const bool high_ok = max_inclusive ? value <= max : value < max;
   if (!std::isfinite(value) || !low_ok || !high_ok)
-    throw Error(where + " = " + number_text(value) + ": " + name + " must be " +
+    throw Error(where + " = " + short_number_text(value) + ": " + name + " must be " +
                 (integer() ? "a whole number " : "") + bounds_text());
   if (integer()) {
-    if (value != std::floor(value)) throw Error(where + " = " + number_text(value) + ": " + name + " must be a whole number");
+    if (value != std::floor(value)) throw Error(where + " = " + short_number_text(value) + ": " + name + " must be a whole number");
     config.*std::get<int ProtocolConfig::*>(field) = static_cast<int>(value);  // in bounds: the cast is exact
   } else {
     config.*std::get<double ProtocolConfig::*>(field) = value;
@@ -131,7 +126,7 @@ std::string default_duration_text() {
   out << "With the defaults the protocol takes about " << format_duration(no_sensor_s)
       << " without a temperature sensor, up to " << format_duration(longest_s) << ":\n"
       << "a " << seconds_text(c.idle_s) << " idle reference, a preheat (" << seconds_text(c.preheat_no_sensor_s)
-      << " without a sensor; with one until " << number_text(c.preheat_target_c) << " C, stable, or "
+      << " without a sensor; with one until " << short_number_text(c.preheat_target_c) << " C, stable, or "
       << seconds_text(c.preheat_max_s) << "),\na " << seconds_text(c.hot_idle_s) << " hot idle reference, then "
       << c.k_min << " to " << c.k_max << " windows of " << seconds_text(c.window_s)
       << "; the phases are shown on stderr.\n"

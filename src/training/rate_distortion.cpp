@@ -22,8 +22,8 @@ static torch::Tensor log2_sum(const torch::Tensor& likelihoods) {
   return torch::log(likelihoods).sum() / -std::log(2.0);
 }
 
-RateDistortion rate_distortion(const ChainOutput& out, const torch::Tensor& x, double lambda) {
-  RateDistortion r;
+RateDistortionLoss rate_distortion_loss(const ChainOutput& out, const torch::Tensor& x, double lambda) {
+  RateDistortionLoss r;
   const double pixels = static_cast<double>(x.size(0) * x.size(2) * x.size(3));
   torch::Tensor bits = log2_sum(out.latents.y_likelihoods);
   if (out.latents.z_likelihoods.defined()) bits = bits + log2_sum(out.latents.z_likelihoods);

@@ -17,13 +17,13 @@ double zoo_lambda(int quality);
 // Throws Error naming the option when lambda is not a positive finite number.
 void check_lambda(double lambda);
 
-struct RateDistortion {
+struct RateDistortionLoss {
   torch::Tensor loss;  // scalar, what is back-propagated
   torch::Tensor mse;   // on [0, 1] pixels
   torch::Tensor bpp;   // estimated from the likelihoods of y (and z)
 };
 
-RateDistortion rate_distortion(const ChainOutput& out, const torch::Tensor& x, double lambda);
+RateDistortionLoss rate_distortion_loss(const ChainOutput& out, const torch::Tensor& x, double lambda);
 
 // PSNR in dB of an MSE on [0, 1] pixels.
 double psnr_from_mse(double mse);

@@ -190,7 +190,7 @@ TrainResult train(const TrainSettings& s, const CropSampler& crops, PowerMeter& 
       torch::manual_seed(s.seed * 1000003ULL + static_cast<uint64_t>(done));
       const torch::Tensor x = crops.batch(s.batch_size, s.seed, done).to(device);
       optimizer.zero_grad();
-      const RateDistortion rd = rate_distortion(network->forward_training(x), x, lambda);
+      const RateDistortionLoss rd = rate_distortion_loss(network->forward_training(x), x, lambda);
       rd.loss.backward();
       if (s.clip_max_norm > 0) torch::nn::utils::clip_grad_norm_(params, s.clip_max_norm);
       optimizer.step();
