@@ -239,7 +239,7 @@ TEST(CliCampaign, RunsResumesFitsPredictsAndReports) {
   nlohmann::json bfac;
   for (const auto& f : coeffs["fits"])
     if (f["abbr"] == "Bfac") bfac = f;
-  const double line_j = bfac["alpha"].get<double>() * 10000 + bfac["beta"].get<double>();
+  const double line_j = bfac["alpha_j_per_pixel"].get<double>() * 10000 + bfac["beta_j"].get<double>();
   // Tiny sizes on a shared machine's estimate can fit a line that crosses zero:
   // then the prediction must be refused, saying so, never printed negative.
   if (line_j <= 0) {
@@ -543,7 +543,7 @@ static void write_gpu_results(const fs::path& path, bool with_a100, bool old_for
 
 static double fitted_alpha(const nlohmann::json& fit, const std::string& abbr) {
   for (const auto& f : fit["fits"])
-    if (f["abbr"] == abbr && f["level"] == "low") return f["alpha"].get<double>();
+    if (f["abbr"] == abbr && f["level"] == "low") return f["alpha_j_per_pixel"].get<double>();
   return 0;
 }
 

@@ -377,12 +377,12 @@ TEST(Json, MalformedFilesGiveClearErrors) {
   EXPECT_NE(error_of([] { fit_result_from_json(json::parse("[1,2]"), "c.json"); }).find("\"fits\""),
             std::string::npos);
   json missing = to_json(two_fits_with_kmac());
-  missing["fits"][0].erase("alpha");
+  missing["fits"][0].erase("alpha_j_per_pixel");
   const std::string m = error_of([&] { fit_result_from_json(missing, "c.json"); });
   EXPECT_NE(m.find("c.json fits[0]"), std::string::npos) << m;
-  EXPECT_NE(m.find("alpha"), std::string::npos) << m;
+  EXPECT_NE(m.find("alpha_j_per_pixel"), std::string::npos) << m;
   json wrong_type = to_json(two_fits_with_kmac());
-  wrong_type["fits"][1]["beta"] = "0.3";
+  wrong_type["fits"][1]["beta_j"] = "0.3";
   EXPECT_THROW(fit_result_from_json(wrong_type, "c.json"), Error);
   json bad_kmac = to_json(two_fits_with_kmac());
   bad_kmac["alpha_vs_kmac"] = 3;
@@ -483,6 +483,8 @@ using test_util::spit;
 
 // A coefficients file with one fit of known alpha (J/px), beta (J) and MRE,
 // measured on min_pixels .. max_pixels; pixels_max 0 leaves the range out.
+// Written with the keys of files from before the keys named their units
+// ("alpha", "beta"): such files still read.
 std::string coefficients_json(const std::string& abbr, const std::string& level, double alpha, double beta, double mre,
                               double min_pixels = 65536, double max_pixels = 786432) {
   nlohmann::json fit = {{"network", abbr == "Bhyp" ? "bmshj2018_hyperprior" : "bmshj2018_factorized"},

@@ -313,3 +313,12 @@ TEST(CliExec, RunTimeoutIsAnOptionWithADefault) {
                         "0.3 s limit");
   expect_one_line_error("exec --meter estimate --run-timeout-s -1 -- true", "--run-timeout-s");
 }
+
+// Settings the meter cannot honour are refused before the command runs once:
+// a command with effects (it writes a file here) does not run for nothing.
+TEST(CliExec, ShortIdleIsRefusedBeforeTheCommandRuns) {
+  const test_util::TempDir dir("exec_idle");
+  const std::string touched = dir.file("ran");
+  expect_one_line_error("exec --meter estimate --idle-s 0.1 -- touch " + touched, "set --idle-s 0.2 or more");
+  EXPECT_FALSE(std::filesystem::exists(touched)) << "the command ran before the settings were checked";
+}

@@ -151,6 +151,50 @@ static void read_protocol(const ConfigReader& r, const toml::table& t, ProtocolC
   }
 }
 
+// sizes = [...] from = "FOLDER" (an image or a folder of them), method = mosaic | resize.
+static void read_sized_images(const ConfigReader& r, const toml::table& t, const std::vector<std::string>* sizes,
+                              std::vector<ImageSource>& images) {
+  const auto from = r.string(t, "from");
+  if (!from) r.fail(&t, "sizes = [...] needs from = \"FOLDER\": the photographs to build the images from");
+  const std::string method = r.string(t, "method").value_or("mosaic");
+  if (method != "mosaic" && method != "resize")
+    r.fail(t.get("method"), "method '" + method + "' is unknown: use mosaic or resize");
+  const std::string resolved = r.resolve(*from);
+  std::vector<std::string> sources;
+  // The error_code forms: the throwing ones raise filesystem_error for a
+  // name too long, found by fuzz_toml_config; here that is "neither" below.
+  std::error_code unreadable;
+  if (fs::is_regular_file(resolved, unreadable)) {
+    sources = {resolved};
+  } else if (fs::is_directory(resolved, unreadable)) {
+    try {
+      sources = list_images(resolved);
+    } catch (const Error& e) {
+      r.fail(t.get("from"), e.what());
+    }
+  } else {
+    r.fail(t.get("from"), "from '" + resolved +
+                              "' is neither an image nor a folder (paths are relative to the config's folder)");
+  }
+  if (sizes->empty()) r.fail(t.get("sizes"), "sizes is an empty list");
+  for (const auto& s : *sizes) {
+    ImageInfo size;
+    try {
+      size = parse_size(s);
+    } catch (const Error& e) {
+      r.fail(t.get("sizes"), e.what());
+    }
+    ImageSource image;
+    image.width = size.width;
+    image.height = size.height;
+    image.method = method;
+    image.sources = sources;
+    image.label = method + " " + std::to_string(size.width) + "x" + std::to_string(size.height) + " of " +
+                  normal(*from);
+    images.push_back(image);
+  }
+}
+
 static void read_images(const ConfigReader& r, const toml::table& t, std::vector<ImageSource>& images) {
   r.check_keys(t, "[[images]]", {"files", "folder", "sizes", "from", "method"});
   const auto files = r.strings(t, "files");
@@ -199,45 +243,7 @@ static void read_images(const ConfigReader& r, const toml::table& t, std::vector
     }
     for (const auto& f : listed) add_file((fs::path(*folder) / fs::path(f).filename()).string(), t.get("folder"));
   } else {
-    const auto from = r.string(t, "from");
-    if (!from) r.fail(&t, "sizes = [...] needs from = \"FOLDER\": the photographs to build the images from");
-    const std::string method = r.string(t, "method").value_or("mosaic");
-    if (method != "mosaic" && method != "resize")
-      r.fail(t.get("method"), "method '" + method + "' is unknown: use mosaic or resize");
-    const std::string resolved = r.resolve(*from);
-    std::vector<std::string> sources;
-    // The error_code forms: the throwing ones raise filesystem_error for a
-    // name too long, found by fuzz_toml_config; here that is "neither" below.
-    std::error_code unreadable;
-    if (fs::is_regular_file(resolved, unreadable)) {
-      sources = {resolved};
-    } else if (fs::is_directory(resolved, unreadable)) {
-      try {
-        sources = list_images(resolved);
-      } catch (const Error& e) {
-        r.fail(t.get("from"), e.what());
-      }
-    } else {
-      r.fail(t.get("from"), "from '" + resolved +
-                                "' is neither an image nor a folder (paths are relative to the config's folder)");
-    }
-    if (sizes->empty()) r.fail(t.get("sizes"), "sizes is an empty list");
-    for (const auto& s : *sizes) {
-      ImageInfo size;
-      try {
-        size = parse_size(s);
-      } catch (const Error& e) {
-        r.fail(t.get("sizes"), e.what());
-      }
-      ImageSource image;
-      image.width = size.width;
-      image.height = size.height;
-      image.method = method;
-      image.sources = sources;
-      image.label = method + " " + std::to_string(size.width) + "x" + std::to_string(size.height) + " of " +
-                    normal(*from);
-      images.push_back(image);
-    }
+    read_sized_images(r, t, &*sizes, images);
   }
 }
 
@@ -420,36 +426,9 @@ static void read_subjects(const ConfigReader& r, const toml::table& root, const 
       r.fail(c.get("stages"), "the legacy codecs have the stages chain, encode and decode, and stages names none of them: add one");
 }
 
-CampaignConfig load_campaign_config(const std::string& path) {
-  // A directory is said to be one, and a FIFO is refused before it is opened
-  // (reading it would wait forever).
-  const std::string text =
-      read_input_file(path, "config '" + path + "'", "give a campaign TOML file (see configs/example.toml)", 1 << 20);
-  ConfigReader r{path, fs::path(path).parent_path()};
-  if (r.dir.empty()) r.dir = ".";
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    throw Error("config '" + path + "' line " + std::to_string(e.source().begin.line) +
-                " is not valid TOML: " + printable(e.description(), 200));
-  }
-  r.check_keys(root, "the config", {"campaign", "protocol", "images", "commands", "weights"});
-
-  CampaignConfig config;
-  config.path = path;
-  const toml::table* c = root.get_as<toml::table>("campaign");
-  if (!c) r.fail(root.get("campaign"), "needs a [campaign] table (name, output, models, ...)");
-  // One name per setting: `models`, as the CLI's --model.
-  if (const toml::node* old = c->get("networks")) r.fail(old, "networks was renamed: use models = [...]");
-  r.check_keys(*c, "[campaign]",
-               {"name", "output", "device", "meter", "host_meter", "models", "levels", "qualities", "stages", "modes",
-                "idle_refresh_s", "legacy_qualities"});
-
-  config.name = r.string(*c, "name").value_or(fs::path(path).stem().string());
-  config.output = r.string(*c, "output").value_or("results/" + config.name + ".csv");
-  if (config.output.empty()) r.fail(c->get("output"), "output is empty: name the results CSV");
-
+// device, meter (as the CLI's --meter takes it; files relative to the
+// config's folder) and host_meter.
+static void read_device_and_meters(const ConfigReader& r, const toml::table* c, CampaignConfig& config) {
   config.device = r.string(*c, "device").value_or("cpu");
   static const std::regex device_pattern("^(cpu|cuda|cuda:[0-9]+)$");
   if (!std::regex_match(config.device, device_pattern))
@@ -481,6 +460,10 @@ CampaignConfig load_campaign_config(const std::string& path) {
       config.host_meter != "estimate")
     r.fail(c->get("host_meter"), "host_meter '" + config.host_meter + "' is unknown: use auto, none, rapl or estimate");
 
+}
+
+// stages and modes: each known, each once, modes only with the chain.
+static void read_stages_and_modes(const ConfigReader& r, const toml::table* c, CampaignConfig& config) {
   if (const auto stages = r.strings(*c, "stages")) {
     if (stages->empty()) r.fail(c->get("stages"), "stages is an empty list: leave it out to measure the chain");
     config.stages.clear();
@@ -513,9 +496,10 @@ CampaignConfig load_campaign_config(const std::string& path) {
       r.fail(c->get("modes"), "modes are ways of running the chain, and stages leaves the chain out: add \"chain\" to stages");
   }
 
-  read_subjects(r, root, *c, config);
-  if (const toml::node* weights = root.get("weights")) read_weights(r, *weights, config);
+}
 
+// levels or qualities, and each subject checked at each of its qualities.
+static void read_sweep(const ConfigReader& r, const toml::table* c, CampaignConfig& config) {
   const auto levels = r.strings(*c, "levels");
   const auto qualities = r.integers(*c, "qualities");
   if (levels && qualities)
@@ -551,20 +535,15 @@ CampaignConfig load_campaign_config(const std::string& path) {
       }
     }
 
-  config.idle_refresh_s = r.number(*c, "idle_refresh_s").value_or(1800);
-  if (!(config.idle_refresh_s > 0)) r.fail(c->get("idle_refresh_s"), "idle_refresh_s must be more than 0 seconds");
+}
 
-  if (const toml::node* p = root.get("protocol")) {
-    if (!p->is_table()) r.fail(p, "protocol must be a table: [protocol]");
-    read_protocol(r, *p->as_table(), config.protocol);
-  }
-
+// The [[images]] tables in the plan's order; an image listed twice is measured once.
+static void read_all_images(const ConfigReader& r, const toml::table& root, CampaignConfig& config) {
   const toml::node* images = root.get("images");
   if (!images || !images->is_array_of_tables())
     r.fail(images, "needs at least one [[images]] table (files = [...], folder = \"...\" or sizes = [...])");
   for (const toml::node& block : *images->as_array()) read_images(r, *block.as_table(), config.images);
 
-  // The plan's image order; an image listed twice is measured once.
   std::sort(config.images.begin(), config.images.end(), [](const ImageSource& a, const ImageSource& b) {
     const int64_t pa = int64_t(a.width) * a.height, pb = int64_t(b.width) * b.height;
     return std::tie(pa, a.width, a.height, a.label) < std::tie(pb, b.width, b.height, b.label);
@@ -574,6 +553,53 @@ CampaignConfig load_campaign_config(const std::string& path) {
                                     return a.label == b.label && a.width == b.width && a.height == b.height;
                                   }),
                       config.images.end());
+}
+
+CampaignConfig load_campaign_config(const std::string& path) {
+  // A directory is said to be one, and a FIFO is refused before it is opened
+  // (reading it would wait forever).
+  const std::string text =
+      read_input_file(path, "config '" + path + "'", "give a campaign TOML file (see configs/example.toml)", 1 << 20);
+  ConfigReader r{path, fs::path(path).parent_path()};
+  if (r.dir.empty()) r.dir = ".";
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw Error("config '" + path + "' line " + std::to_string(e.source().begin.line) +
+                " is not valid TOML: " + printable(e.description(), 200));
+  }
+  r.check_keys(root, "the config", {"campaign", "protocol", "images", "commands", "weights"});
+
+  CampaignConfig config;
+  config.path = path;
+  const toml::table* c = root.get_as<toml::table>("campaign");
+  if (!c) r.fail(root.get("campaign"), "needs a [campaign] table (name, output, models, ...)");
+  // One name per setting: `models`, as the CLI's --model.
+  if (const toml::node* old = c->get("networks")) r.fail(old, "networks was renamed: use models = [...]");
+  r.check_keys(*c, "[campaign]",
+               {"name", "output", "device", "meter", "host_meter", "models", "levels", "qualities", "stages", "modes",
+                "idle_refresh_s", "legacy_qualities"});
+
+  config.name = r.string(*c, "name").value_or(fs::path(path).stem().string());
+  config.output = r.string(*c, "output").value_or("results/" + config.name + ".csv");
+  if (config.output.empty()) r.fail(c->get("output"), "output is empty: name the results CSV");
+
+  read_device_and_meters(r, c, config);
+  read_stages_and_modes(r, c, config);
+  read_subjects(r, root, *c, config);
+  if (const toml::node* weights = root.get("weights")) read_weights(r, *weights, config);
+
+  read_sweep(r, c, config);
+  config.idle_refresh_s = r.number(*c, "idle_refresh_s").value_or(1800);
+  if (!(config.idle_refresh_s > 0)) r.fail(c->get("idle_refresh_s"), "idle_refresh_s must be more than 0 seconds");
+
+  if (const toml::node* p = root.get("protocol")) {
+    if (!p->is_table()) r.fail(p, "protocol must be a table: [protocol]");
+    read_protocol(r, *p->as_table(), config.protocol);
+  }
+
+  read_all_images(r, root, config);
   return config;
 }
 

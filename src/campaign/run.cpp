@@ -105,6 +105,28 @@ static void complete_record(const CampaignPoint& p, MeasurementRecord& r) {
                 ": the measurer must keep the point's network, quality, image label and size");
 }
 
+// One point measured and appended to the output; a failure other than a
+// write error is recorded (stderr and <output>.errors) and the run goes on.
+static void measure_and_append(const CampaignPoint& p, double idle_w, const CampaignCallbacks& callbacks,
+                               CampaignSummary& summary, ProgressBar& bar) {
+  MeasurementRecord record;
+  try {
+    record = callbacks.measure_point(p, idle_w);
+    complete_record(p, record);
+  } catch (const WriteError&) {
+    throw;  // disk full or read-only: every later point would be measured and lost the same way
+  } catch (const std::exception& e) {
+    ++summary.failed;
+    bar.note("error: " + p.label() + ": " + e.what());
+    // The summary points to this log: a failure to write it ends the run.
+    append_text_synced(errors_path(summary.output), utc_now_iso8601() + " " + point_key(p).text() + ": " + e.what() + "\n",
+                       "errors log '" + errors_path(summary.output) + "'");
+    return;
+  }
+  append_record(summary.output, record);
+  ++summary.measured;
+}
+
 CampaignSummary run_campaign(const CampaignConfig& config, const CampaignOptions& options,
                              const CampaignCallbacks& callbacks) {
   std::ostream& out = options.out ? *options.out : std::cout;
@@ -171,23 +193,7 @@ CampaignSummary run_campaign(const CampaignConfig& config, const CampaignOptions
       idle_at = clock();
       have_idle = true;
     }
-    MeasurementRecord record;
-    try {
-      record = callbacks.measure_point(p, idle_w);
-      complete_record(p, record);
-    } catch (const WriteError&) {
-      throw;  // disk full or read-only: every later point would be measured and lost the same way
-    } catch (const std::exception& e) {
-      ++summary.failed;
-      bar.note("error: " + p.label() + ": " + e.what());
-      // The summary points to this log: a failure to write it ends the run.
-      append_text_synced(errors_path(summary.output),
-                         utc_now_iso8601() + " " + point_key(p).text() + ": " + e.what() + "\n",
-                         "errors log '" + errors_path(summary.output) + "'");
-      continue;
-    }
-    append_record(summary.output, record);
-    ++summary.measured;
+    measure_and_append(p, idle_w, callbacks, summary, bar);
   }
   summary.elapsed_s = clock() - t0;
   bar.finish("campaign " + config.name + ": " + std::to_string(summary.measured) + " measured, " +

@@ -1,5 +1,6 @@
-// Campaigns on Slurm: the sbatch files, submission, resubmission of incomplete
-// shards, and the status of shards and jobs.
+// Campaigns on Slurm: the sbatch files, the jobs file, and what sbatch, sacct
+// and squeue print (submitting: slurm_submit.cpp; status: slurm_status.cpp;
+// the queries both make: slurm_queries.cpp).
 #include "campaign/slurm.h"
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "platform/subprocess.h"
 #include "platform/time_text.h"
 #include "protocol/results_csv.h"
+#include "campaign/slurm_queries.h"
 
 namespace fs = std::filesystem;
 
@@ -85,7 +87,9 @@ static void check_sbatch_word(const std::string& what, const std::string& value)
     throw Error(what + " '" + printable(value) + "' holds a line break: give one sbatch option per --sbatch-arg");
 }
 
-static void check_settings(const SlurmSettings& s) {
+namespace slurm_detail {
+
+void check_settings(const SlurmSettings& s) {
   check_sbatch_word("--partition", s.partition);
   check_sbatch_word("--time", s.time);
   for (const auto& a : s.sbatch_args) {
@@ -95,6 +99,10 @@ static void check_settings(const SlurmSettings& s) {
   }
   if (s.nicenergy.empty() || s.workdir.empty()) throw Error("Slurm settings lack the binary or the working folder");
 }
+
+}  // namespace slurm_detail
+
+using slurm_detail::check_settings;
 
 std::string shards_sbatch(const CampaignConfig& config, const SlurmSettings& s, int shard_count,
                           const std::vector<int>& shards) {
@@ -303,251 +311,6 @@ bool job_active(const std::string& state) {
                                                "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING", "SUSPENDED", "STAGE_OUT",
                                                "SIGNALING", "STOPPED", "RESV_DEL_HOLD", "SPECIAL_EXIT"};
   return active.count(state) > 0;
-}
-
-// Job states of the given jobs: sacct where accounting works (it keeps finished
-// jobs), else squeue (finished jobs only for MinJobAge). `source` says which.
-static std::vector<SlurmJobState> query_jobs(const std::vector<std::string>& ids, std::string* source) {
-  if (ids.empty()) {
-    *source = "no jobs submitted yet";
-    return {};
-  }
-  std::string list;
-  for (const auto& id : ids) {
-    if (!list.empty()) list += ',';
-    list += id;
-  }
-  const CommandResult sacct =
-      run_command({"sacct", "-n", "-P", "-X", "-j", list, "-o", "JobID,State,ExitCode,NodeList"});
-  if (sacct.started && sacct.exit_status == 0) {
-    *source = "sacct";
-    return parse_job_table(sacct.output);
-  }
-  const CommandResult squeue = run_command({"squeue", "-h", "-t", "all", "-j", list, "-o", "%i|%T|%r|%N"});
-  if (squeue.started && squeue.exit_status == 0) {
-    std::string why = sacct.errors.empty() ? sacct.output : sacct.errors;
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    why = printable(why, 120);
-    *source = "squeue (sacct: " + (sacct.started ? (why.empty() ? "failed" : why) : "not installed") +
-              "; finished jobs leave squeue after the cluster's MinJobAge)";
-    return parse_job_table(squeue.output);
-  }
-  *source = squeue.started ? "neither sacct nor squeue answered (" + printable(squeue.errors, 160) + ")"
-                           : "Slurm's commands are not installed here (no sacct, no squeue)";
-  return {};
-}
-
-static std::vector<std::string> submitted_job_ids(const std::vector<SlurmSubmission>& submissions) {
-  std::vector<std::string> ids;
-  for (const auto& s : submissions) {
-    if (!s.array_job.empty()) ids.push_back(s.array_job);
-    if (!s.merge_job.empty()) ids.push_back(s.merge_job);
-  }
-  return ids;
-}
-
-// The latest job state of shard `shard`: its task in the latest submission that ran it.
-static const SlurmJobState* shard_job(const std::vector<SlurmSubmission>& submissions,
-                                      const std::vector<SlurmJobState>& jobs, int shard) {
-  for (auto s = submissions.rbegin(); s != submissions.rend(); ++s) {
-    if (std::find(s->tasks.begin(), s->tasks.end(), shard) == s->tasks.end()) continue;
-    for (const auto& j : jobs)
-      if (j.job == s->array_job && j.task == shard) return &j;
-    return nullptr;
-  }
-  return nullptr;
-}
-
-static int recorded_shard_count(const CampaignConfig& config, const std::vector<SlurmSubmission>& submissions,
-                                int asked, const std::string& jobs_path) {
-  const int recorded = submissions.empty() ? 0 : submissions.back().shard_count;
-  if (asked > 0 && recorded > 0 && asked != recorded)
-    throw Error("campaign '" + config.name + "' was submitted in " + std::to_string(recorded) + " shards (" +
-                jobs_path + "), not " + std::to_string(asked) + ": its shard CSVs are of " +
-                std::to_string(recorded) + "; drop --shards or give --shards " + std::to_string(recorded));
-  if (asked > 0) return asked;
-  if (recorded > 0) return recorded;
-  throw Error("campaign '" + config.name + "' has no Slurm submission yet (" + jobs_path +
-              " is missing): give the number of array tasks with --shards N");
-}
-
-// ---- submitting -----------------------------------------------------------------
-
-static void write_text(const std::string& path, const std::string& text) {
-  check_output_file(path, "'" + path + "'");
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw WriteError("cannot write '" + path + "': check the folder's space and permissions");
-  fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
-                  fs::perm_options::add);
-}
-
-static std::string sbatch(const std::vector<std::string>& argv) {
-  const CommandResult r = run_command(argv);
-  if (!r.started)
-    throw Error("sbatch is not installed here: run on a Slurm login node, or use --dry-run to see the scripts");
-  if (r.exit_status != 0) {
-    std::string why = r.errors.empty() ? r.output : r.errors;
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    throw Error("sbatch refused the job (" + shell_line(argv) + "): " + printable(why, 300));
-  }
-  return parse_sbatch_job_id(r.output);
-}
-
-void submit_slurm_campaign(const CampaignConfig& config, const SlurmRunOptions& options, std::ostream& out) {
-  const SlurmSettings& s = options.settings;
-  check_settings(s);
-  const SlurmFiles files = slurm_files(config.output);
-  const auto submissions = read_submissions(files.jobs);
-  const size_t points = plan_campaign(config).size();
-  int shard_count = 0;
-  if (options.resume) {
-    shard_count = recorded_shard_count(config, submissions, s.shards, files.jobs);
-  } else {
-    if (s.shards < 1) throw Error("--slurm needs --shards N: how many array tasks share the points");
-    shard_count = s.shards;
-  }
-  if (static_cast<size_t>(shard_count) > points)
-    throw Error("--shards " + std::to_string(shard_count) + " is more than the campaign's " +
-                std::to_string(points) + " points: give at most " + std::to_string(points));
-
-  std::vector<int> shards;
-  if (!options.resume) {
-    for (int i = 1; i <= shard_count; ++i) shards.push_back(i);
-  } else {
-    // Only shards with points still missing, and not those a task of ours is still on.
-    std::string source;
-    const auto jobs = query_jobs(submitted_job_ids(submissions), &source);
-    for (const auto& p : shard_progress(config, shard_count)) {
-      if (!p.problem.empty()) throw Error(p.problem);
-      if (p.complete()) continue;
-      const SlurmJobState* job = shard_job(submissions, jobs, p.shard.index);
-      if (job && job_active(job->state)) {
-        out << "shard " << p.shard.index << "/" << shard_count << ": " << p.done << " of " << p.planned
-            << " points; its task " << job->job << "_" << job->task << " is " << job->state << ", not resubmitted\n";
-        continue;
-      }
-      if (!p.holder.empty()) {
-        out << "shard " << p.shard.index << "/" << shard_count << ": " << p.done << " of " << p.planned << " points; "
-            << p.holder << " holds its lock, not resubmitted\n";
-        continue;
-      }
-      out << "shard " << p.shard.index << "/" << shard_count << ": " << p.done << " of " << p.planned
-          << " points, resubmitted\n";
-      shards.push_back(p.shard.index);
-    }
-    for (const auto& sub : submissions)
-      for (const auto& j : jobs)
-        if (j.job == sub.merge_job && job_active(j.state) && shards.empty()) {
-          out << "merge job " << j.job << " is " << j.state << ": nothing to resubmit\n";
-          return;
-        }
-  }
-
-  const std::string shards_text = shards.empty() ? "" : shards_sbatch(config, s, shard_count, shards);
-  const std::string merge_text = merge_sbatch(config, s, shard_count);
-  const std::vector<std::string> array_argv = {"sbatch", "--parsable", files.shards_script};
-  std::vector<std::string> merge_argv = {"sbatch", "--parsable", "--kill-on-invalid-dep=yes"};
-  if (!shards.empty()) merge_argv.push_back("--dependency=afterok:ARRAY_JOB");
-  merge_argv.push_back(files.merge_script);
-
-  if (options.dry_run) {
-    if (!shards.empty()) out << "# " << files.shards_script << "\n" << shards_text << "\n";
-    out << "# " << files.merge_script << "\n" << merge_text << "\n";
-    out << "# would run:\n";
-    if (!shards.empty()) out << shell_line(array_argv) << "\n";
-    out << shell_line(merge_argv) << "\n";
-    return;
-  }
-  prepare_output_folder(files.logs, "Slurm log folder '" + files.logs + "'");
-  const fs::path results_folder = fs::path(config.output).parent_path();
-  if (!results_folder.empty())
-    prepare_output_folder(results_folder.string(), "results folder '" + results_folder.string() + "'");
-  if (!shards.empty()) write_text(files.shards_script, shards_text);
-  write_text(files.merge_script, merge_text);
-
-  SlurmSubmission sub;
-  sub.shard_count = shard_count;
-  sub.tasks = shards;
-  sub.submitted_at = utc_now_iso8601();
-  if (!shards.empty()) {
-    sub.array_job = sbatch(array_argv);
-    out << "submitted array job " << sub.array_job << " (shards " << array_spec(shards, 0) << " of " << shard_count
-        << "): " << files.shards_script << "\n";
-    merge_argv[3] = "--dependency=afterok:" + sub.array_job;
-  }
-  try {
-    sub.merge_job = sbatch(merge_argv);
-  } catch (const Error&) {
-    append_text_synced(files.jobs, format_submission(sub), "Slurm jobs file '" + files.jobs + "'");
-    throw;
-  }
-  out << "submitted merge job " << sub.merge_job
-      << (shards.empty() ? "" : " (after every task of " + sub.array_job + " succeeds)") << ": " << config.output
-      << " and " << fit_output_path(config.output) << "\n";
-  append_text_synced(files.jobs, format_submission(sub), "Slurm jobs file '" + files.jobs + "'");
-  out << "logs in " << files.logs << "; progress: nicenergy campaign status " << config.path << "\n";
-}
-
-// ---- status ---------------------------------------------------------------------
-
-std::string campaign_status_text(const CampaignConfig& config, int shard_count) {
-  const SlurmFiles files = slurm_files(config.output);
-  const auto submissions = read_submissions(files.jobs);
-  std::string source;
-  const auto jobs = query_jobs(submitted_job_ids(submissions), &source);
-  return campaign_status_text(config, shard_count, jobs, source);
-}
-
-std::string campaign_status_text(const CampaignConfig& config, int shard_count, const std::vector<SlurmJobState>& jobs,
-                                 const std::string& jobs_source) {
-  const SlurmFiles files = slurm_files(config.output);
-  const auto submissions = read_submissions(files.jobs);
-  const int count = recorded_shard_count(config, submissions, shard_count, files.jobs);
-  const auto progress = shard_progress(config, count);
-  std::ostringstream out;
-  size_t planned = 0, done = 0;
-  for (const auto& p : progress) planned += p.planned, done += p.done;
-  out << "campaign " << config.name << " (" << config.path << "): " << done << " of " << planned << " points in "
-      << count << " shards\n";
-  char line[512];
-  std::snprintf(line, sizeof line, "%-7s %-11s %-10s %s\n", "shard", "points", "slurm", "output");
-  out << line;
-  for (const auto& p : progress) {
-    const SlurmJobState* job = shard_job(submissions, jobs, p.shard.index);
-    const std::string shard = std::to_string(p.shard.index) + "/" + std::to_string(count);
-    const std::string points = std::to_string(p.done) + "/" + std::to_string(p.planned);
-    std::string note = p.complete() ? "complete" : "";
-    if (!p.problem.empty()) note = "unreadable: " + p.problem;
-    if (!p.holder.empty()) note += std::string(note.empty() ? "" : ", ") + "in use by " + p.holder;
-    if (job && !job->node.empty() && job->node != "(null)" && job->node != "None assigned")
-      note += std::string(note.empty() ? "" : ", ") + "node " + job->node;
-    if (job && !job->detail.empty() && job->detail != "None" && job->detail != "0:0")
-      note += std::string(note.empty() ? "" : ", ") + job->detail;
-    std::snprintf(line, sizeof line, "%-7s %-11s %-10s %s%s\n", shard.c_str(), points.c_str(),
-                  job ? job->state.c_str() : "-", p.output.c_str(), note.empty() ? "" : ("  (" + note + ")").c_str());
-    out << line;
-  }
-  const SlurmSubmission* last = submissions.empty() ? nullptr : &submissions.back();
-  if (last && !last->merge_job.empty()) {
-    std::string state = "unknown";
-    for (const auto& j : jobs)
-      if (j.job == last->merge_job && j.task == 0) state = j.state;
-    out << "merge job " << last->merge_job << ": " << state << "\n";
-  }
-  std::error_code ec;
-  if (fs::exists(config.output, ec)) {
-    try {
-      out << "merged " << config.output << ": " << read_results(config.output).size() << " rows\n";
-    } catch (const std::exception& e) {
-      out << "merged " << config.output << ": unreadable (" << e.what() << ")\n";
-    }
-  } else {
-    out << "merged " << config.output << ": not yet written\n";
-  }
-  out << "job states from " << jobs_source << "\n";
-  return out.str();
 }
 
 }  // namespace nicenergy

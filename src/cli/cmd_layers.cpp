@@ -23,6 +23,7 @@
 #include "modes/execution_mode.h"
 #include "platform/runtime.h"
 #include "platform/time_text.h"
+#include "protocol/measurement_session.h"
 #include "protocol/codec_measurement.h"
 
 namespace nicenergy::cli {
@@ -110,33 +111,8 @@ nlohmann::json to_json(const LayerRow& r) {
 }
 
 
-int run_layers(LayersParams p) {
-  const torch::Device device = parse_device(p.device);
-  validate(p.protocol);
-  const QualityConfig config = builtin_network(p.model, p.quality, "layers");
-  const ExecutionMode mode = parse_mode(p.mode);
-  if (auto why = mode_unavailable(mode, device)) throw Error(*why);
-  check_measured_input(p.input, p.size);
-  std::vector<LayerRow> done;
-  const auto lock = claim_output(p.output, "layers file '" + p.output + "'", [](const std::string& f) { return read_layer_rows(f); },
-                                 [](const std::string& f, std::string* note) { return resume_layer_rows(f, note); }, done);
-
-  const auto meter = open_measuring_meter(device, p.meter, p.threads);
-  p.protocol.progress = stage_progress();
-  Protocol protocol(*meter, p.protocol);
-  // The paper's cold idle reference, before any network is loaded.
-  const IdleReference cold_idle = protocol.measure_idle();
-  std::string label;
-  const Image image = measured_image(p.input, p.size, label);
-  const CodecWorkload workload =
-      make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed, Stage::chain, mode);
-  const CapturedChain chain = capture_layers(workload);
-  const std::string device_text = describe_device(device, *meter);
-
-  LayerRow base;
-  fill_run_identity(base, config, label, image, device_text, p.weights, p.seed, mode_name(mode));
-
-  // Row 0 is the chain, then the layers in execution order.
+// Row 0 is the chain, then the layers in execution order.
+std::vector<LayerRow> plan_layer_rows(const LayerRow& base, const CodecWorkload& workload, const CapturedChain& chain) {
   std::vector<LayerRow> planned;
   LayerRow chain_row = base;
   chain_row.index = -1;
@@ -159,13 +135,17 @@ int run_layers(LayersParams p) {
     r.in_2nd = l.in_2nd;
     planned.push_back(r);
   }
+  return planned;
+}
 
+// Each planned row not in `done` yet, measured through the session (preheated
+// once: the device stays busy in between) and appended to --output.
+std::vector<LayerRow> measure_layer_rows(const LayersParams& p, MeasurementSession& session,
+                                         const std::vector<LayerRow>& planned, const std::vector<LayerRow>& done,
+                                         const CodecWorkload& workload, const CapturedChain& chain) {
   std::map<std::string, LayerRow> finished;
   for (const LayerRow& d : done) finished[d.key()] = d;
   std::vector<LayerRow> rows;
-  // The first item measured in this run preheats and takes the hot idle
-  // reference; the others reuse it (the device stays busy in between).
-  std::optional<IdleReference> hot_idle;
   for (size_t n = 0; n < planned.size(); ++n) {
     LayerRow row = planned[n];
     auto it = finished.find(row.key());
@@ -175,44 +155,79 @@ int run_layers(LayersParams p) {
     }
     std::fprintf(stderr, "%zu/%zu %s\n", n + 1, planned.size(), row.layer.c_str());
     const Workload w = row.is_chain() ? workload.workload() : layer_workload(chain, static_cast<size_t>(row.index));
-    const bool preheat = !p.no_preheat && !hot_idle;
-    const ProtocolResult result = protocol.run(w, cold_idle, preheat, hot_idle);
-    if (!hot_idle) hot_idle = result.idle_hot ? result.idle_hot : std::optional<IdleReference>(result.idle);
+    ProtocolResult result;
+    const MeasurementRecord record = session.measure(w, MeasurementRecord{}, &result);
     for (const std::string& warning : result.warnings)
       std::fprintf(stderr, "warning: %s: %s\n", row.layer.c_str(), warning.c_str());
-    const MeasurementRecord record = make_record(workload, result, device_text, utc_now_iso8601());
     fill_run_results(row, record, result.estimate);
     if (!p.output.empty()) append_layer_row(p.output, row);
     rows.push_back(row);
   }
-  if (done.size() && rows.size() == planned.size() && finished.size() >= planned.size())
+  if (done.size() && finished.size() >= planned.size())
     std::fprintf(stderr, "every layer is in %s already: nothing measured\n", p.output.c_str());
+  return rows;
+}
 
+void print_json(const std::vector<LayerRow>& rows, const LayerSummary& s, const LayerRow& base, int quality,
+                const Image& image) {
+  nlohmann::json j = {{"network", base.network}, {"abbr", base.abbr},     {"quality", quality},
+                      {"image", base.image},     {"width", image.width},  {"height", image.height},
+                      {"device", base.device},   {"weights", base.weights}, {"mode", base.mode},
+                      {"threads", base.threads}, {"meter", rows.front().meter}, {"estimate", rows.front().estimate}};
+  j["chain"] = to_json(rows.front());
+  j["layers"] = nlohmann::json::array();
+  for (const LayerRow& r : rows)
+    if (!r.is_chain()) j["layers"].push_back(to_json(r));
+  j["summary"] = {{"layers_energy_j", s.layers_energy_j},
+                  {"layers_energy_ci_j", s.layers_energy_ci_j},
+                  {"chain_energy_ci_j", s.chain_energy_ci_j.value_or(0)},
+                  {"gap_energy_ci_j", s.gap_energy_ci_j.value_or(0)},
+                  {"layers_duration_s", s.layers_duration_s},
+                  {"chain_energy_j", s.chain_energy_j.value_or(0)},
+                  {"chain_duration_s", s.chain_duration_s.value_or(0)},
+                  {"gap_energy_j", s.gap_energy_j.value_or(0)},
+                  {"gap_share", s.gap_share.value_or(0)},
+                  {"share_2nd_kmac", s.share_2nd_kmac},
+                  {"share_2nd_conv_energy", s.share_2nd_conv_energy},
+                  {"share_2nd_energy", s.share_2nd_energy},
+                  {"share_2nd_chain_energy", s.share_2nd_chain_energy}};
+  if (rows.front().estimate) j["note"] = estimate_sentence();
+  std::cout << j.dump(2) << "\n" << std::flush;
+}
+
+int run_layers(LayersParams p) {
+  const torch::Device device = parse_device(p.device);
+  validate(p.protocol);
+  const QualityConfig config = builtin_network(p.model, p.quality, "layers");
+  const ExecutionMode mode = parse_mode(p.mode);
+  if (auto why = mode_unavailable(mode, device)) throw Error(*why);
+  check_measured_input(p.input, p.size);
+  std::vector<LayerRow> done;
+  const auto lock = claim_output(p.output, "layers file '" + p.output + "'", [](const std::string& f) { return read_layer_rows(f); },
+                                 [](const std::string& f, std::string* note) { return resume_layer_rows(f, note); }, done);
+
+  p.protocol.progress = stage_progress();
+  SessionOptions options{measured_device(device), p.meter, p.protocol, !p.no_preheat};
+  options.preheat_once_per_idle = true;
+  MeasurementSession session(options);
+  if (!session.note().empty()) std::fprintf(stderr, "note: %s\n", session.note().c_str());
+  set_threads(p.threads);
+  set_deterministic(true);
+  // The paper's cold idle reference, before any network is loaded.
+  session.measure_idle();
+  std::string label;
+  const Image image = measured_image(p.input, p.size, label);
+  const CodecWorkload workload =
+      make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed, Stage::chain, mode);
+  const CapturedChain chain = capture_layers(workload);
+  LayerRow base;
+  fill_run_identity(base, config, label, image, describe_device(device, session.meter()), p.weights, p.seed,
+                    mode_name(mode));
+  const std::vector<LayerRow> planned = plan_layer_rows(base, workload, chain);
+  const std::vector<LayerRow> rows = measure_layer_rows(p, session, planned, done, workload, chain);
   const LayerSummary s = summarise_layers(rows);
   if (p.json) {
-    nlohmann::json j = {{"network", base.network}, {"abbr", base.abbr},     {"quality", p.quality},
-                        {"image", label},          {"width", image.width},  {"height", image.height},
-                        {"device", device_text},   {"weights", base.weights}, {"mode", base.mode},
-                        {"threads", base.threads}, {"meter", rows.front().meter}, {"estimate", rows.front().estimate}};
-    j["chain"] = to_json(rows.front());
-    j["layers"] = nlohmann::json::array();
-    for (const LayerRow& r : rows)
-      if (!r.is_chain()) j["layers"].push_back(to_json(r));
-    j["summary"] = {{"layers_energy_j", s.layers_energy_j},
-                    {"layers_energy_ci_j", s.layers_energy_ci_j},
-                    {"chain_energy_ci_j", s.chain_energy_ci_j.value_or(0)},
-                    {"gap_energy_ci_j", s.gap_energy_ci_j.value_or(0)},
-                    {"layers_duration_s", s.layers_duration_s},
-                    {"chain_energy_j", s.chain_energy_j.value_or(0)},
-                    {"chain_duration_s", s.chain_duration_s.value_or(0)},
-                    {"gap_energy_j", s.gap_energy_j.value_or(0)},
-                    {"gap_share", s.gap_share.value_or(0)},
-                    {"share_2nd_kmac", s.share_2nd_kmac},
-                    {"share_2nd_conv_energy", s.share_2nd_conv_energy},
-                    {"share_2nd_energy", s.share_2nd_energy},
-                    {"share_2nd_chain_energy", s.share_2nd_chain_energy}};
-    if (rows.front().estimate) j["note"] = estimate_sentence();
-    std::cout << j.dump(2) << "\n" << std::flush;
+    print_json(rows, s, base, p.quality, image);
     return 0;
   }
   print_table(rows, s, p.protocol.confidence);

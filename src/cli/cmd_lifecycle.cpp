@@ -110,155 +110,186 @@ bool output_is_json(const std::string& path) {
   throw Error("--output '" + path + "': end it in .csv or .json (the format follows the ending)");
 }
 
-int run_lifecycle(const LifecycleParams& p) {
+// The settings of one run, checked before any file is read.
+struct LifecycleSettings {
+  bool training_only = false;  // no inference energy: the training CSVs' energy (and its prediction) alone
+  TrainingRescale rescale;
+  CarbonSettings carbon;
+  std::vector<double> images;
+  std::optional<std::pair<int, int>> size;
+  const TrainingSchedule* schedule = nullptr;
+  bool json_output = false;
+};
+
+// Training energy per codec (network, quality).
+struct LifecycleCodec {
+  std::string network;
+  int quality = 0;
+  CodecLifecycle lifecycle;
+};
+
+struct TrainingInputs {
+  std::vector<LifecycleCodec> codecs;
+  std::vector<TrainingEstimate> training;
+  std::vector<std::string> notes;
+};
+
+LifecycleSettings lifecycle_settings(const LifecycleParams& p) {
+  LifecycleSettings s;
   // Settings first, so that a bad one is said before any file is read.
   if (p.training.empty() && p.training_energy_j.empty())
     throw Error("no training energy: give --training TRAIN.csv (from `nicenergy train`) or --training-energy-j "
                 "NETWORK:QUALITY=JOULES");
-  // Without inference energy, only the training CSVs' energy (and its prediction) is reported.
-  const bool training_only = p.results.empty() && p.coeffs.empty();
+  s.training_only = p.results.empty() && p.coeffs.empty();
   if (!p.results.empty() && !p.coeffs.empty())
     throw Error("--results and --coeffs both given: choose one source of inference energy");
-  if (training_only && p.training.empty())
+  if (s.training_only && p.training.empty())
     throw Error("no inference energy: give --results RESULTS.csv (a campaign's) or --coeffs FIT.json with --size WxH");
-  if (training_only && !p.plot.empty())
+  if (s.training_only && !p.plot.empty())
     throw Error("--plot draws E_full over N and needs inference energy: give --results RESULTS.csv or --coeffs FIT.json");
   if (!p.coeffs.empty() && p.size.empty()) throw Error("--coeffs needs --size WxH: the image size to predict for");
   if (p.iterations != 0 && !p.schedule.empty()) throw Error("--iterations and --schedule both given: choose one");
   if (!p.rescale.empty() && p.schedule.empty())
     throw Error("--rescale applies to --schedule (a schedule's batch and crop): drop it, or give --schedule NAME");
-  const TrainingRescale rescale = parse_training_rescale(p.rescale.empty() ? "pixels" : p.rescale);
-  CarbonSettings carbon;
-  carbon.grid_intensity_g_per_kwh = p.grid_intensity_g_per_kwh;
-  carbon.pue = p.pue;
-  check_carbon_settings(carbon);
-  const std::vector<double> images = parse_images(p.images);
-  std::optional<std::pair<int, int>> size;
+  s.rescale = parse_training_rescale(p.rescale.empty() ? "pixels" : p.rescale);
+  s.carbon.grid_intensity_g_per_kwh = p.grid_intensity_g_per_kwh;
+  s.carbon.pue = p.pue;
+  check_carbon_settings(s.carbon);
+  s.images = parse_images(p.images);
   if (!p.size.empty()) {
-    const ImageInfo s = parse_size(p.size);
-    size = std::make_pair(s.width, s.height);
+    const ImageInfo size = parse_size(p.size);
+    s.size = std::make_pair(size.width, size.height);
   }
-  const TrainingSchedule* schedule = p.schedule.empty() ? nullptr : &find_training_schedule(p.schedule);
-  const bool json_output = !p.output.empty() && output_is_json(p.output);
+  s.schedule = p.schedule.empty() ? nullptr : &find_training_schedule(p.schedule);
+  s.json_output = !p.output.empty() && output_is_json(p.output);
   if (!p.output.empty()) check_output_file(p.output, "output '" + p.output + "'", true);
   if (!p.plot.empty()) check_output_folder(p.plot, "plot folder '" + p.plot + "'");
 
+  return s;
+}
+
+// One training run's energy: measured, or predicted for --iterations or --schedule.
+LifecycleCodec training_codec(const LifecycleParams& p, const LifecycleSettings& s,
+                              const std::vector<TrainingWindow>& group,
+                              const std::string& path, TrainingInputs& in) {
   TrainingPredictionOptions options;
   if (p.warmup_iterations >= 0) options.warmup_iterations = p.warmup_iterations;
+  const std::string what = "training file '" + path + "'";
+  const TrainingEnergy t = training_energy(group, options, what);
+  check_finite_training(t, what);
+  LifecycleCodec c;
+  c.network = t.network.empty() ? t.abbr : t.network;
+  c.quality = t.quality;
+  c.lifecycle.codec = codec_label(c.network, c.quality);
+  c.lifecycle.estimate = t.estimate;
+  in.training.push_back({c.lifecycle.codec, t, std::nullopt});
+  if (p.iterations == 0 && !s.schedule) {
+    c.lifecycle.training_energy_j = t.measured_training_energy_j;
+    c.lifecycle.training_source = "measured: " + path + " (" + std::to_string(t.measured_iterations) +
+                                  " iterations, warm-up included)";
+  } else {
+    const TrainingPrediction pr =
+        s.schedule ? predict_training_energy(t, *s.schedule, s.rescale) : predict_training_energy(t, p.iterations);
+    if (!std::isfinite(pr.training_energy_low_j) || !std::isfinite(pr.training_energy_high_j))
+      throw Error(what + ": the predicted training energy of " + codec_label(t.network.empty() ? t.abbr : t.network, t.quality) +
+                  " overflows a double (" + number_text(t.energy_per_iteration_j) + " J per iteration x " +
+                  std::to_string(pr.iterations_max) + " iterations): check the log's energies");
+    in.training.back().predicted = pr;
+    c.lifecycle.training_energy_j = pr.training_energy_j;
+    c.lifecycle.training_energy_low_j = pr.training_energy_low_j;
+    c.lifecycle.training_energy_high_j = pr.training_energy_high_j;
+    c.lifecycle.training_model = pr.rescaled;
+    char per[160];
+    std::snprintf(per, sizeof per, "%.6g +- %.2g J per iteration, %.0f%% interval", t.energy_per_iteration_j,
+                  t.energy_per_iteration_ci_j, 100 * t.confidence);
+    c.lifecycle.training_source = "predicted: " + path + " (" + std::to_string(t.windows_used) + " windows, " +
+                                  std::to_string(t.iterations_used) + " iterations after " +
+                                  std::to_string(t.warmup_iterations) + " of warm-up; " + per + ") x " +
+                                  std::to_string(pr.iterations) + " iterations" +
+                                  (s.schedule ? " (schedule " + s.schedule->name + ")" : "") +
+                                  (pr.rescaled ? ", scaled by pixels per iteration (a MODEL)" : "");
+    for (const std::string& n : pr.notes) in.notes.push_back(c.lifecycle.codec + ": " + n);
+    if (in.notes.empty() || in.notes.front().rfind("training prediction:", 0) != 0)
+      in.notes.insert(in.notes.begin(), "training prediction: " + pr.method);
+  }
+  return c;
+}
 
-  // Training energy per codec (network, quality).
-  struct Codec {
-    std::string network;
-    int quality = 0;
-    CodecLifecycle lifecycle;
-  };
-  std::vector<Codec> codecs;
-  std::vector<TrainingEstimate> training;
-  std::vector<std::string> notes;
-  bool any_rescaled = false;
+TrainingInputs read_training_inputs(const LifecycleParams& p, const LifecycleSettings& s) {
+  TrainingInputs in;
   for (const std::string& path : p.training) {
     const auto windows = read_training_csv(path);
     const std::string what = "training file '" + path + "'";
     if (windows.empty()) throw Error(what + " holds no windows: run `nicenergy train` first");
-    for (const auto& group : group_training_windows(windows, what)) {
-      const TrainingEnergy t = training_energy(group, options, what);
-      check_finite_training(t, what);
-      Codec c;
-      c.network = t.network.empty() ? t.abbr : t.network;
-      c.quality = t.quality;
-      c.lifecycle.codec = codec_label(c.network, c.quality);
-      c.lifecycle.estimate = t.estimate;
-      training.push_back({c.lifecycle.codec, t, std::nullopt});
-      if (p.iterations == 0 && !schedule) {
-        c.lifecycle.training_energy_j = t.measured_training_energy_j;
-        c.lifecycle.training_source = "measured: " + path + " (" + std::to_string(t.measured_iterations) +
-                                      " iterations, warm-up included)";
-      } else {
-        const TrainingPrediction pr =
-            schedule ? predict_training_energy(t, *schedule, rescale) : predict_training_energy(t, p.iterations);
-        if (!std::isfinite(pr.training_energy_low_j) || !std::isfinite(pr.training_energy_high_j))
-          throw Error(what + ": the predicted training energy of " + codec_label(t.network.empty() ? t.abbr : t.network, t.quality) +
-                      " overflows a double (" + number_text(t.energy_per_iteration_j) + " J per iteration x " +
-                      std::to_string(pr.iterations_max) + " iterations): check the log's energies");
-        training.back().predicted = pr;
-        c.lifecycle.training_energy_j = pr.training_energy_j;
-        c.lifecycle.training_energy_low_j = pr.training_energy_low_j;
-        c.lifecycle.training_energy_high_j = pr.training_energy_high_j;
-        c.lifecycle.training_model = pr.rescaled;
-        char per[160];
-        std::snprintf(per, sizeof per, "%.6g +- %.2g J per iteration, %.0f%% interval", t.energy_per_iteration_j,
-                      t.energy_per_iteration_ci_j, 100 * t.confidence);
-        c.lifecycle.training_source = "predicted: " + path + " (" + std::to_string(t.windows_used) + " windows, " +
-                                      std::to_string(t.iterations_used) + " iterations after " +
-                                      std::to_string(t.warmup_iterations) + " of warm-up; " + per + ") x " +
-                                      std::to_string(pr.iterations) + " iterations" +
-                                      (schedule ? " (schedule " + schedule->name + ")" : "") +
-                                      (pr.rescaled ? ", scaled by pixels per iteration (a MODEL)" : "");
-        for (const std::string& n : pr.notes) notes.push_back(c.lifecycle.codec + ": " + n);
-        any_rescaled = any_rescaled || pr.rescaled;
-        if (notes.empty() || notes.front().rfind("training prediction:", 0) != 0)
-          notes.insert(notes.begin(), "training prediction: " + pr.method);
-      }
-      codecs.push_back(c);
-    }
+    for (const auto& group : group_training_windows(windows, what)) in.codecs.push_back(training_codec(p, s, group, path, in));
   }
-  if (any_rescaled) notes.push_back("pixel rescale: " + pixel_rescale_model());
+  bool any_rescaled = false;
+  for (const TrainingEstimate& t : in.training) any_rescaled = any_rescaled || (t.predicted && t.predicted->rescaled);
+  if (any_rescaled) in.notes.push_back("pixel rescale: " + pixel_rescale_model());
   for (const std::string& text : p.training_energy_j) {
     const GivenTraining g = parse_given(text, p.quality);
-    Codec c;
+    LifecycleCodec c;
     c.network = g.network;
     c.quality = g.quality;
     c.lifecycle.codec = codec_label(g.network, g.quality);
     c.lifecycle.training_energy_j = g.training_energy_j;
     c.lifecycle.training_source = "given: " + text;
-    codecs.push_back(c);
+    in.codecs.push_back(c);
   }
 
-  auto carbon_lines = [&] {
-    std::printf("  grid intensity %g gCO2e/kWh: %s\n", carbon.grid_intensity_g_per_kwh,
-                carbon.grid_intensity_g_per_kwh == CarbonSettings::kDefaultGridIntensityGPerKwh
-                    ? (std::string("default, ") + CarbonSettings::grid_intensity_source()).c_str()
-                    : "given with --grid-intensity-g-per-kwh");
-    std::printf("  PUE %g: %s\n", carbon.pue,
-                carbon.pue == CarbonSettings::kDefaultPue ? (std::string("default, ") + CarbonSettings::pue_source()).c_str()
-                                                          : "given with --pue");
-  };
+  return in;
+}
+
+void print_carbon_lines(const CarbonSettings& carbon) {
+  std::printf("  grid intensity %g gCO2e/kWh: %s\n", carbon.grid_intensity_g_per_kwh,
+              carbon.grid_intensity_g_per_kwh == CarbonSettings::kDefaultGridIntensityGPerKwh
+                  ? (std::string("default, ") + CarbonSettings::grid_intensity_source()).c_str()
+                  : "given with --grid-intensity-g-per-kwh");
+  std::printf("  PUE %g: %s\n", carbon.pue,
+              carbon.pue == CarbonSettings::kDefaultPue ? (std::string("default, ") + CarbonSettings::pue_source()).c_str()
+                                                        : "given with --pue");
+}
+
+void print_training(const std::vector<TrainingEstimate>& training) {
+  std::printf("Training energy from training CSVs (dynamic energy, Eq. (1)); prediction as Carbontracker does: "
+              "energy per iteration after the warm-up x the schedule's iterations\n");
+  std::cout << render_text(training_energy_table(training));
+}
+
+// Without inference energy: the training energy, its CO2e, and what E_full needs.
+int report_training_only(const LifecycleParams& p, const LifecycleSettings& s, const TrainingInputs& in) {
   bool training_estimate = false;
-  for (const TrainingEstimate& t : training) training_estimate = training_estimate || t.measured.estimate;
-  auto print_training = [&] {
-    std::printf("Training energy from training CSVs (dynamic energy, Eq. (1)); prediction as Carbontracker does: "
-                "energy per iteration after the warm-up x the schedule's iterations\n");
-    std::cout << render_text(training_energy_table(training));
-  };
-  if (training_only) {
-    nlohmann::json j = {{"training", training_json(training)},
-                        {"estimate", training_estimate},
-                        {"grid_intensity_g_per_kwh", carbon.grid_intensity_g_per_kwh},
-                        {"pue", carbon.pue},
-                        {"notes", notes}};
-    if (p.json) {
-      std::cout << j.dump(2) << "\n";
-    } else {
-      print_training();
-      std::printf("\nCO2-equivalent of training in kg: kWh x PUE x grid intensity\n");
-      for (const Codec& c : codecs)
-        std::printf("  %s: %.4g kg CO2e%s\n", c.lifecycle.codec.c_str(), co2e_kg(c.lifecycle.training_energy_j, carbon),
-                    c.lifecycle.estimate ? " (ESTIMATE)" : "");
-      carbon_lines();
-      if (training_estimate)
-        std::printf("note: some %s\n", estimate_sentence().c_str());
-      std::printf("E_full(N) needs inference energy: add --results RESULTS.csv or --coeffs FIT.json --size WxH\n");
-    }
-    for (const std::string& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
-    if (!p.output.empty()) {
-      write_file_replacing(p.output, json_output ? j.dump(2) + "\n" : render_csv(training_energy_table(training)),
-                           "output '" + p.output + "'");
-      std::fprintf(stderr, "written to %s\n", p.output.c_str());
-    }
-    return 0;
+  for (const TrainingEstimate& t : in.training) training_estimate = training_estimate || t.measured.estimate;
+  nlohmann::json j = {{"training", training_json(in.training)},
+                      {"estimate", training_estimate},
+                      {"grid_intensity_g_per_kwh", s.carbon.grid_intensity_g_per_kwh},
+                      {"pue", s.carbon.pue},
+                      {"notes", in.notes}};
+  if (p.json) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    print_training(in.training);
+    std::printf("\nCO2-equivalent of training in kg: kWh x PUE x grid intensity\n");
+    for (const LifecycleCodec& c : in.codecs)
+      std::printf("  %s: %.4g kg CO2e%s\n", c.lifecycle.codec.c_str(), co2e_kg(c.lifecycle.training_energy_j, s.carbon),
+                  c.lifecycle.estimate ? " (ESTIMATE)" : "");
+    print_carbon_lines(s.carbon);
+    if (training_estimate)
+      std::printf("note: some %s\n", estimate_sentence().c_str());
+    std::printf("E_full(N) needs inference energy: add --results RESULTS.csv or --coeffs FIT.json --size WxH\n");
   }
+  for (const std::string& n : in.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  if (!p.output.empty()) {
+    write_file_replacing(p.output, s.json_output ? j.dump(2) + "\n" : render_csv(training_energy_table(in.training)),
+                         "output '" + p.output + "'");
+    std::fprintf(stderr, "written to %s\n", p.output.c_str());
+  }
+  return 0;
+}
 
-  // Inference energy per image, at the training's quality unless --quality says another.
+// Inference energy per image, at the training's quality unless --quality
+// says another, from a campaign's results or a fit; then E_full and break-evens.
+LifecycleResult lifecycle_result(const LifecycleParams& p, const LifecycleSettings& s, TrainingInputs& in) {
   std::vector<MeasurementRecord> records;
   FitResult fit;
   if (!p.results.empty()) {
@@ -268,49 +299,48 @@ int run_lifecycle(const LifecycleParams& p) {
     fit = read_fit_result(p.coeffs);
   }
   std::vector<CodecLifecycle> inputs;
-  for (Codec& c : codecs) {
+  for (LifecycleCodec& c : in.codecs) {
     const int quality = p.quality > 0 ? p.quality : c.quality;
     const InferenceEnergy e =
-        !p.results.empty() ? inference_energy_from_records(records, c.network, quality, size, p.results)
-                           : inference_energy_from_fit(fit, complexity_of(c.network, quality), quality, size->first,
-                                                     size->second, p.coeffs);
+        !p.results.empty() ? inference_energy_from_records(records, c.network, quality, s.size, p.results)
+                           : inference_energy_from_fit(fit, complexity_of(c.network, quality), quality, s.size->first,
+                                                     s.size->second, p.coeffs);
     c.lifecycle.inference_energy_per_image_j = e.inference_energy_per_image_j;
     c.lifecycle.inference_source = e.source + (quality != c.quality ? ", at quality " + std::to_string(quality) : "");
     c.lifecycle.estimate = c.lifecycle.estimate || e.estimate;
-    notes.insert(notes.end(), e.notes.begin(), e.notes.end());
+    in.notes.insert(in.notes.end(), e.notes.begin(), e.notes.end());
     inputs.push_back(c.lifecycle);
   }
-  const LifecycleResult result = compute_lifecycle(inputs, images, carbon);
+  return compute_lifecycle(inputs, s.images, s.carbon);
+}
 
-  nlohmann::json json = to_json(result, notes);
-  json["training"] = training_json(training);
-  if (p.json) {
-    std::cout << json.dump(2) << "\n";
-  } else {
-    if (!training.empty()) {
-      print_training();
-      std::printf("\n");
-    }
-    std::printf("Full-cycle energy E_full(N) = E_train + N x E_infer (Li et al., arXiv 2108.13465), in joules\n");
-    std::cout << render_text(lifecycle_energy_table(result));
-    for (const LifecycleRow& r : result.rows)
-      std::printf("  %s: training %s; inference %s\n", r.codec.codec.c_str(), r.codec.training_source.c_str(),
-                  r.codec.inference_source.c_str());
-    std::printf("\nCO2-equivalent in kg: kWh x PUE %g x grid %g gCO2e/kWh\n", carbon.pue,
-                carbon.grid_intensity_g_per_kwh);
-    std::cout << render_text(lifecycle_co2e_table(result));
-    carbon_lines();
-    if (!result.break_evens.empty()) {
-      std::printf("\nBreak-even N* = (E_train_b - E_train_a) / (E_infer_a - E_infer_b):\n");
-      for (const BreakEven& b : result.break_evens) std::printf("  %s\n", b.text.c_str());
-    }
-    if (result.estimate)
-      std::printf("note: some %s\n", estimate_sentence().c_str());
+void print_lifecycle(const LifecycleResult& result, const std::vector<TrainingEstimate>& training,
+                     const CarbonSettings& carbon) {
+  if (!training.empty()) {
+    print_training(training);
+    std::printf("\n");
   }
-  for (const std::string& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  std::printf("Full-cycle energy E_full(N) = E_train + N x E_infer (Li et al., arXiv 2108.13465), in joules\n");
+  std::cout << render_text(lifecycle_energy_table(result));
+  for (const LifecycleRow& r : result.rows)
+    std::printf("  %s: training %s; inference %s\n", r.codec.codec.c_str(), r.codec.training_source.c_str(),
+                r.codec.inference_source.c_str());
+  std::printf("\nCO2-equivalent in kg: kWh x PUE %g x grid %g gCO2e/kWh\n", carbon.pue,
+              carbon.grid_intensity_g_per_kwh);
+  std::cout << render_text(lifecycle_co2e_table(result));
+  print_carbon_lines(carbon);
+  if (!result.break_evens.empty()) {
+    std::printf("\nBreak-even N* = (E_train_b - E_train_a) / (E_infer_a - E_infer_b):\n");
+    for (const BreakEven& b : result.break_evens) std::printf("  %s\n", b.text.c_str());
+  }
+  if (result.estimate)
+    std::printf("note: some %s\n", estimate_sentence().c_str());
+}
 
+void write_lifecycle_outputs(const LifecycleParams& p, const LifecycleSettings& s, const LifecycleResult& result,
+                             const nlohmann::json& json) {
   if (!p.output.empty()) {
-    if (json_output) {
+    if (s.json_output) {
       write_file_replacing(p.output, json.dump(2) + "\n", "output '" + p.output + "'");
     } else {
       write_file_replacing(p.output, render_csv(lifecycle_long_table(result)), "output '" + p.output + "'");
@@ -327,6 +357,21 @@ int run_lifecycle(const LifecycleParams& p) {
     if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
     std::fprintf(stderr, "plot: %zu files in %s\n", files.size(), p.plot.c_str());
   }
+}
+
+int run_lifecycle(const LifecycleParams& p) {
+  const LifecycleSettings s = lifecycle_settings(p);
+  TrainingInputs in = read_training_inputs(p, s);
+  if (s.training_only) return report_training_only(p, s, in);
+  const LifecycleResult result = lifecycle_result(p, s, in);
+  nlohmann::json json = to_json(result, in.notes);
+  json["training"] = training_json(in.training);
+  if (p.json)
+    std::cout << json.dump(2) << "\n";
+  else
+    print_lifecycle(result, in.training, s.carbon);
+  for (const std::string& n : in.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  write_lifecycle_outputs(p, s, result, json);
   return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "quality/rate_distortion.h"
 #include "platform/runtime.h"
 #include "report/complexity_tables.h"
+#include "subject/resolve.h"
 
 namespace nicenergy::cli {
 namespace {
@@ -115,8 +116,11 @@ int run_legacy(const RunParams& p, const LegacyCodec& codec) {
 }
 
 int run_run(const RunParams& p) {
-  if (const LegacyCodec* codec = find_legacy_codec(p.model)) return run_legacy(p, *codec);
-  check_network_name(p.model, false);
+  const SubjectSpec subject = resolve_subject(p.model);
+  if (subject.kind == SubjectKind::classic) return run_legacy(p, legacy_codec(subject.name));
+  if (subject.kind != SubjectKind::network)
+    throw Error(p.model + " is a " + subject_kind_text(subject.kind) +
+                ": run codes an image with a built-in network or a classic codec");
   const torch::Device device = parse_device(p.device);
   set_threads(p.threads);
   set_deterministic(true);

@@ -28,6 +28,7 @@
 #include "platform/time_text.h"
 #include "report/modes_figure.h"
 #include "protocol/codec_measurement.h"
+#include "protocol/measurement_session.h"
 
 namespace nicenergy::cli {
 namespace {
@@ -173,8 +174,7 @@ struct ModeRun {
   const std::string& label;
   const torch::Tensor& x;
   const Padding& padding;
-  Protocol& protocol;
-  const IdleReference& cold_idle;
+  MeasurementSession& session;
   const std::string& device_text;
 };
 
@@ -190,10 +190,10 @@ void measure_mode(const ModeRun& run, const ExecutionMode& mode, ModeRow& row) {
                               Stage::chain, mode);
   const CodecWorkload& w = own ? *own : run.reference;
   const ModeDeviation deviation = compare_outputs(run.reference_output, run_chain_once(w), run.x, run.padding);
-  const ProtocolResult result = run.protocol.run(w.workload(), run.cold_idle, !p.no_preheat);
+  ProtocolResult result;
+  const MeasurementRecord record = run.session.measure(w.workload(), MeasurementRecord{}, &result);
   for (const std::string& warning : result.warnings)
     std::fprintf(stderr, "warning: %s: %s\n", row.mode.c_str(), warning.c_str());
-  const MeasurementRecord record = make_record(w, result, run.device_text, utc_now_iso8601());
   fill_run_results(row, record, result.estimate);
   row.max_abs_diff = deviation.max_abs_diff;
   row.tolerance = deviation.tolerance;
@@ -207,8 +207,7 @@ void measure_mode(const ModeRun& run, const ExecutionMode& mode, ModeRow& row) {
 // Each mode in turn, taken from `done` where it is there already; a failed
 // mode is recorded with its reason and the others are still measured.
 std::vector<ModeRow> measure_modes(const ModeRun& run, const std::vector<ExecutionMode>& modes,
-                                   const std::vector<ModeRow>& done, const QualityConfig& config,
-                                   const PowerMeter& meter) {
+                                   const std::vector<ModeRow>& done, const QualityConfig& config) {
   std::vector<ModeRow> rows;
   for (size_t i = 0; i < modes.size(); ++i) {
     ModeRow row;
@@ -228,8 +227,8 @@ std::vector<ModeRow> measure_modes(const ModeRun& run, const std::vector<Executi
     } catch (const std::exception& e) {
       // One mode's failure (a cuda_graph capture, say) is recorded; the others are still measured.
       row.error = one_line(e.what());
-      row.meter = meter.name();
-      row.estimate = meter.is_estimate();
+      row.meter = run.session.meter().name();
+      row.estimate = run.session.meter().is_estimate();
       std::fprintf(stderr, "error: mode %s: %s\n", row.mode.c_str(), row.error.c_str());
     }
     if (!run.p.output.empty()) append_mode_row(run.p.output, row);
@@ -254,11 +253,17 @@ int run_modes(ModesParams p) {
   if (p.weights.empty())
     std::fprintf(stderr, "note: seeded weights: their output is not an image, so PSNR, rate and deviation say little "
                          "about a mode; give trained ones with --weights\n");
-  const auto meter = open_measuring_meter(device, p.meter, p.threads);
   p.protocol.progress = stage_progress();
-  Protocol protocol(*meter, p.protocol);
+  // Preheated once, as a campaign is: the modes then run back to back on the
+  // hot device, each against the same cold and hot idle references.
+  SessionOptions options{measured_device(device), p.meter, p.protocol, !p.no_preheat};
+  options.preheat_once_per_idle = true;
+  MeasurementSession session(options);
+  if (!session.note().empty()) std::fprintf(stderr, "note: %s\n", session.note().c_str());
+  set_threads(p.threads);
+  set_deterministic(true);
   // The paper's cold idle reference, before any network is loaded.
-  const IdleReference cold_idle = protocol.measure_idle();
+  session.measure_idle();
   std::string label;
   const Image image = measured_image(p.input, p.size, label);
   const torch::Tensor x = image_to_tensor(image);
@@ -266,10 +271,10 @@ int run_modes(ModesParams p) {
 
   const CodecWorkload reference = make_codec_workload(p.model, p.quality, image, label, device, p.weights, p.seed);
   const ChainOutput reference_output = run_chain_once(reference);
-  const std::string device_text = describe_device(device, *meter);
-  const ModeRun run{p, reference, reference_output, image, label, x, padding, protocol, cold_idle, device_text};
+  const std::string device_text = describe_device(device, session.meter());
+  const ModeRun run{p, reference, reference_output, image, label, x, padding, session, device_text};
 
-  const std::vector<ModeRow> rows = measure_modes(run, modes, done, config, *meter);
+  const std::vector<ModeRow> rows = measure_modes(run, modes, done, config);
   const size_t failed = std::count_if(rows.begin(), rows.end(), [](const ModeRow& r) { return r.failed(); });
   std::vector<ModeRow> measured;
   for (const ModeRow& r : rows)

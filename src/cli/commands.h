@@ -9,7 +9,10 @@
 namespace nicenergy::cli {
 
 void add_model_commands(CLI::App& app, Action& action);     // zoo, complexity, run, version
-void add_energy_commands(CLI::App& app, Action& action);    // meters, measure, exec, campaign (+ merge)
+void add_measure_commands(CLI::App& app, Action& action);   // meters, measure
+void add_validate_commands(CLI::App& app, Action& action);  // validate
+void add_exec_commands(CLI::App& app, Action& action);      // exec
+void add_campaign_commands(CLI::App& app, Action& action);  // campaign (+ status, merge)
 void add_analysis_commands(CLI::App& app, Action& action);  // fit, predict, report
 void add_coding_commands(CLI::App& app, Action& action);    // compress, decompress
 void add_training_commands(CLI::App& app, Action& action);  // train

@@ -6,11 +6,10 @@
 #include "cli/options.h"
 #include "error.h"
 #include "image/image_source.h"
-#include "legacy/legacy_codecs.h"
-#include "models/torchscript_path.h"
 #include "platform/runtime.h"
 #include "protocol/codec_measurement.h"
 #include "protocol/progress.h"
+#include "subject/resolve.h"
 
 namespace nicenergy::cli {
 
@@ -33,13 +32,7 @@ void check_measured_input(const std::string& input, const std::string& size) {
 }
 
 QualityConfig builtin_network(const std::string& model, int quality, const std::string& command) {
-  if (find_legacy_codec(model))
-    throw Error(model + " is a legacy codec: " + command + " runs the built-in learned networks; measure it with "
-                "`nicenergy measure --model " + model + "`");
-  if (is_torchscript_path(model))
-    throw Error(command + " runs the built-in networks; measure a TorchScript file with `nicenergy measure`");
-  check_network_name(model, false);
-  return quality_config(find_network(model), quality);
+  return quality_config(find_network(resolve_network(model, command).name), quality);
 }
 
 std::unique_ptr<PowerMeter> open_measuring_meter(const torch::Device& device, const std::string& meter, int threads) {

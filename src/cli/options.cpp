@@ -71,13 +71,6 @@ CLI::Option* add_model(CLI::App* command, std::string& model) {
       ->type_name("NAME");
 }
 
-void check_network_name(const std::string& model, bool torchscript) {
-  if (lookup_network(model)) return;
-  throw Error("unknown model '" + model + "': use a network (Bfac, Bhyp, Mmean, Mcont, Canch, Cattn or its " +
-              "CompressAI name)" + (torchscript ? ", a TorchScript file (.pt, .ts)" : "") + " or a legacy codec (" +
-              legacy_codec_names() + ")");
-}
-
 CLI::Option* add_quality(CLI::App* command, int& quality) {
   // The network's own table says which qualities exist; here only "a number".
   return command->add_option("--quality", quality, "CompressAI quality index")

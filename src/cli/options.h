@@ -31,10 +31,6 @@ CLI::Validator whole_number(const std::string& option, long long min, long long 
 CLI::Validator real_number(const std::string& option, double min, double max);
 
 CLI::Option* add_model(CLI::App* command, std::string& model);          // --model NAME (required)
-// Throws Error unless `model` is a built-in network (a legacy codec or a
-// TorchScript file is checked by the caller first); the message lists what a
-// model may be, TorchScript files only where `torchscript` says they are taken.
-void check_network_name(const std::string& model, bool torchscript);
 CLI::Option* add_quality(CLI::App* command, int& quality);              // --quality Q (required)
 CLI::Option* add_threads(CLI::App* command, int& threads);              // --threads N (0: one per core)
 CLI::Option* add_seed(CLI::App* command, uint64_t& seed);               // --seed S

@@ -43,7 +43,10 @@ class ProcessSettings {
 
 void add_commands(CLI::App& app, Action& action) {
   add_model_commands(app, action);
-  add_energy_commands(app, action);
+  add_measure_commands(app, action);
+  add_validate_commands(app, action);
+  add_exec_commands(app, action);
+  add_campaign_commands(app, action);
   add_analysis_commands(app, action);
   add_coding_commands(app, action);
   add_training_commands(app, action);

@@ -38,4 +38,18 @@ struct Complexity {
   std::vector<LayerComplexity> layers;    // full chain, in execution order
 };
 
+// The complexity of one network at one quality, as the complexity module reports it.
+struct ComplexityRow {
+  std::string abbr;
+  std::string network;
+  std::string level;
+  int quality = 0;
+  int n = 0;                    // CompressAI's N
+  int m = 0;                    // CompressAI's M
+  int64_t params = 0;           // learnable parameters
+  double kmac_per_px = 0;
+  double kmac_per_px_2nd = 0;  // MACs up to the 2nd downsampling, per input pixel
+  bool has_2nd = true;            // false outside the zoo: "the 2nd downsampling" is our modules' notion
+};
+
 }  // namespace nicenergy

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "modeling/fit.h"
+#include "complexity/complexity_types.h"
 #include "protocol/record.h"
 
 namespace nicenergy {

@@ -21,7 +21,7 @@ namespace nicenergy {
 
 namespace {
 
-struct JpegErrors {
+struct JpegCodecErrors {
   jpeg_error_mgr manager;  // first, so libjpeg's pointer to it is a pointer to this
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
@@ -29,7 +29,7 @@ struct JpegErrors {
 
 struct EncodeContext {
   jpeg_compress_struct cinfo{};
-  JpegErrors errors{};
+  JpegCodecErrors errors{};
   unsigned char* buffer = nullptr;  // malloc'd by jpeg_mem_dest, ours to free
   unsigned long size = 0;
   bool created = false;
@@ -40,7 +40,7 @@ struct EncodeContext {
 };
 
 [[noreturn]] void on_error(j_common_ptr cinfo) {
-  auto* errors = reinterpret_cast<JpegErrors*>(cinfo->err);
+  auto* errors = reinterpret_cast<JpegCodecErrors*>(cinfo->err);
   (*cinfo->err->format_message)(cinfo, errors->message);
   std::longjmp(errors->jump, 1);
 }

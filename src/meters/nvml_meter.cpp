@@ -36,6 +36,7 @@
 
 #include "error.h"
 #include "meters/nvml_api.h"
+#include "meters/nvml_target.h"
 #include "meters/power_meter.h"
 
 namespace nicenergy {
@@ -82,26 +83,6 @@ class NvmlGpmSnapshot : public GpmSnapshot {
 
  private:
   GpmSampleFree_fn* free_;
-};
-
-// Which NVML device to open, and how it was chosen (for the record).
-struct NvmlTarget {
-  enum class By { index, uuid, pci_bus_id } by = By::index;
-  unsigned index = 0;
-  std::string key;     // UUID or PCI bus id
-  std::string how;     // e.g. "cuda:0 = CUDA_VISIBLE_DEVICES entry 0"
-  std::string error;   // non-empty: no such device, nothing to open
-  std::string label() const {
-    switch (by) {
-      case By::index: return "GPU index " + std::to_string(index);
-      case By::uuid: return "GPU " + key;
-      case By::pci_bus_id: return "GPU at PCI " + key;
-    }
-    return "";
-  }
-  std::string method() const {
-    return by == By::index ? "index" : by == By::uuid ? "uuid" : "pci_bus_id";
-  }
 };
 
 std::string library_path() {
@@ -355,6 +336,13 @@ class NvmlMeter : public PowerMeter {
   }
 
   void open() {
+    if (!load_library() || !bind_symbols() || !open_device()) return;
+    describe_device();
+    probe_sources();
+  }
+
+  // dlopen of libnvidia-ml (or NICENERGY_NVML_LIBRARY); false with reason_ set.
+  bool load_library() {
     lib_path_ = library_path();
     lib_ = dlopen(lib_path_.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib_) {
@@ -365,16 +353,21 @@ class NvmlMeter : public PowerMeter {
       } else {
         reason_ = "NVML: cannot load libnvidia-ml.so.1 (no NVIDIA driver on this machine); use --meter rapl or --meter estimate";
       }
-      return;
+      return false;
     }
+    return true;
+  }
+
+  // The symbols: those it cannot do without, and the optional ones (state, GPM).
+  bool bind_symbols() {
     if (!(bind_required(api_.Init_v2, "nvmlInit_v2") && bind_required(api_.Shutdown, "nvmlShutdown") &&
           bind_required(api_.ErrorString, "nvmlErrorString")))
-      return;
+      return false;
     const bool lookup_bound =
         target_.by == NvmlTarget::By::index  ? bind_required(api_.DeviceGetHandleByIndex_v2, "nvmlDeviceGetHandleByIndex_v2")
         : target_.by == NvmlTarget::By::uuid ? bind_required(api_.DeviceGetHandleByUUID, "nvmlDeviceGetHandleByUUID")
                                              : bind_required(api_.DeviceGetHandleByPciBusId_v2, "nvmlDeviceGetHandleByPciBusId_v2");
-    if (!lookup_bound) return;
+    if (!lookup_bound) return false;
     // Energy sources: at least one must be there (checked below).
     bind_optional(api_.DeviceGetTotalEnergyConsumption, "nvmlDeviceGetTotalEnergyConsumption");
     bind_optional(api_.DeviceGetFieldValues, "nvmlDeviceGetFieldValues");
@@ -382,7 +375,7 @@ class NvmlMeter : public PowerMeter {
     if (!api_.DeviceGetTotalEnergyConsumption && !api_.DeviceGetFieldValues && !api_.DeviceGetPowerUsage) {
       reason_ = "NVML: " + lib_path_ + " has none of nvmlDeviceGetTotalEnergyConsumption, nvmlDeviceGetFieldValues, "
                 "nvmlDeviceGetPowerUsage (driver too old?); update the NVIDIA driver or use --meter estimate";
-      return;
+      return false;
     }
     // State only: optional.
     bind_optional(api_.DeviceGetIndex, "nvmlDeviceGetIndex");
@@ -410,11 +403,15 @@ class NvmlMeter : public PowerMeter {
     bind_optional(api_.GpmSampleFree, "nvmlGpmSampleFree");
     bind_optional(api_.GpmSampleGet, "nvmlGpmSampleGet");
     bind_optional(api_.GpmMetricsGet, "nvmlGpmMetricsGet");
+    return true;
+  }
 
+  // nvmlInit and the device's handle, found as the target says.
+  bool open_device() {
     nvmlReturn_t rc = api_.Init_v2();
     if (rc != NVML_SUCCESS) {
       reason_ = error("nvmlInit_v2", rc) + " (is the NVIDIA driver loaded? try nvidia-smi, or use --meter estimate)";
-      return;
+      return false;
     }
     initialized_ = true;
     switch (target_.by) {
@@ -428,13 +425,16 @@ class NvmlMeter : public PowerMeter {
                                                             : "nvmlDeviceGetHandleByPciBusId_v2";
       reason_ = error(fn, rc) + " for " + target_.label() + (target_.how.empty() ? "" : " (" + target_.how + ")") +
                 "; list GPUs with nvidia-smi -L and pass --meter nvml:INDEX";
-      return;
+      return false;
     }
-    describe_device();
+    return true;
+  }
 
+  // What the device measures: the energy counter, the power field, memory power, GPM.
+  void probe_sources() {
     if (api_.DeviceGetTotalEnergyConsumption) {
       unsigned long long mj = 0;
-      rc = api_.DeviceGetTotalEnergyConsumption(device_, &mj);
+      const nvmlReturn_t rc = api_.DeviceGetTotalEnergyConsumption(device_, &mj);
       has_counter_ = rc == NVML_SUCCESS;
       if (!has_counter_) notes_.push_back("no energy counter (nvmlDeviceGetTotalEnergyConsumption: " +
                                           std::string(api_.ErrorString(rc)) + "): energy from power samples");
@@ -509,49 +509,6 @@ class NvmlMeter : public PowerMeter {
   std::vector<std::string> notes_;
 };
 
-// CUDA_VISIBLE_DEVICES as the CUDA runtime reads it: comma-separated indices or
-// GPU-/MIG- UUIDs, the list ending at the first entry that is neither.
-NvmlTarget target_from_visible_devices(int cuda_index, const char* visible) {
-  NvmlTarget target;
-  const std::string cuda = "cuda:" + std::to_string(cuda_index);
-  if (!visible) {
-    target.index = static_cast<unsigned>(cuda_index);
-    target.how = cuda + " = NVML index " + std::to_string(cuda_index) + " (no CUDA_VISIBLE_DEVICES)";
-    return target;
-  }
-  std::vector<std::string> entries;
-  const std::string text = visible;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string entry = text.substr(start, comma - start);
-    entry.erase(0, entry.find_first_not_of(" \t"));
-    entry.erase(entry.find_last_not_of(" \t") + 1);
-    const bool uuid = entry.rfind("GPU-", 0) == 0 || entry.rfind("MIG-", 0) == 0;
-    const bool number = !entry.empty() && entry.find_first_not_of("0123456789") == std::string::npos;
-    if (!uuid && !number) break;
-    entries.push_back(entry);
-    start = comma + 1;
-  }
-  if (cuda_index < 0 || static_cast<size_t>(cuda_index) >= entries.size()) {
-    target.error = "NVML: " + cuda + " is not visible: CUDA_VISIBLE_DEVICES=\"" + text + "\" makes " +
-                   std::to_string(entries.size()) + " device(s) visible; use a visible cuda:N or --meter nvml:INDEX";
-    return target;
-  }
-  const std::string& entry = entries[static_cast<size_t>(cuda_index)];
-  target.how = cuda + " = CUDA_VISIBLE_DEVICES entry " + std::to_string(cuda_index) + " (" + entry + ")";
-  if (entry[0] == 'G' || entry[0] == 'M') {
-    target.by = NvmlTarget::By::uuid;
-    target.key = entry;
-  } else {
-    // CUDA orders indices fastest-first unless CUDA_DEVICE_ORDER=PCI_BUS_ID, NVML by
-    // PCI bus: the same on nodes of identical GPUs, which is where this path runs.
-    target.index = static_cast<unsigned>(std::stoul(entry));
-  }
-  return target;
-}
-
 }  // namespace
 
 std::string clock_event_reasons_text(uint64_t reasons) {
@@ -568,23 +525,11 @@ std::string clock_event_reasons_text(uint64_t reasons) {
 }
 
 std::unique_ptr<PowerMeter> make_nvml_meter(unsigned index) {
-  NvmlTarget target;
-  target.index = index;
-  target.how = "NVML index " + std::to_string(index) + " (--meter nvml:INDEX, or the default 0)";
-  return std::make_unique<NvmlMeter>(std::move(target));
+  return std::make_unique<NvmlMeter>(nvml_target_by_index(index));
 }
 
 std::unique_ptr<PowerMeter> make_nvml_meter_for_cuda_device(int cuda_index, const std::string& pci_bus_id) {
-  // The PCI bus id is global, so CUDA_VISIBLE_DEVICES and CUDA_DEVICE_ORDER
-  // cannot mislead it; the caller gets it from the CUDA runtime.
-  if (!pci_bus_id.empty()) {
-    NvmlTarget target;
-    target.by = NvmlTarget::By::pci_bus_id;
-    target.key = pci_bus_id;
-    target.how = "cuda:" + std::to_string(cuda_index) + " at PCI " + pci_bus_id + " (from the CUDA runtime)";
-    return std::make_unique<NvmlMeter>(std::move(target));
-  }
-  return std::make_unique<NvmlMeter>(target_from_visible_devices(cuda_index, std::getenv("CUDA_VISIBLE_DEVICES")));
+  return std::make_unique<NvmlMeter>(nvml_target_for_cuda_device(cuda_index, pci_bus_id));
 }
 
 }  // namespace nicenergy

@@ -1,6 +1,9 @@
 #include "meters/trace_csv.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <cmath>
 
 #include "error.h"
@@ -76,6 +79,28 @@ std::vector<TracePoint> parse_trace_csv(const std::string& text, const std::stri
   }
   if (points.empty()) throw Error(what + " has a header but no samples: record a trace first");
   return points;
+}
+
+void write_power_trace_csv(const std::string& path, const std::vector<PowerSample>& samples,
+                           const std::vector<TraceWindow>& windows) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f)
+    throw WriteError("trace '" + path + "': cannot write it (" + std::strerror(errno) +
+                     "); check that the folder exists and is writable");
+  bool ok = std::fprintf(f, "time_s,power_w,window\n") > 0;
+  const double origin_s = samples.empty() ? 0 : samples.front().t_s;
+  size_t w = 0;  // samples and windows are both in time order
+  for (const PowerSample& s : samples) {
+    while (w < windows.size() && windows[w].end_s < s.t_s) ++w;
+    const int window = w < windows.size() && s.t_s >= windows[w].start_s ? windows[w].index : -1;
+    ok = ok && std::fprintf(f, "%.6f,%.9g,%d\n", s.t_s - origin_s, s.power_w, window) > 0;
+  }
+  // Buffered bytes reach the disk at fflush and fclose: a full disk shows there.
+  ok = std::fflush(f) == 0 && ok;
+  const int error = errno;
+  if (std::fclose(f) != 0 || !ok)
+    throw WriteError("trace '" + path + "': writing failed (" + std::strerror(ok ? errno : error) +
+                     "); free space and run again");
 }
 
 }  // namespace nicenergy

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "meters/power_meter.h"
+
 namespace nicenergy {
 
 // One sample of a power trace: window is the measurement window's index, -1 outside.
@@ -20,6 +22,18 @@ struct TracePoint {
 constexpr uint64_t kMaxTraceBytes = uint64_t(1) << 30;
 constexpr double kMaxTraceTimeS = 1e9;
 constexpr double kMaxTracePowerW = 1e7;
+
+// A measurement window as the trace marks it.
+struct TraceWindow {
+  int index = 0;
+  double start_s = 0, end_s = 0;  // on the samples' clock
+};
+
+// Writes samples as a trace (time from the first sample), each marked with the
+// window it falls in (-1 outside); windows in time order. Throws WriteError
+// naming the file when it cannot be written in full (a full disk).
+void write_power_trace_csv(const std::string& path, const std::vector<PowerSample>& samples,
+                           const std::vector<TraceWindow>& windows);
 
 // Reads a trace: a header first naming time_s and power_w, and optionally
 // window (-1 everywhere without it); columns in any order, others ignored;

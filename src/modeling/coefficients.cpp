@@ -20,7 +20,7 @@ nlohmann::json to_json(const FitResult& result) {
   nlohmann::json fits = nlohmann::json::array();
   for (const EnergyFit& f : result.fits)
     fits.push_back({{"network", f.network}, {"abbr", f.abbr}, {"level", f.level}, {"n", f.n},
-                    {"alpha", f.alpha_j_per_pixel}, {"beta", f.beta_j}, {"pearson", f.pearson},
+                    {"alpha_j_per_pixel", f.alpha_j_per_pixel}, {"beta_j", f.beta_j}, {"pearson", f.pearson},
                     {"mre", f.mre}, {"mre_in_sample", f.mre_in_sample},
                     {"pixels_min", f.min_pixels}, {"pixels_max", f.max_pixels}});
   return {{"estimate", result.estimate},  // true: the energies were CPU-time estimates, not measurements
@@ -101,8 +101,9 @@ FitResult fit_result_from_json(const nlohmann::json& json, const std::string& so
     f.abbr = field<std::string>(j, "abbr", where);
     f.level = field<std::string>(j, "level", where);
     f.n = count_field(j, "n", where);
-    f.alpha_j_per_pixel = field<double>(j, "alpha", where);
-    f.beta_j = field<double>(j, "beta", where);
+    // Files written before the keys named their units say "alpha" and "beta".
+    f.alpha_j_per_pixel = field<double>(j, j.contains("alpha") ? "alpha" : "alpha_j_per_pixel", where);
+    f.beta_j = field<double>(j, j.contains("beta") ? "beta" : "beta_j", where);
     f.pearson = field<double>(j, "pearson", where);
     f.mre = field<double>(j, "mre", where);
     f.mre_in_sample = field<double>(j, "mre_in_sample", where);

@@ -11,7 +11,7 @@
 namespace nicenergy {
 
 // {"estimate": bool,
-//  "fits": [{"network","abbr","level","n","alpha","beta","pearson","mre","mre_in_sample"}...],
+//  "fits": [{"network","abbr","level","n","alpha_j_per_pixel","beta_j","pearson","mre","mre_in_sample"}...],
 //  "alpha_vs_kmac": {"slope","offset","pearson","mre","mre_in_sample","n"} or null,
 //  "alpha_vs_kmac_2nd": same}; alpha in J/pixel, beta in J, MREs as fractions.
 nlohmann::json to_json(const FitResult& result);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "complexity/complexity_types.h"
 #include "protocol/record.h"
 #include "stats/stats.h"
 
@@ -71,19 +72,6 @@ struct FitResult {
   bool estimate = false;                        // fitted to estimated energies (method "estimate")
 };
 
-// The complexity of one network at one quality, as the complexity module reports it.
-struct ComplexityRow {
-  std::string abbr;
-  std::string network;
-  std::string level;
-  int quality = 0;
-  int n = 0;                    // CompressAI's N
-  int m = 0;                    // CompressAI's M
-  int64_t params = 0;           // learnable parameters
-  double kmac_per_px = 0;
-  double kmac_per_px_2nd = 0;  // MACs up to the 2nd downsampling, per input pixel
-  bool has_2nd = true;            // false outside the zoo: "the 2nd downsampling" is our modules' notion
-};
 
 // One network-level point for the alpha-vs-kMAC fit.
 struct KmacPoint {

@@ -143,7 +143,7 @@ nlohmann::json to_json(const Prediction& p) {
     return high > 0 ? nlohmann::json::array({low, high}) : nlohmann::json(nullptr);
   };
   return {{"network", p.network}, {"abbr", p.abbr}, {"level", p.level}, {"pixels", p.pixels},
-          {"alpha", p.alpha_j_per_pixel}, {"beta", p.beta_j}, {"energy_j", p.energy_j},
+          {"alpha_j_per_pixel", p.alpha_j_per_pixel}, {"beta_j", p.beta_j}, {"energy_j", p.energy_j},
           {"expected_relative_error", p.expected_relative_error}, {"source", p.source},
           {"coefficients", p.coefficients}, {"pixels_range", range(p.min_pixels, p.max_pixels)},
           {"kmac_range", p.source == "alpha_vs_kmac" ? range(p.min_kmac, p.max_kmac) : nlohmann::json(nullptr)},

@@ -55,6 +55,82 @@ uint64_t safetensors_header_length(const std::string& prefix, uint64_t file_size
   return length;
 }
 
+// One tensor's entry: dtype, shape and data offsets, each checked against the
+// file's data (no overflow, nothing past its end).
+static SafetensorsTensor parse_tensor(const std::string& name, const nlohmann::json& info, uint64_t data_size,
+                                      const std::string& path) {
+  const std::string where = tensor_where(name);
+  if (!info.is_object()) fail(path, where + " is not an object with dtype, shape and data_offsets");
+  for (auto k = info.begin(); k != info.end(); ++k)
+    if (k.key() != "dtype" && k.key() != "shape" && k.key() != "data_offsets")
+      fail(path, where + " has the unknown key '" + printable(k.key()) + "' (known: dtype, shape, data_offsets)");
+  for (const char* key : {"dtype", "shape", "data_offsets"})
+    if (!info.contains(key)) fail(path, where + " has no " + key);
+
+  SafetensorsTensor t;
+  t.name = name;
+  const nlohmann::json& dtype = info.at("dtype");
+  if (!dtype.is_string()) fail(path, where + " has a dtype that is not a string");
+  t.dtype = dtype.get<std::string>();
+  t.element_size = dtype_size(t.dtype);
+  if (t.element_size == 0)
+    fail(path, where + " has the unsupported dtype '" + printable(t.dtype) + "' (supported: F32, F64, F16, BF16, I32, I64)");
+
+  const nlohmann::json& shape = info.at("shape");
+  if (!shape.is_array()) fail(path, where + " has a shape that is not a list of whole numbers");
+  if (shape.size() > 8) fail(path, where + " has " + std::to_string(shape.size()) + " dimensions, more than 8");
+  // The element count may not overflow, nor may its bytes exceed the data.
+  t.elements = 1;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    const uint64_t n = whole_number(shape[d], path, where + " dimension " + std::to_string(d));
+    if (n > static_cast<uint64_t>(INT64_MAX)) fail(path, where + " dimension " + std::to_string(d) + " is too large");
+    t.shape.push_back(static_cast<int64_t>(n));
+    if (t.elements != 0 && n > data_size / t.elements)
+      fail(path, where + " has the shape of more elements than the file holds data for (truncated?)");
+    t.elements *= n;
+  }
+  const uint64_t bytes = t.elements * t.element_size;  // elements <= data_size: no overflow
+  if (bytes > data_size) fail(path, where + " needs " + std::to_string(bytes) + " bytes, more than the file's data (truncated?)");
+
+  const nlohmann::json& offsets = info.at("data_offsets");
+  if (!offsets.is_array() || offsets.size() != 2)
+    fail(path, where + " has data_offsets that are not [begin, end]");
+  t.begin = whole_number(offsets[0], path, where + " data_offsets begin");
+  t.end = whole_number(offsets[1], path, where + " data_offsets end");
+  // Compare without subtracting first: end - begin wraps around when begin > end.
+  if (t.begin > t.end)
+    fail(path, where + " has data_offsets [" + std::to_string(t.begin) + ", " + std::to_string(t.end) +
+                   "]: the begin is after the end");
+  if (t.end > data_size)
+    fail(path, where + " has data_offsets up to " + std::to_string(t.end) + ", past the end of the data (" +
+                   std::to_string(data_size) + " bytes; truncated?)");
+  if (t.end - t.begin != bytes)
+    fail(path, where + " has " + std::to_string(t.end - t.begin) + " bytes of data, but dtype " + t.dtype +
+                   " and its shape need " + std::to_string(bytes));
+  return t;
+}
+
+// The specification: the data is exactly the tensors, one after another, with
+// no overlap and no hole (so no byte is read twice or left unexplained).
+static void check_contiguous(std::vector<SafetensorsTensor>& tensors, uint64_t data_size, const std::string& path) {
+  std::sort(tensors.begin(), tensors.end(), [](const SafetensorsTensor& a, const SafetensorsTensor& b) {
+    return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
+  });
+  uint64_t expected = 0;
+  const SafetensorsTensor* previous = nullptr;
+  for (const SafetensorsTensor& t : tensors) {
+    if (t.begin < expected)
+      fail(path, tensor_where(t.name) + " overlaps " + tensor_where(previous->name) + " in the data");
+    if (t.begin > expected)
+      fail(path, "the data has a hole of " + std::to_string(t.begin - expected) + " bytes before " +
+                     tensor_where(t.name) + " (tensors must be contiguous)");
+    expected = t.end;
+    previous = &t;
+  }
+  if (expected != data_size)
+    fail(path, std::to_string(data_size - expected) + " bytes of data after the last tensor belong to no tensor");
+}
+
 SafetensorsHeader parse_safetensors_header(const std::string& header_json, uint64_t file_size,
                                            const std::string& path) {
   SafetensorsHeader header;
@@ -83,75 +159,10 @@ SafetensorsHeader parse_safetensors_header(const std::string& header_json, uint6
       }
       continue;
     }
-    const std::string where = tensor_where(name);
-    if (!info.is_object()) fail(path, where + " is not an object with dtype, shape and data_offsets");
-    for (auto k = info.begin(); k != info.end(); ++k)
-      if (k.key() != "dtype" && k.key() != "shape" && k.key() != "data_offsets")
-        fail(path, where + " has the unknown key '" + printable(k.key()) + "' (known: dtype, shape, data_offsets)");
-    for (const char* key : {"dtype", "shape", "data_offsets"})
-      if (!info.contains(key)) fail(path, where + " has no " + key);
-
-    SafetensorsTensor t;
-    t.name = name;
-    const nlohmann::json& dtype = info.at("dtype");
-    if (!dtype.is_string()) fail(path, where + " has a dtype that is not a string");
-    t.dtype = dtype.get<std::string>();
-    t.element_size = dtype_size(t.dtype);
-    if (t.element_size == 0)
-      fail(path, where + " has the unsupported dtype '" + printable(t.dtype) + "' (supported: F32, F64, F16, BF16, I32, I64)");
-
-    const nlohmann::json& shape = info.at("shape");
-    if (!shape.is_array()) fail(path, where + " has a shape that is not a list of whole numbers");
-    if (shape.size() > 8) fail(path, where + " has " + std::to_string(shape.size()) + " dimensions, more than 8");
-    // The element count may not overflow, nor may its bytes exceed the data.
-    t.elements = 1;
-    for (size_t d = 0; d < shape.size(); ++d) {
-      const uint64_t n = whole_number(shape[d], path, where + " dimension " + std::to_string(d));
-      if (n > static_cast<uint64_t>(INT64_MAX)) fail(path, where + " dimension " + std::to_string(d) + " is too large");
-      t.shape.push_back(static_cast<int64_t>(n));
-      if (t.elements != 0 && n > data_size / t.elements)
-        fail(path, where + " has the shape of more elements than the file holds data for (truncated?)");
-      t.elements *= n;
-    }
-    const uint64_t bytes = t.elements * t.element_size;  // elements <= data_size: no overflow
-    if (bytes > data_size) fail(path, where + " needs " + std::to_string(bytes) + " bytes, more than the file's data (truncated?)");
-
-    const nlohmann::json& offsets = info.at("data_offsets");
-    if (!offsets.is_array() || offsets.size() != 2)
-      fail(path, where + " has data_offsets that are not [begin, end]");
-    t.begin = whole_number(offsets[0], path, where + " data_offsets begin");
-    t.end = whole_number(offsets[1], path, where + " data_offsets end");
-    // Compare without subtracting first: end - begin wraps around when begin > end.
-    if (t.begin > t.end)
-      fail(path, where + " has data_offsets [" + std::to_string(t.begin) + ", " + std::to_string(t.end) +
-                     "]: the begin is after the end");
-    if (t.end > data_size)
-      fail(path, where + " has data_offsets up to " + std::to_string(t.end) + ", past the end of the data (" +
-                     std::to_string(data_size) + " bytes; truncated?)");
-    if (t.end - t.begin != bytes)
-      fail(path, where + " has " + std::to_string(t.end - t.begin) + " bytes of data, but dtype " + t.dtype +
-                     " and its shape need " + std::to_string(bytes));
-    header.tensors.push_back(std::move(t));
+    header.tensors.push_back(parse_tensor(name, info, data_size, path));
   }
 
-  // The specification: the data is exactly the tensors, one after another,
-  // with no overlap and no hole (so no byte is read twice or left unexplained).
-  std::sort(header.tensors.begin(), header.tensors.end(), [](const SafetensorsTensor& a, const SafetensorsTensor& b) {
-    return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
-  });
-  uint64_t expected = 0;
-  const SafetensorsTensor* previous = nullptr;
-  for (const SafetensorsTensor& t : header.tensors) {
-    if (t.begin < expected)
-      fail(path, tensor_where(t.name) + " overlaps " + tensor_where(previous->name) + " in the data");
-    if (t.begin > expected)
-      fail(path, "the data has a hole of " + std::to_string(t.begin - expected) + " bytes before " +
-                     tensor_where(t.name) + " (tensors must be contiguous)");
-    expected = t.end;
-    previous = &t;
-  }
-  if (expected != data_size)
-    fail(path, std::to_string(data_size - expected) + " bytes of data after the last tensor belong to no tensor");
+  check_contiguous(header.tensors, data_size, path);
   return header;
 }
 

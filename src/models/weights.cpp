@@ -69,33 +69,12 @@ static std::string shape_text(c10::IntArrayRef shape) {
   return text + "]";
 }
 
-void load_weights(NetworkImpl& network, const std::string& path) {
-  const std::string what = "weights file '" + path + "'";
-  const std::string hint = "give a safetensors file (see docs/networks.md)";
-  require_regular_file(path, what, hint);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(what + " cannot be opened: " + hint);
-  std::error_code size_error;
-  const uint64_t file_size = std::filesystem::file_size(path, size_error);
-  if (size_error) throw Error(what + " cannot be read (" + size_error.message() + "): " + hint);
-  // Every range is checked against the file's size before anything is read
-  // or allocated (safetensors_header.cpp); each read is still checked, as the
-  // file may shrink under us.
-  auto read_exactly = [&](char* into, uint64_t bytes, uint64_t at, const std::string& part) {
-    in.seekg(static_cast<std::streamoff>(at));
-    in.read(into, static_cast<std::streamsize>(bytes));
-    if (!in || static_cast<uint64_t>(in.gcount()) != bytes)
-      throw Error(what + ": reading " + part + " failed after " + std::to_string(in.gcount()) + " of " +
-                  std::to_string(bytes) + " bytes (truncated while loading?)");
-  };
-  std::string prefix(std::min<uint64_t>(file_size, 8), '\0');
-  read_exactly(prefix.data(), prefix.size(), 0, "the header length");
-  const uint64_t header_size = safetensors_header_length(prefix, file_size, path);
-  std::string header_json(header_size, '\0');
-  read_exactly(header_json.data(), header_size, 8, "the header");
-  const SafetensorsHeader header = parse_safetensors_header(header_json, file_size, path);
-
-  std::map<std::string, torch::Tensor> expected = state_dict(network);
+// Each tensor of the file against the network's: names (CompressAI's old and
+// new spelling), shapes, none missing and none left over. Throws Error listing
+// every problem; else (tensor in the file, the network's name for it).
+static std::vector<std::pair<const SafetensorsTensor*, std::string>> match_tensors(
+    const SafetensorsHeader& header, const std::map<std::string, torch::Tensor>& expected, const NetworkImpl& network,
+    const std::string& what) {
   std::vector<std::string> problems;
   // (tensor in the file, the network's name for it)
   std::vector<std::pair<const SafetensorsTensor*, std::string>> wanted;
@@ -130,6 +109,37 @@ void load_weights(NetworkImpl& network, const std::string& path) {
     throw Error(what + " does not fit " + network.config().spec->name + " quality " +
                 std::to_string(network.config().quality) + ": " + text);
   }
+  return wanted;
+}
+
+void load_weights(NetworkImpl& network, const std::string& path) {
+  const std::string what = "weights file '" + path + "'";
+  const std::string hint = "give a safetensors file (see docs/networks.md)";
+  require_regular_file(path, what, hint);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(what + " cannot be opened: " + hint);
+  std::error_code size_error;
+  const uint64_t file_size = std::filesystem::file_size(path, size_error);
+  if (size_error) throw Error(what + " cannot be read (" + size_error.message() + "): " + hint);
+  // Every range is checked against the file's size before anything is read
+  // or allocated (safetensors_header.cpp); each read is still checked, as the
+  // file may shrink under us.
+  auto read_exactly = [&](char* into, uint64_t bytes, uint64_t at, const std::string& part) {
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(into, static_cast<std::streamsize>(bytes));
+    if (!in || static_cast<uint64_t>(in.gcount()) != bytes)
+      throw Error(what + ": reading " + part + " failed after " + std::to_string(in.gcount()) + " of " +
+                  std::to_string(bytes) + " bytes (truncated while loading?)");
+  };
+  std::string prefix(std::min<uint64_t>(file_size, 8), '\0');
+  read_exactly(prefix.data(), prefix.size(), 0, "the header length");
+  const uint64_t header_size = safetensors_header_length(prefix, file_size, path);
+  std::string header_json(header_size, '\0');
+  read_exactly(header_json.data(), header_size, 8, "the header");
+  const SafetensorsHeader header = parse_safetensors_header(header_json, file_size, path);
+
+  std::map<std::string, torch::Tensor> expected = state_dict(network);
+  const auto wanted = match_tensors(header, expected, network, what);
 
   // Read everything before changing the network, so that a failed read leaves it as it was.
   std::map<std::string, torch::Tensor> loaded;

@@ -2,6 +2,7 @@
 
 #include "platform/time_text.h"
 #include "protocol/settings.h"
+#include "subject/subject.h"
 
 namespace nicenergy {
 

@@ -13,9 +13,10 @@
 #include "protocol/measured_device.h"
 #include "protocol/protocol.h"
 #include "protocol/record.h"
-#include "subject/subject.h"
 
 namespace nicenergy {
+
+class Subject;  // subject/subject.h: what is measured
 
 struct SessionOptions {
   MeasuredDevice device;
@@ -45,6 +46,8 @@ class MeasurementSession {
   // on a second call (a campaign's refresh), after which the next measurement
   // preheats again. measure() takes one first where none was.
   double measure_idle();
+  // The cold idle reference in use (none before the first measurement).
+  const std::optional<IdleReference>& idle() const { return idle_; }
   // The protocol on the subject; the record is the subject's, with the energy,
   // meter, device, site and start time filled. The full result in *result.
   MeasurementRecord measure(const Subject& subject, ProtocolResult* result = nullptr);

@@ -21,6 +21,7 @@
 
 #include "meters/power_meter.h"
 #include "meters/sampler.h"
+#include "meters/trace_csv.h"
 #include "meters/window.h"
 #include "protocol/record.h"
 #include "protocol/stop_rule.h"
@@ -218,6 +219,18 @@ class Protocol {
 
  private:
   void report(const std::string& stage, double fraction) const;
+  // measure_window's parts: the M executions between the window's edges; the
+  // sanity findings; edge accounting and Eq. (1) per method; what the device
+  // says of itself at the end.
+  WindowEnergy run_window(const Workload& workload, const IdleReference& idle, WindowMeasurement& w);
+  void check_window(WindowMeasurement& w, const std::string& name);
+  void account_window(WindowMeasurement& w, const WindowEnergy& energy, const IdleReference& idle,
+                      const std::string& name);
+  void note_device_state(WindowMeasurement& w, const std::string& name);
+  // run's parts: the K windows until the stopping rule says enough; the
+  // run-level findings (sampling, idle references).
+  StopDecision measure_windows(const Workload& workload, ProtocolResult& r);
+  void add_run_findings(ProtocolResult& r);
 
   PowerMeter& meter_;
   ProtocolConfig config_;
@@ -235,8 +248,13 @@ std::vector<FieldLag> estimate_field_lags(const std::map<std::string, std::vecto
 
 // time_s (from the first sample), power_w, window (index, or -1 outside windows):
 // the data of the paper's Fig. 1. Readable back by read_power_trace_csv.
-void write_trace_csv(const std::string& path, const std::vector<PowerSample>& samples,
-                     const std::vector<WindowMeasurement>& windows);
+// (meters/trace_csv.h writes it.)
+inline void write_trace_csv(const std::string& path, const std::vector<PowerSample>& samples,
+                            const std::vector<WindowMeasurement>& windows) {
+  std::vector<TraceWindow> marks;
+  for (const WindowMeasurement& w : windows) marks.push_back({w.index, w.start_s, w.end_s});
+  write_power_trace_csv(path, samples, marks);
+}
 // energy_j, energy_ci_j, k, m, duration_s, idle_power_w, mean_power_w, meter,
 // method, and the hardening columns (idle references, warnings, ...).
 void fill_record(const ProtocolResult& result, MeasurementRecord& record);

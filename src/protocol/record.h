@@ -77,35 +77,13 @@ struct MeasurementRecord {
   std::string mode;
 };
 
-// Column order of the results CSV; extra columns may follow in a file.
-inline const std::vector<std::string>& measurement_columns() {
-  static const std::vector<std::string> columns = {
-      "network", "abbr", "quality", "level", "image", "width", "height", "pixels",
-      "padded_width", "padded_height", "energy_j", "energy_ci_j", "k", "m",
-      "duration_s", "idle_power_w", "mean_power_w", "meter", "method", "device",
-      "started_at", "libtorch", "cuda", "cudnn", "threads",
-      "idle_reference", "idle_cold_power_w", "idle_hot_power_w", "energy_cold_j", "energy_hot_j", "warnings",
-      "memory_share",
-      "kmac_per_px",
-      "dram_bw_util_pct", "sm_util_pct", "tensor_util_pct", "stage",
-      "host_meter", "host_idle_power_w", "host_energy_j",
-      "node", "slurm_job", "gpu", "gpu_uuid",
-      "bpp", "psnr_db", "ms_ssim", "mode"};
-  return columns;
-}
+// What one execution of the record was: its stage, "chain" in older files.
+inline std::string record_stage(const MeasurementRecord& r) { return r.stage.empty() ? "chain" : r.stage; }
 
-// Columns added after the first release: files written before them are still
-// read (the fields stay empty), but new rows are only appended under the
-// current header.
-inline bool is_optional_column(const std::string& column) {
-  return column == "libtorch" || column == "cuda" || column == "cudnn" || column == "threads" ||
-         column == "idle_reference" || column == "idle_cold_power_w" || column == "idle_hot_power_w" ||
-         column == "energy_cold_j" || column == "energy_hot_j" || column == "warnings" || column == "memory_share" ||
-         column == "kmac_per_px" ||
-         column == "dram_bw_util_pct" || column == "sm_util_pct" || column == "tensor_util_pct" || column == "stage" ||
-         column == "host_meter" || column == "host_idle_power_w" || column == "host_energy_j" ||
-         column == "node" || column == "slurm_job" || column == "gpu" || column == "gpu_uuid" ||
-         column == "bpp" || column == "psnr_db" || column == "ms_ssim" || column == "mode";
-}
+// Column order of the results CSV (the record-column table,
+// protocol/record_columns.h); extra columns may follow in a file.
+const std::vector<std::string>& measurement_columns();
+// A column files written before it lack (read as empty).
+bool is_optional_column(const std::string& column);
 
 }  // namespace nicenergy

@@ -20,6 +20,7 @@
 #include "io/files.h"
 #include "io/numbers.h"
 #include "models/zoo.h"
+#include "protocol/record_columns.h"
 #include "protocol/record_groups.h"
 
 namespace fs = std::filesystem;
@@ -73,19 +74,6 @@ bool record_before(const MeasurementRecord& a, const MeasurementRecord& b) {
 // ---- writing -------------------------------------------------------------
 
 
-// The shortest of %.15g..%.17g that reads back to the same double.
-static std::string format_double(double v) {
-  char buf[64];
-  for (int precision = 15; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
-// Empty where there is no value.
-static std::string optional_double(const std::optional<double>& v) { return v ? format_double(*v) : ""; }
-
 static std::string header_line() {
   std::string line;
   for (const auto& c : measurement_columns()) line += (line.empty() ? "" : ",") + c;
@@ -93,20 +81,8 @@ static std::string header_line() {
 }
 
 std::string format_record_row(const MeasurementRecord& r) {
-  const std::vector<std::string> fields = {
-      r.network, r.abbr, std::to_string(r.quality), r.level, r.image, std::to_string(r.width),
-      std::to_string(r.height), std::to_string(r.pixels), std::to_string(r.padded_width),
-      std::to_string(r.padded_height), format_double(r.energy_j), format_double(r.energy_ci_j),
-      std::to_string(r.k), std::to_string(r.m), format_double(r.duration_s),
-      format_double(r.idle_power_w), format_double(r.mean_power_w), r.meter, r.method, r.device,
-      r.started_at, r.libtorch, r.cuda, r.cudnn, std::to_string(r.threads),
-      r.idle_reference, optional_double(r.idle_cold_power_w), optional_double(r.idle_hot_power_w),
-      optional_double(r.energy_cold_j), optional_double(r.energy_hot_j), r.warnings, optional_double(r.memory_share),
-      optional_double(r.kmac_per_px),
-      optional_double(r.dram_bw_util_pct), optional_double(r.sm_util_pct), optional_double(r.tensor_util_pct), r.stage,
-      r.host_meter, optional_double(r.host_idle_power_w), optional_double(r.host_energy_j),
-      r.node, r.slurm_job, r.gpu, r.gpu_uuid,
-      optional_double(r.bpp), optional_double(r.psnr_db), optional_double(r.ms_ssim), r.mode};
+  std::vector<std::string> fields;
+  for (const RecordColumn& c : record_columns()) fields.push_back(column_text(r, c));
   return csv_line(fields);
 }
 
@@ -226,67 +202,15 @@ std::vector<MeasurementRecord> parse_results(const std::string& text, const std:
     if (row.fields.size() != columns)
       throw Error(where + ": " + std::to_string(row.fields.size()) + " fields where the header has " +
                   std::to_string(columns) + "; fix or delete that row");
-    auto str = [&](const char* c) { return row.fields[index.at(c)]; };
     // Every number whole, finite and in range: "50x", "nan" or a width of 2^32
     // is an error naming the row and column, not a silently wrong value.
-    auto cell = [&](const char* c) { return where + " column " + c; };
-    auto integer = [&](const char* c, int low) { return parse_integer<int>(str(c), cell(c), low); };
-    auto integer64 = [&](const char* c) { return parse_integer<int64_t>(str(c), cell(c), 0); };
-    auto number = [&](const char* c) { return parse_double(str(c), cell(c)); };
     try {
       MeasurementRecord m;
-      m.network = str("network");
-      m.abbr = str("abbr");
-      m.quality = integer("quality", 0);
-      m.level = str("level");
-      m.image = str("image");
-      m.width = integer("width", 1);
-      m.height = integer("height", 1);
-      m.pixels = integer64("pixels");
-      m.padded_width = integer("padded_width", 0);
-      m.padded_height = integer("padded_height", 0);
-      m.energy_j = number("energy_j");
-      m.energy_ci_j = number("energy_ci_j");
-      m.k = integer("k", 0);
-      m.m = integer64("m");
-      m.duration_s = number("duration_s");
-      m.idle_power_w = number("idle_power_w");
-      m.mean_power_w = number("mean_power_w");
-      m.meter = str("meter");
-      m.method = str("method");
-      m.device = str("device");
-      m.started_at = str("started_at");
-      if (index.count("libtorch")) m.libtorch = str("libtorch");
-      if (index.count("cuda")) m.cuda = str("cuda");
-      if (index.count("cudnn")) m.cudnn = str("cudnn");
-      if (index.count("threads")) m.threads = integer("threads", 0);
-      auto optional_number = [&](const char* c) -> std::optional<double> {
-        if (!index.count(c) || str(c).empty()) return std::nullopt;
-        return number(c);
-      };
-      if (index.count("idle_reference")) m.idle_reference = str("idle_reference");
-      m.idle_cold_power_w = optional_number("idle_cold_power_w");
-      m.idle_hot_power_w = optional_number("idle_hot_power_w");
-      m.energy_cold_j = optional_number("energy_cold_j");
-      m.energy_hot_j = optional_number("energy_hot_j");
-      if (index.count("warnings")) m.warnings = str("warnings");
-      m.memory_share = optional_number("memory_share");
-      m.kmac_per_px = optional_number("kmac_per_px");
-      if (index.count("node")) m.node = str("node");
-      if (index.count("slurm_job")) m.slurm_job = str("slurm_job");
-      if (index.count("gpu")) m.gpu = str("gpu");
-      if (index.count("gpu_uuid")) m.gpu_uuid = str("gpu_uuid");
-      m.dram_bw_util_pct = optional_number("dram_bw_util_pct");
-      m.sm_util_pct = optional_number("sm_util_pct");
-      m.tensor_util_pct = optional_number("tensor_util_pct");
-      if (index.count("stage")) m.stage = str("stage");
-      if (index.count("host_meter")) m.host_meter = str("host_meter");
-      m.host_idle_power_w = optional_number("host_idle_power_w");
-      m.host_energy_j = optional_number("host_energy_j");
-      m.bpp = optional_number("bpp");
-      m.psnr_db = optional_number("psnr_db");
-      m.ms_ssim = optional_number("ms_ssim");
-      if (index.count("mode")) m.mode = str("mode");
+      for (const RecordColumn& c : record_columns()) {
+        const auto at = index.find(c.name);
+        if (at == index.end()) continue;  // an optional column older files lack
+        read_column(m, c, row.fields[at->second], where + " column " + c.name);
+      }
       records.push_back(std::move(m));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; fix or delete that row");

@@ -6,36 +6,26 @@
 
 namespace nicenergy {
 
-bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std::vector<KmacPoint>& points, bool use_2nd,
-                const std::string& stem) {
-  struct Point { std::string abbr, level; double kmac, alpha_uj; };
-  std::vector<Point> joined;
-  for (const EnergyFit& f : fit.fits)
-    for (const KmacPoint& k : points)
-      if (k.abbr == f.abbr && k.level == f.level && (!use_2nd || k.has_2nd))
-        joined.push_back({f.abbr, f.level, use_2nd ? k.kmac_per_px_2nd : k.kmac_per_px, f.alpha_j_per_pixel * 1e6});
-  if (joined.empty()) return false;
+namespace {
 
-  double max_kmac = 0, max_alpha = 0;
-  for (const Point& p : joined) max_kmac = std::max(max_kmac, p.kmac), max_alpha = std::max(max_alpha, p.alpha_uj);
+struct AlphaKmacPoint {
+  std::string abbr, level;
+  double kmac, alpha_uj;
+};
 
-  // Blocks 0 .. L-1: the points of each level (low, high, then others such as
-  // custom, for networks outside the zoo). Blocks L .. 2L-1: their labels, where
-  // points closer than a few percent of the axes share one label ("Bfac, Bhyp,
-  // Mmean"), since those networks have nearly equal kMAC and alpha.
-  std::vector<std::string> levels = {"low", "high"};
-  for (const Point& p : joined)
-    if (std::find(levels.begin(), levels.end(), p.level) == levels.end()) levels.push_back(p.level);
+// Blocks 0 .. L-1: the points of each level; blocks L .. 2L-1: their labels.
+std::string alpha_kmac_data(const std::vector<AlphaKmacPoint>& joined, const std::vector<std::string>& levels, bool use_2nd,
+                            double max_kmac, double max_alpha) {
   std::string dat = "# kmac_per_px alpha_uj_per_pixel label   (" +
                     std::string(use_2nd ? "kMAC up to the 2nd downsampling" : "kMAC of the whole network") + ")\n";
   std::string labels;
   for (const std::string& level : levels) {
-    std::vector<Point> at_level;
-    for (const Point& p : joined)
+    std::vector<AlphaKmacPoint> at_level;
+    for (const AlphaKmacPoint& p : joined)
       if (p.level == level) at_level.push_back(p);
-    std::sort(at_level.begin(), at_level.end(), [](const Point& a, const Point& b) { return a.kmac < b.kmac; });
+    std::sort(at_level.begin(), at_level.end(), [](const AlphaKmacPoint& a, const AlphaKmacPoint& b) { return a.kmac < b.kmac; });
     dat += std::string(level == "low" ? "" : "\n\n") + "# " + gp_plain(level) + " level\n";
-    for (const Point& p : at_level) dat += gp_number(p.kmac) + " " + gp_number(p.alpha_uj) + " " + gp_string(p.abbr) + "\n";
+    for (const AlphaKmacPoint& p : at_level) dat += gp_number(p.kmac) + " " + gp_number(p.alpha_uj) + " " + gp_string(p.abbr) + "\n";
     labels += "\n\n# labels, " + gp_plain(level) + " level\n";
     // gnuplot merges runs of blank lines, so an empty block needs a line to keep
     // the block numbers; the plot command leaves such a block out.
@@ -59,23 +49,17 @@ bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std
       i = j;
     }
   }
-  w.write(stem + ".dat", dat + labels);
+  return dat + labels;
+}
 
-  const std::optional<KmacFit>& line = use_2nd ? fit.alpha_vs_kmac_2nd : fit.alpha_vs_kmac;
-  const std::string kmac_label = use_2nd ? "kMAC per pixel up to the 2nd downsampling" : "kMAC per pixel";
-
-  std::string gp = gp_header(stem);
-  gp += "set title 'α over " + kmac_label + w.title_note + "'\n"
-        "set xlabel '" + kmac_label + "'\n"
-        "set ylabel 'α (µJ per pixel)'\n"
-        "set key top left box opaque Left reverse\n"
-        "set xrange [0:" + gp_number(max_kmac * 1.12) + "]\nset yrange [0:" + gp_number(max_alpha * 1.15) + "]\n";
-  // A level without points is left out of the plot command: gnuplot warns on empty blocks.
+// The plot command: a level without points is left out (gnuplot warns on empty blocks).
+std::string alpha_kmac_plot(const std::vector<AlphaKmacPoint>& joined, const std::vector<std::string>& levels,
+                            const std::string& stem) {
   std::string plot;
   auto add = [&](const std::string& clause) { plot += (plot.empty() ? "plot " : ", \\\n     ") + clause; };
   const size_t count = levels.size();
   for (size_t i = 0; i < count; ++i) {
-    if (std::none_of(joined.begin(), joined.end(), [&](const Point& p) { return p.level == levels[i]; })) continue;
+    if (std::none_of(joined.begin(), joined.end(), [&](const AlphaKmacPoint& p) { return p.level == levels[i]; })) continue;
     const std::string points = "'" + stem + ".dat' index " + std::to_string(i) + " using 1:2 with points ";
     const std::string label = "'" + stem + ".dat' index " + std::to_string(count + i) + " using 1:2:3 with labels ";
     if (i == 0) {
@@ -90,6 +74,43 @@ bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std
       add(label + "offset char 0.8,0.9 left font ',12' tc rgb '#2ca02c' notitle");
     }
   }
+  return plot;
+}
+
+}  // namespace
+
+bool write_fig3_alpha_over_kmac(ReportFolder& w, const FitResult& fit, const std::vector<KmacPoint>& points, bool use_2nd,
+                const std::string& stem) {
+  std::vector<AlphaKmacPoint> joined;
+  for (const EnergyFit& f : fit.fits)
+    for (const KmacPoint& k : points)
+      if (k.abbr == f.abbr && k.level == f.level && (!use_2nd || k.has_2nd))
+        joined.push_back({f.abbr, f.level, use_2nd ? k.kmac_per_px_2nd : k.kmac_per_px, f.alpha_j_per_pixel * 1e6});
+  if (joined.empty()) return false;
+
+  double max_kmac = 0, max_alpha = 0;
+  for (const AlphaKmacPoint& p : joined) max_kmac = std::max(max_kmac, p.kmac), max_alpha = std::max(max_alpha, p.alpha_uj);
+
+  // Blocks 0 .. L-1: the points of each level (low, high, then others such as
+  // custom, for networks outside the zoo). Blocks L .. 2L-1: their labels, where
+  // points closer than a few percent of the axes share one label ("Bfac, Bhyp,
+  // Mmean"), since those networks have nearly equal kMAC and alpha.
+  std::vector<std::string> levels = {"low", "high"};
+  for (const AlphaKmacPoint& p : joined)
+    if (std::find(levels.begin(), levels.end(), p.level) == levels.end()) levels.push_back(p.level);
+  const std::string dat = alpha_kmac_data(joined, levels, use_2nd, max_kmac, max_alpha);
+  w.write(stem + ".dat", dat);
+
+  const std::optional<KmacFit>& line = use_2nd ? fit.alpha_vs_kmac_2nd : fit.alpha_vs_kmac;
+  const std::string kmac_label = use_2nd ? "kMAC per pixel up to the 2nd downsampling" : "kMAC per pixel";
+
+  std::string gp = gp_header(stem);
+  gp += "set title 'α over " + kmac_label + w.title_note + "'\n"
+        "set xlabel '" + kmac_label + "'\n"
+        "set ylabel 'α (µJ per pixel)'\n"
+        "set key top left box opaque Left reverse\n"
+        "set xrange [0:" + gp_number(max_kmac * 1.12) + "]\nset yrange [0:" + gp_number(max_alpha * 1.15) + "]\n";
+  std::string plot = alpha_kmac_plot(joined, levels, stem);
   // The caption promises the Sec. 5 line only where there is one; without it the figure says so.
   if (!line)
     gp += "set label 1 'no α-over-kMAC line: too few network-levels of distinct kMAC to fit one (see the notes)' at "

@@ -70,16 +70,10 @@ static std::string measurement_quality_html(const std::vector<MeasurementRecord>
   return html;
 }
 
-std::string html_page(const std::vector<MeasurementRecord>& records, const std::vector<PageGroup>& groups,
-                      const PageParts& parts) {
-  std::set<std::string> meters, methods, devices, networks, images;
-  for (const MeasurementRecord& r : records) {
-    meters.insert(r.meter);
-    methods.insert(r.method);
-    devices.insert(r.device);
-    networks.insert(r.abbr);
-    images.insert(r.image);
-  }
+namespace {
+
+// The head, the style and the estimate banner.
+std::string page_head(const std::vector<MeasurementRecord>& records) {
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<title>nicenergy report</title>\n<style>\n"
@@ -99,14 +93,38 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
     html += "<p class=\"banner\"><strong>HOST CPU ENERGIES ARE ESTIMATES.</strong> The device's energies were "
             "measured, but the host CPU beside it had no power meter: its energies (the stage table's host "
             "columns) are estimated from CPU time &times; a share of the TDP.</p>\n";
-  if (parts.energy) {
-    const bool estimate = any_estimate(records);
-    html += std::string("<h2>Energy per image") + (estimate ? kEstimateTitle : "") + "</h2>\n" +
-            "<p>Dynamic energy of one execution of each network on one image, as measured (Eq. (1)): per image, "
-            "per megapixel, the half-width of its confidence interval and the number of measurement windows K it "
-            "rests on.</p>\n" +
-            render_html(*parts.energy) + "<p><a href=\"energy.md\">Markdown</a>, <a href=\"energy.csv\">CSV</a></p>\n";
+  return html;
+}
+
+// The figures whose stem starts with `prefix`, or a note for each one gnuplot did not draw.
+std::string figure_html(const PageParts& parts, const std::vector<Figure>& figures, const std::string& prefix) {
+  std::string out;
+  for (const Figure& f : figures) {
+    if (f.stem.rfind(prefix, 0) != 0) continue;
+    if (std::find(parts.failed.begin(), parts.failed.end(), f.stem) != parts.failed.end()) {
+      out += "<p class=\"note\">" + html_escape(f.caption) + " Not drawn; script: <a href=\"" + f.stem + ".gp\">" +
+             f.stem + ".gp</a></p>\n";
+      continue;
+    }
+    out += "<figure><img src=\"" + f.stem + ".svg\" alt=\"" + html_escape(f.caption) + "\"><figcaption>" +
+           html_escape(f.caption) + " <a href=\"" + f.stem + ".png\">PNG</a>, <a href=\"" + f.stem +
+           ".gp\">script</a>, <a href=\"" + f.stem + ".dat\">data</a></figcaption></figure>\n";
   }
+  return out;
+}
+
+// What was measured, with what, and the model the page fits.
+std::string data_section(const std::vector<MeasurementRecord>& records, const std::vector<PageGroup>& groups,
+                         const PageParts& parts) {
+  std::set<std::string> meters, methods, devices, networks, images;
+  for (const MeasurementRecord& r : records) {
+    meters.insert(r.meter);
+    methods.insert(r.method);
+    devices.insert(r.device);
+    networks.insert(r.abbr);
+    images.insert(r.image);
+  }
+  std::string html;
   html += "<h2>Data</h2>\n<ul>\n";
   html += "<li>" + std::to_string(records.size()) + " measurements of " + std::to_string(networks.size()) +
           " network(s) on " + std::to_string(images.size()) + " image(s)</li>\n";
@@ -133,29 +151,19 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
   for (const std::string& note : parts.notes) html += "<p class=\"note\">" + html_escape(note) + "</p>\n";
   html += measurement_quality_html(records);
 
-  auto figure_html = [&](const std::vector<Figure>& figures, const std::string& prefix) {
-    std::string out;
-    for (const Figure& f : figures) {
-      if (f.stem.rfind(prefix, 0) != 0) continue;
-      if (std::find(parts.failed.begin(), parts.failed.end(), f.stem) != parts.failed.end()) {
-        out += "<p class=\"note\">" + html_escape(f.caption) + " Not drawn; script: <a href=\"" + f.stem + ".gp\">" +
-               f.stem + ".gp</a></p>\n";
-        continue;
-      }
-      out += "<figure><img src=\"" + f.stem + ".svg\" alt=\"" + html_escape(f.caption) + "\"><figcaption>" +
-             html_escape(f.caption) + " <a href=\"" + f.stem + ".png\">PNG</a>, <a href=\"" + f.stem +
-             ".gp\">script</a>, <a href=\"" + f.stem + ".dat\">data</a></figcaption></figure>\n";
-    }
-    return out;
-  };
-  if (parts.has_trace) html += "<h2>Power trace</h2>\n" + figure_html(parts.figures, "fig1_");
+  return html;
+}
+
+// Per group (one device model): Fig. 2, Table 2, the kMAC lines, Table 1 and Fig. 3.
+std::string group_sections(const std::vector<PageGroup>& groups, const PageParts& parts) {
+  std::string html;
   // A mixed cluster: one section per device model, its headings one level down.
   for (const PageGroup& g : groups) {
     const std::string h = g.name.empty() ? "h2" : "h3";
     auto heading = [&](const std::string& text) { return "<" + h + ">" + text + "</" + h + ">\n"; };
     if (!g.name.empty()) html += "<h2>" + html_escape(g.name) + "</h2>\n";
     const FitResult& fit = *g.fit;
-    html += heading("Energy over image size") + figure_html(g.figures, "fig2_");
+    html += heading("Energy over image size") + figure_html(parts, g.figures, "fig2_");
     html += heading("Table 2: energy models, Eq. (2)") + render_html(table2_html(fit)) + "<p><a href=\"table2_fits" +
             g.suffix + ".md\">Markdown</a>, <a href=\"table2_fits" + g.suffix + ".csv\">CSV</a></p>\n";
     for (const std::string& w : fit_line_warnings(fit.fits))
@@ -172,16 +180,22 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
       html += heading("Table 1: complexity and measured &alpha;") + render_html(*g.table1) +
               "<p><a href=\"table1_complexity" + g.suffix + ".md\">Markdown</a>, <a href=\"table1_complexity" +
               g.suffix + ".csv\">CSV</a></p>\n";
-      html += heading("&alpha; over complexity") + figure_html(g.figures, "fig3_");
+      html += heading("&alpha; over complexity") + figure_html(parts, g.figures, "fig3_");
     }
   }
+  return html;
+}
+
+// The working codec's stages, rate-distortion, energy modes and bandwidth, where given.
+std::string extra_sections(const std::vector<MeasurementRecord>& records, const PageParts& parts) {
+  std::string html;
   if (parts.stages) {
     html += "<h2>Encode against decode</h2>\n<p>The working codec's stages (measure --stage, the campaign's "
             "<code>stages</code>): dynamic energy per execution, decode over encode, and the entropy side's share of "
             "each side (its own record over the side's, else over the sum of the side's two parts); kMAC per pixel "
             "of each side by the paper's rule.</p>\n" +
             render_html(*parts.stages) + "<p><a href=\"stages.md\">Markdown</a>, <a href=\"stages.csv\">CSV</a></p>\n" +
-            figure_html(parts.figures, "fig4_");
+            figure_html(parts, parts.figures, "fig4_");
   }
   if (parts.rd) {
     const bool estimate = any_estimate(records);
@@ -190,7 +204,7 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
             "pixel of the real bitstream, PSNR of the decoded image (8-bit RGB) and the dynamic energy of coding "
             "and decoding one image; each point the mean over its images. Per point: <a href=\"rd_points.csv\">"
             "rd_points.csv</a>.</p>\n" +
-            figure_html(parts.figures, "rd_");
+            figure_html(parts, parts.figures, "rd_");
     html += std::string("<h3>Matched quality and BD-rate against JPEG") + (estimate ? kEstimateTitle : "") +
             "</h3>\n" + render_html(parts.rd->table) +
             "<p><a href=\"rd_table.md\">Markdown</a>, <a href=\"rd_table.csv\">CSV</a></p>\n";
@@ -204,13 +218,33 @@ std::string html_page(const std::vector<MeasurementRecord>& records, const std::
             "when it is exact by design and measured within float32 rounding; Pareto: no other mode has both less "
             "energy and less deviation.</p>\n" +
             render_html(*parts.modes) + "<p><a href=\"modes.md\">Markdown</a>, <a href=\"modes.csv\">CSV</a></p>\n" +
-            figure_html(parts.figures, "fig5_");
+            figure_html(parts, parts.figures, "fig5_");
   }
   if (parts.bandwidth)
     html += "<h2>Activation bandwidth</h2>\n<p>What each layer output of one chain run moves to memory (<code>nicenergy "
             "bandwidth</code>): float32, 8 bits (per-channel min-max) and the symmetric exponential-Golomb code, "
             "encoded and decoded back; a data-movement energy model built on it is in that command's output.</p>\n" +
-            figure_html(parts.figures, "fig6_");
+            figure_html(parts, parts.figures, "fig6_");
+  return html;
+}
+
+}  // namespace
+
+std::string html_page(const std::vector<MeasurementRecord>& records, const std::vector<PageGroup>& groups,
+                      const PageParts& parts) {
+  std::string html = page_head(records);
+  if (parts.energy) {
+    const bool estimate = any_estimate(records);
+    html += std::string("<h2>Energy per image") + (estimate ? kEstimateTitle : "") + "</h2>\n" +
+            "<p>Dynamic energy of one execution of each network on one image, as measured (Eq. (1)): per image, "
+            "per megapixel, the half-width of its confidence interval and the number of measurement windows K it "
+            "rests on.</p>\n" +
+            render_html(*parts.energy) + "<p><a href=\"energy.md\">Markdown</a>, <a href=\"energy.csv\">CSV</a></p>\n";
+  }
+  html += data_section(records, groups, parts);
+  if (parts.has_trace) html += "<h2>Power trace</h2>\n" + figure_html(parts, parts.figures, "fig1_");
+  html += group_sections(groups, parts);
+  html += extra_sections(records, parts);
   html += "</body>\n</html>\n";
   return html;
 }

@@ -22,7 +22,6 @@ namespace {
 const char* const kAnchor = "jpeg";  // BD-rates are against JPEG, the codec everyone has
 
 bool has_rd(const MeasurementRecord& r) { return r.bpp && r.psnr_db; }
-std::string stage_of(const MeasurementRecord& r) { return r.stage.empty() ? "chain" : r.stage; }
 std::string codec_name(const MeasurementRecord& r) { return r.abbr.empty() ? r.network : r.abbr; }
 bool is_estimate(const MeasurementRecord& r) { return r.method == "estimate" || r.meter == "estimate"; }
 
@@ -140,7 +139,7 @@ std::vector<RdCodecPoint> rd_points(const std::vector<MeasurementRecord>& record
   for (const MeasurementRecord& r : records) {
     ImageRecords& i = images[{r.network, r.quality, r.image, group_name(r)}];
     if (has_rd(r) && !i.rd) i.rd = &r;
-    const std::string stage = stage_of(r);
+    const std::string stage = record_stage(r);
     if (stage == "chain") i.chain = &r;
     if (stage == "encode") i.encode = &r;
     if (stage == "decode") i.decode = &r;
@@ -199,24 +198,12 @@ std::vector<RdCodecPoint> rd_points(const std::vector<MeasurementRecord>& record
   return points;
 }
 
-std::optional<RdSection> write_rd_report(ReportFolder& w, const std::vector<MeasurementRecord>& records,
-                                         std::optional<double> target_psnr_db) {
-  RdSection section;
-  section.points = rd_points(records);
-  if (section.points.empty()) return std::nullopt;
+namespace {
 
-  // The codecs, each its points by rising bpp.
-  std::vector<std::vector<const RdCodecPoint*>> codecs;
-  for (const RdCodecPoint& p : section.points) {
-    if (codecs.empty() || codecs.back().front()->network != p.network) codecs.emplace_back();
-    codecs.back().push_back(&p);
-  }
-  const std::vector<const RdCodecPoint*>* anchor = nullptr;
-  for (const auto& c : codecs)
-    if (c.front()->network == kAnchor) anchor = &c;
-
-  // The matched quality: where the learned codecs start, so that they all have a
-  // point there and the legacy codecs are compared at a quality a learned one reaches.
+// The matched quality: as given, else where the learned codecs start, so that
+// they all have a point there and the legacy codecs are compared at a quality
+// a learned one reaches.
+void choose_target(RdSection& section, std::optional<double> target_psnr_db) {
   if (target_psnr_db) {
     section.target_psnr_db = *target_psnr_db;
     section.target_source = "given with --target-psnr-db";
@@ -233,8 +220,10 @@ std::optional<RdSection> write_rd_report(ReportFolder& w, const std::vector<Meas
       section.target_source = "the default: no learned codec has RD points";
     }
   }
-  const double target = section.target_psnr_db;
+}
 
+// rd_points.csv: every point with its energies.
+void fill_points_table(RdSection& section) {
   TextTable& pt = section.points_table;
   pt.header = {"codec", "network", "kind", "quality", "images", "bpp", "psnr_db", "ms_ssim", "energy_j",
                "encode_energy_j", "decode_energy_j", "meter", "estimate"};
@@ -243,46 +232,49 @@ std::optional<RdSection> write_rd_report(ReportFolder& w, const std::vector<Meas
                        std::to_string(p.images), gp_number(p.bpp), gp_number(p.psnr_db), cell(p.ms_ssim),
                        cell(p.energy_j), cell(p.encode_energy_j), cell(p.decode_energy_j), p.meter,
                        p.estimate ? "true" : "false"});
+}
 
-  TextTable& t = section.table;
-  t.header = {"Codec", "Kind", "RD points", "PSNR range (dB)", "bpp at " + dB(target) + " dB",
-              "J per image at " + dB(target) + " dB", "BD-rate vs JPEG (%)", "BD-PSNR vs JPEG (dB)", "Energy"};
-  for (const auto& c : codecs) {
-    const RdCodecPoint& first = *c.front();
-    double low = first.psnr_db, high = first.psnr_db;
-    for (const RdCodecPoint* p : c) low = std::min(low, p->psnr_db), high = std::max(high, p->psnr_db);
-    std::string bpp_at, energy_at;
-    const auto exact = std::find_if(c.begin(), c.end(), [&](const RdCodecPoint* p) {
-      return std::abs(p->psnr_db - target) <= 1e-9 * std::max(1.0, std::abs(target));
-    });
-    if (exact != c.end()) {
-      bpp_at = format_number((*exact)->bpp, "%.4g");
-      energy_at = (*exact)->energy_j ? format_number(*(*exact)->energy_j, "%.4g") : "n/a: energy not measured";
-    } else if (target < low || target > high) {
-      bpp_at = energy_at = "n/a: outside " + dB(low) + " to " + dB(high) + " dB (no extrapolation)";
-    } else {
-      try {
-        const MatchedQuality m = at_matched_quality(curve_of(c), target);
-        bpp_at = format_number(m.bpp, "%.4g");
-        energy_at = std::isnan(m.energy_j) ? "n/a: no positive energy at both neighbours"
-                                           : format_number(m.energy_j, "%.4g");
-      } catch (const Error& e) {
-        bpp_at = energy_at = "n/a: " + strip_prefix(e.what(), "matched quality at " + format_number(target, "%.6g") +
-                                                                  " dB: ");
-      }
+// One codec's row: its range, bpp and energy at the target (interpolated, never
+// extrapolated), BD-rate and BD-PSNR against JPEG.
+std::vector<std::string> codec_row(const std::vector<const RdCodecPoint*>& c,
+                                   const std::vector<const RdCodecPoint*>* anchor, double target) {
+  const RdCodecPoint& first = *c.front();
+  double low = first.psnr_db, high = first.psnr_db;
+  for (const RdCodecPoint* p : c) low = std::min(low, p->psnr_db), high = std::max(high, p->psnr_db);
+  std::string bpp_at, energy_at;
+  const auto exact = std::find_if(c.begin(), c.end(), [&](const RdCodecPoint* p) {
+    return std::abs(p->psnr_db - target) <= 1e-9 * std::max(1.0, std::abs(target));
+  });
+  if (exact != c.end()) {
+    bpp_at = format_number((*exact)->bpp, "%.4g");
+    energy_at = (*exact)->energy_j ? format_number(*(*exact)->energy_j, "%.4g") : "n/a: energy not measured";
+  } else if (target < low || target > high) {
+    bpp_at = energy_at = "n/a: outside " + dB(low) + " to " + dB(high) + " dB (no extrapolation)";
+  } else {
+    try {
+      const MatchedQuality m = at_matched_quality(curve_of(c), target);
+      bpp_at = format_number(m.bpp, "%.4g");
+      energy_at = std::isnan(m.energy_j) ? "n/a: no positive energy at both neighbours"
+                                         : format_number(m.energy_j, "%.4g");
+    } catch (const Error& e) {
+      bpp_at = energy_at = "n/a: " + strip_prefix(e.what(), "matched quality at " + format_number(target, "%.6g") +
+                                                                " dB: ");
     }
-    const std::string bd_rate_at = bd_cell(anchor, c, "BD-rate", [](const RdCurve& a, const RdCurve& b) {
-      return format_number(bd_rate(a, b).percent, "%+.2f");
-    });
-    const std::string bd_psnr_at = bd_cell(anchor, c, "BD-PSNR", [](const RdCurve& a, const RdCurve& b) {
-      return format_number(bd_psnr(a, b).db, "%+.3f");
-    });
-    const bool estimate = std::any_of(c.begin(), c.end(), [](const RdCodecPoint* p) { return p->estimate; });
-    t.rows.push_back({first.codec, first.learned ? "learned" : "legacy", std::to_string(c.size()),
-                      c.size() == 1 ? dB(low) : dB(low) + " to " + dB(high), bpp_at, energy_at, bd_rate_at,
-                      bd_psnr_at, estimate ? kEstimateWord : "measured"});
   }
+  const std::string bd_rate_at = bd_cell(anchor, c, "BD-rate", [](const RdCurve& a, const RdCurve& b) {
+    return format_number(bd_rate(a, b).percent, "%+.2f");
+  });
+  const std::string bd_psnr_at = bd_cell(anchor, c, "BD-PSNR", [](const RdCurve& a, const RdCurve& b) {
+    return format_number(bd_psnr(a, b).db, "%+.3f");
+  });
+  const bool estimate = std::any_of(c.begin(), c.end(), [](const RdCodecPoint* p) { return p->estimate; });
+  return {first.codec, first.learned ? "learned" : "legacy", std::to_string(c.size()),
+          c.size() == 1 ? dB(low) : dB(low) + " to " + dB(high), bpp_at, energy_at, bd_rate_at,
+          bd_psnr_at, estimate ? kEstimateWord : "measured"};
+}
 
+// What the table rests on, and the networks left out (seeded weights).
+void add_rd_notes(RdSection& section, const std::vector<MeasurementRecord>& records, double target) {
   section.notes.push_back(
       "Each point is a codec at one quality setting: the mean over its images of bpp, PSNR, MS-SSIM and energy per "
       "image (the chain's dynamic energy per execution, or encode + decode where those stages were measured without "
@@ -315,7 +307,11 @@ std::optional<RdSection> write_rd_report(ReportFolder& w, const std::vector<Meas
   if (device_models(records).size() > 1)
     section.notes.push_back("The means pool the images of " + std::to_string(device_models(records).size()) +
                             " device models; filter the results to one device for a per-device comparison.");
+}
 
+void write_rd_tables(ReportFolder& w, const RdSection& section) {
+  const TextTable& pt = section.points_table;
+  const TextTable& t = section.table;
   w.write("rd_points.csv", render_csv(pt));
   std::string md = "# Rate, distortion and energy" + w.title_note + "\n\n";
   if (!w.title_note.empty())
@@ -324,6 +320,38 @@ std::optional<RdSection> write_rd_report(ReportFolder& w, const std::vector<Meas
   for (const std::string& note : section.notes) md += note + "\n\n";
   w.write("rd_table.md", md);
   w.write("rd_table.csv", render_csv(t));
+}
+
+}  // namespace
+
+std::optional<RdSection> write_rd_report(ReportFolder& w, const std::vector<MeasurementRecord>& records,
+                                         std::optional<double> target_psnr_db) {
+  RdSection section;
+  section.points = rd_points(records);
+  if (section.points.empty()) return std::nullopt;
+
+  // The codecs, each its points by rising bpp.
+  std::vector<std::vector<const RdCodecPoint*>> codecs;
+  for (const RdCodecPoint& p : section.points) {
+    if (codecs.empty() || codecs.back().front()->network != p.network) codecs.emplace_back();
+    codecs.back().push_back(&p);
+  }
+  const std::vector<const RdCodecPoint*>* anchor = nullptr;
+  for (const auto& c : codecs)
+    if (c.front()->network == kAnchor) anchor = &c;
+
+  choose_target(section, target_psnr_db);
+  const double target = section.target_psnr_db;
+
+  fill_points_table(section);
+
+  TextTable& t = section.table;
+  t.header = {"Codec", "Kind", "RD points", "PSNR range (dB)", "bpp at " + dB(target) + " dB",
+              "J per image at " + dB(target) + " dB", "BD-rate vs JPEG (%)", "BD-PSNR vs JPEG (dB)", "Energy"};
+  for (const auto& c : codecs) t.rows.push_back(codec_row(c, anchor, target));
+
+  add_rd_notes(section, records, target);
+  write_rd_tables(w, section);
 
   if (write_rd_figure(w, codecs, false, target))
     section.figures.push_back({"rd_psnr", "PSNR over rate per codec (mean over the images at each quality); learned "

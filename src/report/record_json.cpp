@@ -2,6 +2,7 @@
 // (measure --json): serialising apart from measuring.
 #include "report/record_json.h"
 
+#include "protocol/record_columns.h"
 #include "protocol/settings.h"
 
 namespace nicenergy {
@@ -17,26 +18,21 @@ nlohmann::ordered_json opt(const std::optional<T>& v) {
 // Keys in the order of the results CSV's columns (measurement_columns()), as
 // documented; ordered_json keeps it (nlohmann::json would sort them).
 nlohmann::ordered_json to_json(const MeasurementRecord& r) {
-  return nlohmann::ordered_json{{"network", r.network}, {"abbr", r.abbr}, {"quality", r.quality}, {"level", r.level},
-                        {"image", r.image}, {"width", r.width}, {"height", r.height}, {"pixels", r.pixels},
-                        {"padded_width", r.padded_width}, {"padded_height", r.padded_height},
-                        {"energy_j", r.energy_j}, {"energy_ci_j", r.energy_ci_j}, {"k", r.k}, {"m", r.m},
-                        {"duration_s", r.duration_s}, {"idle_power_w", r.idle_power_w},
-                        {"mean_power_w", r.mean_power_w}, {"meter", r.meter}, {"method", r.method},
-                        {"device", r.device}, {"started_at", r.started_at}, {"libtorch", r.libtorch},
-                        {"cuda", r.cuda}, {"cudnn", r.cudnn}, {"threads", r.threads},
-                        {"idle_reference", r.idle_reference}, {"idle_cold_power_w", opt(r.idle_cold_power_w)},
-                        {"idle_hot_power_w", opt(r.idle_hot_power_w)}, {"energy_cold_j", opt(r.energy_cold_j)},
-                        {"energy_hot_j", opt(r.energy_hot_j)}, {"warnings", r.warnings},
-                        {"memory_share", opt(r.memory_share)},
-                        {"kmac_per_px", opt(r.kmac_per_px)},
-                        {"dram_bw_util_pct", opt(r.dram_bw_util_pct)}, {"sm_util_pct", opt(r.sm_util_pct)},
-                        {"tensor_util_pct", opt(r.tensor_util_pct)}, {"stage", r.stage.empty() ? std::string("chain") : r.stage},
-                        {"host_meter", r.host_meter}, {"host_idle_power_w", opt(r.host_idle_power_w)},
-                        {"host_energy_j", opt(r.host_energy_j)},
-                        {"node", r.node}, {"slurm_job", r.slurm_job}, {"gpu", r.gpu}, {"gpu_uuid", r.gpu_uuid},
-                        {"bpp", opt(r.bpp)}, {"psnr_db", opt(r.psnr_db)}, {"ms_ssim", opt(r.ms_ssim)},
-                        {"mode", r.mode.empty() ? std::string("float32") : r.mode}};
+  using R = MeasurementRecord;
+  nlohmann::ordered_json j;
+  for (const RecordColumn& c : record_columns()) {
+    if (const auto* text = std::get_if<std::string R::*>(&c.field))
+      j[c.name] = (r.**text).empty() && *c.empty_means ? std::string(c.empty_means) : r.**text;
+    else if (const auto* whole = std::get_if<int R::*>(&c.field))
+      j[c.name] = r.**whole;
+    else if (const auto* whole64 = std::get_if<int64_t R::*>(&c.field))
+      j[c.name] = r.**whole64;
+    else if (const auto* number = std::get_if<double R::*>(&c.field))
+      j[c.name] = r.**number;
+    else
+      j[c.name] = opt(r.*std::get<std::optional<double> R::*>(c.field));
+  }
+  return j;
 }
 
 nlohmann::ordered_json to_json(const DeviceState& s) {

@@ -143,6 +143,98 @@ ReportResult write_report(const std::vector<MeasurementRecord>& records, const F
   return write_report(std::vector<ReportGroup>{{"", "", records, fit}}, complexity, trace_csv, out_dir, options);
 }
 
+namespace {
+
+// One group's (device model's) figures, Table 1 and Table 2, and its notes on the page.
+PageGroup write_group_section(const ReportFolder& w, const ReportGroup& g, bool several, bool estimate,
+                              const std::vector<ComplexityRow>& complexity, TextTable& table1_out, PageParts& page) {
+  PageGroup section;
+  section.name = several ? g.name : "";
+  section.suffix = several ? "_" + g.slug : "";
+  section.fit = &g.fit;
+  ReportFolder gw = w;
+  if (several) gw.title_note = ", " + gp_plain(g.name) + w.title_note;
+  std::vector<std::string> notes;
+  section.figures = write_group_figures(gw, g.records, g.fit, complexity, section.suffix, notes);
+  notes.insert(notes.end(), g.fit.notes.begin(), g.fit.notes.end());
+  for (const std::string& note : notes) {
+    const std::string text = several ? g.name + ": " + note : note;
+    if (std::find(page.notes.begin(), page.notes.end(), text) == page.notes.end()) page.notes.push_back(text);
+  }
+  page.figures.insert(page.figures.end(), section.figures.begin(), section.figures.end());
+
+  const std::string heading = several ? "Device: " + g.name + "\n\n" : "";
+  if (!complexity.empty()) {
+    table1_out = table1(g.fit, complexity);
+    const std::string note =
+        estimate ? estimate_markdown_note() : "";
+    gw.write("table1_complexity" + section.suffix + ".md", heading + note + render_markdown(table1_out));
+    gw.write("table1_complexity" + section.suffix + ".csv", render_csv(table1_out));
+    section.table1 = &table1_out;
+  }
+  gw.write("table2_fits" + section.suffix + ".md", heading + format_fit_table(g.fit, "markdown"));  // labels estimates itself
+  gw.write("table2_fits" + section.suffix + ".csv", format_fit_table(g.fit, "csv"));
+  return section;
+}
+
+// The working codec's stages: their table and Fig. 4.
+void write_stage_section(ReportFolder& w, const std::vector<MeasurementRecord>& records, bool estimate,
+                         TextTable& stages, PageParts& page) {
+  stages = stage_table(records);
+  const std::string note =
+      estimate ? estimate_markdown_note() : "";
+  w.write("stages.md", note + render_markdown(stages));
+  w.write("stages.csv", render_csv(stages));
+  page.stages = &stages;
+  if (write_fig4_stages(w, records, "fig4_stages"))
+    page.figures.push_back({"fig4_stages", "Fig. 4: energy per execution and megapixel of each stage of the working "
+                                           "codec (mean over the images), per network and quality."});
+}
+
+// Energy modes: their table and one Fig. 5 per network, quality, image and device.
+void write_modes_section(ReportFolder& w, const std::vector<ModeRow>& mode_rows, TextTable& modes, PageParts& page) {
+  modes = modes_table(mode_rows);
+  const std::string note =
+      any_mode_estimate(mode_rows) ? estimate_markdown_note() : "";
+  w.write("modes.md", note + render_markdown(modes));
+  w.write("modes.csv", render_csv(modes));
+  page.modes = &modes;
+  std::map<std::string, std::vector<ModeRow>> sets;
+  for (const ModeRow& r : mode_rows) {
+    const std::string key = r.key();
+    sets[key.substr(0, key.rfind('|'))].push_back(r);  // the key without its mode
+  }
+  size_t n = 0;
+  for (const auto& [key, rows] : sets) {
+    const std::string stem = "fig5_modes" + (sets.size() > 1 ? "_" + std::to_string(++n) : "");
+    const auto [dat, gp] = modes_figure(rows, stem, any_mode_estimate(rows) ? kEstimateTitle : "");
+    w.write(stem + ".dat", dat);
+    w.write(stem + ".gp", gp);
+    page.figures.push_back({stem, "Fig. 5: " + rows.front().abbr + " q" + std::to_string(rows.front().quality) +
+                                      " on " + image_label(rows.front().image) + ": dynamic energy per execution of each mode "
+                                      "against float32's, over the largest difference of its output from "
+                                      "float32's; dotted: the Pareto front."});
+  }
+}
+
+// Activation bandwidth: a Fig. 6 per file.
+void write_bandwidth_section(ReportFolder& w, const std::vector<BandwidthFile>& bandwidths, PageParts& page) {
+  for (size_t i = 0; i < bandwidths.size(); ++i) {
+    const BandwidthFile& f = bandwidths[i];
+    const std::string stem = "fig6_bandwidth" + (bandwidths.size() > 1 ? "_" + std::to_string(i + 1) : "");
+    const auto [dat, gp] = bandwidth_figure(f.bandwidth, f.trained, stem, "");
+    w.write(stem + ".dat", dat);
+    w.write(stem + ".gp", gp);
+    page.figures.push_back({stem, "Fig. 6: " + f.bandwidth.abbr + " q" + std::to_string(f.bandwidth.quality) +
+                                      ": bytes each layer output moves to memory as float32, as 8 bits and coded "
+                                      "with the symmetric exp-Golomb code of Yin, Xu et al.; shaded: up to the 2nd "
+                                      "downsampling." + (f.trained ? "" : " SEEDED WEIGHTS: the coded sizes are meaningless.")});
+    page.bandwidth = true;
+  }
+}
+
+}  // namespace
+
 ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vector<ComplexityRow>& complexity,
                           const std::string& trace_csv, const std::string& out_dir, const ReportOptions& options) {
   std::vector<MeasurementRecord> records;
@@ -180,49 +272,11 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
   const bool several = groups.size() > 1;
   std::vector<PageGroup> sections;
   std::vector<TextTable> tables1(groups.size());  // sized once: sections point into it
-  for (size_t i = 0; i < groups.size(); ++i) {
-    const ReportGroup& g = groups[i];
-    PageGroup section;
-    section.name = several ? g.name : "";
-    section.suffix = several ? "_" + g.slug : "";
-    section.fit = &g.fit;
-    ReportFolder gw = w;
-    if (several) gw.title_note = ", " + gp_plain(g.name) + w.title_note;
-    std::vector<std::string> notes;
-    section.figures = write_group_figures(gw, g.records, g.fit, complexity, section.suffix, notes);
-    notes.insert(notes.end(), g.fit.notes.begin(), g.fit.notes.end());
-    for (const std::string& note : notes) {
-      const std::string text = several ? g.name + ": " + note : note;
-      if (std::find(page.notes.begin(), page.notes.end(), text) == page.notes.end()) page.notes.push_back(text);
-    }
-    page.figures.insert(page.figures.end(), section.figures.begin(), section.figures.end());
-
-    const std::string heading = several ? "Device: " + g.name + "\n\n" : "";
-    if (!complexity.empty()) {
-      tables1[i] = table1(g.fit, complexity);
-      const std::string note =
-          estimate ? estimate_markdown_note() : "";
-      gw.write("table1_complexity" + section.suffix + ".md", heading + note + render_markdown(tables1[i]));
-      gw.write("table1_complexity" + section.suffix + ".csv", render_csv(tables1[i]));
-      section.table1 = &tables1[i];
-    }
-    gw.write("table2_fits" + section.suffix + ".md", heading + format_fit_table(g.fit, "markdown"));  // labels estimates itself
-    gw.write("table2_fits" + section.suffix + ".csv", format_fit_table(g.fit, "csv"));
-    sections.push_back(std::move(section));
-  }
+  for (size_t i = 0; i < groups.size(); ++i)
+    sections.push_back(write_group_section(w, groups[i], several, estimate, complexity, tables1[i], page));
 
   TextTable stages;
-  if (has_stage_records(records)) {
-    stages = stage_table(records);
-    const std::string note =
-        estimate ? estimate_markdown_note() : "";
-    w.write("stages.md", note + render_markdown(stages));
-    w.write("stages.csv", render_csv(stages));
-    page.stages = &stages;
-    if (write_fig4_stages(w, records, "fig4_stages"))
-      page.figures.push_back({"fig4_stages", "Fig. 4: energy per execution and megapixel of each stage of the working "
-                                             "codec (mean over the images), per network and quality."});
-  }
+  if (has_stage_records(records)) write_stage_section(w, records, estimate, stages, page);
 
   // Rate, distortion and energy (issue 17): over every record, chain and stages.
   const std::optional<RdSection> rd = write_rd_report(w, records, options.target_psnr_db);
@@ -231,46 +285,10 @@ ReportResult write_report(const std::vector<ReportGroup>& groups, const std::vec
     page.rd = &*rd;
   }
 
-  // Energy modes (issue 14): one figure per network, quality, image and device.
   TextTable modes;
-  if (!options.mode_rows.empty()) {
-    modes = modes_table(options.mode_rows);
-    const std::string note =
-        any_mode_estimate(options.mode_rows) ? estimate_markdown_note() : "";
-    w.write("modes.md", note + render_markdown(modes));
-    w.write("modes.csv", render_csv(modes));
-    page.modes = &modes;
-    std::map<std::string, std::vector<ModeRow>> sets;
-    for (const ModeRow& r : options.mode_rows) {
-      const std::string key = r.key();
-      sets[key.substr(0, key.rfind('|'))].push_back(r);  // the key without its mode
-    }
-    size_t n = 0;
-    for (const auto& [key, rows] : sets) {
-      const std::string stem = "fig5_modes" + (sets.size() > 1 ? "_" + std::to_string(++n) : "");
-      const auto [dat, gp] = modes_figure(rows, stem, any_mode_estimate(rows) ? kEstimateTitle : "");
-      w.write(stem + ".dat", dat);
-      w.write(stem + ".gp", gp);
-      page.figures.push_back({stem, "Fig. 5: " + rows.front().abbr + " q" + std::to_string(rows.front().quality) +
-                                        " on " + image_label(rows.front().image) + ": dynamic energy per execution of each mode "
-                                        "against float32's, over the largest difference of its output from "
-                                        "float32's; dotted: the Pareto front."});
-    }
-  }
+  if (!options.mode_rows.empty()) write_modes_section(w, options.mode_rows, modes, page);
 
-  // Activation bandwidth (issue 16): a figure per file.
-  for (size_t i = 0; i < options.bandwidths.size(); ++i) {
-    const BandwidthFile& f = options.bandwidths[i];
-    const std::string stem = "fig6_bandwidth" + (options.bandwidths.size() > 1 ? "_" + std::to_string(i + 1) : "");
-    const auto [dat, gp] = bandwidth_figure(f.bandwidth, f.trained, stem, "");
-    w.write(stem + ".dat", dat);
-    w.write(stem + ".gp", gp);
-    page.figures.push_back({stem, "Fig. 6: " + f.bandwidth.abbr + " q" + std::to_string(f.bandwidth.quality) +
-                                      ": bytes each layer output moves to memory as float32, as 8 bits and coded "
-                                      "with the symmetric exp-Golomb code of Yin, Xu et al.; shaded: up to the 2nd "
-                                      "downsampling." + (f.trained ? "" : " SEEDED WEIGHTS: the coded sizes are meaningless.")});
-    page.bandwidth = true;
-  }
+  write_bandwidth_section(w, options.bandwidths, page);
 
   page.failed = draw_figures(options.gnuplot, w, page.figures);
   page.warnings = result.warnings;

@@ -17,7 +17,6 @@ namespace nicenergy {
 
 namespace {
 
-std::string stage_of(const MeasurementRecord& r) { return r.stage.empty() ? "chain" : r.stage; }
 
 // A point: where one image was measured by one network at one quality on one device model.
 using PointKey = std::tuple<int, std::string, int, int64_t, int, int, std::string, std::string>;
@@ -31,7 +30,7 @@ using StagesAtPoint = std::map<std::string, const MeasurementRecord*>;
 // Points with at least one stage besides the chain, in report order.
 std::vector<std::pair<PointKey, StagesAtPoint>> stage_points(const std::vector<MeasurementRecord>& records) {
   std::map<PointKey, StagesAtPoint> points;
-  for (const MeasurementRecord& r : records) points[point_of(r)][stage_of(r)] = &r;
+  for (const MeasurementRecord& r : records) points[point_of(r)][record_stage(r)] = &r;
   std::vector<std::pair<PointKey, StagesAtPoint>> kept;
   for (auto& [key, stages] : points)
     if (stages.size() > 1 || !stages.count("chain")) kept.push_back({key, stages});
@@ -72,7 +71,7 @@ std::optional<double> host_energy(const StagesAtPoint& s, const std::string& sta
 }  // namespace
 
 bool has_stage_records(const std::vector<MeasurementRecord>& records) {
-  return std::any_of(records.begin(), records.end(), [](const MeasurementRecord& r) { return stage_of(r) != "chain"; });
+  return std::any_of(records.begin(), records.end(), [](const MeasurementRecord& r) { return record_stage(r) != "chain"; });
 }
 
 TextTable stage_table(const std::vector<MeasurementRecord>& records) {
@@ -128,7 +127,7 @@ bool write_fig4_stages(ReportFolder& w, const std::vector<MeasurementRecord>& re
   std::map<std::tuple<int, std::string, int>, std::map<std::string, std::pair<double, int>>> sums;
   std::set<std::string> present;
   for (const MeasurementRecord& r : records) {
-    const std::string stage = stage_of(r);
+    const std::string stage = record_stage(r);
     if (stage == "chain" || r.pixels <= 0) continue;
     auto& [sum, n] = sums[{network_rank(r.abbr), r.abbr, r.quality}][stage];
     sum += r.energy_j / (static_cast<double>(r.pixels) / 1e6);

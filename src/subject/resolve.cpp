@@ -30,7 +30,7 @@ struct KindRow {
 const KindRow kKinds[] = {
     {SubjectKind::network, "network", true, false, false, false, ""},
     {SubjectKind::torchscript, "TorchScript file", false, false, true, false, "a TorchScript file carries its own"},
-    {SubjectKind::classic, "classic codec", false, true, false, true, "{} has none"},
+    {SubjectKind::classic, "legacy codec", false, true, false, true, "{} has none"},
     {SubjectKind::command, "command", false, false, true, false, "a command has none"},
 };
 
@@ -79,6 +79,14 @@ SubjectSpec resolve_subject(const std::string& name_or_path) {
   return s;
 }
 
+SubjectSpec resolve_network(const std::string& name, const std::string& command) {
+  SubjectSpec s = resolve_subject(name);
+  if (s.kind != SubjectKind::network)
+    throw Error(name + " is a " + row(s.kind).text + ": " + command +
+                " runs the built-in learned networks; measure it with `nicenergy measure --model " + name + "`");
+  return s;
+}
+
 SubjectSpec command_subject(const CommandSpec& command) {
   SubjectSpec s;
   s.kind = SubjectKind::command;
@@ -99,7 +107,7 @@ std::string subject_unavailable(const SubjectSpec& s) {
 void check_subject(const SubjectSpec& s, bool cuda) {
   const KindRow& k = row(s.kind);
   if (!s.weights.empty() && !k.learned)
-    throw Error("--weights is for the built-in networks; " + with_name(k.no_weights, s.name));
+    throw Error("weights are for the built-in networks; " + with_name(k.no_weights, s.name));
   if (cuda && k.cpu_only)
     throw Error(s.name + " runs on the CPU: measure it with --device cpu (in a campaign, device = \"cpu\", and the "
                 "learned codecs on the GPU in a second one; report takes both CSVs)");
@@ -107,13 +115,13 @@ void check_subject(const SubjectSpec& s, bool cuda) {
   const ExecutionMode mode = parse_mode(s.mode);
   const bool float32 = mode == ExecutionMode{};
   if (!float32 && !k.learned)
-    throw Error("--mode is for the built-in networks; " + s.name + " runs as it is (drop --mode)");
+    throw Error("energy modes are for the built-in networks; " + s.name + " runs as it is: measure it in float32");
   if (!float32 && stage != Stage::chain)
-    throw Error("--mode " + s.mode + " is for the chain; measure --stage " + s.stage + " in float32 (drop --mode)");
+    throw Error("energy mode " + s.mode + " is for the chain; measure stage " + s.stage + " in float32");
   if (auto why = mode_unavailable_on(mode, cuda)) throw Error(*why);
   if (k.whole && stage != Stage::chain)
-    throw Error("--stage is for the built-in networks and classic codecs; a " + std::string(k.text) +
-                " is measured whole (drop --stage)");
+    throw Error("stages are for the built-in networks and legacy codecs; a " + std::string(k.text) +
+                " is measured whole, as the chain");
   if (const std::string why = subject_unavailable(s); !why.empty()) throw Error(why);
   (void)subject_qualities(s, QualitySweep{{}, {s.quality}, {{s.name, {s.quality}}}});
   if (k.coded_stages && stage != Stage::chain && stage != Stage::encode && stage != Stage::decode)

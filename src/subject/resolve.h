@@ -18,6 +18,9 @@ namespace nicenergy {
 // network's name, abbreviation or CompressAI name. Throws Error listing what a
 // model may be otherwise. `source` keeps a file's path as given.
 SubjectSpec resolve_subject(const std::string& name_or_path);
+// The built-in network of a command that runs only those (modes, layers,
+// validate): any other kind is refused in one line that points to `measure`.
+SubjectSpec resolve_network(const std::string& name, const std::string& command);
 // A command's subject (named by the command).
 SubjectSpec command_subject(const CommandSpec& command);
 
@@ -32,7 +35,7 @@ void check_subject(const SubjectSpec& subject, bool cuda);
 // The level of the records: the network's (low, high), "custom" for the rest.
 std::string subject_level(const SubjectSpec& subject);
 bool subject_takes_weights(const SubjectSpec& subject);
-// "network", "TorchScript file", "classic codec", "command": for messages.
+// "network", "TorchScript file", "legacy codec", "command": for messages.
 std::string subject_kind_text(SubjectKind kind);
 
 // A campaign's sweep: `levels` or `qualities` for the networks, each classic
