@@ -207,14 +207,7 @@ int run_layers(LayersParams p) {
                                  [](const std::string& f, std::string* note) { return resume_layer_rows(f, note); }, done);
 
   p.protocol.progress = stage_progress();
-  SessionOptions options{measured_device(device), p.meter, p.protocol, !p.no_preheat};
-  options.preheat_once_per_idle = true;
-  MeasurementSession session(options);
-  if (!session.note().empty()) std::fprintf(stderr, "note: %s\n", session.note().c_str());
-  set_threads(p.threads);
-  set_deterministic(true);
-  // The paper's cold idle reference, before any network is loaded.
-  session.measure_idle();
+  MeasurementSession session = open_run_session(device, p.meter, p.protocol, !p.no_preheat, p.threads);
   std::string label;
   const Image image = measured_image(p.input, p.size, label);
   const CodecWorkload workload =

@@ -35,13 +35,16 @@ QualityConfig builtin_network(const std::string& model, int quality, const std::
   return quality_config(find_network(resolve_network(model, command).name), quality);
 }
 
-std::unique_ptr<PowerMeter> open_measuring_meter(const torch::Device& device, const std::string& meter, int threads) {
-  std::string note;
-  auto opened = open_meter_for(device, meter, true, &note);
-  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+MeasurementSession open_run_session(const torch::Device& device, const std::string& meter,
+                                    const ProtocolConfig& protocol, bool preheat, int threads) {
+  SessionOptions options{measured_device(device), meter, protocol, preheat};
+  options.preheat_once_per_idle = true;
+  MeasurementSession session(options);
+  if (!session.note().empty()) std::fprintf(stderr, "note: %s\n", session.note().c_str());
   set_threads(threads);
   set_deterministic(true);
-  return opened;
+  session.measure_idle();
+  return session;
 }
 
 void fill_run_identity(RunRow& row, const QualityConfig& config, const std::string& image_label, const Image& image,

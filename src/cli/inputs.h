@@ -12,6 +12,7 @@
 #include "modes/run_row.h"
 #include "protocol/record.h"
 #include "models/zoo.h"
+#include "protocol/measurement_session.h"
 #include "protocol/protocol.h"
 
 namespace nicenergy::cli {
@@ -27,9 +28,12 @@ void check_measured_input(const std::string& input, const std::string& size);
 // legacy codec or a TorchScript file is refused, pointing to `measure`.
 QualityConfig builtin_network(const std::string& model, int quality, const std::string& command);
 
-// The device's meter (open_meter_for, auto's estimate fallback) with its note on
-// stderr, and LibTorch's threads and determinism set for measuring.
-std::unique_ptr<PowerMeter> open_measuring_meter(const torch::Device& device, const std::string& meter, int threads);
+// The session of a command that measures several things back to back (modes,
+// layers): preheated once, each against the same cold and hot idle references,
+// the meter's note on stderr, LibTorch's threads and determinism set; then the
+// paper's cold idle reference, before any network is loaded.
+MeasurementSession open_run_session(const torch::Device& device, const std::string& meter,
+                                    const ProtocolConfig& protocol, bool preheat, int threads);
 
 // The identity of one run of `modes` or `layers`: the network, the image (its
 // label and size), the device, LibTorch's threads, the weights (the file, or
