@@ -555,6 +555,13 @@ static void read_all_images(const ConfigReader& r, const toml::table& root, Camp
                       config.images.end());
 }
 
+std::vector<std::string> subject_names(const CampaignConfig& config, SubjectKind kind) {
+  std::vector<std::string> names;
+  for (const SubjectSpec& s : config.subjects)
+    if (s.kind == kind) names.push_back(s.name);
+  return names;
+}
+
 CampaignConfig load_campaign_config(const std::string& path) {
   // A directory is said to be one, and a FIFO is refused before it is opened
   // (reading it would wait forever).

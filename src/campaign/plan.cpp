@@ -16,13 +16,6 @@ namespace fs = std::filesystem;
 
 namespace nicenergy {
 
-std::vector<std::string> subject_names(const CampaignConfig& config, SubjectKind kind) {
-  std::vector<std::string> names;
-  for (const SubjectSpec& s : config.subjects)
-    if (s.kind == kind) names.push_back(s.name);
-  return names;
-}
-
 // ---- plan, shards, estimate ----------------------------------------------
 
 std::string CampaignPoint::label() const {
