@@ -23,16 +23,10 @@
 namespace nicenergy::cli {
 namespace {
 
-struct ExecParams {
+struct ExecParams : MeasuringParams {
   std::vector<std::string> command;
   std::string name;
   int quality = 0;
-  std::string input;
-  std::string size;
-  std::string device = "cpu";
-  std::string meter = "auto";
-  ProtocolConfig protocol;
-  bool no_preheat = false;
   std::string trace_output;
   std::string output;
   bool json = false;

@@ -29,16 +29,10 @@
 namespace nicenergy::cli {
 namespace {
 
-struct LayersParams {
+struct LayersParams : MeasuringParams {
   std::string model;
   int quality = 0;
-  std::string input;
-  std::string size;
-  std::string device = "cpu";
-  std::string meter = "auto";
   std::string mode = "float32";
-  ProtocolConfig protocol;
-  bool no_preheat = false;
   std::string weights;
   uint64_t seed = 0;
   int threads = 0;

@@ -47,15 +47,9 @@ int run_meters(const MetersParams& p) {
   return 0;
 }
 
-struct MeasureParams {
+struct MeasureParams : MeasuringParams {
   std::string model;
   int quality = 0;
-  std::string input;
-  std::string size;
-  std::string device = "cpu";
-  std::string meter = "auto";
-  ProtocolConfig protocol;
-  bool no_preheat = false;
   bool no_deterministic = false;
   std::string weights;
   uint64_t seed = 0;

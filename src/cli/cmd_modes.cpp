@@ -33,16 +33,10 @@
 namespace nicenergy::cli {
 namespace {
 
-struct ModesParams {
+struct ModesParams : MeasuringParams {
   std::string model;
   int quality = 0;
-  std::string input;
-  std::string size;
-  std::string device = "cpu";
-  std::string meter = "auto";
   std::vector<std::string> modes;  // empty: standard_modes(device)
-  ProtocolConfig protocol;
-  bool no_preheat = false;
   std::string weights;
   uint64_t seed = 0;
   int threads = 0;

@@ -23,17 +23,11 @@
 namespace nicenergy::cli {
 namespace {
 
-struct ValidateParams {
+struct ValidateParams : MeasuringParams {
   std::string model;
   int quality = 0;
-  std::string input;
-  std::string size;
-  std::string device = "cpu";
-  std::string meter = "auto";
   std::string external;
   ExternalMeterOptions external_options;
-  ProtocolConfig protocol;
-  bool no_preheat = false;
   std::string weights;
   uint64_t seed = 0;
   int threads = 0;

@@ -17,6 +17,17 @@
 
 namespace nicenergy::cli {
 
+// The options every measuring command (measure, validate, exec, modes, layers)
+// takes: the image, the device, the meter, the protocol and its preheat.
+struct MeasuringParams {
+  std::string input;
+  std::string size;
+  std::string device = "cpu";
+  std::string meter = "auto";
+  ProtocolConfig protocol;
+  bool no_preheat = false;
+};
+
 // The image of --input, or a Kodak mosaic of --size, and its label for the record.
 Image measured_image(const std::string& input, const std::string& size, std::string& label);
 
